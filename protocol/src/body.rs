@@ -1,0 +1,404 @@
+//! Typed message bodies, one per `kind`.
+//!
+//! The envelope does not change when a body gains a field: receivers ignore
+//! body fields they do not know (the signature still covers them, and relays
+//! keep them). A `kind` they do not know is refused with `unknown_kind`.
+//!
+//! Data minimisation is part of the schema: no body has a place for a
+//! member's contact details, and delegate names appear only as the label the
+//! service chose to send (a name with recorded consent, or a neutral label).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::canonical::CanonicalValue;
+use crate::error::ProtocolError;
+use crate::ids::{Date, NodeId, Timestamp};
+use crate::keys::PublicKey;
+
+/// Every body the federation exchanges, tagged by its `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "body")]
+#[non_exhaustive]
+pub enum Body {
+    /// Service → hub: the full list of the service's delegates (replaces the previous one).
+    #[serde(rename = "delegates.list")]
+    DelegatesList(DelegateList),
+    /// Service → hub: a proposal the committee chose to share.
+    #[serde(rename = "proposal.shared")]
+    ProposalShared(SharedProposal),
+    /// Service → hub: a later change of a shared proposal (status, answer…).
+    #[serde(rename = "proposal.updated")]
+    ProposalUpdated(ProposalUpdate),
+    /// Service → hub: the committee stops sharing a proposal.
+    #[serde(rename = "proposal.withdrawn")]
+    ProposalWithdrawn(ProposalWithdrawal),
+    /// Service → hub: an item proposed for a joint meeting's agenda.
+    #[serde(rename = "agenda_item.proposed")]
+    AgendaItemProposed(AgendaItemProposal),
+    /// Service → hub: the committee supports a proposal (its own or another service's).
+    #[serde(rename = "support.given")]
+    SupportGiven(Support),
+    /// Service → hub: the committee withdraws its support.
+    #[serde(rename = "support.withdrawn")]
+    SupportWithdrawn(Support),
+    /// Service → hub: anonymous aggregate figures (e.g. questionnaire results).
+    #[serde(rename = "figures.shared")]
+    FiguresShared(AggregateFigures),
+    /// Hub → services: proposals of several services linked as one subject.
+    #[serde(rename = "subject.updated")]
+    SubjectUpdated(Subject),
+    /// Hub → services: a joint meeting is announced.
+    #[serde(rename = "meeting.published")]
+    MeetingPublished(JointMeeting),
+    /// Hub → services: a joint meeting changed (date, place, agenda…).
+    #[serde(rename = "meeting.updated")]
+    MeetingUpdated(JointMeeting),
+    /// Hub → services: a joint meeting is cancelled.
+    #[serde(rename = "meeting.cancelled")]
+    MeetingCancelled(MeetingCancellation),
+    /// Hub → services: minutes, decisions and outcomes of a joint meeting.
+    #[serde(rename = "meeting.outcomes")]
+    MeetingOutcomes(MeetingOutcomes),
+    /// Hub → services: the member services and their public keys.
+    #[serde(rename = "members.list")]
+    MembersList(MemberList),
+    /// Any node: its signing key changes; signed by the old key.
+    #[serde(rename = "key.rotated")]
+    KeyRotated(KeyRotation),
+}
+
+impl Body {
+    /// Every kind this implementation knows.
+    pub const KINDS: &'static [&'static str] = &[
+        "delegates.list",
+        "proposal.shared",
+        "proposal.updated",
+        "proposal.withdrawn",
+        "agenda_item.proposed",
+        "support.given",
+        "support.withdrawn",
+        "figures.shared",
+        "subject.updated",
+        "meeting.published",
+        "meeting.updated",
+        "meeting.cancelled",
+        "meeting.outcomes",
+        "members.list",
+        "key.rotated",
+    ];
+
+    /// Reads a typed body from an envelope's `kind` and `body`.
+    pub fn from_parts(kind: &str, body: &CanonicalValue) -> Result<Body, ProtocolError> {
+        if !Self::KINDS.contains(&kind) {
+            return Err(ProtocolError::UnknownKind(kind.to_owned()));
+        }
+        let tagged = serde_json::json!({ "kind": kind, "body": body.to_json_value() });
+        let parsed: Body =
+            serde_json::from_value(tagged).map_err(|e| ProtocolError::InvalidBody {
+                kind: kind.to_owned(),
+                reason: e.to_string(),
+            })?;
+        parsed.validate()?;
+        Ok(parsed)
+    }
+
+    /// The `kind` string of this body.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::DelegatesList(_) => "delegates.list",
+            Body::ProposalShared(_) => "proposal.shared",
+            Body::ProposalUpdated(_) => "proposal.updated",
+            Body::ProposalWithdrawn(_) => "proposal.withdrawn",
+            Body::AgendaItemProposed(_) => "agenda_item.proposed",
+            Body::SupportGiven(_) => "support.given",
+            Body::SupportWithdrawn(_) => "support.withdrawn",
+            Body::FiguresShared(_) => "figures.shared",
+            Body::SubjectUpdated(_) => "subject.updated",
+            Body::MeetingPublished(_) => "meeting.published",
+            Body::MeetingUpdated(_) => "meeting.updated",
+            Body::MeetingCancelled(_) => "meeting.cancelled",
+            Body::MeetingOutcomes(_) => "meeting.outcomes",
+            Body::MembersList(_) => "members.list",
+            Body::KeyRotated(_) => "key.rotated",
+        }
+    }
+
+    /// The body alone, as the envelope's `body` object.
+    pub fn to_value(&self) -> Result<CanonicalValue, ProtocolError> {
+        let tagged = CanonicalValue::from_serialize(self)?;
+        match tagged {
+            CanonicalValue::Object(mut m) => Ok(m
+                .remove("body")
+                .unwrap_or(CanonicalValue::Object(BTreeMap::new()))),
+            _ => Err(ProtocolError::InvalidBody {
+                kind: self.kind().into(),
+                reason: "did not serialise to an object".into(),
+            }),
+        }
+    }
+
+    /// Rules serde cannot express: non-empty titles, bounded lists.
+    fn validate(&self) -> Result<(), ProtocolError> {
+        let fail = |reason: &str| {
+            Err(ProtocolError::InvalidBody {
+                kind: self.kind().into(),
+                reason: reason.into(),
+            })
+        };
+        let title_ok = |t: &str| !t.trim().is_empty() && t.chars().count() <= 200;
+        match self {
+            Body::ProposalShared(p) if !title_ok(&p.title) => {
+                fail("title must have 1 to 200 characters")
+            }
+            Body::AgendaItemProposed(a) if !title_ok(&a.title) => {
+                fail("title must have 1 to 200 characters")
+            }
+            Body::SubjectUpdated(s) if !title_ok(&s.title) => {
+                fail("title must have 1 to 200 characters")
+            }
+            Body::MeetingPublished(m) | Body::MeetingUpdated(m) if !title_ok(&m.title) => {
+                fail("title must have 1 to 200 characters")
+            }
+            Body::DelegatesList(d) if d.delegates.iter().any(|x| x.label.trim().is_empty()) => {
+                fail("every delegate needs a label")
+            }
+            Body::ProposalUpdated(u) if u.answer.is_some() && !u.status.has_answer() => {
+                fail("a management answer goes with status accepted, adapted or refused")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A reference to one service's proposal, valid across the federation.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ProposalRef {
+    pub service: NodeId,
+    pub proposal: Uuid,
+}
+
+/// Themes of proposals (a fixed list; free tags complete it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    Accessibility,
+    Reception,
+    Care,
+    WellBeing,
+    Functioning,
+    Activities,
+    Communication,
+    Other,
+}
+
+/// Where a proposal comes from. Never a person's identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// A committee member (not named in the federation).
+    Member,
+    /// The committee as a whole.
+    Committee,
+    /// Anonymous, e.g. a paper from the ballot box.
+    Anonymous,
+}
+
+/// The life cycle of a proposal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalStatus {
+    Idea,
+    Discussed,
+    SentToManagement,
+    Accepted,
+    Adapted,
+    Refused,
+    InProgress,
+    Realised,
+    Abandoned,
+}
+
+impl ProposalStatus {
+    /// Statuses that carry management's answer.
+    pub fn has_answer(&self) -> bool {
+        matches!(
+            self,
+            ProposalStatus::Accepted | ProposalStatus::Adapted | ProposalStatus::Refused
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelegateList {
+    pub delegates: Vec<Delegate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delegate {
+    /// A name shown with the member's recorded consent, or a neutral label
+    /// such as "Délégué·e 2".
+    pub label: String,
+    pub role: DelegateRole,
+    pub term_start: Date,
+    pub term_end: Option<Date>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DelegateRole {
+    Delegate,
+    Substitute,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedProposal {
+    pub proposal: Uuid,
+    pub title: String,
+    pub description: String,
+    pub theme: Theme,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub origin: Origin,
+    pub status: ProposalStatus,
+    /// Management's answer, when there is one.
+    pub answer: Option<ManagementAnswer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagementAnswer {
+    /// What management answered, in its own words (the reason for a refusal).
+    pub text: String,
+    pub date: Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalUpdate {
+    pub proposal: Uuid,
+    pub status: ProposalStatus,
+    pub comment: Option<String>,
+    pub answer: Option<ManagementAnswer>,
+    /// New title or description, when they changed.
+    pub title: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalWithdrawal {
+    pub proposal: Uuid,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgendaItemProposal {
+    pub item: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    /// The proposal this item is about, if any.
+    pub proposal: Option<ProposalRef>,
+    /// The joint meeting it is meant for, or the next one.
+    pub meeting: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Support {
+    pub proposal: ProposalRef,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AggregateFigures {
+    /// A period label, e.g. `2026-Q3`.
+    pub period: String,
+    /// Counts only, never per person: e.g. `questionnaires_collected`.
+    pub figures: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    pub subject: Uuid,
+    pub title: String,
+    /// The linked proposals; an empty list dissolves the subject.
+    pub proposals: Vec<ProposalRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JointMeeting {
+    pub meeting: Uuid,
+    pub title: String,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
+    pub place: String,
+    /// e.g. "petit-déjeuner", "réunion", "en ligne".
+    pub format: String,
+    pub agenda: Vec<AgendaEntry>,
+    /// What changed, for an update.
+    pub notice: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgendaEntry {
+    pub title: String,
+    pub description: Option<String>,
+    pub subject: Option<Uuid>,
+    #[serde(default)]
+    pub proposals: Vec<ProposalRef>,
+    /// The service that proposed the item, if any.
+    pub proposed_by: Option<NodeId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingCancellation {
+    pub meeting: Uuid,
+    pub notice: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingOutcomes {
+    pub meeting: Uuid,
+    pub minutes: String,
+    pub outcomes: Vec<Outcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub subject: Option<Uuid>,
+    pub proposals: Vec<ProposalRef>,
+    pub decision: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberList {
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: NodeId,
+    pub name: String,
+    pub role: NodeRole,
+    pub status: MemberStatus,
+    /// Current key first, then previous keys still valid for old messages.
+    pub keys: Vec<PublicKey>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeRole {
+    Service,
+    Hub,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberStatus {
+    Active,
+    Revoked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRotation {
+    pub new_key: PublicKey,
+}

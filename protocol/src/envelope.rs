@@ -1,0 +1,344 @@
+//! The signed envelope: the only thing nodes ever trust each other with.
+//!
+//! An envelope names its origin (`from`), its audience (`to`), its place in
+//! the origin's stream (`seq`, `prev`), a unique id, a time, and a typed body
+//! (`kind`, `body`). The signature (`sig`) is Ed25519 over the canonical bytes
+//! of the envelope **without** `sig`, by the key named in `key`.
+//!
+//! Checking an incoming envelope is a fixed sequence, each step cheap before
+//! the next: [`SignedEnvelope::parse`] (size, JSON subset, structure, version)
+//! → [`SignedEnvelope::verify_signature`] with the sender's pinned key →
+//! [`SignedEnvelope::check_audience`] → stream placement
+//! ([`crate::stream::place`]) → [`SignedEnvelope::body`] (known kind, valid
+//! body). Nothing in this module does I/O: key lookup and storage belong to
+//! the node.
+
+use std::collections::BTreeMap;
+
+use uuid::Uuid;
+
+use crate::body::Body;
+use crate::canonical::{CanonicalValue, Limits};
+use crate::error::ProtocolError;
+use crate::ids::{Hash, NodeId, Timestamp};
+use crate::keys::{KeyId, KeyPair, PublicKey, Signature};
+
+/// The protocol version this crate speaks.
+pub const PROTOCOL_VERSION: i64 = 1;
+
+/// The fields of an envelope, in the order SPEC.md lists them.
+pub const ENVELOPE_FIELDS: [&str; 11] = [
+    "v", "id", "from", "to", "seq", "prev", "ts", "kind", "body", "key", "sig",
+];
+
+/// An envelope before signing (or a signed one without its signature).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// Message id: a UUIDv7, the receivers' deduplication key.
+    pub id: Uuid,
+    /// The origin node.
+    pub from: NodeId,
+    /// The audience: the hub whose federation this message belongs to.
+    pub to: NodeId,
+    /// Position in the origin's stream, from 1.
+    pub seq: u64,
+    /// Hash of the origin's previous signed envelope; `None` when `seq` is 1.
+    pub prev: Option<Hash>,
+    /// When the origin created the message.
+    pub ts: Timestamp,
+    /// The body's type, e.g. `proposal.shared`.
+    pub kind: String,
+    /// The body, a JSON object whose schema depends on `kind`.
+    pub body: CanonicalValue,
+    /// The id of the key that signs this envelope.
+    pub key: KeyId,
+}
+
+impl Envelope {
+    /// A new envelope carrying `body`, with a fresh UUIDv7 and the current time.
+    pub fn new(
+        from: NodeId,
+        to: NodeId,
+        seq: u64,
+        prev: Option<Hash>,
+        body: &Body,
+        key: KeyId,
+    ) -> Result<Self, ProtocolError> {
+        Ok(Envelope {
+            id: Uuid::now_v7(),
+            from,
+            to,
+            seq,
+            prev,
+            ts: Timestamp::now(),
+            kind: body.kind().to_owned(),
+            body: body.to_value()?,
+            key,
+        })
+    }
+
+    /// The envelope as a JSON object, without `sig`.
+    pub fn to_value(&self) -> CanonicalValue {
+        let mut m = BTreeMap::new();
+        m.insert("v".into(), CanonicalValue::Integer(PROTOCOL_VERSION));
+        m.insert(
+            "id".into(),
+            CanonicalValue::String(self.id.hyphenated().to_string()),
+        );
+        m.insert("from".into(), CanonicalValue::String(self.from.to_string()));
+        m.insert("to".into(), CanonicalValue::String(self.to.to_string()));
+        m.insert("seq".into(), CanonicalValue::Integer(self.seq as i64));
+        m.insert(
+            "prev".into(),
+            self.prev.as_ref().map_or(CanonicalValue::Null, |h| {
+                CanonicalValue::String(h.to_string())
+            }),
+        );
+        m.insert("ts".into(), CanonicalValue::String(self.ts.to_string()));
+        m.insert("kind".into(), CanonicalValue::String(self.kind.clone()));
+        m.insert("body".into(), self.body.clone());
+        m.insert("key".into(), CanonicalValue::String(self.key.to_string()));
+        CanonicalValue::Object(m)
+    }
+
+    /// The bytes that are signed: the canonical form of the envelope without `sig`.
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        self.to_value().to_canonical_bytes()
+    }
+
+    /// Signs the envelope. The key must be the one named in `key`, and the
+    /// signed envelope must respect the envelope limits.
+    pub fn sign(self, keys: &KeyPair) -> Result<SignedEnvelope, ProtocolError> {
+        if &self.key != keys.key_id() {
+            return Err(ProtocolError::UnknownKey {
+                sender: self.from.to_string(),
+                key_id: self.key.to_string(),
+            });
+        }
+        check_fields(&self)?;
+        let sig = keys.sign(&self.signing_bytes());
+        let signed = SignedEnvelope::assemble(self, sig);
+        // The signed form must be readable by any receiver: same limits.
+        CanonicalValue::from_json_bytes(&signed.canonical, &Limits::ENVELOPE)?;
+        Ok(signed)
+    }
+}
+
+/// A signed envelope, as received or as produced by [`Envelope::sign`].
+///
+/// Keeps its canonical bytes and their hash, which are what the next message
+/// of the stream chains to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedEnvelope {
+    envelope: Envelope,
+    sig: Signature,
+    canonical: Vec<u8>,
+    hash: Hash,
+}
+
+impl SignedEnvelope {
+    fn assemble(envelope: Envelope, sig: Signature) -> Self {
+        let mut value = envelope.to_value();
+        if let CanonicalValue::Object(m) = &mut value {
+            m.insert("sig".into(), CanonicalValue::String(sig.to_string()));
+        }
+        let canonical = value.to_canonical_bytes();
+        let hash = Hash::of(&canonical);
+        SignedEnvelope {
+            envelope,
+            sig,
+            canonical,
+            hash,
+        }
+    }
+
+    /// Reads an envelope from untrusted bytes: size, JSON subset, limits,
+    /// version, then the structure of every field. Does **not** check the
+    /// signature, the audience, the stream or the body's schema.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ProtocolError> {
+        let value = CanonicalValue::from_json_bytes(bytes, &Limits::ENVELOPE)?;
+        Self::from_value(value)
+    }
+
+    /// Builds an envelope from an already-parsed value (see [`Self::parse`]).
+    pub fn from_value(value: CanonicalValue) -> Result<Self, ProtocolError> {
+        let CanonicalValue::Object(mut m) = value else {
+            return Err(ProtocolError::InvalidEnvelope(
+                "an envelope is a JSON object".into(),
+            ));
+        };
+        match m.get("v") {
+            None => return Err(missing("v")),
+            Some(CanonicalValue::Integer(PROTOCOL_VERSION)) => {}
+            Some(other) => {
+                return Err(ProtocolError::UnsupportedVersion(
+                    other.to_canonical_string(),
+                ))
+            }
+        }
+        if let Some(extra) = m.keys().find(|k| !ENVELOPE_FIELDS.contains(&k.as_str())) {
+            return Err(ProtocolError::InvalidEnvelope(format!(
+                "unexpected field {extra:?}"
+            )));
+        }
+        let id_text = take_str(&mut m, "id")?;
+        let id = Uuid::parse_str(&id_text)
+            .ok()
+            .filter(|u| u.get_version_num() == 7 && u.hyphenated().to_string() == id_text)
+            .ok_or_else(|| {
+                ProtocolError::InvalidEnvelope(format!("id {id_text:?} is not a lowercase UUIDv7"))
+            })?;
+        let from = NodeId::parse(&take_str(&mut m, "from")?)?;
+        let to = NodeId::parse(&take_str(&mut m, "to")?)?;
+        let seq = match m.remove("seq") {
+            Some(CanonicalValue::Integer(n)) if n >= 1 => n as u64,
+            Some(_) => {
+                return Err(ProtocolError::InvalidEnvelope(
+                    "seq must be an integer ≥ 1".into(),
+                ))
+            }
+            None => return Err(missing("seq")),
+        };
+        let prev = match m.remove("prev") {
+            Some(CanonicalValue::Null) => None,
+            Some(CanonicalValue::String(s)) => Some(Hash::parse(&s)?),
+            Some(_) => {
+                return Err(ProtocolError::InvalidEnvelope(
+                    "prev must be a hash or null".into(),
+                ))
+            }
+            None => return Err(missing("prev")),
+        };
+        let ts = Timestamp::parse(&take_str(&mut m, "ts")?)?;
+        let kind = take_str(&mut m, "kind")?;
+        check_kind_syntax(&kind)?;
+        let body = match m.remove("body") {
+            Some(b @ CanonicalValue::Object(_)) => b,
+            Some(_) => {
+                return Err(ProtocolError::InvalidEnvelope(
+                    "body must be an object".into(),
+                ))
+            }
+            None => return Err(missing("body")),
+        };
+        let key = KeyId::parse(&take_str(&mut m, "key")?)
+            .map_err(|e| ProtocolError::InvalidEnvelope(e.to_string()))?;
+        let sig = Signature::parse(&take_str(&mut m, "sig")?)?;
+        let envelope = Envelope {
+            id,
+            from,
+            to,
+            seq,
+            prev,
+            ts,
+            kind,
+            body,
+            key,
+        };
+        check_fields(&envelope)?;
+        Ok(Self::assemble(envelope, sig))
+    }
+
+    /// Checks the signature with `public_key`, which must be the key named in
+    /// the envelope's `key` field (the caller looked it up among the sender's
+    /// pinned keys).
+    pub fn verify_signature(&self, public_key: &PublicKey) -> Result<(), ProtocolError> {
+        if public_key.key_id() != self.envelope.key {
+            return Err(ProtocolError::UnknownKey {
+                sender: self.envelope.from.to_string(),
+                key_id: self.envelope.key.to_string(),
+            });
+        }
+        public_key.verify(&self.envelope.signing_bytes(), &self.sig)
+    }
+
+    /// Checks that the message is addressed to `audience` (the hub id of the
+    /// federation the receiver belongs to).
+    pub fn check_audience(&self, audience: &NodeId) -> Result<(), ProtocolError> {
+        if &self.envelope.to != audience {
+            return Err(ProtocolError::WrongAudience {
+                got: self.envelope.to.to_string(),
+                expected: audience.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The typed body: refuses an unknown kind or a body that does not fit.
+    pub fn body(&self) -> Result<Body, ProtocolError> {
+        Body::from_parts(&self.envelope.kind, &self.envelope.body)
+    }
+
+    pub fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+
+    pub fn signature(&self) -> &Signature {
+        &self.sig
+    }
+
+    /// The canonical bytes of the whole signed envelope.
+    pub fn canonical_bytes(&self) -> &[u8] {
+        &self.canonical
+    }
+
+    /// The canonical text of the whole signed envelope.
+    pub fn canonical_string(&self) -> String {
+        String::from_utf8_lossy(&self.canonical).into_owned()
+    }
+
+    /// SHA-256 of the canonical bytes: what the next message's `prev` names.
+    pub fn hash(&self) -> &Hash {
+        &self.hash
+    }
+}
+
+fn missing(field: &str) -> ProtocolError {
+    ProtocolError::InvalidEnvelope(format!("missing field {field:?}"))
+}
+
+fn take_str(
+    m: &mut BTreeMap<String, CanonicalValue>,
+    field: &str,
+) -> Result<String, ProtocolError> {
+    match m.remove(field) {
+        Some(CanonicalValue::String(s)) => Ok(s),
+        Some(_) => Err(ProtocolError::InvalidEnvelope(format!(
+            "{field} must be a string"
+        ))),
+        None => Err(missing(field)),
+    }
+}
+
+/// `kind` is dot-separated lowercase words, e.g. `agenda_item.proposed`.
+fn check_kind_syntax(kind: &str) -> Result<(), ProtocolError> {
+    let word_ok = |w: &str| {
+        !w.is_empty()
+            && w.starts_with(|c: char| c.is_ascii_lowercase())
+            && w.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    };
+    if kind.len() > 64 || kind.split('.').count() < 2 || !kind.split('.').all(word_ok) {
+        return Err(ProtocolError::InvalidEnvelope(format!(
+            "kind {kind:?} is malformed"
+        )));
+    }
+    Ok(())
+}
+
+/// Rules that bind several fields together.
+fn check_fields(e: &Envelope) -> Result<(), ProtocolError> {
+    if e.seq < 1 || e.seq > crate::canonical::MAX_SAFE_INTEGER as u64 {
+        return Err(ProtocolError::InvalidEnvelope(
+            "seq must be within 1..2^53-1".into(),
+        ));
+    }
+    match (e.seq, &e.prev) {
+        (1, Some(_)) => Err(ProtocolError::InvalidEnvelope(
+            "prev must be null when seq is 1".into(),
+        )),
+        (n, None) if n > 1 => Err(ProtocolError::InvalidEnvelope(
+            "prev must name the previous message when seq > 1".into(),
+        )),
+        _ => check_kind_syntax(&e.kind),
+    }
+}
