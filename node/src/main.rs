@@ -1,1 +1,5 @@
-fn main() {}
+//! The `passerelle` command. Everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    passerelle_node::cli::main()
+}

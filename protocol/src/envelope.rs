@@ -77,6 +77,17 @@ impl Envelope {
         })
     }
 
+    /// Reads an envelope without `sig` (as a signing tool receives it).
+    pub fn from_unsigned_value(value: CanonicalValue) -> Result<Self, ProtocolError> {
+        let m = envelope_members(value)?;
+        if m.contains_key("sig") {
+            return Err(ProtocolError::InvalidEnvelope(
+                "this envelope is already signed".into(),
+            ));
+        }
+        envelope_from_members(m)
+    }
+
     /// The envelope as a JSON object, without `sig`.
     pub fn to_value(&self) -> CanonicalValue {
         let mut m = BTreeMap::new();
@@ -162,80 +173,9 @@ impl SignedEnvelope {
 
     /// Builds an envelope from an already-parsed value (see [`Self::parse`]).
     pub fn from_value(value: CanonicalValue) -> Result<Self, ProtocolError> {
-        let CanonicalValue::Object(mut m) = value else {
-            return Err(ProtocolError::InvalidEnvelope(
-                "an envelope is a JSON object".into(),
-            ));
-        };
-        match m.get("v") {
-            None => return Err(missing("v")),
-            Some(CanonicalValue::Integer(PROTOCOL_VERSION)) => {}
-            Some(other) => {
-                return Err(ProtocolError::UnsupportedVersion(
-                    other.to_canonical_string(),
-                ))
-            }
-        }
-        if let Some(extra) = m.keys().find(|k| !ENVELOPE_FIELDS.contains(&k.as_str())) {
-            return Err(ProtocolError::InvalidEnvelope(format!(
-                "unexpected field {extra:?}"
-            )));
-        }
-        let id_text = take_str(&mut m, "id")?;
-        let id = Uuid::parse_str(&id_text)
-            .ok()
-            .filter(|u| u.get_version_num() == 7 && u.hyphenated().to_string() == id_text)
-            .ok_or_else(|| {
-                ProtocolError::InvalidEnvelope(format!("id {id_text:?} is not a lowercase UUIDv7"))
-            })?;
-        let from = NodeId::parse(&take_str(&mut m, "from")?)?;
-        let to = NodeId::parse(&take_str(&mut m, "to")?)?;
-        let seq = match m.remove("seq") {
-            Some(CanonicalValue::Integer(n)) if n >= 1 => n as u64,
-            Some(_) => {
-                return Err(ProtocolError::InvalidEnvelope(
-                    "seq must be an integer ≥ 1".into(),
-                ))
-            }
-            None => return Err(missing("seq")),
-        };
-        let prev = match m.remove("prev") {
-            Some(CanonicalValue::Null) => None,
-            Some(CanonicalValue::String(s)) => Some(Hash::parse(&s)?),
-            Some(_) => {
-                return Err(ProtocolError::InvalidEnvelope(
-                    "prev must be a hash or null".into(),
-                ))
-            }
-            None => return Err(missing("prev")),
-        };
-        let ts = Timestamp::parse(&take_str(&mut m, "ts")?)?;
-        let kind = take_str(&mut m, "kind")?;
-        check_kind_syntax(&kind)?;
-        let body = match m.remove("body") {
-            Some(b @ CanonicalValue::Object(_)) => b,
-            Some(_) => {
-                return Err(ProtocolError::InvalidEnvelope(
-                    "body must be an object".into(),
-                ))
-            }
-            None => return Err(missing("body")),
-        };
-        let key = KeyId::parse(&take_str(&mut m, "key")?)
-            .map_err(|e| ProtocolError::InvalidEnvelope(e.to_string()))?;
+        let mut m = envelope_members(value)?;
         let sig = Signature::parse(&take_str(&mut m, "sig")?)?;
-        let envelope = Envelope {
-            id,
-            from,
-            to,
-            seq,
-            prev,
-            ts,
-            kind,
-            body,
-            key,
-        };
-        check_fields(&envelope)?;
+        let envelope = envelope_from_members(m)?;
         Ok(Self::assemble(envelope, sig))
     }
 
@@ -291,6 +231,94 @@ impl SignedEnvelope {
     pub fn hash(&self) -> &Hash {
         &self.hash
     }
+}
+
+/// The members of an envelope object, after the version check.
+fn envelope_members(
+    value: CanonicalValue,
+) -> Result<BTreeMap<String, CanonicalValue>, ProtocolError> {
+    let CanonicalValue::Object(m) = value else {
+        return Err(ProtocolError::InvalidEnvelope(
+            "an envelope is a JSON object".into(),
+        ));
+    };
+    match m.get("v") {
+        None => return Err(missing("v")),
+        Some(CanonicalValue::Integer(PROTOCOL_VERSION)) => {}
+        Some(other) => {
+            return Err(ProtocolError::UnsupportedVersion(
+                other.to_canonical_string(),
+            ))
+        }
+    }
+    if let Some(extra) = m.keys().find(|k| !ENVELOPE_FIELDS.contains(&k.as_str())) {
+        return Err(ProtocolError::InvalidEnvelope(format!(
+            "unexpected field {extra:?}"
+        )));
+    }
+    Ok(m)
+}
+
+/// Every field but `sig`, checked.
+fn envelope_from_members(
+    mut m: BTreeMap<String, CanonicalValue>,
+) -> Result<Envelope, ProtocolError> {
+    m.remove("v");
+    let id_text = take_str(&mut m, "id")?;
+    let id = Uuid::parse_str(&id_text)
+        .ok()
+        .filter(|u| u.get_version_num() == 7 && u.hyphenated().to_string() == id_text)
+        .ok_or_else(|| {
+            ProtocolError::InvalidEnvelope(format!("id {id_text:?} is not a lowercase UUIDv7"))
+        })?;
+    let from = NodeId::parse(&take_str(&mut m, "from")?)?;
+    let to = NodeId::parse(&take_str(&mut m, "to")?)?;
+    let seq = match m.remove("seq") {
+        Some(CanonicalValue::Integer(n)) if n >= 1 => n as u64,
+        Some(_) => {
+            return Err(ProtocolError::InvalidEnvelope(
+                "seq must be an integer ≥ 1".into(),
+            ))
+        }
+        None => return Err(missing("seq")),
+    };
+    let prev = match m.remove("prev") {
+        Some(CanonicalValue::Null) => None,
+        Some(CanonicalValue::String(s)) => Some(Hash::parse(&s)?),
+        Some(_) => {
+            return Err(ProtocolError::InvalidEnvelope(
+                "prev must be a hash or null".into(),
+            ))
+        }
+        None => return Err(missing("prev")),
+    };
+    let ts = Timestamp::parse(&take_str(&mut m, "ts")?)?;
+    let kind = take_str(&mut m, "kind")?;
+    check_kind_syntax(&kind)?;
+    let body = match m.remove("body") {
+        Some(b @ CanonicalValue::Object(_)) => b,
+        Some(_) => {
+            return Err(ProtocolError::InvalidEnvelope(
+                "body must be an object".into(),
+            ))
+        }
+        None => return Err(missing("body")),
+    };
+    let key = KeyId::parse(&take_str(&mut m, "key")?)
+        .map_err(|e| ProtocolError::InvalidEnvelope(e.to_string()))?;
+    let envelope = Envelope {
+        id,
+        from,
+        to,
+        seq,
+        prev,
+        ts,
+        kind,
+        body,
+        key,
+    };
+    check_fields(&envelope)?;
+    Ok(envelope)
 }
 
 fn missing(field: &str) -> ProtocolError {

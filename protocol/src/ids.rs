@@ -85,8 +85,18 @@ impl Timestamp {
         Ok(ts)
     }
 
-    pub fn from_unix(secs: i64) -> Self {
-        Timestamp(secs)
+    /// The instant `secs` seconds after 1970-01-01T00:00:00Z, if it falls
+    /// within years 0000..=9999 (the only ones the text form can write).
+    pub fn from_unix(secs: i64) -> Result<Self, ProtocolError> {
+        const MIN: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
+        const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+        if (MIN..=MAX).contains(&secs) {
+            Ok(Timestamp(secs))
+        } else {
+            Err(ProtocolError::InvalidEnvelope(format!(
+                "{secs} s is outside years 0000-9999"
+            )))
+        }
     }
 
     pub fn unix(&self) -> i64 {
@@ -188,7 +198,8 @@ mod tests {
     fn timestamps_have_one_form() {
         let t = Timestamp::parse("2026-11-23T09:30:00Z").unwrap();
         assert_eq!(t.to_string(), "2026-11-23T09:30:00Z");
-        assert_eq!(Timestamp::from_unix(t.unix()), t);
+        assert_eq!(Timestamp::from_unix(t.unix()).unwrap(), t);
+        assert!(Timestamp::from_unix(i64::MAX).is_err());
         for bad in [
             "2026-11-23T09:30:00+00:00",
             "2026-11-23T09:30:00.000Z",

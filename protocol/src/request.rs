@@ -202,11 +202,11 @@ mod tests {
             "bad_signature"
         );
         assert!(parsed
-            .check_time(Timestamp::from_unix(t.unix() + 300), 300)
+            .check_time(Timestamp::from_unix(t.unix() + 300).unwrap(), 300)
             .is_ok());
         assert_eq!(
             parsed
-                .check_time(Timestamp::from_unix(t.unix() - 301), 300)
+                .check_time(Timestamp::from_unix(t.unix() - 301).unwrap(), 300)
                 .unwrap_err()
                 .code(),
             "request_expired"

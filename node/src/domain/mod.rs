@@ -1,0 +1,68 @@
+//! The committee domain: what messages mean, and the local changes that
+//! produce them.
+//!
+//! Nothing here knows about HTTP. Every function takes a database connection
+//! (usually inside a write transaction), so a local change and the message
+//! announcing it commit together, and applying a received message is one
+//! step of the ingest transaction.
+
+pub mod federated;
+pub mod proposals;
+
+use axum::http::StatusCode;
+use passerelle_protocol::{Body, SignedEnvelope};
+use sqlx::AnyConnection;
+
+use crate::error::NodeError;
+use crate::fed::peers;
+
+/// Kinds a service may originate; the others are the hub's.
+const SERVICE_KINDS: &[&str] = &[
+    "delegates.list",
+    "proposal.shared",
+    "proposal.updated",
+    "proposal.withdrawn",
+    "agenda_item.proposed",
+    "support.given",
+    "support.withdrawn",
+    "figures.shared",
+    "key.rotated",
+];
+
+/// A domain rule refused a message (stable code `domain_rule`).
+pub fn rule(message: impl Into<String>) -> NodeError {
+    NodeError::refused("domain_rule", StatusCode::UNPROCESSABLE_ENTITY, message)
+}
+
+/// Applies an accepted message's body to this node's view of the federation.
+pub async fn apply(
+    conn: &mut AnyConnection,
+    me: &str,
+    env: &SignedEnvelope,
+    body: &Body,
+) -> Result<(), NodeError> {
+    let origin = env.envelope().from.as_str();
+    let origin_role = peers::get(conn, origin)
+        .await?
+        .map(|p| p.role)
+        .unwrap_or_default();
+    let allowed = match origin_role.as_str() {
+        "service" => SERVICE_KINDS.contains(&body.kind()),
+        "hub" => !SERVICE_KINDS.contains(&body.kind()) || body.kind() == "key.rotated",
+        _ => false,
+    };
+    if !allowed {
+        return Err(rule(format!(
+            "a {origin_role} may not send {}",
+            body.kind()
+        )));
+    }
+    match body {
+        Body::MembersList(list) => federated::apply_members(conn, list, me).await,
+        Body::ProposalShared(p) => federated::apply_shared(conn, env, p).await,
+        Body::ProposalUpdated(u) => federated::apply_update(conn, origin, u).await,
+        Body::ProposalWithdrawn(w) => federated::apply_withdrawal(conn, origin, w).await,
+        // Stored in the log; their projections come with the committee pages.
+        _ => Ok(()),
+    }
+}

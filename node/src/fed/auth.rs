@@ -1,0 +1,130 @@
+//! Authenticating requests between nodes.
+//!
+//! Every federation request carries `Authorization: Passerelle …` (see
+//! `passerelle_protocol::request`). The receiver checks, in order: the header
+//! parses; its time is within the window; the origin is a known, active peer;
+//! the key is one of its pinned keys; the signature covers this method,
+//! target, destination and body; and the signature was not seen before
+//! (replay). Only then does the handler run.
+
+use axum::http::{HeaderMap, StatusCode};
+use passerelle_protocol::{PublicKey, RequestParts, RequestSignature, Timestamp};
+use sqlx::AnyConnection;
+
+use crate::error::NodeError;
+use crate::fed::log::now;
+use crate::fed::peers::{self, Peer};
+use crate::node::Node;
+
+/// How far a request's time may be from ours, either way, in seconds.
+pub const WINDOW_SECS: u64 = 300;
+
+/// Reads the `Authorization` header.
+pub fn signature_header(headers: &HeaderMap) -> Result<RequestSignature, NodeError> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(|| {
+            NodeError::refused(
+                "unauthenticated",
+                StatusCode::UNAUTHORIZED,
+                "this route needs a signed request (Authorization: Passerelle …)",
+            )
+        })?
+        .to_str()
+        .map_err(|_| {
+            NodeError::refused(
+                "invalid_request_signature",
+                StatusCode::UNAUTHORIZED,
+                "unreadable header",
+            )
+        })?;
+    Ok(RequestSignature::parse_header(value)?)
+}
+
+/// Checks a request signature with a known public key, its time, and that
+/// it was not seen before.
+pub async fn check_signature(
+    node: &Node,
+    sig: &RequestSignature,
+    parts: &RequestParts<'_>,
+    key: &PublicKey,
+) -> Result<(), NodeError> {
+    sig.check_time(Timestamp::now(), WINDOW_SECS)?;
+    sig.verify(parts, key)?;
+    remember(node, &sig.sig.to_string()).await
+}
+
+/// Records a request signature; refuses one already seen in the window.
+async fn remember(node: &Node, sig: &str) -> Result<(), NodeError> {
+    let t = now();
+    let mut conn = node.db.pool().acquire().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO seen_requests (sig, seen_at) VALUES ($1, $2) ON CONFLICT (sig) DO NOTHING",
+    )
+    .bind(sig)
+    .bind(t)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(NodeError::refused(
+            "replayed_request",
+            StatusCode::UNAUTHORIZED,
+            "this signed request was already received",
+        ));
+    }
+    // Entries older than twice the window can never match a valid request again.
+    if t % 60 == 0 {
+        sqlx::query("DELETE FROM seen_requests WHERE seen_at < $1")
+            .bind(t - 2 * WINDOW_SECS as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Authenticates a request from an enrolled, active peer.
+pub async fn authenticate(
+    node: &Node,
+    headers: &HeaderMap,
+    parts: &RequestParts<'_>,
+) -> Result<Peer, NodeError> {
+    let sig = signature_header(headers)?;
+    let mut conn = node.db.pool().acquire().await?;
+    let peer = active_peer(&mut conn, sig.origin.as_str()).await?;
+    let key = peers::usable_key(&mut conn, &peer.id, &sig.key)
+        .await?
+        .ok_or_else(|| passerelle_protocol::ProtocolError::UnknownKey {
+            sender: peer.id.clone(),
+            key_id: sig.key.to_string(),
+        })?;
+    drop(conn);
+    check_signature(node, &sig, parts, &key).await?;
+    let mut conn = node.db.pool().acquire().await?;
+    sqlx::query("UPDATE peers SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)")
+        .bind(now())
+        .bind(&peer.id)
+        .bind(now() - 5)
+        .execute(&mut *conn)
+        .await?;
+    Ok(peer)
+}
+
+/// The peer, if it is known and not revoked.
+pub async fn active_peer(conn: &mut AnyConnection, id: &str) -> Result<Peer, NodeError> {
+    let peer = peers::get(conn, id).await?.ok_or_else(|| {
+        NodeError::refused(
+            "unknown_sender",
+            StatusCode::FORBIDDEN,
+            format!("{id} is not a member of this federation"),
+        )
+    })?;
+    if peer.status == peers::REVOKED {
+        return Err(NodeError::refused(
+            "revoked",
+            StatusCode::FORBIDDEN,
+            format!("{id}'s membership was revoked"),
+        ));
+    }
+    Ok(peer)
+}

@@ -1,0 +1,344 @@
+//! What only a hub does: invitations, enrolment, revocation, the inbox that
+//! services push to, and the feed they pull from. Plain functions over a
+//! [`Node`], so they can be tested without HTTP.
+
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use passerelle_protocol::body::NodeRole;
+use passerelle_protocol::signed_object::NodeDescriptor;
+use passerelle_protocol::{Body, CanonicalValue, Hash, NodeId, RequestParts};
+use sqlx::{AnyConnection, Row};
+
+use crate::error::{ErrorDetail, NodeError};
+use crate::fed::auth;
+use crate::fed::ingest::{self, Accepted, Source};
+use crate::fed::log::{self, now, OwnStream};
+use crate::fed::peers::{self, Peer};
+use crate::fed::wire::{
+    FeedItem, FeedResponse, Head, JoinRequest, JoinResponse, PushRequest, PushResponse, PushResult,
+    MAX_BATCH, MAX_WAIT_SECS,
+};
+use crate::node::{stopped, Node};
+
+fn require_hub(node: &Node) -> Result<(), NodeError> {
+    if node.is_hub() {
+        Ok(())
+    } else {
+        Err(NodeError::refused(
+            "not_a_hub",
+            StatusCode::NOT_FOUND,
+            "this node is a service, not a hub",
+        ))
+    }
+}
+
+fn invitation_error(code: &'static str, message: &str) -> NodeError {
+    NodeError::refused(code, StatusCode::FORBIDDEN, message)
+}
+
+/// Creates a single-use invitation for `service_id`, valid `hours` hours.
+/// Returns the code, which is shown once: only its hash is stored.
+pub async fn invite(node: &Node, service_id: &NodeId, hours: u32) -> Result<String, NodeError> {
+    require_hub(node)?;
+    if hours == 0 || hours > 24 * 30 {
+        return Err(NodeError::config(
+            "an invitation lasts from 1 hour to 30 days",
+        ));
+    }
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| NodeError::config(format!("no randomness: {e}")))?;
+    let code = passerelle_protocol::keys::b64_encode(&bytes);
+    let t = now();
+    let mut w = node.db.begin_write().await?;
+    sqlx::query("INSERT INTO invitations (code_hash, service_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(Hash::of(code.as_bytes()).as_str())
+        .bind(service_id.as_str())
+        .bind(t)
+        .bind(t + i64::from(hours) * 3600)
+        .execute(w.conn())
+        .await?;
+    w.commit().await?;
+    Ok(code)
+}
+
+/// Appends a fresh `members.list` to the hub's stream (after any change of membership).
+async fn publish_members(node: &Node, conn: &mut AnyConnection) -> Result<(), NodeError> {
+    let list = peers::member_list(
+        conn,
+        node.id(),
+        &node.config.name,
+        vec![node.keys.public_key()],
+    )
+    .await?;
+    let stream = OwnStream {
+        me: node.id(),
+        audience: node.id(),
+        keys: &node.keys,
+    };
+    stream.append(conn, &Body::MembersList(list)).await?;
+    Ok(())
+}
+
+/// `POST /fed/v1/join`: a service presents its invitation and descriptor,
+/// signed with the key it announces. The hub pins that key.
+pub async fn join(
+    node: &Node,
+    headers: &HeaderMap,
+    parts: &RequestParts<'_>,
+    req: JoinRequest,
+) -> Result<JoinResponse, NodeError> {
+    require_hub(node)?;
+    let descriptor = NodeDescriptor::verify(&CanonicalValue::try_from(req.descriptor)?)?;
+    if descriptor.role != NodeRole::Service {
+        return Err(invitation_error(
+            "invalid_invitation",
+            "only a service can join a hub",
+        ));
+    }
+    let sig = auth::signature_header(headers)?;
+    if sig.origin != descriptor.id || sig.key != descriptor.public_key.key_id() {
+        return Err(NodeError::refused(
+            "bad_signature",
+            StatusCode::UNAUTHORIZED,
+            "the request must be signed by the key the descriptor announces",
+        ));
+    }
+    auth::check_signature(node, &sig, parts, &descriptor.public_key).await?;
+    let key_id = descriptor.public_key.key_id();
+    let mut w = node.db.begin_write().await?;
+    let row = sqlx::query(
+        "SELECT service_id, expires_at, used_at, used_key_id FROM invitations WHERE code_hash = $1",
+    )
+    .bind(Hash::of(req.code.trim().as_bytes()).as_str())
+    .fetch_optional(w.conn())
+    .await?
+    .ok_or_else(|| invitation_error("invalid_invitation", "this invitation code is not valid"))?;
+    let service_id: String = row.try_get("service_id")?;
+    if service_id != descriptor.id.as_str() {
+        return Err(invitation_error(
+            "invalid_invitation",
+            "this invitation is for another service",
+        ));
+    }
+    let used_key: Option<String> = row.try_get("used_key_id")?;
+    if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
+        // The same service retrying after a lost answer gets the same answer.
+        if used_key.as_deref() == Some(key_id.as_str()) {
+            return Ok(JoinResponse {
+                hub: node.descriptor()?.to_json_value(),
+            });
+        }
+        return Err(invitation_error(
+            "invitation_used",
+            "this invitation was already used",
+        ));
+    }
+    if row.try_get::<i64, _>("expires_at")? < now() {
+        return Err(invitation_error(
+            "invitation_expired",
+            "this invitation has expired; ask for a new one",
+        ));
+    }
+    if let Some(existing) = peers::get(w.conn(), descriptor.id.as_str()).await? {
+        if existing.status == peers::REVOKED {
+            return Err(invitation_error(
+                "revoked",
+                "this service's membership was revoked",
+            ));
+        }
+    }
+    sqlx::query("UPDATE invitations SET used_at = $1, used_key_id = $2 WHERE code_hash = $3")
+        .bind(now())
+        .bind(key_id.as_str())
+        .bind(Hash::of(req.code.trim().as_bytes()).as_str())
+        .execute(w.conn())
+        .await?;
+    peers::upsert(
+        w.conn(),
+        descriptor.id.as_str(),
+        &descriptor.name,
+        "service",
+        peers::ACTIVE,
+        None,
+        &[descriptor.public_key],
+    )
+    .await?;
+    publish_members(node, w.conn()).await?;
+    w.commit().await?;
+    node.log_changed.notify_waiters();
+    tracing::info!(service = %descriptor.id, "service joined");
+    Ok(JoinResponse {
+        hub: node.descriptor()?.to_json_value(),
+    })
+}
+
+/// Revokes a member: its requests and messages are refused from now on.
+pub async fn revoke(node: &Node, service_id: &str) -> Result<(), NodeError> {
+    require_hub(node)?;
+    let mut w = node.db.begin_write().await?;
+    let peer = peers::get(w.conn(), service_id)
+        .await?
+        .filter(|p| p.role == "service")
+        .ok_or_else(|| {
+            NodeError::refused(
+                "not_found",
+                StatusCode::NOT_FOUND,
+                format!("{service_id} is not a member"),
+            )
+        })?;
+    if peer.status == peers::REVOKED {
+        return Ok(());
+    }
+    peers::set_status(w.conn(), service_id, peers::REVOKED).await?;
+    publish_members(node, w.conn()).await?;
+    w.commit().await?;
+    node.log_changed.notify_waiters();
+    Ok(())
+}
+
+/// `POST /fed/v1/inbox`: stores the requester's messages in order, in one
+/// transaction, stopping at the first one refused.
+pub async fn push(
+    node: &Node,
+    peer: &Peer,
+    req: PushRequest,
+) -> Result<(StatusCode, PushResponse), NodeError> {
+    require_hub(node)?;
+    if req.messages.len() > MAX_BATCH {
+        return Err(NodeError::refused(
+            "batch_too_large",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("at most {MAX_BATCH} messages per push"),
+        ));
+    }
+    let mut w = node.db.begin_write().await?;
+    let mut results = Vec::with_capacity(req.messages.len());
+    let mut failure: Option<NodeError> = None;
+    let mut stored_any = false;
+    for (index, raw) in req.messages.iter().enumerate() {
+        match ingest::ingest(
+            w.conn(),
+            node.id(),
+            node.id(),
+            Source::Inbox {
+                requester: &peer.id,
+            },
+            raw.get(),
+        )
+        .await
+        {
+            Ok((_, accepted)) => {
+                stored_any |= accepted != Accepted::Duplicate;
+                results.push(PushResult {
+                    index,
+                    status: if accepted == Accepted::Duplicate {
+                        "duplicate"
+                    } else {
+                        "accepted"
+                    }
+                    .into(),
+                    code: None,
+                    message: None,
+                });
+            }
+            Err(e @ (NodeError::Database(_) | NodeError::Io { .. })) => return Err(e),
+            Err(e) => {
+                tracing::info!(peer = %peer.id, index, code = e.code(), error = %e, "message refused");
+                results.push(PushResult {
+                    index,
+                    status: "rejected".into(),
+                    code: Some(e.code().into()),
+                    message: Some(e.public_message()),
+                });
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    let head = log::head(w.conn(), &peer.id).await?.map(|h| Head {
+        seq: h.seq,
+        hash: h.hash.to_string(),
+    });
+    w.commit().await?;
+    if stored_any {
+        node.log_changed.notify_waiters();
+    }
+    let (status, error) = match failure {
+        Some(e) => (
+            e.status(),
+            Some(ErrorDetail {
+                code: e.code().into(),
+                message: e.public_message(),
+            }),
+        ),
+        None => (StatusCode::OK, None),
+    };
+    Ok((
+        status,
+        PushResponse {
+            results,
+            head,
+            error,
+        },
+    ))
+}
+
+/// `GET /fed/v1/feed`: the messages after `after` that the requester did not
+/// originate, waiting up to `wait` seconds for news when there is none.
+pub async fn feed(
+    node: &Node,
+    peer: &Peer,
+    after: i64,
+    limit: i64,
+    wait: u64,
+) -> Result<FeedResponse, NodeError> {
+    require_hub(node)?;
+    let limit = limit.clamp(1, 500);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.min(MAX_WAIT_SECS));
+    let mut shutdown = Box::pin(stopped(node.shutdown_signal()));
+    loop {
+        // Register for wake-ups before looking, so no commit slips between.
+        let notified = node.log_changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let mut conn = node.db.pool().acquire().await?;
+        let rows = log::feed_after(&mut conn, after, &peer.id, limit).await?;
+        drop(conn);
+        if !rows.is_empty() || tokio::time::Instant::now() >= deadline {
+            let next = rows.last().map_or(after, |m| m.pos);
+            let messages = rows
+                .into_iter()
+                .map(|m| {
+                    Ok(FeedItem {
+                        pos: m.pos,
+                        envelope: serde_json::value::RawValue::from_string(m.envelope).map_err(
+                            |e| NodeError::config(format!("stored envelope is not JSON: {e}")),
+                        )?,
+                    })
+                })
+                .collect::<Result<_, NodeError>>()?;
+            return Ok(FeedResponse { messages, next });
+        }
+        // Another hub process may have written: look again at least every second.
+        tokio::select! {
+            _ = &mut notified => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep_until(deadline) => {}
+            _ = &mut shutdown => {
+                return Ok(FeedResponse { messages: Vec::new(), next: after });
+            }
+        }
+    }
+}
+
+/// `GET /fed/v1/state`: the hub's head of the requester's stream.
+pub async fn state(node: &Node, peer: &Peer) -> Result<Option<Head>, NodeError> {
+    require_hub(node)?;
+    let mut conn = node.db.pool().acquire().await?;
+    Ok(log::head(&mut conn, &peer.id).await?.map(|h| Head {
+        seq: h.seq,
+        hash: h.hash.to_string(),
+    }))
+}

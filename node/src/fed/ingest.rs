@@ -1,0 +1,164 @@
+//! Accepting an incoming envelope: the one pipeline for hub and services.
+//!
+//! Untrusted bytes become a stored message only after every check, in this
+//! fixed order: parse (size, JSON subset, structure, version) → sender is a
+//! known, active peer (and, at the hub's inbox, the authenticated requester)
+//! → the named key is pinned for that sender → signature → audience → place
+//! in the sender's stream (next, duplicate, gap, fork, equivocation) → id not
+//! used by another message → typed body → domain rules. A refusal at any step
+//! writes nothing.
+
+use passerelle_protocol::stream::{place, Placement};
+use passerelle_protocol::{NodeId, ProtocolError, SignedEnvelope};
+use sqlx::{Acquire, AnyConnection};
+
+use axum::http::StatusCode;
+
+use crate::domain;
+use crate::error::NodeError;
+use crate::fed::{log, peers};
+
+/// Where the envelope comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// Pushed to the hub's inbox by an authenticated member.
+    Inbox { requester: &'a str },
+    /// Relayed by the hub in its feed, pulled by a service.
+    Feed,
+}
+
+/// What happened to an accepted envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// New, stored, and its body applied.
+    Applied,
+    /// New and stored, but its body could not be applied here (a service
+    /// relaying knowledge it does not understand); the stream still advances.
+    StoredOnly,
+    /// Already had it, byte for byte.
+    Duplicate,
+}
+
+/// Runs the pipeline on `raw` and stores the message on success.
+pub async fn ingest(
+    conn: &mut AnyConnection,
+    me: &NodeId,
+    audience: &NodeId,
+    source: Source<'_>,
+    raw: &str,
+) -> Result<(SignedEnvelope, Accepted), NodeError> {
+    let env = SignedEnvelope::parse(raw.as_bytes())?;
+    let e = env.envelope();
+    let origin = e.from.as_str();
+    if let Source::Inbox { requester } = source {
+        if origin != requester {
+            return Err(NodeError::refused(
+                "not_origin",
+                StatusCode::FORBIDDEN,
+                format!("{requester} may only push its own messages, not {origin}'s"),
+            ));
+        }
+    }
+    let peer = peers::get(conn, origin).await?.ok_or_else(|| {
+        NodeError::refused(
+            "unknown_sender",
+            StatusCode::FORBIDDEN,
+            format!("{origin} is not a member"),
+        )
+    })?;
+    if peer.status == peers::REVOKED {
+        return Err(NodeError::refused(
+            "revoked",
+            StatusCode::FORBIDDEN,
+            format!("{origin}'s membership was revoked"),
+        ));
+    }
+    let key = peers::usable_key(conn, origin, &e.key)
+        .await?
+        .ok_or_else(|| ProtocolError::UnknownKey {
+            sender: origin.to_owned(),
+            key_id: e.key.to_string(),
+        })?;
+    env.verify_signature(&key)?;
+    env.check_audience(audience)?;
+    let head = log::head(conn, origin).await?;
+    let stored = match head.as_ref() {
+        Some(h) if e.seq <= h.seq => log::hash_at(conn, origin, e.seq).await?,
+        _ => None,
+    };
+    if place(
+        head.as_ref(),
+        e.seq,
+        e.prev.as_ref(),
+        env.hash(),
+        stored.as_ref(),
+    )? == Placement::Duplicate
+    {
+        return Ok((env, Accepted::Duplicate));
+    }
+    let id = e.id.hyphenated().to_string();
+    if log::has_id(conn, &id).await? {
+        return Err(NodeError::refused(
+            "replayed_id",
+            StatusCode::CONFLICT,
+            format!("message id {id} was already used by another message"),
+        ));
+    }
+    let applied = match source {
+        // The hub refuses what it cannot apply: nothing is stored, and the
+        // sender sets the message aside.
+        Source::Inbox { .. } => {
+            let body = env.body()?;
+            apply_in_savepoint(conn, me, &env, &body).await?;
+            true
+        }
+        // A service stores what the hub accepted even if it cannot apply it
+        // (an older version, say): the origin's stream must stay complete.
+        Source::Feed => match env.body() {
+            Ok(body) => match apply_in_savepoint(conn, me, &env, &body).await {
+                Ok(()) => true,
+                Err(err @ (NodeError::Database(_) | NodeError::Io { .. })) => return Err(err),
+                Err(err) => {
+                    tracing::warn!(
+                        origin,
+                        seq = e.seq,
+                        code = err.code(),
+                        "relayed message stored without applying it"
+                    );
+                    false
+                }
+            },
+            Err(err) => {
+                tracing::warn!(
+                    origin,
+                    seq = e.seq,
+                    code = err.code(),
+                    "relayed message stored without applying it"
+                );
+                false
+            }
+        },
+    };
+    log::insert(conn, &env, raw, applied).await?;
+    Ok((
+        env,
+        if applied {
+            Accepted::Applied
+        } else {
+            Accepted::StoredOnly
+        },
+    ))
+}
+
+/// Applies a body; on failure, whatever it wrote is rolled back.
+async fn apply_in_savepoint(
+    conn: &mut AnyConnection,
+    me: &NodeId,
+    env: &SignedEnvelope,
+    body: &passerelle_protocol::Body,
+) -> Result<(), NodeError> {
+    let mut savepoint = conn.begin().await?;
+    domain::apply(&mut savepoint, me.as_str(), env, body).await?;
+    savepoint.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! Federation: how nodes exchange signed messages.
+//!
+//! `log` stores streams, `ingest` is the one verification pipeline,
+//! `auth` checks signed requests, `hub` and `service` hold each role's side
+//! of the exchange, `client` makes the outgoing requests and `wire` the
+//! JSON shapes on the wire.
+
+pub mod auth;
+pub mod backoff;
+pub mod client;
+pub mod hub;
+pub mod ingest;
+pub mod log;
+pub mod outbox;
+pub mod peers;
+pub mod service;
+pub mod sync_state;
+pub mod wire;

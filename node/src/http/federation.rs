@@ -1,0 +1,142 @@
+//! Federation routes. Handlers only read the request, authenticate it and
+//! call `fed::hub`; the rules live there.
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use passerelle_protocol::{ProtocolError, RequestParts};
+use serde::Deserialize;
+
+use crate::error::NodeError;
+use crate::fed::wire::{JoinRequest, PushRequest, StateResponse};
+use crate::fed::{auth, hub};
+use crate::node::Node;
+
+pub fn router() -> Router<Node> {
+    Router::new()
+        .route("/fed/v1/join", post(join))
+        .route("/fed/v1/inbox", post(inbox))
+        .route("/fed/v1/feed", get(feed))
+        .route("/fed/v1/state", get(state))
+}
+
+fn target(uri: &OriginalUri) -> String {
+    uri.0
+        .path_and_query()
+        .map_or_else(|| uri.0.path().to_owned(), |pq| pq.as_str().to_owned())
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, NodeError> {
+    serde_json::from_slice(body).map_err(|e| ProtocolError::MalformedJson(e.to_string()).into())
+}
+
+/// `POST /fed/v1/join` — enrolment with an invitation code.
+async fn join(
+    State(node): State<Node>,
+    uri: OriginalUri,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, NodeError> {
+    let target = target(&uri);
+    let parts = RequestParts {
+        method: method.as_str(),
+        target: &target,
+        destination: node.id(),
+        body: &body,
+    };
+    let req: JoinRequest = parse_json(&body)?;
+    Ok(Json(hub::join(&node, &headers, &parts, req).await?).into_response())
+}
+
+/// `POST /fed/v1/inbox` — a member pushes messages of its own stream.
+async fn inbox(
+    State(node): State<Node>,
+    uri: OriginalUri,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, NodeError> {
+    let target = target(&uri);
+    let parts = RequestParts {
+        method: method.as_str(),
+        target: &target,
+        destination: node.id(),
+        body: &body,
+    };
+    let peer = auth::authenticate(&node, &headers, &parts).await?;
+    let req: PushRequest = parse_json(&body)?;
+    let (status, response) = hub::push(&node, &peer, req).await?;
+    Ok((status, Json(response)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct FeedQuery {
+    #[serde(default)]
+    after: i64,
+    #[serde(default = "default_limit")]
+    limit: i64,
+    #[serde(default)]
+    wait: u64,
+}
+
+fn default_limit() -> i64 {
+    200
+}
+
+/// `GET /fed/v1/feed?after=N&limit=L&wait=S` — what the hub has for the requester.
+async fn feed(
+    State(node): State<Node>,
+    uri: OriginalUri,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, NodeError> {
+    let target = target(&uri);
+    let parts = RequestParts {
+        method: method.as_str(),
+        target: &target,
+        destination: node.id(),
+        body: b"",
+    };
+    let peer = auth::authenticate(&node, &headers, &parts).await?;
+    let q: FeedQuery = serde_urlencoded_query(uri.0.query().unwrap_or(""))?;
+    Ok(Json(hub::feed(&node, &peer, q.after, q.limit, q.wait).await?).into_response())
+}
+
+fn serde_urlencoded_query(q: &str) -> Result<FeedQuery, NodeError> {
+    Query::<FeedQuery>::try_from_uri(&format!("/?{q}").parse().map_err(|_| bad_query())?)
+        .map(|Query(v)| v)
+        .map_err(|_| bad_query())
+}
+
+fn bad_query() -> NodeError {
+    NodeError::refused(
+        "bad_request",
+        StatusCode::BAD_REQUEST,
+        "after, limit and wait must be whole numbers",
+    )
+}
+
+/// `GET /fed/v1/state` — the hub's head of the requester's stream.
+async fn state(
+    State(node): State<Node>,
+    uri: OriginalUri,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Response, NodeError> {
+    let target = target(&uri);
+    let parts = RequestParts {
+        method: method.as_str(),
+        target: &target,
+        destination: node.id(),
+        body: b"",
+    };
+    let peer = auth::authenticate(&node, &headers, &parts).await?;
+    Ok(Json(StateResponse {
+        head: hub::state(&node, &peer).await?,
+    })
+    .into_response())
+}

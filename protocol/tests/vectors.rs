@@ -1,0 +1,1203 @@
+//! Test vectors for other implementations of the protocol.
+//!
+//! The vectors live in `protocol/vectors/*.json`. This file holds their
+//! generator (`vectors_match_files`: builds every vector in memory from fixed
+//! seeds, ids and times, and compares with the files on disk) and an
+//! independent checker (`vectors_verify`: reads the files, never the
+//! generator, and re-checks each vector with the library).
+//!
+//! To rewrite the files after an intended change:
+//! `PASSERELLE_REGENERATE_VECTORS=1 cargo test -p passerelle-protocol --test vectors`
+
+// Test code: panicking on an unexpected error is the point.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use passerelle_protocol::body::{
+    AgendaEntry, Delegate, DelegateList, DelegateRole, JointMeeting, Origin, ProposalRef,
+    ProposalStatus, SharedProposal, Theme,
+};
+use passerelle_protocol::canonical::{canonicalize, MAX_SAFE_INTEGER};
+use passerelle_protocol::keys::b64_encode;
+use passerelle_protocol::{
+    Body, CanonicalValue, Date, Envelope, Hash, KeyPair, Limits, NodeId, ProtocolError, PublicKey,
+    SignedEnvelope, Timestamp,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+const REGENERATE_VAR: &str = "PASSERELLE_REGENERATE_VECTORS";
+
+/// RFC 8032 §7.1 TEST 1 secret key: the service's seed.
+const SERVICE_SEED: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+/// RFC 8032 §7.1 TEST 1 public key, to check the seed is read as RFC 8032 says.
+const SERVICE_PUBLIC_HEX: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+const HUB_SEED: &str = "2b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfe";
+/// A key nobody pinned: used to sign messages that must not verify.
+const OTHER_SEED: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
+
+const SERVICE: &str = "ssm-courcelles";
+const HUB: &str = "hub-charleroi";
+
+// ---------------------------------------------------------------------------
+// File formats
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CanonicalVector {
+    name: String,
+    /// JSON text, as received.
+    input: String,
+    /// Its canonical form, when it is inside the subset and the limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    canonical: Option<String>,
+    /// The error code, when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnvelopeVector {
+    name: String,
+    description: String,
+    seed_hex: String,
+    public_key: String,
+    key_id: String,
+    audience: String,
+    unsigned: String,
+    canonical: String,
+    signature: String,
+    signed: String,
+    hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NegativeVector {
+    name: String,
+    description: String,
+    input: String,
+    public_key: String,
+    audience: String,
+    /// The pipeline step that must fail: parse, verify_signature,
+    /// check_audience or body.
+    step: String,
+    error: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Vectors {
+    canonical: Vec<CanonicalVector>,
+    envelopes: Vec<EnvelopeVector>,
+    negative: Vec<NegativeVector>,
+}
+
+impl Vectors {
+    fn files(&self) -> [(&'static str, String); 3] {
+        [
+            ("canonical.json", pretty(&self.canonical)),
+            ("envelopes.json", pretty(&self.envelopes)),
+            ("negative.json", pretty(&self.negative)),
+        ]
+    }
+}
+
+fn pretty<T: Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap();
+    text.push('\n');
+    text
+}
+
+fn vectors_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors")
+}
+
+fn regenerating() -> bool {
+    std::env::var(REGENERATE_VAR).is_ok_and(|v| v == "1")
+}
+
+/// When regenerating, writes the files once (atomically, by rename) before
+/// either test reads them.
+fn regenerate_if_asked() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        if !regenerating() {
+            return;
+        }
+        let dir = vectors_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, text) in generate().files() {
+            let tmp = dir.join(format!(".{file}.tmp"));
+            std::fs::write(&tmp, text).unwrap();
+            std::fs::rename(&tmp, dir.join(file)).unwrap();
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Small helpers shared by the generator and the checker
+// ---------------------------------------------------------------------------
+
+fn hex_decode_32(text: &str) -> [u8; 32] {
+    assert_eq!(text.len(), 64, "a seed is 32 bytes in hex: {text:?}");
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).unwrap();
+    }
+    out
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn keys(seed_hex: &str) -> KeyPair {
+    KeyPair::from_seed(&hex_decode_32(seed_hex))
+}
+
+/// The documented check pipeline of a received envelope. Returns the failing
+/// step and the error code.
+fn pipeline(
+    input: &str,
+    public_key: &str,
+    audience: &str,
+) -> Result<SignedEnvelope, (&'static str, &'static str)> {
+    let envelope = SignedEnvelope::parse(input.as_bytes()).map_err(|e| ("parse", e.code()))?;
+    let public_key = PublicKey::parse(public_key).unwrap();
+    envelope
+        .verify_signature(&public_key)
+        .map_err(|e| ("verify_signature", e.code()))?;
+    let audience = NodeId::parse(audience).unwrap();
+    envelope
+        .check_audience(&audience)
+        .map_err(|e| ("check_audience", e.code()))?;
+    envelope.body().map_err(|e| ("body", e.code()))?;
+    Ok(envelope)
+}
+
+// ---------------------------------------------------------------------------
+// Generator
+// ---------------------------------------------------------------------------
+
+fn uuid(text: &str) -> Uuid {
+    let id = Uuid::parse_str(text).unwrap();
+    assert_eq!(id.get_version_num(), 7, "{text} is not a UUIDv7");
+    assert_eq!(id.hyphenated().to_string(), text, "{text} is not lowercase");
+    id
+}
+
+fn node(text: &str) -> NodeId {
+    NodeId::parse(text).unwrap()
+}
+
+fn ts(text: &str) -> Timestamp {
+    Timestamp::parse(text).unwrap()
+}
+
+fn date(text: &str) -> Date {
+    Date::parse(text).unwrap()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn envelope(
+    id: &str,
+    from: &str,
+    to: &str,
+    seq: u64,
+    prev: Option<Hash>,
+    time: &str,
+    kind: &str,
+    body: CanonicalValue,
+    keys: &KeyPair,
+) -> Envelope {
+    Envelope {
+        id: uuid(id),
+        from: node(from),
+        to: node(to),
+        seq,
+        prev,
+        ts: ts(time),
+        kind: kind.to_owned(),
+        body,
+        key: keys.key_id().clone(),
+    }
+}
+
+fn typed(
+    id: &str,
+    from: &str,
+    seq: u64,
+    prev: Option<Hash>,
+    time: &str,
+    body: &Body,
+    keys: &KeyPair,
+) -> Envelope {
+    envelope(
+        id,
+        from,
+        HUB,
+        seq,
+        prev,
+        time,
+        body.kind(),
+        body.to_value().unwrap(),
+        keys,
+    )
+}
+
+/// The members of an envelope without `sig`.
+fn members(envelope: &Envelope) -> BTreeMap<String, CanonicalValue> {
+    envelope.to_value().as_object().unwrap().clone()
+}
+
+/// Signs arbitrary members as an envelope would be signed (Ed25519 over the
+/// canonical bytes without `sig`), without any of `Envelope::sign`'s checks:
+/// for negative vectors that are correctly signed yet must be refused.
+fn sign_members(mut m: BTreeMap<String, CanonicalValue>, keys: &KeyPair) -> String {
+    m.remove("sig");
+    let sig = keys.sign(&CanonicalValue::Object(m.clone()).to_canonical_bytes());
+    m.insert("sig".into(), CanonicalValue::String(sig.to_string()));
+    CanonicalValue::Object(m).to_canonical_string()
+}
+
+fn string(text: &str) -> CanonicalValue {
+    CanonicalValue::String(text.to_owned())
+}
+
+/// Replaces the only occurrence of `from` in `text`.
+fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "{from:?} must occur once");
+    text.replacen(from, to, 1)
+}
+
+fn delegates_body() -> Body {
+    Body::DelegatesList(DelegateList {
+        delegates: vec![
+            Delegate {
+                label: "Marie Dupont".into(),
+                role: DelegateRole::Delegate,
+                term_start: date("2025-01-01"),
+                term_end: Some(date("2028-12-31")),
+            },
+            Delegate {
+                label: "Délégué·e 2".into(),
+                role: DelegateRole::Substitute,
+                term_start: date("2025-01-01"),
+                term_end: None,
+            },
+        ],
+    })
+}
+
+fn proposal() -> SharedProposal {
+    SharedProposal {
+        proposal: uuid("01936b2a-7c00-7000-8000-0000000000a1"),
+        title: "Rampe d'accès au jardin côté réfectoire".into(),
+        description: "Les résidents en fauteuil ne peuvent pas accéder seuls au jardin : \
+                      une rampe près du réfectoire faciliterait les sorties. « Priorité » \
+                      pour l'été, d'après le conseil du 12 novembre."
+            .into(),
+        theme: Theme::Accessibility,
+        tags: vec!["accès".into(), "extérieur".into(), "été".into()],
+        origin: Origin::Committee,
+        status: ProposalStatus::SentToManagement,
+        answer: None,
+    }
+}
+
+fn meeting_body() -> Body {
+    Body::MeetingPublished(JointMeeting {
+        meeting: uuid("01936b2a-7c00-7000-8000-0000000000c1"),
+        title: "Rencontre inter-conseils de printemps".into(),
+        starts_at: ts("2027-03-18T09:30:00Z"),
+        ends_at: Some(ts("2027-03-18T12:00:00Z")),
+        place: "Maison de la culture, salle 2, Charleroi".into(),
+        format: "petit-déjeuner".into(),
+        agenda: vec![
+            AgendaEntry {
+                title: "Accès au jardin pour les résidents en fauteuil".into(),
+                description: Some("Proposition partagée par Courcelles.".into()),
+                subject: None,
+                proposals: vec![ProposalRef {
+                    service: node(SERVICE),
+                    proposal: uuid("01936b2a-7c00-7000-8000-0000000000a1"),
+                }],
+                proposed_by: Some(node(SERVICE)),
+            },
+            AgendaEntry {
+                title: "Tour de table".into(),
+                description: None,
+                subject: None,
+                proposals: vec![],
+                proposed_by: None,
+            },
+        ],
+        notice: None,
+    })
+}
+
+fn positive(name: &str, description: &str, seed: &str, signed: &SignedEnvelope) -> EnvelopeVector {
+    let pair = keys(seed);
+    let unsigned = signed.envelope().to_value().to_canonical_string();
+    EnvelopeVector {
+        name: name.into(),
+        description: description.into(),
+        seed_hex: seed.into(),
+        public_key: pair.public_key().to_string(),
+        key_id: pair.key_id().to_string(),
+        audience: signed.envelope().to.to_string(),
+        canonical: unsigned.clone(),
+        unsigned,
+        signature: signed.signature().to_string(),
+        signed: signed.canonical_string(),
+        hash: signed.hash().to_string(),
+    }
+}
+
+fn generate() -> Vectors {
+    Vectors {
+        canonical: canonical_vectors(),
+        envelopes: envelope_vectors().0,
+        negative: negative_vectors(),
+    }
+}
+
+fn canonical_vectors() -> Vec<CanonicalVector> {
+    // (name, input, expected canonical form): the expected forms are written
+    // by hand, so the generator also checks the library against them.
+    let mut ok: Vec<(&str, String, String)> = vec![
+        (
+            "rfc8785_key_sorting",
+            r#"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#.into(),
+            "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u{80}\":\"Control\",\"\u{f6}\":\"Latin Small Letter O With Diaeresis\",\"\u{20ac}\":\"Euro Sign\",\"\u{1f600}\":\"Emoji: Grinning Face\",\"\u{fb33}\":\"Hebrew Letter Dalet With Dagesh\"}".into(),
+        ),
+        (
+            "utf16_order_not_code_point_order",
+            r#"{"\ufb01":3,"\ue000":2,"\ud83d\ude00":1}"#.into(),
+            "{\"\u{1f600}\":1,\"\u{e000}\":2,\"\u{fb01}\":3}".into(),
+        ),
+        (
+            "nested_objects_sorted_prefixes_first",
+            r#"{"ab":1,"a":2,"b":{"z":[3,{"y":4,"x":5}],"y":null},"A":0,"a ":6}"#.into(),
+            r#"{"A":0,"a":2,"a ":6,"ab":1,"b":{"y":null,"z":[3,{"x":5,"y":4}]}}"#.into(),
+        ),
+        (
+            "string_escapes",
+            r#"["\u0000\u0008\u0009\u000a\u000c\u000d\u001f\u007f\u2028\u2029\/\"\\é"]"#.into(),
+            "[\"\\u0000\\b\\t\\n\\f\\r\\u001f\u{7f}\u{2028}\u{2029}/\\\"\\\\é\"]".into(),
+        ),
+        (
+            "control_characters_in_lowercase_hex",
+            r#""\u001F\u001b\u000B\u0001\u000E""#.into(),
+            r#""\u001f\u001b\u000b\u0001\u000e""#.into(),
+        ),
+        (
+            "solidus_and_escaped_backslash",
+            r#""\/\u002f\u005C\u0022""#.into(),
+            r#""//\\\"""#.into(),
+        ),
+        (
+            "escaped_non_ascii_written_as_utf8",
+            r#"{"caf\u00e9":"\u00c0 bient\u00f4t \ud83d\udc4b"}"#.into(),
+            "{\"café\":\"À bientôt 👋\"}".into(),
+        ),
+        (
+            "non_ascii_keys_and_strings",
+            "{\"résumé\":\"Délégué·e\",\"Ωmega\":\"ω\",\"日本\":\"語\",\"a\":\"ä\",\"z\":\"😀\"}".into(),
+            "{\"a\":\"ä\",\"résumé\":\"Délégué·e\",\"z\":\"😀\",\"Ωmega\":\"ω\",\"日本\":\"語\"}".into(),
+        ),
+        (
+            "no_unicode_normalisation",
+            r#"{"\u00e9":1,"e\u0301":2}"#.into(),
+            "{\"e\u{301}\":2,\"\u{e9}\":1}".into(),
+        ),
+        (
+            "whitespace_removed",
+            " \t\n{ \"b\" : [ ] ,\r\n \"a\" : { } , \"c\": [1, -2, true, false, null] } \n".into(),
+            r#"{"a":{},"b":[],"c":[1,-2,true,false,null]}"#.into(),
+        ),
+        (
+            "empty_containers_and_strings",
+            r#"[ {}, [], "", {"": []}, [[]] ]"#.into(),
+            r#"[{},[],"",{"":[]},[[]]]"#.into(),
+        ),
+        ("top_level_integer", " 42 ".into(), "42".into()),
+        ("top_level_string", r#""\u0041""#.into(), r#""A""#.into()),
+        ("top_level_null", "null".into(), "null".into()),
+        (
+            "integer_bounds",
+            "[9007199254740991, -9007199254740991, 0, -1, 10]".into(),
+            "[9007199254740991,-9007199254740991,0,-1,10]".into(),
+        ),
+    ];
+    // 16 levels, the envelope limit: {"k0":[{"k1":[ … {"k7":[true]} … ]}]}
+    let (mut input, mut expected) = (String::from("true"), String::from("true"));
+    for level in (0..8).rev() {
+        input = format!("{{ \"k{level}\" : [ {input} ] }}");
+        expected = format!("{{\"k{level}\":[{expected}]}}");
+    }
+    ok.push(("deep_nesting_at_limit_16", input, expected));
+
+    const NUMBER: &str = "not_canonical_number";
+    const DUPLICATE: &str = "duplicate_key";
+    const MALFORMED: &str = "malformed_json";
+    let errors: Vec<(&str, String, &str)> = vec![
+        ("float", "1.5".into(), NUMBER),
+        ("float_zero_fraction", "1.0".into(), NUMBER),
+        ("exponent", "1e2".into(), NUMBER),
+        ("exponent_out_of_range", "[1E400]".into(), NUMBER),
+        ("negative_zero", "-0".into(), NUMBER),
+        ("integer_above_max", "9007199254740992".into(), NUMBER),
+        ("integer_below_min", "-9007199254740992".into(), NUMBER),
+        ("integer_beyond_u64", "18446744073709551616".into(), NUMBER),
+        ("float_nested", r#"{"a":{"b":[0.5]}}"#.into(), NUMBER),
+        ("duplicate_key", r#"{"a":1,"a":1}"#.into(), DUPLICATE),
+        (
+            "duplicate_key_escaped_vs_literal",
+            r#"{"é":1,"\u00e9":2}"#.into(),
+            DUPLICATE,
+        ),
+        (
+            "duplicate_key_nested",
+            r#"{"x":[{"k":1,"k":2}]}"#.into(),
+            DUPLICATE,
+        ),
+        ("malformed_empty", "".into(), MALFORMED),
+        ("malformed_unclosed", r#"{"a":1"#.into(), MALFORMED),
+        ("malformed_trailing_comma", "[1,]".into(), MALFORMED),
+        ("malformed_single_quotes", "{'a':1}".into(), MALFORMED),
+        ("malformed_leading_zero", "01".into(), MALFORMED),
+        ("malformed_trailing_data", "{} {}".into(), MALFORMED),
+        ("malformed_lone_surrogate", r#""\ud800""#.into(), MALFORMED),
+        (
+            "malformed_raw_control_character",
+            "\"a\u{1}b\"".into(),
+            MALFORMED,
+        ),
+        ("malformed_nan", "NaN".into(), MALFORMED),
+        ("malformed_comment", r#"{"a":1 /* x */}"#.into(), MALFORMED),
+        ("malformed_byte_order_mark", "\u{feff}{}".into(), MALFORMED),
+        (
+            "too_deep_17",
+            format!("{}{}", "[".repeat(17), "]".repeat(17)),
+            "too_deep",
+        ),
+        (
+            "key_too_long_65_bytes",
+            format!("{{\"{}\":1}}", "k".repeat(65)),
+            "string_too_long",
+        ),
+    ];
+
+    let mut vectors = Vec::new();
+    for (name, input, expected) in ok {
+        let got = canonicalize(input.as_bytes(), &Limits::ENVELOPE)
+            .map(|b| String::from_utf8(b).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(got, expected, "{name}");
+        vectors.push(CanonicalVector {
+            name: name.into(),
+            input,
+            canonical: Some(expected),
+            error: None,
+        });
+    }
+    for (name, input, code) in errors {
+        let got = canonicalize(input.as_bytes(), &Limits::ENVELOPE).unwrap_err();
+        assert_eq!(got.code(), code, "{name}: {got}");
+        vectors.push(CanonicalVector {
+            name: name.into(),
+            input,
+            canonical: None,
+            error: Some(code.into()),
+        });
+    }
+    vectors
+}
+
+/// The positive vectors, and the signed envelopes negative vectors start from.
+fn envelope_vectors() -> (Vec<EnvelopeVector>, Vec<SignedEnvelope>) {
+    let service = keys(SERVICE_SEED);
+    let hub = keys(HUB_SEED);
+    assert_eq!(
+        hex_encode(&service.public_key().to_bytes()),
+        SERVICE_PUBLIC_HEX
+    );
+
+    let first = typed(
+        "01936b2a-7c00-7000-8000-000000000001",
+        SERVICE,
+        1,
+        None,
+        "2026-11-23T09:30:00Z",
+        &delegates_body(),
+        &service,
+    )
+    .sign(&service)
+    .unwrap();
+    let second = typed(
+        "01936b2a-7c00-7000-8000-000000000002",
+        SERVICE,
+        2,
+        Some(first.hash().clone()),
+        "2026-11-23T09:31:05Z",
+        &Body::ProposalShared(proposal()),
+        &service,
+    )
+    .sign(&service)
+    .unwrap();
+    let meeting = typed(
+        "01936b2a-7c00-7000-8000-000000000003",
+        HUB,
+        1,
+        None,
+        "2026-11-24T08:00:00Z",
+        &meeting_body(),
+        &hub,
+    )
+    .sign(&hub)
+    .unwrap();
+
+    let vectors = vec![
+        positive(
+            "service_seq1_delegates_list",
+            "A service's first message (seq 1, prev null): its list of delegates.",
+            SERVICE_SEED,
+            &first,
+        ),
+        positive(
+            "service_seq2_proposal_shared",
+            "The same service's second message: prev is the hash of \
+             service_seq1_delegates_list; French text with non-ASCII characters.",
+            SERVICE_SEED,
+            &second,
+        ),
+        positive(
+            "hub_seq1_meeting_published",
+            "The hub's first message to its federation: a joint meeting.",
+            HUB_SEED,
+            &meeting,
+        ),
+    ];
+    for v in &vectors {
+        assert!(pipeline(&v.signed, &v.public_key, &v.audience).is_ok());
+    }
+    (vectors, vec![first, second, meeting])
+}
+
+fn negative_vectors() -> Vec<NegativeVector> {
+    let (_, bases) = envelope_vectors();
+    let [first, second, _] = <[SignedEnvelope; 3]>::try_from(bases).unwrap();
+    let service = keys(SERVICE_SEED);
+    let other = keys(OTHER_SEED);
+    let service_pk = service.public_key().to_string();
+    let signed_first = first.canonical_string();
+    let signed_second = second.canonical_string();
+
+    // A well-formed proposal.shared seq 1 envelope, to vary.
+    let base = |id: &str, body: CanonicalValue| {
+        envelope(
+            id,
+            SERVICE,
+            HUB,
+            1,
+            None,
+            "2026-11-23T10:00:00Z",
+            "proposal.shared",
+            body,
+            &service,
+        )
+    };
+    let proposal_members = || {
+        Body::ProposalShared(proposal())
+            .to_value()
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .clone()
+    };
+    let with_body_member = |name: &str, value: CanonicalValue| {
+        let mut m = proposal_members();
+        m.insert(name.into(), value);
+        CanonicalValue::Object(m)
+    };
+
+    // Correctly signed by the service, each with one defect.
+    let oversized = {
+        let mut m = proposal_members();
+        let filler = "Lorem ipsum dolor sit amet. ".repeat(570); // 15 960 bytes
+        m.insert("description".into(), string(&filler));
+        let tags = (0..4).map(|_| string(&filler)).collect();
+        m.insert("tags".into(), CanonicalValue::Array(tags));
+        sign_members(
+            members(&base(
+                "01936b2a-7c00-7000-8000-000000000101",
+                CanonicalValue::Object(m),
+            )),
+            &service,
+        )
+    };
+    assert!(oversized.len() > Limits::ENVELOPE.max_bytes);
+    let nested = |depth: usize| {
+        let mut value = CanonicalValue::Integer(1);
+        for _ in 0..depth {
+            value = CanonicalValue::Array(vec![value]);
+        }
+        value
+    };
+    // The envelope is level 1, its body level 2: 15 arrays inside reach 17.
+    let too_deep = sign_members(
+        members(&base(
+            "01936b2a-7c00-7000-8000-000000000102",
+            with_body_member("annex", nested(15)),
+        )),
+        &service,
+    );
+    let at_depth_limit = sign_members(
+        members(&base(
+            "01936b2a-7c00-7000-8000-000000000102",
+            with_body_member("annex", nested(14)),
+        )),
+        &service,
+    );
+    assert!(pipeline(&at_depth_limit, &service_pk, HUB).is_ok());
+    // 8 193 × "é" is 16 386 UTF-8 bytes (but only 8 193 characters).
+    let too_long = sign_members(
+        members(&base(
+            "01936b2a-7c00-7000-8000-000000000103",
+            with_body_member("description", string(&"é".repeat(8_193))),
+        )),
+        &service,
+    );
+    let version_2 = {
+        let mut m = members(&base(
+            "01936b2a-7c00-7000-8000-000000000104",
+            CanonicalValue::Object(proposal_members()),
+        ));
+        m.insert("v".into(), CanonicalValue::Integer(2));
+        sign_members(m, &service)
+    };
+    let unknown_kind = {
+        let mut coffee = BTreeMap::new();
+        coffee.insert("size".into(), string("grand"));
+        coffee.insert("sugar".into(), CanonicalValue::Integer(2));
+        envelope(
+            "01936b2a-7c00-7000-8000-000000000105",
+            SERVICE,
+            HUB,
+            1,
+            None,
+            "2026-11-23T10:00:00Z",
+            "coffee.ordered",
+            CanonicalValue::Object(coffee),
+            &service,
+        )
+        .sign(&service)
+        .unwrap()
+        .canonical_string()
+    };
+    let blank_title = base(
+        "01936b2a-7c00-7000-8000-000000000106",
+        with_body_member("title", string("   ")),
+    )
+    .sign(&service)
+    .unwrap()
+    .canonical_string();
+    let unknown_theme = base(
+        "01936b2a-7c00-7000-8000-000000000107",
+        with_body_member("theme", string("teleportation")),
+    )
+    .sign(&service)
+    .unwrap()
+    .canonical_string();
+    let missing_title = {
+        let mut m = proposal_members();
+        m.remove("title");
+        base(
+            "01936b2a-7c00-7000-8000-000000000108",
+            CanonicalValue::Object(m),
+        )
+        .sign(&service)
+        .unwrap()
+        .canonical_string()
+    };
+    let missing_ts = {
+        let mut m = members(&base(
+            "01936b2a-7c00-7000-8000-000000000109",
+            CanonicalValue::Object(proposal_members()),
+        ));
+        m.remove("ts");
+        sign_members(m, &service)
+    };
+    let unexpected_field = {
+        let mut m = members(&base(
+            "01936b2a-7c00-7000-8000-00000000010a",
+            CanonicalValue::Object(proposal_members()),
+        ));
+        m.insert("priority".into(), string("high"));
+        sign_members(m, &service)
+    };
+    let seq1_with_prev = {
+        let mut m = members(&base(
+            "01936b2a-7c00-7000-8000-00000000010b",
+            CanonicalValue::Object(proposal_members()),
+        ));
+        m.insert("prev".into(), string(first.hash().as_str()));
+        sign_members(m, &service)
+    };
+    let seq2_without_prev = {
+        let mut m = members(&base(
+            "01936b2a-7c00-7000-8000-00000000010c",
+            CanonicalValue::Object(proposal_members()),
+        ));
+        m.insert("seq".into(), CanonicalValue::Integer(2));
+        sign_members(m, &service)
+    };
+    let id_uppercase = {
+        let mut m = members(&base(
+            "01936b2a-7c00-7000-8000-00000000010d",
+            CanonicalValue::Object(proposal_members()),
+        ));
+        m.insert("id".into(), string("01936B2A-7C00-7000-8000-00000000010D"));
+        sign_members(m, &service)
+    };
+    let id_uuid_v4 = {
+        let mut m = members(&base(
+            "01936b2a-7c00-7000-8000-00000000010e",
+            CanonicalValue::Object(proposal_members()),
+        ));
+        m.insert("id".into(), string("01936b2a-7c00-4000-8000-00000000010e"));
+        sign_members(m, &service)
+    };
+
+    // Signatures that do not verify.
+    let signed_by_other = sign_members(members(first.envelope()), &other);
+    let other_key_not_pinned = {
+        let mut e = first.envelope().clone();
+        e.key = other.key_id().clone();
+        e.sign(&other).unwrap().canonical_string()
+    };
+    let sig_text = first.signature().to_string();
+    let flipped_sig = {
+        let mut bytes = first.signature().to_bytes();
+        bytes[10] ^= 0x01;
+        b64_encode(&bytes)
+    };
+    let standard_base64_sig = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(first.signature().to_bytes())
+    };
+    let short_sig = b64_encode(&first.signature().to_bytes()[..63]);
+    let quoted = |s: &str| format!("\"sig\":\"{s}\"");
+
+    type Case<'a> = (&'a str, &'a str, String, &'a str, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "tampered_body",
+            "service_seq1_delegates_list with one delegate's label changed after signing.",
+            replace_once(&signed_first, "Marie Dupont", "Marie Durand"),
+            HUB,
+            "verify_signature",
+            "bad_signature",
+        ),
+        (
+            "tampered_signature",
+            "service_seq1_delegates_list with one bit of the signature flipped.",
+            replace_once(&signed_first, &quoted(&sig_text), &quoted(&flipped_sig)),
+            HUB,
+            "verify_signature",
+            "bad_signature",
+        ),
+        (
+            "signed_by_another_key",
+            "Names the service's key, but was signed by another seed.",
+            signed_by_other,
+            HUB,
+            "verify_signature",
+            "bad_signature",
+        ),
+        (
+            "key_not_pinned",
+            "Correctly signed by another key, which it names; the receiver only \
+             pinned the service's key.",
+            other_key_not_pinned,
+            HUB,
+            "verify_signature",
+            "unknown_key",
+        ),
+        (
+            "wrong_audience",
+            "service_seq1_delegates_list received by a node of another federation.",
+            signed_first.clone(),
+            "hub-namur",
+            "check_audience",
+            "wrong_audience",
+        ),
+        (
+            "float_in_body",
+            "service_seq2_proposal_shared with a number 4.5 added to the body.",
+            replace_once(&signed_second, "\"body\":{", "\"body\":{\"priority\":4.5,"),
+            HUB,
+            "parse",
+            "not_canonical_number",
+        ),
+        (
+            "exponent_in_body",
+            "service_seq2_proposal_shared with a number 1e2 added to the body.",
+            replace_once(&signed_second, "\"body\":{", "\"body\":{\"priority\":1e2,"),
+            HUB,
+            "parse",
+            "not_canonical_number",
+        ),
+        (
+            "duplicate_key_in_body",
+            "service_seq1_delegates_list with a second, empty \"delegates\" member \
+             before the real one.",
+            replace_once(&signed_first, "\"body\":{", "\"body\":{\"delegates\":[],"),
+            HUB,
+            "parse",
+            "duplicate_key",
+        ),
+        (
+            "duplicate_key_escaped_top_level",
+            "service_seq1_delegates_list with a second \"seq\" member spelled with \
+             an escape (\"s\\u0065q\").",
+            replace_once(&signed_first, "{\"body\":", "{\"s\\u0065q\":2,\"body\":"),
+            HUB,
+            "parse",
+            "duplicate_key",
+        ),
+        (
+            "oversized_envelope",
+            "Correctly signed, but larger than 65536 bytes.",
+            oversized,
+            HUB,
+            "parse",
+            "too_large",
+        ),
+        (
+            "too_deep",
+            "Correctly signed, with 17 levels of nesting (the limit is 16).",
+            too_deep,
+            HUB,
+            "parse",
+            "too_deep",
+        ),
+        (
+            "string_too_long",
+            "Correctly signed, with a description of 16386 UTF-8 bytes (the limit \
+             is 16384 bytes).",
+            too_long,
+            HUB,
+            "parse",
+            "string_too_long",
+        ),
+        (
+            "unsupported_version",
+            "Correctly signed, with \"v\":2.",
+            version_2,
+            HUB,
+            "parse",
+            "unsupported_version",
+        ),
+        (
+            "unknown_kind",
+            "Well-formed and correctly signed, of kind coffee.ordered.",
+            unknown_kind,
+            HUB,
+            "body",
+            "unknown_kind",
+        ),
+        (
+            "invalid_body_blank_title",
+            "Correctly signed proposal.shared whose title is only spaces.",
+            blank_title,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "invalid_body_unknown_theme",
+            "Correctly signed proposal.shared with a theme that does not exist.",
+            unknown_theme,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "invalid_body_missing_title",
+            "Correctly signed proposal.shared without a title.",
+            missing_title,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "missing_field",
+            "Correctly signed, without \"ts\".",
+            missing_ts,
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+        (
+            "unexpected_top_level_field",
+            "Correctly signed, with an extra top-level member \"priority\".",
+            unexpected_field,
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+        (
+            "signature_standard_base64",
+            "service_seq1_delegates_list with its signature in standard base64 with \
+             padding instead of base64url without padding.",
+            replace_once(
+                &signed_first,
+                &quoted(&sig_text),
+                &quoted(&standard_base64_sig),
+            ),
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+        (
+            "signature_63_bytes",
+            "service_seq1_delegates_list with the last byte of its signature cut off.",
+            replace_once(&signed_first, &quoted(&sig_text), &quoted(&short_sig)),
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+        (
+            "seq1_with_prev",
+            "Correctly signed, seq 1 with a non-null prev.",
+            seq1_with_prev,
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+        (
+            "seq2_without_prev",
+            "Correctly signed, seq 2 with a null prev.",
+            seq2_without_prev,
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+        (
+            "id_uppercase",
+            "Correctly signed, with an upper-case id.",
+            id_uppercase,
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+        (
+            "id_not_uuid_v7",
+            "Correctly signed, with a UUIDv4 id.",
+            id_uuid_v4,
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+    ];
+
+    cases
+        .into_iter()
+        .map(|(name, description, input, audience, step, error)| {
+            let got = pipeline(&input, &service_pk, audience).map(|_| ());
+            assert_eq!(got, Err((step, error)), "{name}");
+            NegativeVector {
+                name: name.into(),
+                description: description.into(),
+                input,
+                public_key: service_pk.clone(),
+                audience: audience.into(),
+                step: step.into(),
+                error: error.into(),
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------
+
+#[test]
+fn vectors_are_deterministic() {
+    assert_eq!(generate(), generate());
+}
+
+#[test]
+fn vectors_match_files() {
+    regenerate_if_asked();
+    let dir = vectors_dir();
+    for (file, expected) in generate().files() {
+        let path = dir.join(file);
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "cannot read {}: {e}; run `{REGENERATE_VAR}=1 cargo test -p \
+                 passerelle-protocol --test vectors`",
+                path.display()
+            )
+        });
+        if on_disk != expected {
+            let line = on_disk
+                .lines()
+                .zip(expected.lines())
+                .position(|(a, b)| a != b)
+                .map_or_else(
+                    || on_disk.lines().count().min(expected.lines().count()) + 1,
+                    |n| n + 1,
+                );
+            panic!(
+                "{} differs from the generator from line {line} on; if the change \
+                 is intended, run `{REGENERATE_VAR}=1 cargo test -p \
+                 passerelle-protocol --test vectors` and review the diff",
+                path.display()
+            );
+        }
+    }
+}
+
+fn read_vectors<T: serde::de::DeserializeOwned>(file: &str) -> Vec<T> {
+    let path = vectors_dir().join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn assert_known_code(code: &str, name: &str) {
+    assert!(
+        ProtocolError::ALL_CODES.contains(&code),
+        "{name}: unknown error code {code:?}"
+    );
+}
+
+/// Reads the files only (never the generator) and re-checks every vector.
+#[test]
+fn vectors_verify() {
+    regenerate_if_asked();
+
+    // canonical.json
+    let canonical: Vec<CanonicalVector> = read_vectors("canonical.json");
+    assert!(canonical.len() >= 30);
+    for v in &canonical {
+        let got = canonicalize(v.input.as_bytes(), &Limits::ENVELOPE);
+        match (&v.canonical, &v.error) {
+            (Some(expected), None) => {
+                let got = String::from_utf8(got.unwrap()).unwrap();
+                assert_eq!(&got, expected, "{}", v.name);
+                // A canonical form is its own canonical form.
+                let again = canonicalize(expected.as_bytes(), &Limits::ENVELOPE).unwrap();
+                assert_eq!(&String::from_utf8(again).unwrap(), expected, "{}", v.name);
+            }
+            (None, Some(code)) => {
+                assert_known_code(code, &v.name);
+                assert_eq!(got.unwrap_err().code(), code, "{}", v.name);
+            }
+            _ => panic!("{}: needs exactly one of canonical and error", v.name),
+        }
+    }
+
+    // envelopes.json
+    let envelopes: Vec<EnvelopeVector> = read_vectors("envelopes.json");
+    assert!(envelopes.len() >= 3);
+    for v in &envelopes {
+        let name = &v.name;
+        assert_eq!(
+            v.unsigned, v.canonical,
+            "{name}: unsigned is already canonical"
+        );
+        let unsigned = CanonicalValue::from_json_str(&v.unsigned, &Limits::ENVELOPE).unwrap();
+        assert_eq!(unsigned.to_canonical_string(), v.canonical, "{name}");
+        assert!(!unsigned.as_object().unwrap().contains_key("sig"), "{name}");
+
+        let pair = KeyPair::from_seed(&hex_decode_32(&v.seed_hex));
+        assert_eq!(pair.public_key().to_string(), v.public_key, "{name}");
+        assert_eq!(pair.key_id().as_str(), v.key_id, "{name}");
+        // Ed25519 is deterministic: the same seed and bytes give the same signature.
+        assert_eq!(
+            pair.sign(v.canonical.as_bytes()).to_string(),
+            v.signature,
+            "{name}"
+        );
+
+        let public_key = PublicKey::parse(&v.public_key).unwrap();
+        let audience = NodeId::parse(&v.audience).unwrap();
+        let signed = SignedEnvelope::parse(v.signed.as_bytes()).unwrap();
+        signed.verify_signature(&public_key).unwrap();
+        signed.check_audience(&audience).unwrap();
+        signed.body().unwrap();
+        assert_eq!(signed.canonical_string(), v.signed, "{name}");
+        assert_eq!(signed.hash().as_str(), v.hash, "{name}");
+        assert_eq!(Hash::of(v.signed.as_bytes()).as_str(), v.hash, "{name}");
+        assert_eq!(signed.signature().to_string(), v.signature, "{name}");
+        assert_eq!(signed.envelope().key.as_str(), v.key_id, "{name}");
+        assert_eq!(
+            signed.envelope().signing_bytes(),
+            v.canonical.as_bytes(),
+            "{name}"
+        );
+        // The signed form is the unsigned form plus "sig".
+        let mut with_sig = unsigned.as_object().unwrap().clone();
+        with_sig.insert("sig".into(), CanonicalValue::String(v.signature.clone()));
+        assert_eq!(
+            CanonicalValue::Object(with_sig).to_canonical_string(),
+            v.signed,
+            "{name}"
+        );
+        // A later message chains to the hash of an earlier vector.
+        let e = signed.envelope();
+        match &e.prev {
+            None => assert_eq!(e.seq, 1, "{name}"),
+            Some(prev) => assert!(
+                envelopes.iter().any(|o| o.hash == prev.as_str()
+                    && SignedEnvelope::parse(o.signed.as_bytes())
+                        .unwrap()
+                        .envelope()
+                        .seq
+                        == e.seq - 1),
+                "{name}: prev names no vector of seq {}",
+                e.seq - 1
+            ),
+        }
+    }
+    assert!(envelopes.iter().any(|v| v.signed.contains("\"seq\":2")));
+
+    // negative.json
+    let negative: Vec<NegativeVector> = read_vectors("negative.json");
+    assert!(negative.len() >= 15);
+    for v in &negative {
+        assert_known_code(&v.error, &v.name);
+        let got = pipeline(&v.input, &v.public_key, &v.audience).map(|_| ());
+        assert_eq!(got, Err((v.step.as_str(), v.error.as_str())), "{}", v.name);
+    }
+    // Every name is unique across the files.
+    let mut names: Vec<&str> = canonical.iter().map(|v| v.name.as_str()).collect();
+    names.extend(envelopes.iter().map(|v| v.name.as_str()));
+    names.extend(negative.iter().map(|v| v.name.as_str()));
+    let count = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), count, "vector names must be unique");
+}
+
+#[test]
+fn seeds_are_distinct_and_limits_are_as_documented() {
+    assert_ne!(keys(SERVICE_SEED).key_id(), keys(HUB_SEED).key_id());
+    assert_ne!(keys(SERVICE_SEED).key_id(), keys(OTHER_SEED).key_id());
+    // The README documents these limits for canonical.json.
+    assert_eq!(Limits::ENVELOPE.max_bytes, 65_536);
+    assert_eq!(Limits::ENVELOPE.max_depth, 16);
+    assert_eq!(Limits::ENVELOPE.max_string_bytes, 16_384);
+    assert_eq!(Limits::ENVELOPE.max_key_bytes, 64);
+    assert_eq!(MAX_SAFE_INTEGER, 9_007_199_254_740_991);
+}
