@@ -9,7 +9,7 @@ use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -194,11 +194,25 @@ impl KeyPair {
     }
 
     /// Writes the secret key as PKCS#8 PEM. The caller must store it privately.
+    ///
+    /// The form is RFC 8410's `OneAsymmetricKey` version 1 (no embedded
+    /// public key), which is what `openssl genpkey -algorithm ed25519`
+    /// writes and what every OpenSSL 3 reads with `openssl pkey`.
     pub fn to_pkcs8_pem(&self) -> Result<String, ProtocolError> {
-        self.signing
-            .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-            .map(|pem| pem.to_string())
-            .map_err(|e| ProtocolError::InvalidKey(e.to_string()))
+        use base64::engine::general_purpose::STANDARD;
+        // SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING (32) } }
+        const PREFIX: [u8; 16] = [
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        let mut der = zeroize::Zeroizing::new(Vec::with_capacity(48));
+        der.extend_from_slice(&PREFIX);
+        der.extend_from_slice(&self.signing.to_bytes());
+        let body = zeroize::Zeroizing::new(STANDARD.encode(der.as_slice()));
+        Ok(format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            body.as_str()
+        ))
     }
 
     pub fn public_key(&self) -> PublicKey {
@@ -249,6 +263,23 @@ mod tests {
         assert_eq!(
             KeyPair::from_pkcs8_pem("not a key").unwrap_err().code(),
             "invalid_key"
+        );
+    }
+
+    #[test]
+    fn pem_is_rfc8410_as_openssl_writes_it() {
+        // RFC 8410 §10.3's example private key.
+        let rfc = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n-----END PRIVATE KEY-----\n";
+        let pair = KeyPair::from_pkcs8_pem(rfc).unwrap();
+        assert_eq!(pair.to_pkcs8_pem().unwrap(), rfc);
+        // The form with an embedded public key (PKCS#8 v2) is still read.
+        let v2 = "-----BEGIN PRIVATE KEY-----\nMFECAQEwBQYDK2VwBCIEIEa1xtUEcEF6ZlFKgdgaKpC1wepFbwr2W0/rMs3e5ju2\ngSEA2Q2UqztUFx3H8xHCkpkCq0XuC1tQM4vmAYZvVVQ3rvo=\n-----END PRIVATE KEY-----\n";
+        assert_eq!(
+            KeyPair::from_pkcs8_pem(v2)
+                .unwrap()
+                .public_key()
+                .to_string(),
+            "2Q2UqztUFx3H8xHCkpkCq0XuC1tQM4vmAYZvVVQ3rvo"
         );
     }
 
