@@ -1,1 +1,317 @@
+//! Helpers for multi-node tests: real nodes on real loopback ports, real
+//! SQLite files, a real PostgreSQL server when one is configured.
+//!
+//! Tests that need PostgreSQL read `PASSERELLE_TEST_POSTGRES_URL` (a URL
+//! whose user may create databases). Without it they are skipped, and say
+//! so on the terminal; with `PASSERELLE_REQUIRE_ALL=1` (set by `.ci/run`) a
+//! skip is a failure.
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use passerelle_node::config::Overrides;
+use passerelle_node::domain::proposals::{self, NewProposal};
+use passerelle_node::node::{InitOptions, Node};
+use passerelle_protocol::body::{NodeRole, Origin, Theme};
+use passerelle_protocol::NodeId;
+use sqlx::Row;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// The environment variable naming a PostgreSQL server for tests.
+pub const POSTGRES_ENV: &str = "PASSERELLE_TEST_POSTGRES_URL";
+/// When `1`, a test that would be skipped fails instead.
+pub const REQUIRE_ALL_ENV: &str = "PASSERELLE_REQUIRE_ALL";
+
+/// Says on the terminal (not in the captured output) that a test was skipped,
+/// or fails when skipping is not allowed.
+pub fn skip(test: &str, why: &str, how: &str) {
+    if std::env::var(REQUIRE_ALL_ENV).as_deref() == Ok("1") {
+        panic!("{test}: cannot be skipped ({REQUIRE_ALL_ENV}=1): {why}");
+    }
+    // Written straight to stderr, which libtest does not capture.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}. To run it: {how}");
+}
+
+/// The PostgreSQL admin URL, or `None` after reporting the skip.
+pub fn postgres_or_skip(test: &str) -> Option<String> {
+    match std::env::var(POSTGRES_ENV) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            skip(
+                test,
+                "no PostgreSQL server configured",
+                &format!(
+                    "set {POSTGRES_ENV}=postgres://USER:PASSWORD@localhost/postgres (see README)"
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// A fresh database on the test PostgreSQL server, dropped by [`PgDatabase::drop_database`].
+pub struct PgDatabase {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub async fn create(admin_url: &str) -> PgDatabase {
+        sqlx::any::install_default_drivers();
+        let name = format!("passerelle_test_{}", Uuid::now_v7().simple());
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin_url)
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+        PgDatabase {
+            admin_url: admin_url.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+
+    pub async fn drop_database(self) {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.admin_url)
+            .await
+            .unwrap();
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+}
+
+/// A node served in this process on a loopback port.
+pub struct TestNode {
+    pub node: Node,
+    pub dir: PathBuf,
+    pub port: u16,
+    pub url: String,
+    database_url: Option<String>,
+    task: Option<JoinHandle<Result<(), passerelle_node::NodeError>>>,
+}
+
+impl TestNode {
+    /// Creates a node in `dir` and starts it on a free port.
+    pub async fn create(
+        dir: &Path,
+        role: NodeRole,
+        id: &str,
+        database_url: Option<String>,
+    ) -> TestNode {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (node, _) = Node::init(InitOptions {
+            data_dir: dir.to_path_buf(),
+            role,
+            id: NodeId::parse(id).unwrap(),
+            name: format!("Nœud {id}"),
+            listen: format!("127.0.0.1:{port}"),
+            database_url: database_url.clone(),
+            admin_password: Some("mot-de-passe-de-test".into()),
+        })
+        .await
+        .unwrap();
+        let mut t = TestNode {
+            node,
+            dir: dir.to_path_buf(),
+            port,
+            url: format!("http://127.0.0.1:{port}"),
+            database_url,
+            task: None,
+        };
+        t.task = Some(tokio::spawn(passerelle_node::run(t.node.clone(), listener)));
+        t
+    }
+
+    /// Stops the node (requests in flight finish) and waits for it.
+    pub async fn stop(&mut self) {
+        self.node.stop();
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+
+    /// Opens the node's data directory again and serves it on the same port.
+    pub async fn restart(&mut self) {
+        assert!(self.task.is_none(), "stop the node first");
+        let overrides = Overrides {
+            listen: None,
+            database_url: self.database_url.clone(),
+        };
+        self.node = Node::open(&self.dir, &overrides).await.unwrap();
+        let listener = bind_retrying(self.port).await;
+        self.task = Some(tokio::spawn(passerelle_node::run(
+            self.node.clone(),
+            listener,
+        )));
+    }
+}
+
+/// Binds a port that was just released (retrying for a few seconds).
+pub async fn bind_retrying(port: u16) -> TcpListener {
+    for _ in 0..100 {
+        if let Ok(l) = TcpListener::bind(("127.0.0.1", port)).await {
+            return l;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("port {port} stayed busy");
+}
+
+/// A hub and services, each joined through a real invitation.
+pub struct Federation {
+    pub root: tempfile::TempDir,
+    pub hub: TestNode,
+    pub services: Vec<TestNode>,
+}
+
+impl Federation {
+    /// Starts a hub (on `hub_database`, or SQLite) and `n` services `ssm-1`…`ssm-n`.
+    pub async fn start(n: usize, hub_database: Option<String>) -> Federation {
+        let root = tempfile::tempdir().unwrap();
+        let hub = TestNode::create(
+            &root.path().join("hub"),
+            NodeRole::Hub,
+            "hub-test",
+            hub_database,
+        )
+        .await;
+        let mut services = Vec::new();
+        for i in 1..=n {
+            let id = format!("ssm-{i}");
+            let s = TestNode::create(&root.path().join(&id), NodeRole::Service, &id, None).await;
+            join(&hub, &s).await;
+            services.push(s);
+        }
+        Federation {
+            root,
+            hub,
+            services,
+        }
+    }
+
+    pub async fn stop(mut self) {
+        for s in &mut self.services {
+            s.stop().await;
+        }
+        self.hub.stop().await;
+    }
+}
+
+/// Enrols `service` at `hub` with a fresh invitation.
+pub async fn join(hub: &TestNode, service: &TestNode) {
+    let code = passerelle_node::fed::hub::invite(&hub.node, service.node.id(), 1)
+        .await
+        .unwrap();
+    passerelle_node::fed::service::join(&service.node, &hub.url, &code)
+        .await
+        .unwrap();
+}
+
+/// Creates a proposal at a service and shares it (two local transactions,
+/// as a committee would: write it, then decide to share it).
+pub async fn share_proposal(node: &Node, title: &str) -> Uuid {
+    let mut w = node.db.begin_write().await.unwrap();
+    let id = proposals::create(
+        w.conn(),
+        "test",
+        &NewProposal {
+            title: title.to_owned(),
+            description: format!("Description de « {title} »"),
+            theme: Theme::Reception,
+            tags: vec![],
+            origin: Origin::Committee,
+        },
+    )
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+    node.with_stream(|conn, stream| {
+        Box::pin(async move { proposals::share(conn, &stream, id).await })
+    })
+    .await
+    .unwrap();
+    id
+}
+
+/// `(service, title)` of every shared proposal a node knows.
+pub async fn federated_titles(node: &Node) -> Vec<(String, String)> {
+    let mut conn = node.db.pool().acquire().await.unwrap();
+    passerelle_node::domain::federated::list(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.service_id, p.title))
+        .collect()
+}
+
+/// Number of messages from `origin` a node holds, and whether their
+/// sequence numbers are exactly 1..=n.
+pub async fn stream_of(node: &Node, origin: &str) -> (i64, bool) {
+    let rows = sqlx::query("SELECT seq FROM messages WHERE origin = $1 ORDER BY seq")
+        .bind(origin)
+        .fetch_all(node.db.pool())
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = rows.iter().map(|r| r.try_get("seq").unwrap()).collect();
+    let contiguous = seqs.iter().enumerate().all(|(i, s)| *s == i as i64 + 1);
+    (seqs.len() as i64, contiguous)
+}
+
+/// The hashes of `origin`'s stream, in order (to compare two nodes' copies).
+pub async fn stream_hashes(node: &Node, origin: &str) -> Vec<String> {
+    sqlx::query("SELECT hash FROM messages WHERE origin = $1 ORDER BY seq")
+        .bind(origin)
+        .fetch_all(node.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("hash").unwrap())
+        .collect()
+}
+
+/// Polls `check` until it is true or `timeout` passes; returns the time it took.
+pub async fn wait_until<F, Fut>(timeout: Duration, mut check: F) -> Option<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if check().await {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    None
+}
+
+/// The `passerelle` binary built by `cargo test` (target/<profile>/passerelle).
+pub fn passerelle_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test> → target/<profile>/passerelle
+    let dir = exe.parent().and_then(Path::parent).unwrap();
+    let bin = dir.join(format!("passerelle{}", std::env::consts::EXE_SUFFIX));
+    if !bin.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "-p", "passerelle-node", "--bin", "passerelle"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    bin
+}

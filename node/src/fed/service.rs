@@ -103,8 +103,10 @@ pub async fn run(node: Node) {
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "cannot read the hub's address"),
         }
+        // `join` wakes us; the timer covers a join made by another process.
         tokio::select! {
             _ = stopped(node.shutdown_signal()) => return,
+            _ = node.outbox_changed.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     };

@@ -1,0 +1,162 @@
+//! The `passerelle protocol` tools, run as a person would run them.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn passerelle(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_passerelle"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run passerelle");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn canonicalize_accepts_the_subset_and_refuses_the_rest() {
+    let ok = passerelle(
+        &["protocol", "canonicalize"],
+        br#"{ "b": [1, "\u00e9"], "a": null }"#,
+    );
+    assert!(ok.status.success());
+    assert_eq!(
+        String::from_utf8(ok.stdout).unwrap(),
+        "{\"a\":null,\"b\":[1,\"é\"]}"
+    );
+    for (input, code) in [
+        (&br#"{"x": 1.5}"#[..], "not_canonical_number"),
+        (br#"{"x": 1, "x": 2}"#, "duplicate_key"),
+        (b"{", "malformed_json"),
+    ] {
+        let out = passerelle(&["protocol", "canonicalize"], input);
+        assert!(!out.status.success());
+        assert!(out.stdout.is_empty(), "nothing on stdout on error");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).starts_with(code),
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn keygen_sign_verify_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.pem");
+    let key_arg = key.to_str().unwrap();
+    let out = passerelle(&["protocol", "keygen", "--out", key_arg], b"");
+    assert!(out.status.success());
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let public_key = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("public_key: "))
+        .unwrap()
+        .to_owned();
+    assert!(printed.contains("key_id: ed25519:"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // keygen never overwrites a key.
+    assert!(!passerelle(&["protocol", "keygen", "--out", key_arg], b"")
+        .status
+        .success());
+
+    let unsigned = br#"{"v":1,"id":"01936b2a-7c00-7000-8000-000000000001","from":"ssm-a","to":"hub-x","seq":1,"prev":null,"ts":"2026-11-23T10:00:00Z","kind":"support.given","body":{"proposal":{"service":"ssm-b","proposal":"01936b2a-7c00-7000-8000-000000000002"},"comment":"Nous aussi !"}}"#;
+    let signed = passerelle(&["protocol", "sign", "--key", key_arg], unsigned);
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let verified = passerelle(
+        &[
+            "protocol",
+            "verify",
+            "--public-key",
+            &public_key,
+            "--audience",
+            "hub-x",
+        ],
+        &signed.stdout,
+    );
+    assert!(verified.status.success());
+    assert_eq!(String::from_utf8(verified.stdout).unwrap().trim(), "ok");
+
+    let tampered = String::from_utf8(signed.stdout.clone())
+        .unwrap()
+        .replace("Nous aussi", "Nous non");
+    let refused = passerelle(
+        &["protocol", "verify", "--public-key", &public_key],
+        tampered.as_bytes(),
+    );
+    assert!(!refused.status.success());
+    assert_eq!(
+        String::from_utf8(refused.stdout).unwrap().trim(),
+        "bad_signature"
+    );
+
+    let elsewhere = passerelle(
+        &[
+            "protocol",
+            "verify",
+            "--public-key",
+            &public_key,
+            "--audience",
+            "hub-y",
+        ],
+        &signed.stdout,
+    );
+    assert_eq!(
+        String::from_utf8(elsewhere.stdout).unwrap().trim(),
+        "wrong_audience"
+    );
+}
+
+#[test]
+fn keys_are_readable_by_openssl() {
+    let Ok(version) = Command::new("openssl").arg("version").output() else {
+        eprintln!("openssl not installed: skipping the interoperability check");
+        return;
+    };
+    assert!(version.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.pem");
+    let out = passerelle(&["protocol", "keygen", "--out", key.to_str().unwrap()], b"");
+    let public_key = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()["public_key: ".len()..]
+        .to_owned();
+    let der = Command::new("openssl")
+        .args([
+            "pkey",
+            "-in",
+            key.to_str().unwrap(),
+            "-pubout",
+            "-outform",
+            "DER",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        der.status.success(),
+        "{}",
+        String::from_utf8_lossy(&der.stderr)
+    );
+    // The last 32 bytes of the SubjectPublicKeyInfo are the raw key.
+    let raw = &der.stdout[der.stdout.len() - 32..];
+    assert_eq!(passerelle_protocol::keys::b64_encode(raw), public_key);
+}
