@@ -162,7 +162,8 @@ async fn push_loop(node: Node, client: HubClient, hub_id: String) {
                 tokio::select! {
                     _ = stopped(node.shutdown_signal()) => return,
                     _ = woken => {}
-                    _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                    // Another process (the CLI, a script) may have written to the outbox.
+                    _ = tokio::time::sleep(Duration::from_secs(2)) => {}
                 }
             }
             Ok(PushOutcome::Progress) => {
