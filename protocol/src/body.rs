@@ -162,6 +162,14 @@ impl Body {
             Body::MeetingPublished(m) | Body::MeetingUpdated(m) if !title_ok(&m.title) => {
                 fail("title must have 1 to 200 characters")
             }
+            Body::ProposalUpdated(u) if u.title.as_deref().is_some_and(|t| !title_ok(t)) => {
+                fail("title must have 1 to 200 characters")
+            }
+            Body::MeetingPublished(m) | Body::MeetingUpdated(m)
+                if m.agenda.iter().any(|e| !title_ok(&e.title)) =>
+            {
+                fail("every agenda entry needs a title of 1 to 200 characters")
+            }
             Body::DelegatesList(d) if d.delegates.iter().any(|x| x.label.trim().is_empty()) => {
                 fail("every delegate needs a label")
             }
@@ -177,6 +185,7 @@ impl Body {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ProposalRef {
     pub service: NodeId,
+    #[serde(with = "crate::ids::strict_uuid")]
     pub proposal: Uuid,
 }
 
@@ -255,6 +264,7 @@ pub enum DelegateRole {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedProposal {
+    #[serde(with = "crate::ids::strict_uuid")]
     pub proposal: Uuid,
     pub title: String,
     pub description: String,
@@ -276,6 +286,7 @@ pub struct ManagementAnswer {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProposalUpdate {
+    #[serde(with = "crate::ids::strict_uuid")]
     pub proposal: Uuid,
     pub status: ProposalStatus,
     pub comment: Option<String>,
@@ -287,18 +298,21 @@ pub struct ProposalUpdate {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProposalWithdrawal {
+    #[serde(with = "crate::ids::strict_uuid")]
     pub proposal: Uuid,
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgendaItemProposal {
+    #[serde(with = "crate::ids::strict_uuid")]
     pub item: Uuid,
     pub title: String,
     pub description: Option<String>,
     /// The proposal this item is about, if any.
     pub proposal: Option<ProposalRef>,
     /// The joint meeting it is meant for, or the next one.
+    #[serde(default, with = "crate::ids::strict_uuid::option")]
     pub meeting: Option<Uuid>,
 }
 
@@ -318,6 +332,7 @@ pub struct AggregateFigures {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {
+    #[serde(with = "crate::ids::strict_uuid")]
     pub subject: Uuid,
     pub title: String,
     /// The linked proposals; an empty list dissolves the subject.
@@ -326,6 +341,7 @@ pub struct Subject {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JointMeeting {
+    #[serde(with = "crate::ids::strict_uuid")]
     pub meeting: Uuid,
     pub title: String,
     pub starts_at: Timestamp,
@@ -342,6 +358,7 @@ pub struct JointMeeting {
 pub struct AgendaEntry {
     pub title: String,
     pub description: Option<String>,
+    #[serde(default, with = "crate::ids::strict_uuid::option")]
     pub subject: Option<Uuid>,
     #[serde(default)]
     pub proposals: Vec<ProposalRef>,
@@ -351,12 +368,14 @@ pub struct AgendaEntry {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeetingCancellation {
+    #[serde(with = "crate::ids::strict_uuid")]
     pub meeting: Uuid,
     pub notice: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeetingOutcomes {
+    #[serde(with = "crate::ids::strict_uuid")]
     pub meeting: Uuid,
     pub minutes: String,
     pub outcomes: Vec<Outcome>,
@@ -364,6 +383,7 @@ pub struct MeetingOutcomes {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
+    #[serde(default, with = "crate::ids::strict_uuid::option")]
     pub subject: Option<Uuid>,
     pub proposals: Vec<ProposalRef>,
     pub decision: String,

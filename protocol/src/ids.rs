@@ -180,6 +180,46 @@ impl fmt::Display for Hash {
 }
 string_serde!(Hash);
 
+/// UUIDs inside bodies have one text form, as envelope ids do: lowercase,
+/// hyphenated (`01936b2a-7c00-7000-8000-000000000001`). Use with
+/// `#[serde(with = "strict_uuid")]` (or `strict_uuid::option`).
+pub mod strict_uuid {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use uuid::Uuid;
+
+    pub fn parse(text: &str) -> Result<Uuid, String> {
+        Uuid::parse_str(text)
+            .ok()
+            .filter(|u| u.hyphenated().to_string() == text)
+            .ok_or_else(|| format!("{text:?} is not a lowercase hyphenated UUID"))
+    }
+
+    pub fn serialize<S: Serializer>(u: &Uuid, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&u.hyphenated().to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Uuid, D::Error> {
+        parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(u: &Option<Uuid>, s: S) -> Result<S::Ok, S::Error> {
+            match u {
+                Some(u) => s.serialize_some(&u.hyphenated().to_string()),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Uuid>, D::Error> {
+            Option::<String>::deserialize(d)?
+                .map(|t| parse(&t).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

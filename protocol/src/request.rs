@@ -5,7 +5,7 @@
 //! batch), binds the request to one destination, method, path and body, and
 //! expires, so that a captured request cannot be replayed elsewhere or later.
 //!
-//! The node sends `Authorization: Passerelle origin="…",key="…",time="…",sig="…"`;
+//! The node sends `Authorization: Passerelle origin="…",key="…",time="…",nonce="…",sig="…"`;
 //! `sig` is Ed25519 over the canonical bytes of the object built by
 //! [`request_signing_object`].
 
@@ -38,7 +38,28 @@ pub struct RequestSignature {
     pub origin: NodeId,
     pub key: KeyId,
     pub time: Timestamp,
+    /// 16 random bytes (base64url): two identical requests in the same
+    /// second still get different signatures, so replay detection never
+    /// refuses a legitimate retry.
+    pub nonce: String,
     pub sig: Signature,
+}
+
+/// A fresh nonce: 16 random bytes in base64url.
+pub fn new_nonce() -> Result<String, ProtocolError> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| ProtocolError::InvalidKey(format!("no randomness available: {e}")))?;
+    Ok(crate::keys::b64_encode(&bytes))
+}
+
+fn check_nonce(nonce: &str) -> Result<(), ProtocolError> {
+    match crate::keys::b64_decode(nonce) {
+        Ok(bytes) if bytes.len() == 16 => Ok(()),
+        _ => Err(ProtocolError::InvalidRequestSignature(
+            "nonce must be 16 bytes in base64url".into(),
+        )),
+    }
 }
 
 /// The object whose canonical bytes a request signature covers.
@@ -47,6 +68,7 @@ pub fn request_signing_object(
     origin: &NodeId,
     key: &KeyId,
     time: Timestamp,
+    nonce: &str,
 ) -> CanonicalValue {
     let s = |v: String| CanonicalValue::String(v);
     let mut m = BTreeMap::new();
@@ -56,24 +78,28 @@ pub fn request_signing_object(
     m.insert("origin".into(), s(origin.to_string()));
     m.insert("destination".into(), s(parts.destination.to_string()));
     m.insert("time".into(), s(time.to_string()));
+    m.insert("nonce".into(), s(nonce.to_owned()));
     m.insert("body".into(), s(Hash::of(parts.body).to_string()));
     m.insert("key".into(), s(key.to_string()));
     CanonicalValue::Object(m)
 }
 
 impl RequestSignature {
-    /// Signs a request as `origin` at `time`.
+    /// Signs a request as `origin` at `time` with `nonce` (see [`new_nonce`]).
     pub fn sign(
         parts: &RequestParts<'_>,
         origin: &NodeId,
         keys: &KeyPair,
         time: Timestamp,
+        nonce: String,
     ) -> Self {
-        let bytes = request_signing_object(parts, origin, keys.key_id(), time).to_canonical_bytes();
+        let bytes =
+            request_signing_object(parts, origin, keys.key_id(), time, &nonce).to_canonical_bytes();
         RequestSignature {
             origin: origin.clone(),
             key: keys.key_id().clone(),
             time,
+            nonce,
             sig: keys.sign(&bytes),
         }
     }
@@ -90,8 +116,8 @@ impl RequestSignature {
                 key_id: self.key.to_string(),
             });
         }
-        let bytes =
-            request_signing_object(parts, &self.origin, &self.key, self.time).to_canonical_bytes();
+        let bytes = request_signing_object(parts, &self.origin, &self.key, self.time, &self.nonce)
+            .to_canonical_bytes();
         public_key.verify(&bytes, &self.sig)
     }
 
@@ -106,11 +132,11 @@ impl RequestSignature {
         Ok(())
     }
 
-    /// The header value: `Passerelle origin="…",key="…",time="…",sig="…"`.
+    /// The header value: `Passerelle origin="…",key="…",time="…",nonce="…",sig="…"`.
     pub fn to_header(&self) -> String {
         format!(
-            "{SCHEME} origin=\"{}\",key=\"{}\",time=\"{}\",sig=\"{}\"",
-            self.origin, self.key, self.time, self.sig
+            "{SCHEME} origin=\"{}\",key=\"{}\",time=\"{}\",nonce=\"{}\",sig=\"{}\"",
+            self.origin, self.key, self.time, self.nonce, self.sig
         )
     }
 
@@ -141,13 +167,16 @@ impl RequestSignature {
                 .copied()
                 .ok_or_else(|| bad(&format!("missing {name}")))
         };
-        if params.len() != 4 {
-            return Err(bad("expected exactly origin, key, time and sig"));
+        if params.len() != 5 {
+            return Err(bad("expected exactly origin, key, time, nonce and sig"));
         }
+        let nonce = get("nonce")?;
+        check_nonce(nonce)?;
         Ok(RequestSignature {
             origin: NodeId::parse(get("origin")?).map_err(|e| bad(&e.to_string()))?,
             key: KeyId::parse(get("key")?).map_err(|e| bad(&e.to_string()))?,
             time: Timestamp::parse(get("time")?).map_err(|e| bad(&e.to_string()))?,
+            nonce: nonce.to_owned(),
             sig: Signature::parse(get("sig")?).map_err(|e| bad(&e.to_string()))?,
         })
     }
@@ -173,7 +202,14 @@ mod tests {
         let hub = NodeId::parse("hub").unwrap();
         let other = NodeId::parse("hub-b").unwrap();
         let t = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
-        let sig = RequestSignature::sign(&parts(&hub, b"{}"), &origin, &keys, t);
+        let sig =
+            RequestSignature::sign(&parts(&hub, b"{}"), &origin, &keys, t, new_nonce().unwrap());
+        let again =
+            RequestSignature::sign(&parts(&hub, b"{}"), &origin, &keys, t, new_nonce().unwrap());
+        assert_ne!(
+            sig.sig, again.sig,
+            "same request, same second: different signatures"
+        );
         let parsed = RequestSignature::parse_header(&sig.to_header()).unwrap();
         assert_eq!(parsed, sig);
         assert!(parsed
@@ -221,6 +257,7 @@ mod tests {
             "Passerelle origin=\"a\"",
             "Passerelle origin=a,key=\"b\",time=\"c\",sig=\"d\"",
             "Passerelle origin=\"a\",origin=\"a\",time=\"c\",sig=\"d\"",
+            "Passerelle origin=\"ssm-a\",key=\"ed25519:AAAAAAAAAAAAAAAAAAAA\",time=\"2026-11-23T10:00:00Z\",nonce=\"short\",sig=\"d\"",
         ] {
             assert_eq!(
                 RequestSignature::parse_header(bad).unwrap_err().code(),

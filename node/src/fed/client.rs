@@ -171,7 +171,13 @@ pub async fn send_signed(
         destination,
         body: &body,
     };
-    let sig = RequestSignature::sign(&parts, node.id(), &node.keys, Timestamp::now());
+    let sig = RequestSignature::sign(
+        &parts,
+        node.id(),
+        &node.keys,
+        Timestamp::now(),
+        passerelle_protocol::request::new_nonce()?,
+    );
     let url = format!("{}{target}", base_url.trim_end_matches('/'));
     let resp = http
         .request(method, &url)

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use passerelle_protocol::{ProtocolError, RequestParts};
+use passerelle_protocol::{CanonicalValue, Limits, ProtocolError, RequestParts};
 use serde::Deserialize;
 
 use crate::error::NodeError;
@@ -48,7 +48,10 @@ async fn join(
         destination: node.id(),
         body: &body,
     };
-    let req: JoinRequest = parse_json(&body)?;
+    // Strict reading (duplicate keys, floats, limits) before anything else.
+    let req: JoinRequest = CanonicalValue::from_json_bytes(&body, &Limits::ENVELOPE)?
+        .deserialize_into()
+        .map_err(|e| ProtocolError::InvalidEnvelope(format!("join request: {e}")))?;
     Ok(Json(hub::join(&node, &headers, &parts, req).await?).into_response())
 }
 

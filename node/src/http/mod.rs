@@ -26,6 +26,7 @@ pub fn app(node: Node) -> Router {
         .route("/healthz", get(health))
         .route("/.well-known/passerelle", get(descriptor))
         .merge(federation::router())
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -45,6 +46,15 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| NodeError::io("serving HTTP", e))
+}
+
+/// Any other path: a JSON 404, like every other error.
+async fn not_found() -> NodeError {
+    NodeError::refused(
+        "not_found",
+        axum::http::StatusCode::NOT_FOUND,
+        "nothing here",
+    )
 }
 
 /// `GET /healthz` — the node is up and its database answers.
