@@ -17,14 +17,16 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use passerelle_protocol::body::{
-    AgendaEntry, Delegate, DelegateList, DelegateRole, JointMeeting, Origin, ProposalRef,
+    AgendaEntry, Delegate, DelegateList, DelegateRole, JointMeeting, NodeRole, Origin, ProposalRef,
     ProposalStatus, SharedProposal, Theme,
 };
 use passerelle_protocol::canonical::{canonicalize, MAX_SAFE_INTEGER};
-use passerelle_protocol::keys::b64_encode;
+use passerelle_protocol::keys::{b64_decode, b64_encode};
+use passerelle_protocol::request::request_signing_object;
+use passerelle_protocol::signed_object::{sign_object, NodeDescriptor};
 use passerelle_protocol::{
     Body, CanonicalValue, Date, Envelope, Hash, KeyPair, Limits, NodeId, ProtocolError, PublicKey,
-    SignedEnvelope, Timestamp,
+    RequestParts, RequestSignature, SignedEnvelope, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -41,6 +43,13 @@ const OTHER_SEED: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aab
 
 const SERVICE: &str = "ssm-courcelles";
 const HUB: &str = "hub-charleroi";
+
+/// The receivers' window for request times, in seconds, either way.
+const WINDOW_SECS: u64 = 300;
+/// Fixed request nonces (16 bytes each, base64url): bytes 00..0f and f0..ff.
+const NONCE_A: &str = "AAECAwQFBgcICQoLDA0ODw";
+const NONCE_B: &str = "8PHy8_T19vf4-fr7_P3-_w";
+const NONCE_C: &str = "UGFzc2VyZWxsZSBub25jZQ";
 
 // ---------------------------------------------------------------------------
 // File formats
@@ -90,19 +99,86 @@ struct NegativeVector {
     error: String,
 }
 
+/// A signed request as the receiver sees it. Positive vectors also carry
+/// how it was signed (`seed_hex` … `signature`); negative ones the `error`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestVector {
+    name: String,
+    description: String,
+    /// The key the receiver pinned for the origin.
+    public_key: String,
+    /// The request as received: method, target, the receiver's own node id,
+    /// the body bytes (as a string) and the `Authorization` header value.
+    method: String,
+    target: String,
+    destination: String,
+    body: String,
+    header: String,
+    /// The receiver's clock and window.
+    now: String,
+    window_secs: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seed_hex: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    body_hash: Option<String>,
+    /// The canonical signing object (§9.3): the bytes that are signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signing_object: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signature: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// A node descriptor as read from `/.well-known/passerelle`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DescriptorVector {
+    name: String,
+    description: String,
+    /// The JSON text received.
+    descriptor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seed_hex: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    public_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key_id: Option<String>,
+    /// The descriptor without `sig`, canonical: the bytes that are signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unsigned: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signature: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Vectors {
     canonical: Vec<CanonicalVector>,
     envelopes: Vec<EnvelopeVector>,
     negative: Vec<NegativeVector>,
+    requests: Vec<RequestVector>,
+    descriptors: Vec<DescriptorVector>,
 }
 
 impl Vectors {
-    fn files(&self) -> [(&'static str, String); 3] {
+    fn files(&self) -> [(&'static str, String); 5] {
         [
             ("canonical.json", pretty(&self.canonical)),
             ("envelopes.json", pretty(&self.envelopes)),
             ("negative.json", pretty(&self.negative)),
+            ("requests.json", pretty(&self.requests)),
+            ("descriptors.json", pretty(&self.descriptors)),
         ]
     }
 }
@@ -178,6 +254,34 @@ fn pipeline(
         .map_err(|e| ("check_audience", e.code()))?;
     envelope.body().map_err(|e| ("body", e.code()))?;
     Ok(envelope)
+}
+
+/// The documented check of a signed request (§9.3 steps 1, 3, 4 and 5; the
+/// membership and replay steps need a node's state): parse the header, check
+/// the key is the pinned one, the time, then the signature over the
+/// receiver's own view of the request.
+fn request_check(
+    header: &str,
+    public_key: &str,
+    parts: &RequestParts<'_>,
+    now: &str,
+    window_secs: u64,
+) -> Result<RequestSignature, &'static str> {
+    let sig = RequestSignature::parse_header(header).map_err(|e| e.code())?;
+    let public_key = PublicKey::parse(public_key).unwrap();
+    if public_key.key_id() != sig.key {
+        return Err("unknown_key");
+    }
+    sig.check_time(Timestamp::parse(now).unwrap(), window_secs)
+        .map_err(|e| e.code())?;
+    sig.verify(parts, &public_key).map_err(|e| e.code())?;
+    Ok(sig)
+}
+
+/// Reads a descriptor as a client of `/.well-known/passerelle` does.
+fn descriptor_check(text: &str) -> Result<NodeDescriptor, &'static str> {
+    let value = CanonicalValue::from_json_str(text, &Limits::ENVELOPE).map_err(|e| e.code())?;
+    NodeDescriptor::verify(&value).map_err(|e| e.code())
 }
 
 // ---------------------------------------------------------------------------
@@ -364,6 +468,8 @@ fn generate() -> Vectors {
         canonical: canonical_vectors(),
         envelopes: envelope_vectors().0,
         negative: negative_vectors(),
+        requests: request_vectors(),
+        descriptors: descriptor_vectors(),
     }
 }
 
@@ -1026,6 +1132,439 @@ fn negative_vectors() -> Vec<NegativeVector> {
         .collect()
 }
 
+/// What a receiver needs besides the header: its view of the request and clock.
+struct Received {
+    method: &'static str,
+    target: String,
+    destination: &'static str,
+    body: String,
+    now: String,
+}
+
+fn request_negative(
+    name: &str,
+    description: &str,
+    public_key: &str,
+    header: String,
+    received: Received,
+    error: &str,
+) -> RequestVector {
+    let destination = node(received.destination);
+    let parts = RequestParts {
+        method: received.method,
+        target: &received.target,
+        destination: &destination,
+        body: received.body.as_bytes(),
+    };
+    let got = request_check(&header, public_key, &parts, &received.now, WINDOW_SECS).map(|_| ());
+    assert_eq!(got, Err(error), "{name}");
+    RequestVector {
+        name: name.into(),
+        description: description.into(),
+        public_key: public_key.into(),
+        method: received.method.into(),
+        target: received.target,
+        destination: received.destination.into(),
+        body: received.body,
+        header,
+        now: received.now,
+        window_secs: WINDOW_SECS,
+        seed_hex: None,
+        key_id: None,
+        origin: None,
+        time: None,
+        nonce: None,
+        body_hash: None,
+        signing_object: None,
+        signature: None,
+        error: Some(error.into()),
+    }
+}
+
+fn request_vectors() -> Vec<RequestVector> {
+    let service = keys(SERVICE_SEED);
+    let other = keys(OTHER_SEED);
+    let service_pk = service.public_key().to_string();
+    let hub = node(HUB);
+    let origin = node(SERVICE);
+    for nonce in [NONCE_A, NONCE_B, NONCE_C] {
+        assert_eq!(b64_decode(nonce).unwrap().len(), 16, "{nonce}");
+    }
+
+    let feed_target = "/fed/v1/feed?after=0&limit=200&wait=25";
+    let time = "2026-11-23T10:00:00Z";
+    let time_plus = |secs: i64| {
+        Timestamp::from_unix(ts(time).unix() + secs)
+            .unwrap()
+            .to_string()
+    };
+    // The body of a push: the first message of the service's stream.
+    let inbox_body = format!(
+        "{{\"messages\":[{}]}}",
+        envelope_vectors().0[0].signed.as_str()
+    );
+
+    // (name, description, method, target, body, nonce, receiver's clock)
+    let positives: [(&str, &str, &str, &str, &str, &str, String); 3] = [
+        (
+            "request_get_feed",
+            "The service pulls the hub's feed (GET, empty body), received at \
+             the signing time.",
+            "GET",
+            feed_target,
+            "",
+            NONCE_A,
+            time.to_owned(),
+        ),
+        (
+            "request_get_feed_same_second",
+            "The same GET in the same second with another nonce: a distinct \
+             signature, so not a replay. Received 300 s before its time (the \
+             receiver's clock is late): the bound is included.",
+            "GET",
+            feed_target,
+            "",
+            NONCE_B,
+            time_plus(-300),
+        ),
+        (
+            "request_post_inbox",
+            "The service pushes its first message (POST, body = a push of \
+             service_seq1_delegates_list), received 300 s after its time: the \
+             bound is included.",
+            "POST",
+            "/fed/v1/inbox",
+            &inbox_body,
+            NONCE_C,
+            time_plus(300),
+        ),
+    ];
+    let mut vectors = Vec::new();
+    let mut signed = Vec::new();
+    for (name, description, method, target, body, nonce, now) in positives {
+        let parts = RequestParts {
+            method,
+            target,
+            destination: &hub,
+            body: body.as_bytes(),
+        };
+        let sig = RequestSignature::sign(&parts, &origin, &service, ts(time), nonce.to_owned());
+        let header = sig.to_header();
+        assert_eq!(
+            request_check(&header, &service_pk, &parts, &now, WINDOW_SECS),
+            Ok(sig.clone()),
+            "{name}"
+        );
+        vectors.push(RequestVector {
+            name: name.into(),
+            description: description.into(),
+            public_key: service_pk.clone(),
+            method: method.into(),
+            target: target.into(),
+            destination: HUB.into(),
+            body: body.into(),
+            header: header.clone(),
+            now,
+            window_secs: WINDOW_SECS,
+            seed_hex: Some(SERVICE_SEED.into()),
+            key_id: Some(service.key_id().to_string()),
+            origin: Some(SERVICE.into()),
+            time: Some(time.into()),
+            nonce: Some(nonce.into()),
+            body_hash: Some(Hash::of(body.as_bytes()).to_string()),
+            signing_object: Some(
+                request_signing_object(&parts, &origin, service.key_id(), ts(time), nonce)
+                    .to_canonical_string(),
+            ),
+            signature: Some(sig.sig.to_string()),
+            error: None,
+        });
+        signed.push(sig);
+    }
+    assert_ne!(
+        signed[0].sig, signed[1].sig,
+        "nonces make signatures distinct"
+    );
+
+    let get_header = signed[0].to_header();
+    let post_header = signed[2].to_header();
+    let get = |now: String| Received {
+        method: "GET",
+        target: feed_target.to_owned(),
+        destination: HUB,
+        body: String::new(),
+        now,
+    };
+    let post = |body: String| Received {
+        method: "POST",
+        target: "/fed/v1/inbox".to_owned(),
+        destination: HUB,
+        body,
+        now: time.to_owned(),
+    };
+    let spaced_body = replace_once(&inbox_body, "{\"messages\":", "{\"messages\": ");
+    let header_without = |param: &str| {
+        let s = &signed[0];
+        let all = [
+            ("origin", s.origin.to_string()),
+            ("key", s.key.to_string()),
+            ("time", s.time.to_string()),
+            ("nonce", s.nonce.clone()),
+            ("sig", s.sig.to_string()),
+        ];
+        let kept: Vec<String> = all
+            .iter()
+            .filter(|(n, _)| *n != param)
+            .map(|(n, v)| format!("{n}=\"{v}\""))
+            .collect();
+        format!("Passerelle {}", kept.join(","))
+    };
+    // The service's request signed by a key the receiver did not pin for it.
+    let other_key_header = {
+        let parts = RequestParts {
+            method: "GET",
+            target: feed_target,
+            destination: &hub,
+            body: b"",
+        };
+        RequestSignature::sign(&parts, &origin, &other, ts(time), NONCE_A.to_owned()).to_header()
+    };
+
+    vectors.extend([
+        request_negative(
+            "request_tampered_body",
+            "request_post_inbox received with one space added to its body.",
+            &service_pk,
+            post_header.clone(),
+            post(spaced_body),
+            "bad_signature",
+        ),
+        request_negative(
+            "request_other_destination",
+            "request_get_feed (signed for hub-charleroi) received by hub-namur, \
+             which rebuilds the signing object with its own id.",
+            &service_pk,
+            get_header.clone(),
+            Received {
+                destination: "hub-namur",
+                ..get(time.to_owned())
+            },
+            "bad_signature",
+        ),
+        request_negative(
+            "request_other_target",
+            "request_get_feed received with another query string (after=1).",
+            &service_pk,
+            get_header.clone(),
+            Received {
+                target: "/fed/v1/feed?after=1&limit=200&wait=25".to_owned(),
+                ..get(time.to_owned())
+            },
+            "bad_signature",
+        ),
+        request_negative(
+            "request_expired",
+            "request_get_feed received 301 s after its time (the window is 300 s).",
+            &service_pk,
+            get_header.clone(),
+            get(time_plus(301)),
+            "request_expired",
+        ),
+        request_negative(
+            "request_from_the_future",
+            "request_get_feed received 301 s before its time.",
+            &service_pk,
+            get_header.clone(),
+            get(time_plus(-301)),
+            "request_expired",
+        ),
+        request_negative(
+            "request_key_not_pinned",
+            "request_get_feed signed by (and naming) a key the receiver did not \
+             pin for ssm-courcelles.",
+            &service_pk,
+            other_key_header,
+            get(time.to_owned()),
+            "unknown_key",
+        ),
+        request_negative(
+            "request_header_unquoted_value",
+            "request_get_feed's header with the origin value not in quotes.",
+            &service_pk,
+            replace_once(
+                &get_header,
+                "origin=\"ssm-courcelles\"",
+                "origin=ssm-courcelles",
+            ),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
+        request_negative(
+            "request_header_other_scheme",
+            "request_get_feed's parameters under the scheme Signature.",
+            &service_pk,
+            replace_once(&get_header, "Passerelle ", "Signature "),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
+        request_negative(
+            "request_header_missing_nonce",
+            "request_get_feed's header without its nonce parameter (the four \
+             parameters of the earlier form).",
+            &service_pk,
+            header_without("nonce"),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
+        request_negative(
+            "request_header_nonce_15_bytes",
+            "request_get_feed's header with a nonce of 15 bytes (20 characters).",
+            &service_pk,
+            replace_once(&get_header, NONCE_A, &NONCE_A[..20]),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
+        request_negative(
+            "request_header_duplicate_parameter",
+            "request_get_feed's header with its origin parameter twice.",
+            &service_pk,
+            format!("{get_header},origin=\"{SERVICE}\""),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
+        request_negative(
+            "request_header_extra_parameter",
+            "request_get_feed's header with a sixth parameter.",
+            &service_pk,
+            format!("{get_header},realm=\"passerelle\""),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
+    ]);
+    vectors
+}
+
+fn descriptor_vectors() -> Vec<DescriptorVector> {
+    let hub = keys(HUB_SEED);
+    let service = keys(SERVICE_SEED);
+    let other = keys(OTHER_SEED);
+
+    let hub_descriptor = NodeDescriptor::signed(
+        node(HUB),
+        "Hub de Charleroi".into(),
+        NodeRole::Hub,
+        vec![],
+        &hub,
+    )
+    .unwrap();
+    let service_descriptor = NodeDescriptor::signed(
+        node(SERVICE),
+        "Service de santé mentale de Courcelles".into(),
+        NodeRole::Service,
+        vec![other.public_key()],
+        &service,
+    )
+    .unwrap();
+
+    let positive = |name: &str, description: &str, seed: &str, value: &CanonicalValue| {
+        let pair = keys(seed);
+        let mut unsigned = value.as_object().unwrap().clone();
+        let sig = unsigned.remove("sig").unwrap();
+        let descriptor = value.to_canonical_string();
+        assert!(descriptor_check(&descriptor).is_ok(), "{name}");
+        DescriptorVector {
+            name: name.into(),
+            description: description.into(),
+            descriptor,
+            seed_hex: Some(seed.into()),
+            public_key: Some(pair.public_key().to_string()),
+            key_id: Some(pair.key_id().to_string()),
+            unsigned: Some(CanonicalValue::Object(unsigned).to_canonical_string()),
+            signature: Some(sig.as_str().unwrap().into()),
+            error: None,
+        }
+    };
+    let negative = |name: &str, description: &str, descriptor: String, error: &str| {
+        assert_eq!(
+            descriptor_check(&descriptor).map(|_| ()),
+            Err(error),
+            "{name}"
+        );
+        DescriptorVector {
+            name: name.into(),
+            description: description.into(),
+            descriptor,
+            seed_hex: None,
+            public_key: None,
+            key_id: None,
+            unsigned: None,
+            signature: None,
+            error: Some(error.into()),
+        }
+    };
+    let hub_members = || {
+        let mut m = hub_descriptor.as_object().unwrap().clone();
+        m.remove("sig");
+        m
+    };
+    let resigned = |m: BTreeMap<String, CanonicalValue>, pair: &KeyPair| {
+        sign_object(CanonicalValue::Object(m), pair)
+            .unwrap()
+            .to_canonical_string()
+    };
+    let hub_text = hub_descriptor.to_canonical_string();
+
+    vec![
+        positive(
+            "descriptor_hub",
+            "The hub's descriptor, as served at /.well-known/passerelle.",
+            HUB_SEED,
+            &hub_descriptor,
+        ),
+        positive(
+            "descriptor_service_with_previous_key",
+            "A service's descriptor listing one previous key; the name has \
+             non-ASCII characters.",
+            SERVICE_SEED,
+            &service_descriptor,
+        ),
+        negative(
+            "descriptor_tampered",
+            "descriptor_hub with its name changed after signing.",
+            replace_once(&hub_text, "Hub de Charleroi", "Hub de Namur"),
+            "bad_signature",
+        ),
+        negative(
+            "descriptor_key_is_not_public_key",
+            "The hub's descriptor signed by another key, which `key` names: \
+             `key` is not the key id of `public_key`.",
+            resigned(hub_members(), &other),
+            "unknown_key",
+        ),
+        negative(
+            "descriptor_version_2",
+            "The hub's descriptor with \"v\":2, correctly signed.",
+            {
+                let mut m = hub_members();
+                m.insert("v".into(), CanonicalValue::Integer(2));
+                resigned(m, &hub)
+            },
+            "unsupported_version",
+        ),
+        negative(
+            "descriptor_wrong_type",
+            "The hub's descriptor with \"type\":\"passerelle.request\", correctly \
+             signed.",
+            {
+                let mut m = hub_members();
+                m.insert("type".into(), string("passerelle.request"));
+                resigned(m, &hub)
+            },
+            "invalid_envelope",
+        ),
+    ]
+}
+
 // ---------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------
@@ -1180,10 +1719,108 @@ fn vectors_verify() {
         let got = pipeline(&v.input, &v.public_key, &v.audience).map(|_| ());
         assert_eq!(got, Err((v.step.as_str(), v.error.as_str())), "{}", v.name);
     }
+
+    // requests.json
+    let requests: Vec<RequestVector> = read_vectors("requests.json");
+    assert!(requests.iter().filter(|v| v.error.is_none()).count() >= 2);
+    assert!(requests.iter().filter(|v| v.error.is_some()).count() >= 5);
+    for v in &requests {
+        let name = &v.name;
+        let destination = NodeId::parse(&v.destination).unwrap();
+        let parts = RequestParts {
+            method: &v.method,
+            target: &v.target,
+            destination: &destination,
+            body: v.body.as_bytes(),
+        };
+        let got = request_check(&v.header, &v.public_key, &parts, &v.now, v.window_secs);
+        let Some(code) = &v.error else {
+            let sig = got.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let field = |f: &Option<String>| f.clone().unwrap_or_else(|| panic!("{name}"));
+            let pair = KeyPair::from_seed(&hex_decode_32(&field(&v.seed_hex)));
+            assert_eq!(pair.public_key().to_string(), v.public_key, "{name}");
+            assert_eq!(pair.key_id().as_str(), field(&v.key_id), "{name}");
+            assert_eq!(sig.origin.as_str(), field(&v.origin), "{name}");
+            assert_eq!(sig.key.as_str(), field(&v.key_id), "{name}");
+            assert_eq!(sig.time.to_string(), field(&v.time), "{name}");
+            assert_eq!(sig.nonce, field(&v.nonce), "{name}");
+            assert_eq!(sig.sig.to_string(), field(&v.signature), "{name}");
+            assert_eq!(
+                Hash::of(v.body.as_bytes()).as_str(),
+                field(&v.body_hash),
+                "{name}"
+            );
+            let object =
+                request_signing_object(&parts, &sig.origin, &sig.key, sig.time, &sig.nonce)
+                    .to_canonical_string();
+            assert_eq!(object, field(&v.signing_object), "{name}");
+            assert_eq!(
+                pair.sign(object.as_bytes()).to_string(),
+                field(&v.signature),
+                "{name}"
+            );
+            assert_eq!(sig.to_header(), v.header, "{name}: the header as written");
+            continue;
+        };
+        assert_known_code(code, name);
+        assert!(v.seed_hex.is_none() && v.signature.is_none(), "{name}");
+        assert_eq!(got.map(|_| ()), Err(code.as_str()), "{name}");
+    }
+
+    // descriptors.json
+    let descriptors: Vec<DescriptorVector> = read_vectors("descriptors.json");
+    assert!(descriptors.iter().any(|v| v.error.is_none()));
+    assert!(descriptors
+        .iter()
+        .any(|v| v.error.as_deref() == Some("bad_signature")));
+    for v in &descriptors {
+        let name = &v.name;
+        let got = descriptor_check(&v.descriptor);
+        let Some(code) = &v.error else {
+            let descriptor = got.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let field = |f: &Option<String>| f.clone().unwrap_or_else(|| panic!("{name}"));
+            let pair = KeyPair::from_seed(&hex_decode_32(&field(&v.seed_hex)));
+            assert_eq!(
+                pair.public_key().to_string(),
+                field(&v.public_key),
+                "{name}"
+            );
+            assert_eq!(descriptor.public_key, pair.public_key(), "{name}");
+            assert_eq!(descriptor.key.as_str(), field(&v.key_id), "{name}");
+            let unsigned = field(&v.unsigned);
+            assert_eq!(
+                pair.sign(unsigned.as_bytes()).to_string(),
+                field(&v.signature),
+                "{name}"
+            );
+            let mut m = CanonicalValue::from_json_str(&unsigned, &Limits::ENVELOPE)
+                .unwrap()
+                .as_object()
+                .unwrap()
+                .clone();
+            assert_eq!(
+                CanonicalValue::Object(m.clone()).to_canonical_string(),
+                unsigned,
+                "{name}: unsigned is canonical"
+            );
+            m.insert("sig".into(), CanonicalValue::String(field(&v.signature)));
+            assert_eq!(
+                CanonicalValue::Object(m).to_canonical_string(),
+                v.descriptor,
+                "{name}"
+            );
+            continue;
+        };
+        assert_known_code(code, name);
+        assert_eq!(got.map(|_| ()), Err(code.as_str()), "{name}");
+    }
+
     // Every name is unique across the files.
     let mut names: Vec<&str> = canonical.iter().map(|v| v.name.as_str()).collect();
     names.extend(envelopes.iter().map(|v| v.name.as_str()));
     names.extend(negative.iter().map(|v| v.name.as_str()));
+    names.extend(requests.iter().map(|v| v.name.as_str()));
+    names.extend(descriptors.iter().map(|v| v.name.as_str()));
     let count = names.len();
     names.sort_unstable();
     names.dedup();
