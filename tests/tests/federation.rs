@@ -315,3 +315,100 @@ async fn revoked_member_and_unenrolled_node_are_refused_with_hub_on_postgres() {
     revoked_and_unenrolled(Some(db.url.clone())).await;
     db.drop_database().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_the_hub_can_never_accept_is_set_aside_and_does_not_block_the_next() {
+    let fed = Federation::start(1, None).await;
+    let a = &fed.services[0].node;
+    share_proposal(a, "Avant").await;
+    // A withdrawal of a proposal that was never shared: the hub refuses it for good.
+    a.with_stream(|conn, stream| {
+        Box::pin(async move {
+            let body = passerelle_protocol::Body::ProposalWithdrawn(
+                passerelle_protocol::body::ProposalWithdrawal {
+                    proposal: uuid::Uuid::now_v7(),
+                    reason: None,
+                },
+            );
+            stream.append(conn, &body).await.map(|_| ())
+        })
+    })
+    .await
+    .unwrap();
+    share_proposal(a, "Après").await;
+    let arrived = wait_until(PATIENCE, || knows(&fed.hub.node, "ssm-1", "Après")).await;
+    assert!(
+        arrived.is_some(),
+        "the message after the refused one was blocked"
+    );
+    let report = passerelle_node::status::report(a).await.unwrap();
+    assert_eq!(report.set_aside.len(), 1);
+    assert_eq!(report.set_aside[0].code, "domain_rule");
+    assert_eq!(report.set_aside[0].kind, "proposal.withdrawn");
+    assert!(passerelle_node::status::render(&report, 0).contains("mis de côté"));
+    // The stream stayed gapless and identical on both sides.
+    assert_eq!(stream_of(a, "ssm-1").await, (2, true));
+    assert_eq!(
+        stream_hashes(&fed.hub.node, "ssm-1").await,
+        stream_hashes(a, "ssm-1").await
+    );
+    fed.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_that_lost_messages_gets_them_resent_from_the_gap() {
+    let mut fed = Federation::start(1, None).await;
+    let a = fed.services[0].node.clone();
+    for i in 0..5 {
+        share_proposal(&a, &format!("Proposition {i}")).await;
+    }
+    assert!(wait_until(PATIENCE, || async {
+        stream_of(&fed.hub.node, "ssm-1").await.0 == 5
+    })
+    .await
+    .is_some());
+    // The hub comes back from an older backup: it lost ssm-1's messages 3 to 5.
+    fed.hub.stop().await;
+    {
+        let url =
+            passerelle_node::db::sqlite_url(&fed.hub.dir.join(passerelle_node::config::DB_FILE));
+        let db = passerelle_node::db::Db::connect(&url).await.unwrap();
+        let pool = db.pool();
+        let hash2: String =
+            sqlx::query("SELECT hash FROM messages WHERE origin = 'ssm-1' AND seq = 2")
+                .fetch_one(pool)
+                .await
+                .unwrap()
+                .try_get("hash")
+                .unwrap();
+        sqlx::query("DELETE FROM messages WHERE origin = 'ssm-1' AND seq > 2")
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE stream_heads SET seq = 2, hash = $1 WHERE origin = 'ssm-1'")
+            .bind(hash2)
+            .execute(pool)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM federated_proposals WHERE title IN ('Proposition 2', 'Proposition 3', 'Proposition 4')")
+            .execute(pool)
+            .await
+            .unwrap();
+        db.close().await;
+    }
+    fed.hub.restart().await;
+    // The service believes the hub has 1..5 and pushes 6: the hub answers
+    // "gap, I have up to 2", and the service resends from 3.
+    share_proposal(&a, "Proposition 5").await;
+    let healed = wait_until(PATIENCE, || async {
+        stream_of(&fed.hub.node, "ssm-1").await == (6, true)
+    })
+    .await;
+    assert!(healed.is_some(), "the hub never got the lost messages back");
+    assert_eq!(
+        stream_hashes(&fed.hub.node, "ssm-1").await,
+        stream_hashes(&a, "ssm-1").await
+    );
+    assert_eq!(federated_titles(&fed.hub.node).await.len(), 6);
+    fed.stop().await;
+}
