@@ -111,6 +111,11 @@ impl Db {
         Ok(Db { pool, backend })
     }
 
+    /// A fresh SQLite database in `dir` (for tests of the domain layer).
+    pub async fn temp_sqlite(dir: &Path) -> Result<Db, NodeError> {
+        Db::connect(&sqlite_url(&dir.join("test.db"))).await
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }

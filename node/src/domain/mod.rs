@@ -8,6 +8,7 @@
 
 pub mod federated;
 pub mod proposals;
+pub mod validate;
 
 use axum::http::StatusCode;
 use passerelle_protocol::{Body, SignedEnvelope};

@@ -73,14 +73,7 @@ fn parse_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, NodeError
 }
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<(), NodeError> {
-    if value.trim().is_empty() || value.chars().count() > max {
-        return Err(NodeError::refused(
-            "invalid_field",
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{field} must have 1 to {max} characters"),
-        ));
-    }
-    Ok(())
+    crate::domain::validate::text(field, value, max).map(|_| ())
 }
 
 /// Records a new proposal (status `idea`). It stays on this node.
