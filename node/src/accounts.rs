@@ -13,7 +13,9 @@ use crate::error::NodeError;
 use crate::fed::log::now;
 
 /// What a person may do on a node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A service's administrator: everything on the service's node.
@@ -30,6 +32,15 @@ impl Role {
             Role::Admin => "admin",
             Role::Member => "member",
             Role::Coordinator => "coordinator",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "admin" => Some(Role::Admin),
+            "member" => Some(Role::Member),
+            "coordinator" => Some(Role::Coordinator),
+            _ => None,
         }
     }
 }
@@ -66,12 +77,17 @@ pub async fn create(
     role: Role,
     must_change: bool,
 ) -> Result<(), NodeError> {
-    if password.chars().count() < 10 {
-        return Err(NodeError::refused(
-            "weak_password",
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "a password needs at least 10 characters",
-        ));
+    check_strength(password)?;
+    let username = crate::domain::validate::text("username", username, 60)?;
+    let username = username.as_str();
+    let exists = sqlx::query("SELECT 1 AS one FROM accounts WHERE username = $1")
+        .bind(username)
+        .fetch_optional(db.pool())
+        .await?;
+    if exists.is_some() {
+        return Err(crate::domain::rule(format!(
+            "the username {username:?} is taken"
+        )));
     }
     let hash = hash_password(password.to_owned()).await?;
     let mut w = db.begin_write().await?;
@@ -89,17 +105,29 @@ pub async fn create(
     w.commit().await
 }
 
-/// Checks a password; returns the account's role when it matches.
-pub async fn check(db: &Db, username: &str, password: &str) -> Result<Option<Role>, NodeError> {
-    let row = sqlx::query("SELECT password_hash, role FROM accounts WHERE username = $1")
-        .bind(username)
-        .fetch_optional(db.pool())
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let stored: String = row.try_get("password_hash")?;
+/// An account as the API shows it (never its password hash).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    /// The password was generated or reset and must be changed.
+    pub must_change_password: bool,
+}
+
+fn account(row: &sqlx::any::AnyRow) -> Result<Account, NodeError> {
     let role: String = row.try_get("role")?;
-    let password = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || {
+    Ok(Account {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        role: Role::parse(&role)
+            .ok_or_else(|| NodeError::config(format!("unknown stored role {role:?}")))?,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+    })
+}
+
+async fn verify_blocking(stored: String, password: String) -> Result<bool, NodeError> {
+    tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
             .map(|parsed| {
                 Argon2::default()
@@ -109,8 +137,86 @@ pub async fn check(db: &Db, username: &str, password: &str) -> Result<Option<Rol
             .unwrap_or(false)
     })
     .await
-    .map_err(|e| NodeError::config(format!("verification task failed: {e}")))?;
-    Ok(ok
-        .then(|| serde_json::from_value(serde_json::Value::String(role)).ok())
-        .flatten())
+    .map_err(|e| NodeError::config(format!("verification task failed: {e}")))
+}
+
+/// A real argon2 hash of a random password, verified when the username is
+/// unknown, so that a wrong username takes as long as a wrong password.
+async fn dummy_hash() -> Result<&'static str, NodeError> {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_try_init(|| async { hash_password(generate_password()?).await })
+        .await
+        .map(String::as_str)
+}
+
+/// Checks a password; returns the account when it matches.
+pub async fn check(db: &Db, username: &str, password: &str) -> Result<Option<Account>, NodeError> {
+    let row = sqlx::query(
+        "SELECT id, username, password_hash, role, must_change_password FROM accounts WHERE username = $1",
+    )
+    .bind(username)
+    .fetch_optional(db.pool())
+    .await?;
+    let stored = match &row {
+        Some(r) => r.try_get::<String, _>("password_hash")?,
+        None => dummy_hash().await?.to_owned(),
+    };
+    let ok = verify_blocking(stored, password.to_owned()).await?;
+    match row {
+        Some(r) if ok => Ok(Some(account(&r)?)),
+        _ => Ok(None),
+    }
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Account>, NodeError> {
+    let row =
+        sqlx::query("SELECT id, username, role, must_change_password FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
+    row.as_ref().map(account).transpose()
+}
+
+pub async fn list(db: &Db) -> Result<Vec<Account>, NodeError> {
+    let rows = sqlx::query(
+        "SELECT id, username, role, must_change_password FROM accounts ORDER BY username",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(account).collect()
+}
+
+/// Changes a password after checking the current one.
+pub async fn change_password(db: &Db, id: i64, current: &str, new: &str) -> Result<(), NodeError> {
+    let row = sqlx::query("SELECT password_hash FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or_else(|| crate::domain::validate::not_found("this account"))?;
+    if !verify_blocking(row.try_get("password_hash")?, current.to_owned()).await? {
+        return Err(crate::domain::validate::invalid(
+            "current_password",
+            "this is not the current password",
+        ));
+    }
+    check_strength(new)?;
+    let hash = hash_password(new.to_owned()).await?;
+    let mut w = db.begin_write().await?;
+    sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = 0 WHERE id = $2")
+        .bind(hash)
+        .bind(id)
+        .execute(w.conn())
+        .await?;
+    w.commit().await
+}
+
+fn check_strength(password: &str) -> Result<(), NodeError> {
+    if password.chars().count() < 10 {
+        return Err(crate::domain::validate::invalid(
+            "password",
+            "at least 10 characters",
+        ));
+    }
+    Ok(())
 }

@@ -42,14 +42,16 @@ pub enum NodeError {
 }
 
 /// The JSON body of every error answer: `{"error": {"code", "message"}}`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ErrorDetail {
+    /// Stable machine code, e.g. `invalid_field`.
     pub code: String,
+    /// A sentence for people.
     pub message: String,
 }
 

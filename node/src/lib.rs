@@ -16,6 +16,7 @@ pub mod fed;
 pub mod http;
 pub mod node;
 pub mod protocol_tools;
+pub mod sessions;
 pub mod status;
 
 use tokio::net::TcpListener;

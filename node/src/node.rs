@@ -193,6 +193,32 @@ impl Node {
         Ok(out)
     }
 
+    /// Runs `f` in one write transaction, with this node's own stream when
+    /// the node belongs to a federation (`None` before a service joins).
+    /// Wakes the pusher and the feed waiters after the commit.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, NodeError>
+    where
+        F: for<'c> FnOnce(
+            &'c mut sqlx::AnyConnection,
+            Option<OwnStream<'c>>,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<T, NodeError>> + Send + 'c>,
+        >,
+    {
+        let audience = self.federation().await?;
+        let mut w = self.db.begin_write().await?;
+        let stream = audience.as_ref().map(|audience| OwnStream {
+            me: &self.config.id,
+            audience,
+            keys: &self.keys,
+        });
+        let out = f(w.conn(), stream).await?;
+        w.commit().await?;
+        self.log_changed.notify_waiters();
+        self.outbox_changed.notify_one();
+        Ok(out)
+    }
+
     /// Asks every task of this node to stop.
     pub fn stop(&self) {
         let _ = self.shutdown.send(true);

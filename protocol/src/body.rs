@@ -182,6 +182,7 @@ impl Body {
 }
 
 /// A reference to one service's proposal, valid across the federation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ProposalRef {
     pub service: NodeId,
@@ -190,6 +191,7 @@ pub struct ProposalRef {
 }
 
 /// Themes of proposals (a fixed list; free tags complete it).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Theme {
@@ -204,6 +206,7 @@ pub enum Theme {
 }
 
 /// Where a proposal comes from. Never a person's identity.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
@@ -216,6 +219,7 @@ pub enum Origin {
 }
 
 /// The life cycle of a proposal.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProposalStatus {
@@ -240,11 +244,13 @@ impl ProposalStatus {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DelegateList {
     pub delegates: Vec<Delegate>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delegate {
     /// A name shown with the member's recorded consent, or a neutral label
@@ -255,6 +261,7 @@ pub struct Delegate {
     pub term_end: Option<Date>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DelegateRole {
@@ -262,6 +269,7 @@ pub enum DelegateRole {
     Substitute,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedProposal {
     #[serde(with = "crate::ids::strict_uuid")]
@@ -277,6 +285,7 @@ pub struct SharedProposal {
     pub answer: Option<ManagementAnswer>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManagementAnswer {
     /// What management answered, in its own words (the reason for a refusal).
@@ -284,6 +293,7 @@ pub struct ManagementAnswer {
     pub date: Date,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProposalUpdate {
     #[serde(with = "crate::ids::strict_uuid")]
@@ -296,6 +306,7 @@ pub struct ProposalUpdate {
     pub description: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProposalWithdrawal {
     #[serde(with = "crate::ids::strict_uuid")]
@@ -303,6 +314,7 @@ pub struct ProposalWithdrawal {
     pub reason: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgendaItemProposal {
     #[serde(with = "crate::ids::strict_uuid")]
@@ -316,12 +328,14 @@ pub struct AgendaItemProposal {
     pub meeting: Option<Uuid>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Support {
     pub proposal: ProposalRef,
     pub comment: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AggregateFigures {
     /// A period label, e.g. `2026-Q3`.
@@ -330,6 +344,7 @@ pub struct AggregateFigures {
     pub figures: BTreeMap<String, i64>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {
     #[serde(with = "crate::ids::strict_uuid")]
@@ -339,6 +354,7 @@ pub struct Subject {
     pub proposals: Vec<ProposalRef>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JointMeeting {
     #[serde(with = "crate::ids::strict_uuid")]
@@ -354,6 +370,7 @@ pub struct JointMeeting {
     pub notice: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgendaEntry {
     pub title: String,
@@ -366,6 +383,7 @@ pub struct AgendaEntry {
     pub proposed_by: Option<NodeId>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeetingCancellation {
     #[serde(with = "crate::ids::strict_uuid")]
@@ -373,6 +391,7 @@ pub struct MeetingCancellation {
     pub notice: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeetingOutcomes {
     #[serde(with = "crate::ids::strict_uuid")]
@@ -381,6 +400,7 @@ pub struct MeetingOutcomes {
     pub outcomes: Vec<Outcome>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
     #[serde(default, with = "crate::ids::strict_uuid::option")]
@@ -389,11 +409,13 @@ pub struct Outcome {
     pub decision: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberList {
     pub members: Vec<Member>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
     pub id: NodeId,
@@ -404,6 +426,7 @@ pub struct Member {
     pub keys: Vec<PublicKey>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeRole {
@@ -411,6 +434,7 @@ pub enum NodeRole {
     Hub,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberStatus {
@@ -418,6 +442,7 @@ pub enum MemberStatus {
     Revoked,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRotation {
     pub new_key: PublicKey,

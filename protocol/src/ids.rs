@@ -32,6 +32,7 @@ macro_rules! string_serde {
 /// A node's stable identifier, e.g. `ssm-courcelles` or `hub-charleroi`:
 /// 1 to 63 characters among `a-z`, `0-9` and `-`, not starting or ending
 /// with `-`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(String);
 
@@ -70,6 +71,7 @@ const TIMESTAMP_FORMAT: &[FormatItem<'static>] =
 const DATE_FORMAT: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
 /// A UTC instant to the second, written `2026-11-23T09:30:00Z` and nothing else.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = DateTime))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
 
@@ -119,6 +121,7 @@ impl fmt::Display for Timestamp {
 string_serde!(Timestamp);
 
 /// A calendar date, written `2026-11-23`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Date))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(time::Date);
 
@@ -151,6 +154,7 @@ impl fmt::Display for Date {
 string_serde!(Date);
 
 /// A SHA-256 digest in base64url without padding (43 characters).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Hash(String);
 

@@ -32,6 +32,7 @@ pub fn b64_decode(text: &str) -> Result<Vec<u8>, ProtocolError> {
 }
 
 /// An Ed25519 public key. Text form: the 32 raw bytes in base64url, no padding.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PublicKey(VerifyingKey);
 

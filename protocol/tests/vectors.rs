@@ -588,6 +588,8 @@ fn canonical_vectors() -> Vec<CanonicalVector> {
         ("malformed_nan", "NaN".into(), MALFORMED),
         ("malformed_comment", r#"{"a":1 /* x */}"#.into(), MALFORMED),
         ("malformed_byte_order_mark", "\u{feff}{}".into(), MALFORMED),
+        // Not a number with a fault but no JSON number at all, like "01".
+        ("malformed_negative_leading_zero", "[-01]".into(), MALFORMED),
         (
             "too_deep_17",
             format!("{}{}", "[".repeat(17), "]".repeat(17)),
@@ -899,6 +901,23 @@ fn negative_vectors() -> Vec<NegativeVector> {
         base64::engine::general_purpose::STANDARD.encode(first.signature().to_bytes())
     };
     let short_sig = b64_encode(&first.signature().to_bytes()[..63]);
+    // The same signature with S replaced by S + L (the group order): the
+    // equation still holds, but S is not canonical (RFC 8032 §5.1.7).
+    let s_plus_l_sig = {
+        const L: [u8; 32] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ];
+        let mut bytes = first.signature().to_bytes();
+        let mut carry = 0u16;
+        for (s, l) in bytes[32..].iter_mut().zip(L) {
+            let sum = u16::from(*s) + u16::from(l) + carry;
+            *s = (sum & 0xff) as u8;
+            carry = sum >> 8;
+        }
+        assert_eq!(carry, 0);
+        b64_encode(&bytes)
+    };
     let quoted = |s: &str| format!("\"sig\":\"{s}\"");
 
     type Case<'a> = (&'a str, &'a str, String, &'a str, &'a str, &'a str);
@@ -1071,6 +1090,15 @@ fn negative_vectors() -> Vec<NegativeVector> {
             HUB,
             "parse",
             "invalid_envelope",
+        ),
+        (
+            "signature_s_not_canonical",
+            "service_seq1_delegates_list with the signature's S replaced by S + L: \
+             the cofactorless equation still holds, but S >= L must be refused.",
+            replace_once(&signed_first, &quoted(&sig_text), &quoted(&s_plus_l_sig)),
+            HUB,
+            "verify_signature",
+            "bad_signature",
         ),
         (
             "signature_63_bytes",
@@ -1561,6 +1589,26 @@ fn descriptor_vectors() -> Vec<DescriptorVector> {
                 resigned(m, &hub)
             },
             "invalid_envelope",
+        ),
+        negative(
+            "descriptor_small_order_key",
+            "A descriptor whose public_key is the neutral point (small order) and \
+             whose sig is R = the neutral point, S = 0: it satisfies the \
+             cofactorless equation for every message, and strict verification \
+             must refuse it.",
+            {
+                let mut neutral = [0u8; 32];
+                neutral[0] = 1;
+                let public_key = PublicKey::parse(&b64_encode(&neutral)).unwrap();
+                let mut m = hub_members();
+                m.insert("public_key".into(), string(&public_key.to_string()));
+                m.insert("key".into(), string(public_key.key_id().as_str()));
+                let mut sig = [0u8; 64];
+                sig[..32].copy_from_slice(&neutral);
+                m.insert("sig".into(), string(&b64_encode(&sig)));
+                CanonicalValue::Object(m).to_canonical_string()
+            },
+            "bad_signature",
         ),
     ]
 }

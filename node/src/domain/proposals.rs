@@ -25,7 +25,7 @@ pub const SHARED: i64 = 1;
 pub const WITHDRAWN: i64 = 2;
 
 /// What a new proposal needs.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 pub struct NewProposal {
     pub title: String,
     pub description: String,
@@ -36,7 +36,7 @@ pub struct NewProposal {
 }
 
 /// A proposal as stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Proposal {
     pub id: Uuid,
     pub title: String,
@@ -100,11 +100,11 @@ pub async fn create(
     .bind(t)
     .execute(&mut *conn)
     .await?;
-    history(conn, id, actor, None, ProposalStatus::Idea, None).await?;
+    record_history(conn, id, actor, None, ProposalStatus::Idea, None).await?;
     Ok(id)
 }
 
-async fn history(
+async fn record_history(
     conn: &mut AnyConnection,
     id: Uuid,
     actor: &str,
@@ -135,7 +135,7 @@ pub async fn get(conn: &mut AnyConnection, id: Uuid) -> Result<Proposal, NodeErr
     .bind(id.hyphenated().to_string())
     .fetch_optional(conn)
     .await?
-    .ok_or_else(|| NodeError::refused("not_found", axum::http::StatusCode::NOT_FOUND, format!("no proposal {id}")))?;
+    .ok_or_else(|| crate::domain::validate::not_found(format!("proposal {id}")))?;
     let answer = match (
         row.try_get::<Option<String>, _>("answer_text")?,
         row.try_get::<Option<String>, _>("answer_date")?,
@@ -157,6 +157,56 @@ pub async fn get(conn: &mut AnyConnection, id: Uuid) -> Result<Proposal, NodeErr
         answer,
         shared: row.try_get("shared")?,
     })
+}
+
+/// One step of a proposal's life: who, when, from which status to which, why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    /// Unix seconds.
+    pub at: i64,
+    pub actor: String,
+    pub from_status: Option<ProposalStatus>,
+    pub to_status: ProposalStatus,
+    pub comment: Option<String>,
+}
+
+/// A proposal's whole history, oldest first.
+pub async fn history(conn: &mut AnyConnection, id: Uuid) -> Result<Vec<HistoryEntry>, NodeError> {
+    let rows = sqlx::query(
+        "SELECT at, actor, from_status, to_status, comment FROM proposal_history \
+         WHERE proposal_id = $1 ORDER BY id",
+    )
+    .bind(id.hyphenated().to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(HistoryEntry {
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                from_status: r
+                    .try_get::<Option<String>, _>("from_status")?
+                    .map(|s| parse_enum(&s))
+                    .transpose()?,
+                to_status: parse_enum(&r.try_get::<String, _>("to_status")?)?,
+                comment: r.try_get("comment")?,
+            })
+        })
+        .collect()
+}
+
+/// Every proposal of this service, most recently changed first.
+pub async fn list(conn: &mut AnyConnection) -> Result<Vec<Proposal>, NodeError> {
+    let ids = sqlx::query("SELECT id FROM proposals ORDER BY updated_at DESC, id DESC")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for row in ids {
+        let id: String = row.try_get("id")?;
+        let id = Uuid::parse_str(&id).map_err(|e| NodeError::config(format!("stored id: {e}")))?;
+        out.push(get(conn, id).await?);
+    }
+    Ok(out)
 }
 
 /// Shares a proposal with the inter-service committee: the proposal is
@@ -260,7 +310,7 @@ pub async fn change_status(
     .bind(id.hyphenated().to_string())
     .execute(&mut *conn)
     .await?;
-    history(conn, id, actor, Some(p.status), to, comment.as_deref()).await?;
+    record_history(conn, id, actor, Some(p.status), to, comment.as_deref()).await?;
     if p.shared == SHARED {
         let stream = stream.ok_or_else(|| rule("this node has not joined a hub"))?;
         let body = Body::ProposalUpdated(ProposalUpdate {

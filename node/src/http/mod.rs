@@ -4,7 +4,10 @@
 //! runs it on an already-bound listener until the shutdown future resolves,
 //! letting requests in flight finish.
 
+mod api;
 mod federation;
+
+pub use api::{openapi, Auth, SESSION_COOKIE};
 
 use std::future::Future;
 use std::time::Duration;
@@ -26,6 +29,7 @@ pub fn app(node: Node) -> Router {
         .route("/healthz", get(health))
         .route("/.well-known/passerelle", get(descriptor))
         .merge(federation::router())
+        .merge(api::app_routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(

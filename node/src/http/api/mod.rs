@@ -1,0 +1,182 @@
+//! The JSON API under `/api/v1`, for pages and scripts.
+//!
+//! Each area has its own file and `routes()`; handlers only extract, check
+//! the caller's role and call the domain. The OpenAPI 3 document is built
+//! from the handlers' annotations (utoipa) and served at
+//! `/api/v1/openapi.json`, so it cannot drift from the code.
+
+mod account;
+mod proposals;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::accounts::{Account, Role};
+use crate::error::{ErrorBody, NodeError};
+use crate::node::Node;
+use crate::sessions;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "passerelle_session";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Passerelle API",
+        description = "API of a Passerelle node (a service's node or the inter-service hub). \
+            Authenticate with the session cookie (`POST /api/v1/session`) or a bearer token \
+            (`POST /api/v1/tokens`). Every error answers `{\"error\": {\"code\", \"message\"}}`.",
+        license(name = "Apache-2.0")
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Security),
+    tags(
+        (name = "account", description = "Sessions, tokens, passwords, accounts"),
+        (name = "proposals", description = "A service's own proposals and their life cycle"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The API's routes and its OpenAPI document.
+pub fn router() -> (Router<Node>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(account::routes())
+        .merge(proposals::routes())
+        .split_for_parts()
+}
+
+/// The API router with `/api/v1/openapi.json` added.
+pub fn app_routes() -> Router<Node> {
+    let (routes, doc) = router();
+    routes.route(
+        "/api/v1/openapi.json",
+        get(move || async move { Json(doc) }),
+    )
+}
+
+/// The OpenAPI document (for tests and tools).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    router().1
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub account: Account,
+    /// The token that authenticated the request (to log out).
+    pub token: String,
+}
+
+impl Auth {
+    /// Refuses (403 `forbidden`) unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), NodeError> {
+        if roles.contains(&self.account.role) {
+            Ok(())
+        } else {
+            Err(NodeError::refused(
+                "forbidden",
+                StatusCode::FORBIDDEN,
+                format!("the role {} may not do this", self.account.role.as_str()),
+            ))
+        }
+    }
+
+    /// The name recorded in histories and logs.
+    pub fn actor(&self) -> &str {
+        &self.account.username
+    }
+}
+
+/// The token of a request: `Authorization: Bearer …` or the session cookie.
+pub fn request_token(parts: &Parts) -> Option<String> {
+    if let Some(value) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        return value.strip_prefix("Bearer ").map(|t| t.trim().to_owned());
+    }
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix(&format!("{SESSION_COOKIE}="))
+                .map(str::to_owned)
+        })
+}
+
+impl FromRequestParts<Node> for Auth {
+    type Rejection = NodeError;
+
+    async fn from_request_parts(parts: &mut Parts, node: &Node) -> Result<Self, NodeError> {
+        let unauthenticated =
+            |why: &str| NodeError::refused("unauthenticated", StatusCode::UNAUTHORIZED, why);
+        let token = request_token(parts)
+            .ok_or_else(|| unauthenticated("please log in (session cookie or bearer token)"))?;
+        let account = sessions::resolve(&node.db, &token).await?.ok_or_else(|| {
+            unauthenticated("this session has ended or this token is unknown; please log in again")
+        })?;
+        Ok(Auth { account, token })
+    }
+}
+
+/// `Json<T>` whose refusals follow the API's error format.
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = NodeError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, NodeError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::JsonDataError(e)) => Err(NodeError::refused(
+                "invalid_field",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                e.body_text(),
+            )),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(NodeError::refused(
+                "bad_request",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send JSON with Content-Type: application/json",
+            )),
+            Err(e) => Err(NodeError::refused(
+                "bad_request",
+                StatusCode::BAD_REQUEST,
+                e.body_text(),
+            )),
+        }
+    }
+}
+
+/// A uuid from the path, refused clearly when malformed.
+pub fn path_uuid(text: &str) -> Result<uuid::Uuid, NodeError> {
+    passerelle_protocol::ids::strict_uuid::parse(text)
+        .map_err(|e| NodeError::refused("not_found", StatusCode::NOT_FOUND, e))
+}

@@ -1,0 +1,934 @@
+#!/usr/bin/env python3
+"""An independent implementation of the Passerelle protocol, version 1.
+
+Written from protocol/SPEC.md alone, never from the Rust reference
+implementation, to check that the specification is sufficient: everything
+below is what a section of SPEC.md (§) says. It runs every test vector of
+protocol/vectors/*.json and prints
+
+    check.py: N passed, M failed
+
+exiting with status 1 if any vector failed (2 if it could not run at all).
+
+Needs Python 3.8+ and the `cryptography` package (pip install cryptography).
+Section numbers (§) refer to SPEC.md.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import re
+import sys
+
+try:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+except ImportError as e:  # pragma: no cover - reported to the caller
+    print(f"check.py: cannot import cryptography ({e}); pip install cryptography",
+          file=sys.stderr)
+    sys.exit(2)
+
+
+# ---------------------------------------------------------------------------
+# §2.4 Canonical JSON (the specification's Python reference; only a reason
+# added to Refused, for the failure messages)
+# ---------------------------------------------------------------------------
+
+MAX_SAFE = 2**53 - 1
+MAX_BYTES, MAX_DEPTH, MAX_STRING, MAX_KEY = 65536, 16, 16384, 64
+
+
+class Refused(Exception):
+    """Carries a Passerelle error code, e.g. Refused("duplicate_key")."""
+    def __init__(self, code, why=""):
+        super().__init__(f"{code}: {why}" if why else code)
+        self.code = code
+
+
+NEGATIVE_ZERO = object()     # refused after parsing: see the notes
+
+
+def _int(text):              # every number without fraction or exponent
+    if text == "-0":
+        return NEGATIVE_ZERO
+    if len(text) > 17 or abs(int(text)) > MAX_SAFE:
+        raise Refused("not_canonical_number")
+    return int(text)
+
+
+def _float(text):            # 1.0, 1e2, 1E400 ...
+    raise Refused("not_canonical_number")
+
+
+def _constant(text):         # NaN, Infinity, -Infinity are not JSON
+    raise Refused("malformed_json")
+
+
+def _object(pairs):          # keys arrive unescaped: "\u00e9" == "é"
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise Refused("duplicate_key")
+        obj[key] = value
+    return obj
+
+
+def _check_string(s, limit):
+    try:
+        size = len(s.encode("utf-8"))      # fails on a lone surrogate
+    except UnicodeEncodeError:
+        raise Refused("malformed_json")
+    if size > limit:
+        raise Refused("string_too_long")
+
+
+def _check(value, depth):
+    if value is NEGATIVE_ZERO:
+        raise Refused("not_canonical_number")
+    if isinstance(value, str):
+        _check_string(value, MAX_STRING)
+    elif isinstance(value, (list, dict)):
+        if depth + 1 > MAX_DEPTH:
+            raise Refused("too_deep")
+        items = value
+        if isinstance(value, dict):
+            for key in value:
+                _check_string(key, MAX_KEY)
+            items = value.values()
+        for item in items:
+            _check(item, depth + 1)
+
+
+def parse(data: bytes):
+    """Reads untrusted bytes into Python values, or raises Refused."""
+    if len(data) > MAX_BYTES:
+        raise Refused("too_large")
+    try:
+        text = data.decode("utf-8")        # strict: invalid UTF-8 refused
+        value = json.loads(text, object_pairs_hook=_object, parse_int=_int,
+                           parse_float=_float, parse_constant=_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise Refused("malformed_json")
+    except RecursionError:
+        raise Refused("too_deep")
+    _check(value, 0)
+    return value
+
+
+_ESCAPES = {'"': '\\"', '\\': '\\\\', '\b': '\\b', '\t': '\\t',
+            '\n': '\\n', '\f': '\\f', '\r': '\\r'}
+
+
+def _string(s):
+    out = []
+    for c in s:
+        if c in _ESCAPES:
+            out.append(_ESCAPES[c])
+        elif ord(c) < 0x20:
+            out.append("\\u%04x" % ord(c))
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def _write(v):
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int) and abs(v) <= MAX_SAFE:
+        return str(v)
+    if isinstance(v, str):
+        return _string(v)
+    if isinstance(v, list):
+        return "[" + ",".join(_write(x) for x in v) + "]"
+    if isinstance(v, dict):
+        keys = sorted(v, key=lambda k: k.encode("utf-16-be"))
+        return "{" + ",".join(_string(k) + ":" + _write(v[k]) for k in keys) + "}"
+    raise Refused("not_canonical_number")  # floats, big integers
+
+
+def canonical(value) -> bytes:
+    """RFC 8785 bytes of a value in the subset."""
+    return _write(value).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------
+# §4 Keys and encodings
+# ---------------------------------------------------------------------------
+
+_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def b64_decode(text, code):
+    """Strict base64url without padding (§4.1), or Refused(code)."""
+    if not isinstance(text, str) or not _B64URL.match(text) or len(text) % 4 == 1:
+        raise Refused(code, f"not base64url: {text!r}")
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64(raw) != text:                  # unused trailing bits not zero
+        raise Refused(code, f"non-canonical base64url: {text!r}")
+    return raw
+
+
+def key_id_of(public_raw: bytes) -> str:
+    """§4.2: ed25519: + base64url(first 15 bytes of SHA-256(raw key))."""
+    return "ed25519:" + b64(hashlib.sha256(public_raw).digest()[:15])
+
+
+_KEY_ID = re.compile(r"^ed25519:[A-Za-z0-9_-]{20}$")
+
+
+def is_key_id(text):
+    return isinstance(text, str) and bool(_KEY_ID.match(text))
+
+
+def hash_of(data: bytes) -> str:
+    return b64(hashlib.sha256(data).digest())
+
+
+# Edwards25519 arithmetic, only to apply the strict checks of §4.4 (point
+# validity, small order) that the `cryptography` package does not promise.
+_P = 2**255 - 19
+_L = 2**252 + 27742317777372353535851937790883648493
+_D = (-121665 * pow(121666, _P - 2, _P)) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _decompress(raw: bytes, lenient=False):
+    """The point encoded by 32 bytes (RFC 8032 §5.1.3), or None. `lenient`
+    applies the two relaxations of §4.2: y is taken modulo p, and a set sign
+    bit is ignored when x = 0."""
+    if len(raw) != 32:
+        return None
+    y = int.from_bytes(raw, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    if y >= _P:
+        if not lenient:
+            return None
+        y -= _P
+    u = (y * y - 1) % _P
+    v = (_D * y * y + 1) % _P
+    x = (u * pow(v, 3, _P) * pow(u * pow(v, 7, _P), (_P - 5) // 8, _P)) % _P
+    if (v * x * x - u) % _P != 0:
+        x = (x * _SQRT_M1) % _P
+        if (v * x * x - u) % _P != 0:
+            return None
+    if x == 0 and sign:
+        if not lenient:
+            return None
+        sign = 0
+    if x & 1 != sign:
+        x = _P - x
+    return (x, y, 1, (x * y) % _P)
+
+
+def _double(pt):
+    x1, y1, z1, _ = pt
+    a = x1 * x1 % _P
+    b = y1 * y1 % _P
+    c = 2 * z1 * z1 % _P
+    h = (a + b) % _P
+    e = (h - (x1 + y1) * (x1 + y1)) % _P
+    g = (a - b) % _P
+    f = (c + g) % _P
+    return (e * f % _P, g * h % _P, f * g % _P, e * h % _P)
+
+
+def _small_order(pt):
+    for _ in range(3):                    # [8]P
+        pt = _double(pt)
+    x, y, z, _ = pt
+    return x % _P == 0 and (y - z) % _P == 0   # the neutral element
+
+
+def parse_public_key(text, code):
+    """§4.2: 32 bytes, base64url, a valid curve point; or Refused(code)."""
+    raw = b64_decode(text, code)
+    if len(raw) != 32 or _decompress(raw, lenient=True) is None:
+        raise Refused(code, f"not an Ed25519 public key: {text!r}")
+    return raw
+
+
+def parse_signature(text, code):
+    raw = b64_decode(text, code)
+    if len(raw) != 64:
+        raise Refused(code, "a signature is 64 bytes")
+    return raw
+
+
+def verify(public_raw: bytes, message: bytes, sig_raw: bytes):
+    """§4.4 strict verification, or Refused("bad_signature").
+
+    The `cryptography` package (OpenSSL) checks the cofactorless equation
+    by comparing encodings, as §4.4 asks, but does not promise the other
+    strict checks, which are made here first: S < L, no small-order A or R,
+    and R in its canonical encoding (a non-canonical R can never equal the
+    encoding of [S]B - [k]A)."""
+    a = _decompress(public_raw, lenient=True)
+    r = _decompress(sig_raw[:32])
+    s = int.from_bytes(sig_raw[32:], "little")
+    if a is None or r is None or s >= _L or _small_order(a) or _small_order(r):
+        raise Refused("bad_signature", "not a strict RFC 8032 signature")
+    try:
+        Ed25519PublicKey.from_public_bytes(public_raw).verify(sig_raw, message)
+    except InvalidSignature:
+        raise Refused("bad_signature")
+
+
+def secret_key(seed_hex):
+    return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(seed_hex))
+
+
+def public_raw_of(secret):
+    return secret.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+# ---------------------------------------------------------------------------
+# §5 Field formats
+# ---------------------------------------------------------------------------
+
+_NODE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_TS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_KIND_WORD = re.compile(r"^[a-z][a-z_]*$")
+
+
+def is_str(v):
+    return isinstance(v, str)
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def is_node_id(v):
+    return is_str(v) and bool(_NODE_ID.match(v))
+
+
+def _valid_date(y, m, d):
+    if not 1 <= m <= 12:
+        return False
+    leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+    return 1 <= d <= days
+
+
+def is_date(v):
+    m = is_str(v) and _DATE.match(v)
+    return bool(m) and _valid_date(*map(int, m.groups()))
+
+
+def is_ts(v):
+    m = is_str(v) and _TS.match(v)
+    if not m:
+        return False
+    y, mo, d, h, mi, s = map(int, m.groups())
+    return _valid_date(y, mo, d) and h <= 23 and mi <= 59 and s <= 59
+
+
+def ts_seconds(v):
+    """Seconds since 1970-01-01T00:00:00Z of a `ts` text."""
+    y, mo, d, h, mi, s = map(int, _TS.match(v).groups())
+    # Days from civil (proleptic Gregorian), valid for years 0000-9999.
+    y2 = y - (mo <= 2)
+    era = y2 // 400
+    yoe = y2 - era * 400
+    doy = (153 * (mo + (-3 if mo > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = era * 146097 + doe - 719468
+    return days * 86400 + h * 3600 + mi * 60 + s
+
+
+def is_kind(v):
+    if not is_str(v) or len(v) > 64:
+        return False
+    words = v.split(".")
+    return len(words) >= 2 and all(_KIND_WORD.match(w) for w in words)
+
+
+def is_hash(v):
+    try:
+        return len(b64_decode(v, "invalid_envelope")) == 32
+    except Refused:
+        return False
+
+
+# ---------------------------------------------------------------------------
+# §5, §6 Envelopes
+# ---------------------------------------------------------------------------
+
+ENVELOPE_MEMBERS = {"v", "id", "from", "to", "seq", "prev", "ts", "kind",
+                    "body", "key", "sig"}
+
+
+def parse_envelope(data: bytes):
+    """§6 step 1: size, subset, limits, version, structure."""
+    env = parse(data)
+    bad = lambda why: Refused("invalid_envelope", why)  # noqa: E731
+    if not isinstance(env, dict):
+        raise bad("not an object")
+    if "v" in env and not (is_int(env["v"]) and env["v"] == 1):
+        raise Refused("unsupported_version")
+    missing = ENVELOPE_MEMBERS - env.keys()
+    if missing:
+        raise bad(f"missing {sorted(missing)}")
+    extra = env.keys() - ENVELOPE_MEMBERS
+    if extra:
+        raise bad(f"unexpected {sorted(extra)}")
+    if not (is_str(env["id"]) and _UUID7.match(env["id"])):
+        raise bad("id")
+    if not is_node_id(env["from"]) or not is_node_id(env["to"]):
+        raise bad("from/to")
+    seq = env["seq"]
+    if not is_int(seq) or not 1 <= seq <= MAX_SAFE:
+        raise bad("seq")
+    prev = env["prev"]
+    if seq == 1 and prev is not None:
+        raise bad("prev must be null when seq is 1")
+    if seq > 1 and not is_hash(prev):
+        raise bad("prev must be a hash when seq > 1")
+    if not is_ts(env["ts"]):
+        raise bad("ts")
+    if not is_kind(env["kind"]):
+        raise bad("kind")
+    if not isinstance(env["body"], dict):
+        raise bad("body")
+    if not is_key_id(env["key"]):
+        raise bad("key")
+    parse_signature(env["sig"], "invalid_envelope")
+    return env
+
+
+def signing_bytes(obj):
+    """§5.3, §9.1: canonical bytes of the object without `sig`."""
+    return canonical({k: v for k, v in obj.items() if k != "sig"})
+
+
+def verify_envelope(env, pinned_public_key: str):
+    """§6 steps 3 and 4, with the one key the receiver pinned."""
+    public_raw = parse_public_key(pinned_public_key, "invalid_key")
+    if env["key"] != key_id_of(public_raw):
+        raise Refused("unknown_key")
+    verify(public_raw, signing_bytes(env), parse_signature(env["sig"], "invalid_envelope"))
+
+
+def check_audience(env, audience):
+    if env["to"] != audience:
+        raise Refused("wrong_audience")
+
+
+# ---------------------------------------------------------------------------
+# §8 Bodies
+# ---------------------------------------------------------------------------
+
+ENUMS = {
+    "theme": {"accessibility", "reception", "care", "well_being", "functioning",
+              "activities", "communication", "other"},
+    "proposal origin": {"member", "committee", "anonymous"},
+    "proposal status": {"idea", "discussed", "sent_to_management", "accepted",
+                        "adapted", "refused", "in_progress", "realised", "abandoned"},
+    "delegate role": {"delegate", "substitute"},
+    "node role": {"service", "hub"},
+    "member status": {"active", "revoked"},
+}
+
+# Unicode White_Space (the property of the Unicode Character Database), as
+# listed in §8.3.
+WHITE_SPACE = frozenset(
+    "\u0009\u000a\u000b\u000c\u000d\u0020\u0085\u00a0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000")
+
+
+def blank(s):
+    return all(c in WHITE_SPACE for c in s)
+
+
+def title_ok(s):
+    return 1 <= len(s) <= 200 and not blank(s)
+
+
+class Body:
+    """Reads one body against its schema; every failure is invalid_body."""
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    @staticmethod
+    def fail(why):
+        raise Refused("invalid_body", why)
+
+    def get(self, name, check, optional=False, default=None, obj=None):
+        obj = self.obj if obj is None else obj
+        value = obj.get(name)
+        if value is None:
+            if optional:
+                return default
+            self.fail(f"{name} is required")
+        if not check(value):
+            self.fail(f"{name} has the wrong type or format: {value!r}")
+        return value
+
+
+def t_string(v):
+    return is_str(v)
+
+
+def t_uuid(v):
+    return is_str(v) and bool(_UUID.match(v))
+
+
+def t_enum(name):
+    return lambda v: is_str(v) and v in ENUMS[name]
+
+
+def t_key(v):
+    try:
+        parse_public_key(v, "invalid_body")
+        return True
+    except Refused:
+        return False
+
+
+def t_ref(v):
+    return (isinstance(v, dict) and is_node_id(v.get("service"))
+            and t_uuid(v.get("proposal")))
+
+
+def t_list(item):
+    return lambda v: isinstance(v, list) and all(item(x) for x in v)
+
+
+def t_answer(v):
+    return isinstance(v, dict) and is_str(v.get("text")) and is_date(v.get("date"))
+
+
+def t_title(v):
+    return is_str(v) and title_ok(v)
+
+
+def t_delegate(v):
+    if not isinstance(v, dict):
+        return False
+    b = Body(v)
+    b.get("label", lambda s: is_str(s) and not blank(s))
+    b.get("role", t_enum("delegate role"))
+    b.get("term_start", is_date)
+    b.get("term_end", is_date, optional=True)
+    return True
+
+
+def t_agenda_entry(v):
+    if not isinstance(v, dict):
+        return False
+    b = Body(v)
+    b.get("title", t_title)
+    b.get("description", t_string, optional=True)
+    b.get("subject", t_uuid, optional=True)
+    if "proposals" in v:                  # may be absent = []
+        b.get("proposals", t_list(t_ref))
+    b.get("proposed_by", is_node_id, optional=True)
+    return True
+
+
+def t_outcome(v):
+    if not isinstance(v, dict):
+        return False
+    b = Body(v)
+    b.get("subject", t_uuid, optional=True)
+    b.get("proposals", t_list(t_ref))
+    b.get("decision", t_string)
+    return True
+
+
+def t_member(v):
+    if not isinstance(v, dict):
+        return False
+    b = Body(v)
+    b.get("id", is_node_id)
+    b.get("name", t_string)
+    b.get("role", t_enum("node role"))
+    b.get("status", t_enum("member status"))
+    b.get("keys", t_list(t_key))
+    return True
+
+
+def s_delegates_list(b):
+    b.get("delegates", t_list(t_delegate))
+
+
+def s_proposal_shared(b):
+    b.get("proposal", t_uuid)
+    b.get("title", t_title)
+    b.get("description", t_string)
+    b.get("theme", t_enum("theme"))
+    if "tags" in b.obj:                   # may be absent = []
+        b.get("tags", t_list(t_string))
+    b.get("origin", t_enum("proposal origin"))
+    b.get("status", t_enum("proposal status"))
+    b.get("answer", t_answer, optional=True)
+
+
+def s_proposal_updated(b):
+    b.get("proposal", t_uuid)
+    status = b.get("status", t_enum("proposal status"))
+    b.get("comment", t_string, optional=True)
+    answer = b.get("answer", t_answer, optional=True)
+    b.get("title", t_title, optional=True)
+    b.get("description", t_string, optional=True)
+    if answer is not None and status not in ("accepted", "adapted", "refused"):
+        b.fail("an answer goes with status accepted, adapted or refused")
+
+
+def s_proposal_withdrawn(b):
+    b.get("proposal", t_uuid)
+    b.get("reason", t_string, optional=True)
+
+
+def s_agenda_item_proposed(b):
+    b.get("item", t_uuid)
+    b.get("title", t_title)
+    b.get("description", t_string, optional=True)
+    b.get("proposal", t_ref, optional=True)
+    b.get("meeting", t_uuid, optional=True)
+
+
+def s_support(b):
+    b.get("proposal", t_ref)
+    b.get("comment", t_string, optional=True)
+
+
+def s_figures_shared(b):
+    b.get("period", t_string)
+    b.get("figures", lambda v: isinstance(v, dict) and all(is_int(x) for x in v.values()))
+
+
+def s_subject_updated(b):
+    b.get("subject", t_uuid)
+    b.get("title", t_title)
+    b.get("proposals", t_list(t_ref))
+
+
+def s_meeting(b):
+    b.get("meeting", t_uuid)
+    b.get("title", t_title)
+    b.get("starts_at", is_ts)
+    b.get("ends_at", is_ts, optional=True)
+    b.get("place", t_string)
+    b.get("format", t_string)
+    b.get("agenda", t_list(t_agenda_entry))
+    b.get("notice", t_string, optional=True)
+
+
+def s_meeting_cancelled(b):
+    b.get("meeting", t_uuid)
+    b.get("notice", t_string)
+
+
+def s_meeting_outcomes(b):
+    b.get("meeting", t_uuid)
+    b.get("minutes", t_string)
+    b.get("outcomes", t_list(t_outcome))
+
+
+def s_members_list(b):
+    b.get("members", t_list(t_member))
+
+
+def s_key_rotated(b):
+    b.get("new_key", t_key)
+
+
+SCHEMAS = {
+    "delegates.list": s_delegates_list,
+    "proposal.shared": s_proposal_shared,
+    "proposal.updated": s_proposal_updated,
+    "proposal.withdrawn": s_proposal_withdrawn,
+    "agenda_item.proposed": s_agenda_item_proposed,
+    "support.given": s_support,
+    "support.withdrawn": s_support,
+    "figures.shared": s_figures_shared,
+    "subject.updated": s_subject_updated,
+    "meeting.published": s_meeting,
+    "meeting.updated": s_meeting,
+    "meeting.cancelled": s_meeting_cancelled,
+    "meeting.outcomes": s_meeting_outcomes,
+    "members.list": s_members_list,
+    "key.rotated": s_key_rotated,
+}
+
+
+def read_body(env):
+    """§6 step 8: known kind (unknown_kind), body schema (invalid_body)."""
+    schema = SCHEMAS.get(env["kind"])
+    if schema is None:
+        raise Refused("unknown_kind")
+    schema(Body(env["body"]))
+
+
+# ---------------------------------------------------------------------------
+# §9.2 Descriptors
+# ---------------------------------------------------------------------------
+
+def read_descriptor(data: bytes):
+    d = parse(data)
+    bad = lambda why: Refused("invalid_envelope", why)  # noqa: E731
+    if not isinstance(d, dict):
+        raise bad("not an object")
+    fields = {
+        "type": is_str, "v": is_int, "id": is_node_id, "name": is_str,
+        "role": t_enum("node role"), "public_key": t_key, "key": is_key_id,
+    }
+    for name, check in fields.items():
+        if name not in d or not check(d[name]):
+            raise bad(name)
+    if "previous_keys" in d and not t_list(t_key)(d["previous_keys"]):
+        raise bad("previous_keys")
+    if d["type"] != "passerelle.node":
+        raise bad("type")
+    if d["v"] != 1:
+        raise Refused("unsupported_version")
+    public_raw = parse_public_key(d["public_key"], "invalid_envelope")
+    if d["key"] != key_id_of(public_raw):
+        raise Refused("unknown_key")
+    if "sig" not in d:
+        raise bad("sig")
+    verify(public_raw, signing_bytes(d), parse_signature(d["sig"], "invalid_envelope"))
+    return d
+
+
+# ---------------------------------------------------------------------------
+# §9.3 Request signatures
+# ---------------------------------------------------------------------------
+
+REQUEST_PARAMETERS = ("origin", "key", "time", "nonce", "sig")
+
+
+def parse_authorization(value: str):
+    bad = lambda why: Refused("invalid_request_signature", why)  # noqa: E731
+    if not re.fullmatch(r"[\x20-\x7e\t]*", value):
+        raise bad("only visible ASCII, spaces and tabs")
+    if not value.startswith("Passerelle "):
+        raise bad("scheme")
+    params = {}
+    for piece in value[len("Passerelle "):].split(","):
+        m = re.fullmatch(r'[ \t]*([^=" \t]+)="([^"]*)"[ \t]*', piece)
+        if not m:
+            raise bad(f"piece {piece!r}")
+        name, val = m.groups()
+        if name in params:
+            raise bad(f"{name} twice")
+        params[name] = val
+    if set(params) != set(REQUEST_PARAMETERS):
+        raise bad(f"parameters {sorted(params)}")
+    if not is_node_id(params["origin"]) or not is_key_id(params["key"]) \
+            or not is_ts(params["time"]):
+        raise bad("origin, key or time")
+    if len(b64_decode(params["nonce"], "invalid_request_signature")) != 16:
+        raise bad("nonce is not 16 bytes")
+    parse_signature(params["sig"], "invalid_request_signature")
+    return params
+
+
+def request_object(method, target, destination, body: bytes, params):
+    return {
+        "type": "passerelle.request",
+        "method": method,
+        "target": target,
+        "origin": params["origin"],
+        "destination": destination,
+        "time": params["time"],
+        "nonce": params["nonce"],
+        "body": hash_of(body),
+        "key": params["key"],
+    }
+
+
+def check_request(v):
+    """§9.3 steps 1, 3, 4, 5 as the receiver of vector `v`."""
+    params = parse_authorization(v["header"])
+    public_raw = parse_public_key(v["public_key"], "invalid_key")
+    if params["key"] != key_id_of(public_raw):
+        raise Refused("unknown_key")
+    if abs(ts_seconds(params["time"]) - ts_seconds(v["now"])) > v["window_secs"]:
+        raise Refused("request_expired")
+    obj = request_object(v["method"], v["target"], v["destination"],
+                         v["body"].encode("utf-8"), params)
+    verify(public_raw, canonical(obj), parse_signature(params["sig"], "invalid_request_signature"))
+    return params, obj
+
+
+# ---------------------------------------------------------------------------
+# The vectors (§13)
+# ---------------------------------------------------------------------------
+
+class Mismatch(Exception):
+    pass
+
+
+def expect(got, want, what):
+    if got != want:
+        raise Mismatch(f"{what}: got {got!r}, expected {want!r}")
+
+
+def expect_refused(fn, code, what="error"):
+    try:
+        fn()
+    except Refused as e:
+        expect(e.code, code, what)
+        return
+    raise Mismatch(f"accepted, expected {code}")
+
+
+def run_canonical(v):
+    if "canonical" in v:
+        out = canonical(parse(v["input"].encode("utf-8")))
+        expect(out.decode("utf-8"), v["canonical"], "canonical form")
+        again = canonical(parse(v["canonical"].encode("utf-8")))
+        expect(again.decode("utf-8"), v["canonical"], "canonical of canonical")
+    else:
+        expect_refused(lambda: canonical(parse(v["input"].encode("utf-8"))), v["error"])
+
+
+def run_envelope(v, by_hash):
+    secret = secret_key(v["seed_hex"])
+    public_raw = public_raw_of(secret)
+    expect(b64(public_raw), v["public_key"], "public key from seed")
+    expect(key_id_of(public_raw), v["key_id"], "key id")
+    expect(b64(secret.sign(v["canonical"].encode("utf-8"))), v["signature"], "signature")
+    unsigned = parse(v["unsigned"].encode("utf-8"))
+    expect(canonical(unsigned).decode("utf-8"), v["canonical"], "unsigned, canonical")
+    env = parse_envelope(v["signed"].encode("utf-8"))
+    expect(signing_bytes(env).decode("utf-8"), v["canonical"], "signing bytes")
+    expect(canonical(env).decode("utf-8"), v["signed"], "signed, canonical")
+    expect(hash_of(canonical(env)), v["hash"], "hash")
+    expect(env["sig"], v["signature"], "sig member")
+    verify_envelope(env, v["public_key"])
+    check_audience(env, v["audience"])
+    read_body(env)
+    if env["prev"] is not None:
+        earlier = by_hash.get(env["prev"])
+        if earlier is None or earlier["seq"] != env["seq"] - 1:
+            raise Mismatch("prev names no vector of seq - 1")
+
+
+def run_negative(v):
+    step = "parse"
+    try:
+        env = parse_envelope(v["input"].encode("utf-8"))
+        step = "verify_signature"
+        verify_envelope(env, v["public_key"])
+        step = "check_audience"
+        check_audience(env, v["audience"])
+        step = "body"
+        read_body(env)
+    except Refused as e:
+        expect((step, e.code), (v["step"], v["error"]), "(step, error)")
+        return
+    raise Mismatch(f"accepted, expected {v['step']}/{v['error']}")
+
+
+def run_request(v):
+    if "error" in v:
+        expect_refused(lambda: check_request(v), v["error"])
+        return
+    params, obj = check_request(v)
+    secret = secret_key(v["seed_hex"])
+    public_raw = public_raw_of(secret)
+    expect(b64(public_raw), v["public_key"], "public key from seed")
+    expect(key_id_of(public_raw), v["key_id"], "key id")
+    for name in ("origin", "time", "nonce"):
+        expect(params[name], v[name], name)
+    expect(params["key"], v["key_id"], "key")
+    expect(params["sig"], v["signature"], "sig")
+    expect(hash_of(v["body"].encode("utf-8")), v["body_hash"], "body hash")
+    expect(canonical(obj).decode("utf-8"), v["signing_object"], "signing object")
+    expect(b64(secret.sign(canonical(obj))), v["signature"], "signature")
+    header = "Passerelle " + ",".join(f'{n}="{params[n]}"' for n in REQUEST_PARAMETERS)
+    expect(header, v["header"], "header as a sender writes it")
+
+
+def run_descriptor(v):
+    data = v["descriptor"].encode("utf-8")
+    if "error" in v:
+        expect_refused(lambda: read_descriptor(data), v["error"])
+        return
+    d = read_descriptor(data)
+    secret = secret_key(v["seed_hex"])
+    public_raw = public_raw_of(secret)
+    expect(b64(public_raw), v["public_key"], "public key from seed")
+    expect(d["public_key"], v["public_key"], "public_key member")
+    expect(key_id_of(public_raw), v["key_id"], "key id")
+    expect(d["key"], v["key_id"], "key member")
+    expect(signing_bytes(d).decode("utf-8"), v["unsigned"], "unsigned")
+    expect(b64(secret.sign(v["unsigned"].encode("utf-8"))), v["signature"], "signature")
+    expect(canonical(d).decode("utf-8"), v["descriptor"], "descriptor, canonical")
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    files = sorted(f for f in os.listdir(here) if f.endswith(".json"))
+    known = {"canonical.json", "envelopes.json", "negative.json",
+             "requests.json", "descriptors.json"}
+    passed, failed, names = 0, 0, set()
+    vectors = {}
+    for f in files:
+        with open(os.path.join(here, f), encoding="utf-8") as fh:
+            vectors[f] = json.load(fh)
+    unknown = set(files) - known
+    missing = known - set(files)
+    for f in sorted(unknown):
+        print(f"FAIL {f}: a vector file check.py does not know")
+        failed += 1
+    for f in sorted(missing):
+        print(f"FAIL {f}: missing")
+        failed += 1
+
+    by_hash = {}
+    for v in vectors.get("envelopes.json", []):
+        try:
+            by_hash[v["hash"]] = parse(v["signed"].encode("utf-8"))
+        except Refused:
+            pass
+    runners = {
+        "canonical.json": run_canonical,
+        "envelopes.json": lambda v: run_envelope(v, by_hash),
+        "negative.json": run_negative,
+        "requests.json": run_request,
+        "descriptors.json": run_descriptor,
+    }
+    for f in files:
+        if f not in runners:
+            continue
+        for v in vectors[f]:
+            name = v.get("name", "?")
+            try:
+                if name in names:
+                    raise Mismatch("name used twice")
+                names.add(name)
+                runners[f](v)
+            except (Mismatch, Refused, KeyError, ValueError) as e:
+                failed += 1
+                print(f"FAIL {f} {name}: {type(e).__name__}: {e}")
+            else:
+                passed += 1
+    print(f"check.py: {passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
