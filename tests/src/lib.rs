@@ -315,3 +315,74 @@ pub fn passerelle_bin() -> PathBuf {
     }
     bin
 }
+
+/// A JSON client of a node's `/api/v1`, with an optional bearer token.
+#[derive(Clone, Debug)]
+pub struct Api {
+    pub base: String,
+    pub token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl Api {
+    pub fn anonymous(base: &str) -> Api {
+        Api {
+            base: base.trim_end_matches('/').to_owned(),
+            token: None,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Logs in with a bearer token.
+    pub async fn login(base: &str, username: &str, password: &str) -> Api {
+        let mut api = Api::anonymous(base);
+        let (status, body) = api
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/tokens",
+                Some(serde_json::json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 201, "login of {username} failed: {body}");
+        api.token = Some(body["token"].as_str().unwrap().to_owned());
+        api
+    }
+
+    /// Sends a request; returns the status and the JSON body (`null` when empty).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.unwrap();
+        let json = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+            })
+        };
+        (status, json)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+}
+
+/// The test password of every account made by [`TestNode::create`].
+pub const TEST_PASSWORD: &str = "mot-de-passe-de-test";

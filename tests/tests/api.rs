@@ -1,0 +1,343 @@
+//! The JSON API, over real HTTP: authentication on every route, roles on
+//! every write, clear refusals of bad input, and the OpenAPI document.
+#![allow(clippy::unwrap_used)]
+
+use passerelle_protocol::body::NodeRole;
+use passerelle_tests::*;
+use serde_json::json;
+
+/// Every operation in the OpenAPI document that declares security refuses
+/// an anonymous caller with 401 and the JSON error body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_secured_operation_refuses_anonymous_callers() {
+    let root = tempfile::tempdir().unwrap();
+    let mut service =
+        TestNode::create(&root.path().join("s"), NodeRole::Service, "ssm-api", None).await;
+    let mut hub = TestNode::create(&root.path().join("h"), NodeRole::Hub, "hub-api", None).await;
+    let anonymous = Api::anonymous(&service.url);
+    let (status, doc) = anonymous.get("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op.get("security").is_none() {
+                continue;
+            }
+            // Any well-formed id will do: authentication comes first.
+            let concrete = path.replace("{id}", "01936b2a-7c00-7000-8000-000000000001");
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            for node in [&service, &hub] {
+                let api = Api::anonymous(&node.url);
+                let (status, body) = api.call(method.clone(), &concrete, Some(json!({}))).await;
+                assert_eq!(status, 401, "{method} {path} on {}: {body}", node.node.id());
+                assert_eq!(body["error"]["code"], "unauthenticated", "{method} {path}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 2 * 10, "only {checked} operations checked");
+    service.stop().await;
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_tokens_and_passwords() {
+    let root = tempfile::tempdir().unwrap();
+    let mut service =
+        TestNode::create(&root.path().join("s"), NodeRole::Service, "ssm-api", None).await;
+    let anonymous = Api::anonymous(&service.url);
+    // Wrong password, unknown user: the same refusal.
+    for (u, p) in [("admin", "pas le bon"), ("personne", TEST_PASSWORD)] {
+        let (status, body) = anonymous
+            .post("/api/v1/tokens", json!({"username": u, "password": p}))
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (401, Some("bad_credentials"))
+        );
+    }
+    // Malformed JSON and missing fields are refused with their codes.
+    let (status, body) = anonymous
+        .post("/api/v1/session", json!({"username": "admin"}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("invalid_field"))
+    );
+    // Log in with a session cookie.
+    let http = reqwest::Client::new();
+    let resp = http
+        .post(format!("{}/api/v1/session", service.url))
+        .json(&json!({"username": "admin", "password": TEST_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let me = http
+        .get(format!("{}/api/v1/me", service.url))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(
+        me.json::<serde_json::Value>().await.unwrap()["role"],
+        "admin"
+    );
+    // Log out: the cookie no longer works.
+    let out = http
+        .delete(format!("{}/api/v1/session", service.url))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let again = http
+        .get(format!("{}/api/v1/me", service.url))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401);
+
+    // Tokens, accounts, roles.
+    let admin = Api::login(&service.url, "admin", TEST_PASSWORD).await;
+    let (status, body) = admin
+        .post(
+            "/api/v1/accounts",
+            json!({"username": "lea", "role": "member", "password": "court"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("invalid_field"))
+    );
+    let (status, body) = admin
+        .post(
+            "/api/v1/accounts",
+            json!({"username": "lea", "role": "coordinator", "password": "un-mot-de-passe-long"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("invalid_field")),
+        "no coordinator on a service"
+    );
+    let (status, body) = admin
+        .post(
+            "/api/v1/accounts",
+            json!({"username": "lea", "role": "member", "password": "un-mot-de-passe-long"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["must_change_password"], true);
+    let (status, _) = admin
+        .post(
+            "/api/v1/accounts",
+            json!({"username": "lea", "role": "member", "password": "un-mot-de-passe-long"}),
+        )
+        .await;
+    assert_eq!(status, 422, "username taken");
+    let lea = Api::login(&service.url, "lea", "un-mot-de-passe-long").await;
+    let (status, body) = lea.get("/api/v1/accounts").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    let (status, _) = lea
+        .post(
+            "/api/v1/password",
+            json!({"current_password": "faux-mot-de-passe", "new_password": "encore-plus-long-1"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = lea.post("/api/v1/password", json!({"current_password": "un-mot-de-passe-long", "new_password": "encore-plus-long-1"})).await;
+    assert_eq!(status, 204);
+    let (_, me) = lea.get("/api/v1/me").await;
+    assert_eq!(me["must_change_password"], false);
+    service.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proposals_life_cycle_through_the_api() {
+    let fed = Federation::start(1, None).await;
+    let service = &fed.services[0];
+    let admin = Api::login(&service.url, "admin", TEST_PASSWORD).await;
+    admin
+        .post(
+            "/api/v1/accounts",
+            json!({"username": "sam", "role": "member", "password": "un-mot-de-passe-long"}),
+        )
+        .await;
+    let member = Api::login(&service.url, "sam", "un-mot-de-passe-long").await;
+
+    // Validation: every bad field is refused, nothing stored.
+    for bad in [
+        json!({"title": "", "description": "x", "theme": "care", "origin": "member"}),
+        json!({"title": "Titre", "description": "x", "theme": "météo", "origin": "member"}),
+        json!({"title": "Titre", "description": "x", "theme": "care"}),
+        json!({"title": "x".repeat(201), "description": "x", "theme": "care", "origin": "member"}),
+    ] {
+        let (status, body) = member.post("/api/v1/proposals", bad.clone()).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("invalid_field")),
+            "{bad}"
+        );
+    }
+    assert_eq!(member.get("/api/v1/proposals").await.1, json!([]));
+
+    // A member proposes; only an administrator moves and shares.
+    let (status, created) = member
+        .post("/api/v1/proposals", json!({"title": "Un coin calme", "description": "Pour attendre au calme.", "theme": "well_being", "origin": "member", "tags": ["salle d'attente"]}))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["status"], "idea");
+    let id = created["id"].as_str().unwrap();
+    let (status, body) = member
+        .post(
+            &format!("/api/v1/proposals/{id}/status"),
+            json!({"status": "discussed"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    let (status, body) = admin
+        .post(
+            &format!("/api/v1/proposals/{id}/status"),
+            json!({"status": "realised"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("domain_rule")),
+        "idea → realised is refused"
+    );
+    for step in ["discussed", "sent_to_management"] {
+        let (status, body) = admin
+            .post(
+                &format!("/api/v1/proposals/{id}/status"),
+                json!({"status": step}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = admin
+        .post(
+            &format!("/api/v1/proposals/{id}/status"),
+            json!({"status": "refused"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("domain_rule")),
+        "a refusal needs its reason"
+    );
+    let (status, body) = member
+        .post(&format!("/api/v1/proposals/{id}/share"), json!({}))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = admin
+        .post(&format!("/api/v1/proposals/{id}/share"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["shared"], 1);
+    let (status, _) = admin
+        .post(&format!("/api/v1/proposals/{id}/share"), json!({}))
+        .await;
+    assert_eq!(status, 422, "sharing twice is refused");
+    let (status, body) = admin
+        .post(
+            &format!("/api/v1/proposals/{id}/status"),
+            json!({"status": "adapted", "answer": "Oui, dans la petite salle du rez-de-chaussée."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The hub sees the proposal and management's answer.
+    let hub = &fed.hub.node;
+    let seen = wait_until(std::time::Duration::from_secs(20), || async {
+        let mut conn = hub.db.pool().acquire().await.unwrap();
+        passerelle_node::domain::federated::list(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .any(|p| p.title == "Un coin calme" && p.status == "adapted")
+    })
+    .await;
+    assert!(seen.is_some());
+    // History: who, when, what.
+    let (status, detail) = member.get(&format!("/api/v1/proposals/{id}")).await;
+    assert_eq!(status, 200);
+    let steps: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to_status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        ["idea", "discussed", "sent_to_management", "adapted"]
+    );
+    assert_eq!(detail["history"][0]["actor"], "sam");
+    // Unknown and malformed ids.
+    let (status, _) = member
+        .get("/api/v1/proposals/01936b2a-7c00-7000-8000-000000000009")
+        .await;
+    assert_eq!(status, 404);
+    let (status, body) = member.get("/api/v1/proposals/pas-un-id").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    fed.stop().await;
+}
+
+/// The OpenAPI document is valid OpenAPI 3 (checked by an independent validator).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_validates() {
+    let doc = serde_json::to_string_pretty(&passerelle_node::http::openapi()).unwrap();
+    assert!(doc.contains("\"openapi\": \"3."));
+    let check = std::process::Command::new("python3")
+        .args(["-c", "import sys, json; from openapi_spec_validator import validate; validate(json.load(sys.stdin)); print('valid')"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = check else {
+        skip(
+            "openapi_document_validates",
+            "python3 is not installed",
+            "install python3 and pip install openapi-spec-validator",
+        );
+        return;
+    };
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(doc.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("No module named 'openapi_spec_validator'") {
+        skip(
+            "openapi_document_validates",
+            "the Python package openapi-spec-validator is missing",
+            "pip install openapi-spec-validator",
+        );
+        return;
+    }
+    assert!(
+        out.status.success(),
+        "the OpenAPI document is invalid: {stderr}"
+    );
+}
