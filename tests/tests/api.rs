@@ -341,3 +341,34 @@ async fn openapi_document_validates() {
         "the OpenAPI document is invalid: {stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_methods_and_oversized_bodies_get_json_errors() {
+    let root = tempfile::tempdir().unwrap();
+    let mut hub = TestNode::create(&root.path().join("h"), NodeRole::Hub, "hub-api", None).await;
+    let api = Api::anonymous(&hub.url);
+    let (status, body) = api.get("/fed/v1/inbox").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+    let (status, body) = api.get("/nulle-part").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let huge = "x".repeat(9 * 1024 * 1024);
+    for path in ["/fed/v1/inbox", "/api/v1/session"] {
+        let resp = reqwest::Client::new()
+            .post(format!("{}{path}", hub.url))
+            .header("content-type", "application/json")
+            .body(format!("{{\"messages\":[\"{huge}\"]}}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 413, "{path}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "too_large", "{path}");
+    }
+    hub.stop().await;
+}

@@ -1,7 +1,6 @@
 //! Federation routes. Handlers only read the request, authenticate it and
 //! call `fed::hub`; the rules live there.
 
-use axum::body::Bytes;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +12,7 @@ use serde::Deserialize;
 use crate::error::NodeError;
 use crate::fed::wire::{JoinRequest, PushRequest, StateResponse};
 use crate::fed::{auth, hub};
+use crate::http::RawBody;
 use crate::node::Node;
 
 pub fn router() -> Router<Node> {
@@ -39,7 +39,7 @@ async fn join(
     uri: OriginalUri,
     method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, NodeError> {
     let target = target(&uri);
     let parts = RequestParts {
@@ -61,7 +61,7 @@ async fn inbox(
     uri: OriginalUri,
     method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, NodeError> {
     let target = target(&uri);
     let parts = RequestParts {

@@ -31,6 +31,7 @@ pub fn app(node: Node) -> Router {
         .merge(federation::router())
         .merge(api::app_routes())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -59,6 +60,45 @@ async fn not_found() -> NodeError {
         axum::http::StatusCode::NOT_FOUND,
         "nothing here",
     )
+}
+
+/// A known path with another method: a JSON 405.
+async fn method_not_allowed() -> NodeError {
+    NodeError::refused(
+        "method_not_allowed",
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "this method is not allowed here",
+    )
+}
+
+/// The raw body of a request, refused in the API's error format when it is
+/// larger than the limit.
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for RawBody {
+    type Rejection = NodeError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, NodeError> {
+        <axum::body::Bytes as axum::extract::FromRequest<S>>::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| body_refusal(e.status(), e.body_text()))
+    }
+}
+
+/// A refused request body: too large (413, `too_large`) or unreadable.
+pub fn body_refusal(status: axum::http::StatusCode, text: String) -> NodeError {
+    // axum reports the limit as 413 from `Bytes`, but as 400 from inside `Json`.
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE || text.contains("length limit exceeded")
+    {
+        NodeError::refused(
+            "too_large",
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+    } else {
+        NodeError::refused("bad_request", axum::http::StatusCode::BAD_REQUEST, text)
+    }
 }
 
 /// `GET /healthz` — the node is up and its database answers.
