@@ -166,11 +166,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "send JSON with Content-Type: application/json",
             )),
-            Err(e) => Err(NodeError::refused(
-                "bad_request",
-                StatusCode::BAD_REQUEST,
-                e.body_text(),
-            )),
+            Err(e) => Err(crate::http::body_refusal(e.status(), e.body_text())),
         }
     }
 }
