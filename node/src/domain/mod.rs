@@ -6,7 +6,12 @@
 //! announcing it commit together, and applying a received message is one
 //! step of the ingest transaction.
 
+pub mod delegates;
 pub mod federated;
+pub mod hub;
+pub mod joint;
+pub mod meetings;
+pub mod members;
 pub mod proposals;
 pub mod validate;
 
@@ -63,7 +68,19 @@ pub async fn apply(
         Body::ProposalShared(p) => federated::apply_shared(conn, env, p).await,
         Body::ProposalUpdated(u) => federated::apply_update(conn, origin, u).await,
         Body::ProposalWithdrawn(w) => federated::apply_withdrawal(conn, origin, w).await,
-        // Stored in the log; their projections come with the committee pages.
+        Body::DelegatesList(l) => joint::apply_delegates(conn, origin, l).await,
+        Body::AgendaItemProposed(a) => {
+            joint::apply_agenda_item(conn, origin, env.envelope().id, a).await
+        }
+        Body::SupportGiven(s) => joint::apply_support(conn, origin, s, true).await,
+        Body::SupportWithdrawn(s) => joint::apply_support(conn, origin, s, false).await,
+        Body::FiguresShared(f) => joint::apply_figures(conn, origin, f).await,
+        Body::SubjectUpdated(s) => joint::apply_subject(conn, s).await,
+        Body::MeetingPublished(m) => joint::apply_meeting(conn, m, true).await,
+        Body::MeetingUpdated(m) => joint::apply_meeting(conn, m, false).await,
+        Body::MeetingCancelled(c) => joint::apply_cancellation(conn, c).await,
+        Body::MeetingOutcomes(o) => joint::apply_outcomes(conn, o).await,
+        // Accepted and kept in the log; applying key rotation is not built yet.
         _ => Ok(()),
     }
 }

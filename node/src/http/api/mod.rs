@@ -6,6 +6,7 @@
 //! `/api/v1/openapi.json`, so it cannot drift from the code.
 
 mod account;
+mod committee;
 mod proposals;
 
 use axum::extract::rejection::JsonRejection;
@@ -40,6 +41,7 @@ pub const SESSION_COOKIE: &str = "passerelle_session";
     tags(
         (name = "account", description = "Sessions, tokens, passwords, accounts"),
         (name = "proposals", description = "A service's own proposals and their life cycle"),
+        (name = "committee", description = "A service's members, delegates and local meetings"),
     )
 )]
 struct ApiDoc;
@@ -65,6 +67,7 @@ pub fn router() -> (Router<Node>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(account::routes())
         .merge(proposals::routes())
+        .merge(committee::routes())
         .split_for_parts()
 }
 

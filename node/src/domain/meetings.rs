@@ -1,0 +1,1044 @@
+//! The local committee's own meetings: agenda, attendance, minutes and
+//! decisions. None of it leaves the node.
+//!
+//! Minutes follow the user-council practice: a draft (possibly written by a
+//! user acting as secretary) is adopted at a *later* meeting, then sent to
+//! the service's management. At each meeting the committee also reviews
+//! what management answered since the previous one
+//! ([`answers_since_previous_meeting`]), so questions brought to management
+//! get followed up.
+
+use std::collections::BTreeSet;
+
+use passerelle_protocol::body::ProposalStatus;
+use passerelle_protocol::{Date, Timestamp};
+use sqlx::{AnyConnection, Row};
+use uuid::Uuid;
+
+use crate::domain::delegates::today;
+use crate::domain::federated::enum_text;
+use crate::domain::members::{self, stored_enum, stored_uuid};
+use crate::domain::rule;
+use crate::domain::validate::{invalid, not_found, optional_text, text};
+use crate::error::NodeError;
+use crate::fed::log::now;
+
+/// Whether a member came to a meeting.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AttendanceStatus {
+    Present,
+    Excused,
+    Absent,
+}
+
+impl AttendanceStatus {
+    /// The status in plain French, for pages and printed minutes.
+    pub fn label(&self) -> &'static str {
+        match self {
+            AttendanceStatus::Present => "Présent·e",
+            AttendanceStatus::Excused => "Excusé·e",
+            AttendanceStatus::Absent => "Absent·e",
+        }
+    }
+}
+
+/// Where a meeting's minutes are in their workflow.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MinutesStatus {
+    /// Written, may still change.
+    Draft,
+    /// Approved by the committee at a later meeting; no longer changes.
+    Adopted,
+    /// Adopted and given to the service's management.
+    SentToManagement,
+}
+
+impl MinutesStatus {
+    /// The status in plain French.
+    pub fn label(&self) -> &'static str {
+        match self {
+            MinutesStatus::Draft => "Brouillon",
+            MinutesStatus::Adopted => "Adopté",
+            MinutesStatus::SentToManagement => "Envoyé à la direction",
+        }
+    }
+}
+
+/// What a new meeting needs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct NewMeeting {
+    /// 1 to 200 characters.
+    pub title: String,
+    /// Unix seconds.
+    pub starts_at: i64,
+    /// 1 to 200 characters.
+    pub place: String,
+    /// e.g. "réunion", "petit-déjeuner" (1 to 80 characters).
+    pub format: String,
+}
+
+/// A meeting, without its contents.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Meeting {
+    pub id: Uuid,
+    pub title: String,
+    /// Unix seconds.
+    pub starts_at: i64,
+    pub place: String,
+    pub format: String,
+    /// `None` until minutes are drafted.
+    pub minutes_status: Option<MinutesStatus>,
+}
+
+/// What a new agenda item needs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct NewAgendaItem {
+    /// 1 to 200 characters.
+    pub title: String,
+    /// At most 2000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// One of this service's proposals, if the item is about it.
+    #[serde(default)]
+    pub proposal: Option<Uuid>,
+}
+
+/// One agenda item, in its place.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct AgendaItem {
+    pub id: Uuid,
+    /// 1, 2, 3… in agenda order (gaps may appear after a removal).
+    pub position: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub proposal: Option<Uuid>,
+    /// The linked proposal's title, for display.
+    pub proposal_title: Option<String>,
+}
+
+/// Whether one member attended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Attendance {
+    pub member_id: Uuid,
+    pub display_name: String,
+    pub status: AttendanceStatus,
+}
+
+/// A meeting's minutes and where they are in the workflow.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Minutes {
+    pub status: MinutesStatus,
+    pub text: String,
+    /// The member who wrote them, if the committee chose one (often a user).
+    pub secretary: Option<Uuid>,
+    /// Unix seconds of the last draft.
+    pub drafted_at: i64,
+    /// The later meeting at which they were adopted.
+    pub adopted_at_meeting: Option<Uuid>,
+    /// Unix seconds of the adoption record.
+    pub adopted_at: Option<i64>,
+    /// The day they were sent to management.
+    pub sent_to_management_on: Option<Date>,
+}
+
+/// A decision taken at a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Decision {
+    pub id: Uuid,
+    pub text: String,
+    pub proposal: Option<Uuid>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// A meeting with everything recorded about it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct MeetingDetail {
+    #[serde(flatten)]
+    pub meeting: Meeting,
+    pub agenda: Vec<AgendaItem>,
+    pub attendance: Vec<Attendance>,
+    pub minutes: Option<Minutes>,
+    pub decisions: Vec<Decision>,
+}
+
+/// Management's answer to one of the committee's proposals.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Answer {
+    pub proposal_id: Uuid,
+    pub title: String,
+    /// `accepted`, `adapted` or `refused`.
+    pub status: ProposalStatus,
+    /// Management's words (the proposal's latest answer text).
+    pub answer_text: Option<String>,
+    /// When the answer was recorded (Unix seconds).
+    pub answered_at: i64,
+}
+
+fn id_text(id: Uuid) -> String {
+    id.hyphenated().to_string()
+}
+
+fn optional_uuid(value: Option<String>) -> Result<Option<Uuid>, NodeError> {
+    value.as_deref().map(stored_uuid).transpose()
+}
+
+/// Records a new meeting.
+pub async fn create(conn: &mut AnyConnection, m: &NewMeeting) -> Result<Uuid, NodeError> {
+    let title = text("title", &m.title, 200)?;
+    let place = text("place", &m.place, 200)?;
+    let format = text("format", &m.format, 80)?;
+    Timestamp::from_unix(m.starts_at)
+        .map_err(|_| invalid("starts_at", "a time between years 0000 and 9999"))?;
+    let id = Uuid::now_v7();
+    let t = now();
+    sqlx::query(
+        "INSERT INTO meetings (id, title, starts_at, place, format, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id_text(id))
+    .bind(title)
+    .bind(m.starts_at)
+    .bind(place)
+    .bind(format)
+    .bind(t)
+    .bind(t)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+const COLUMNS: &str = "id, title, starts_at, place, format, minutes_status, minutes_text, \
+     minutes_secretary_id, minutes_drafted_at, minutes_adopted_at_meeting, minutes_adopted_at, \
+     minutes_sent_on";
+
+fn meeting(row: &sqlx::any::AnyRow) -> Result<Meeting, NodeError> {
+    Ok(Meeting {
+        id: stored_uuid(&row.try_get::<String, _>("id")?)?,
+        title: row.try_get("title")?,
+        starts_at: row.try_get("starts_at")?,
+        place: row.try_get("place")?,
+        format: row.try_get("format")?,
+        minutes_status: row
+            .try_get::<Option<String>, _>("minutes_status")?
+            .map(|s| stored_enum(&s))
+            .transpose()?,
+    })
+}
+
+fn minutes(row: &sqlx::any::AnyRow) -> Result<Option<Minutes>, NodeError> {
+    let Some(status) = row.try_get::<Option<String>, _>("minutes_status")? else {
+        return Ok(None);
+    };
+    Ok(Some(Minutes {
+        status: stored_enum(&status)?,
+        text: row
+            .try_get::<Option<String>, _>("minutes_text")?
+            .unwrap_or_default(),
+        secretary: optional_uuid(row.try_get("minutes_secretary_id")?)?,
+        drafted_at: row
+            .try_get::<Option<i64>, _>("minutes_drafted_at")?
+            .unwrap_or_default(),
+        adopted_at_meeting: optional_uuid(row.try_get("minutes_adopted_at_meeting")?)?,
+        adopted_at: row.try_get("minutes_adopted_at")?,
+        sent_to_management_on: row
+            .try_get::<Option<String>, _>("minutes_sent_on")?
+            .map(|d| Date::parse(&d))
+            .transpose()?,
+    }))
+}
+
+async fn row(conn: &mut AnyConnection, id: Uuid) -> Result<sqlx::any::AnyRow, NodeError> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM meetings WHERE id = $1"))
+        .bind(id_text(id))
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| not_found(format!("meeting {id}")))
+}
+
+async fn require_proposal(conn: &mut AnyConnection, id: Option<Uuid>) -> Result<(), NodeError> {
+    let Some(id) = id else { return Ok(()) };
+    let found = sqlx::query("SELECT 1 AS one FROM proposals WHERE id = $1")
+        .bind(id_text(id))
+        .fetch_optional(conn)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(not_found(format!("proposal {id}"))),
+    }
+}
+
+/// The meetings, most recent first.
+pub async fn list(conn: &mut AnyConnection) -> Result<Vec<Meeting>, NodeError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM meetings ORDER BY starts_at DESC, id DESC"
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(meeting).collect()
+}
+
+/// One meeting with its agenda, attendance, minutes and decisions.
+pub async fn get(conn: &mut AnyConnection, id: Uuid) -> Result<MeetingDetail, NodeError> {
+    let r = row(conn, id).await?;
+    let agenda = sqlx::query(
+        "SELECT a.id, a.position, a.title, a.description, a.proposal_id, p.title AS proposal_title \
+         FROM meeting_agenda_items a LEFT JOIN proposals p ON p.id = a.proposal_id \
+         WHERE a.meeting_id = $1 ORDER BY a.position, a.id",
+    )
+    .bind(id_text(id))
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(AgendaItem {
+            id: stored_uuid(&r.try_get::<String, _>("id")?)?,
+            position: r.try_get("position")?,
+            title: r.try_get("title")?,
+            description: r.try_get("description")?,
+            proposal: optional_uuid(r.try_get("proposal_id")?)?,
+            proposal_title: r.try_get("proposal_title")?,
+        })
+    })
+    .collect::<Result<_, NodeError>>()?;
+    let attendance = sqlx::query(
+        "SELECT a.member_id, m.display_name, a.status FROM meeting_attendance a \
+         JOIN members m ON m.id = a.member_id WHERE a.meeting_id = $1 ORDER BY m.display_name, m.id",
+    )
+    .bind(id_text(id))
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Attendance {
+            member_id: stored_uuid(&r.try_get::<String, _>("member_id")?)?,
+            display_name: r.try_get("display_name")?,
+            status: stored_enum(&r.try_get::<String, _>("status")?)?,
+        })
+    })
+    .collect::<Result<_, NodeError>>()?;
+    let decisions = sqlx::query(
+        "SELECT id, text, proposal_id, created_at FROM meeting_decisions \
+         WHERE meeting_id = $1 ORDER BY created_at, id",
+    )
+    .bind(id_text(id))
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Decision {
+            id: stored_uuid(&r.try_get::<String, _>("id")?)?,
+            text: r.try_get("text")?,
+            proposal: optional_uuid(r.try_get("proposal_id")?)?,
+            created_at: r.try_get("created_at")?,
+        })
+    })
+    .collect::<Result<_, NodeError>>()?;
+    Ok(MeetingDetail {
+        meeting: meeting(&r)?,
+        agenda,
+        attendance,
+        minutes: minutes(&r)?,
+        decisions,
+    })
+}
+
+/// Adds an item at the end of the agenda.
+pub async fn add_agenda_item(
+    conn: &mut AnyConnection,
+    meeting_id: Uuid,
+    item: &NewAgendaItem,
+) -> Result<Uuid, NodeError> {
+    let title = text("title", &item.title, 200)?;
+    let description = optional_text("description", item.description.as_deref(), 2000)?;
+    row(conn, meeting_id).await?;
+    require_proposal(conn, item.proposal).await?;
+    let position: i64 = sqlx::query(
+        "SELECT COALESCE(MAX(position), 0) AS p FROM meeting_agenda_items WHERE meeting_id = $1",
+    )
+    .bind(id_text(meeting_id))
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("p")?;
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO meeting_agenda_items (id, meeting_id, position, title, description, proposal_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id_text(id))
+    .bind(id_text(meeting_id))
+    .bind(position + 1)
+    .bind(title)
+    .bind(description)
+    .bind(item.proposal.map(id_text))
+    .bind(now())
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Puts the agenda in the order of `items`, which must name every item of
+/// the meeting's agenda exactly once.
+pub async fn reorder_agenda(
+    conn: &mut AnyConnection,
+    meeting_id: Uuid,
+    items: &[Uuid],
+) -> Result<(), NodeError> {
+    row(conn, meeting_id).await?;
+    let current = sqlx::query("SELECT id FROM meeting_agenda_items WHERE meeting_id = $1")
+        .bind(id_text(meeting_id))
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| stored_uuid(&r.try_get::<String, _>("id")?))
+        .collect::<Result<BTreeSet<Uuid>, NodeError>>()?;
+    let wanted: BTreeSet<Uuid> = items.iter().copied().collect();
+    if wanted.len() != items.len() || wanted != current {
+        return Err(invalid(
+            "items",
+            "every item of this meeting's agenda, each exactly once",
+        ));
+    }
+    for (i, id) in items.iter().enumerate() {
+        sqlx::query("UPDATE meeting_agenda_items SET position = $1 WHERE id = $2")
+            .bind(i as i64 + 1)
+            .bind(id_text(*id))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Removes an item from the meeting's agenda.
+pub async fn remove_agenda_item(
+    conn: &mut AnyConnection,
+    meeting_id: Uuid,
+    item: Uuid,
+) -> Result<(), NodeError> {
+    let done = sqlx::query("DELETE FROM meeting_agenda_items WHERE id = $1 AND meeting_id = $2")
+        .bind(id_text(item))
+        .bind(id_text(meeting_id))
+        .execute(conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(not_found(format!(
+            "agenda item {item} of meeting {meeting_id}"
+        )));
+    }
+    Ok(())
+}
+
+/// Records (or corrects) whether a member attended. Refused for a member
+/// who had left the committee before the meeting.
+pub async fn record_attendance(
+    conn: &mut AnyConnection,
+    meeting_id: Uuid,
+    member_id: Uuid,
+    status: AttendanceStatus,
+) -> Result<(), NodeError> {
+    let m = meeting(&row(conn, meeting_id).await?)?;
+    let member = members::get(conn, member_id).await?;
+    if member.left_at.is_some_and(|left| left < m.starts_at) {
+        return Err(rule("ce membre avait quitté le comité avant cette réunion"));
+    }
+    sqlx::query(
+        "INSERT INTO meeting_attendance (meeting_id, member_id, status, recorded_at) \
+         VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (meeting_id, member_id) DO UPDATE SET status = excluded.status, \
+         recorded_at = excluded.recorded_at",
+    )
+    .bind(id_text(meeting_id))
+    .bind(id_text(member_id))
+    .bind(enum_text(&status))
+    .bind(now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes (or rewrites) the draft minutes, optionally naming the member
+/// who acts as secretary. Refused once the minutes are adopted.
+pub async fn draft_minutes(
+    conn: &mut AnyConnection,
+    meeting_id: Uuid,
+    minutes_text: &str,
+    secretary: Option<Uuid>,
+) -> Result<(), NodeError> {
+    let body = text("text", minutes_text, 20_000)?;
+    let m = meeting(&row(conn, meeting_id).await?)?;
+    if m.minutes_status.is_some_and(|s| s != MinutesStatus::Draft) {
+        return Err(rule(
+            "ce procès-verbal est déjà adopté : il ne peut plus être modifié",
+        ));
+    }
+    if let Some(s) = secretary {
+        members::get(conn, s).await?;
+    }
+    let t = now();
+    sqlx::query(
+        "UPDATE meetings SET minutes_status = 'draft', minutes_text = $1, minutes_secretary_id = $2, \
+         minutes_drafted_at = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(body)
+    .bind(secretary.map(id_text))
+    .bind(t)
+    .bind(t)
+    .bind(id_text(meeting_id))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records that the draft minutes of `meeting_id` were adopted at the
+/// meeting `adopted_at_meeting`, which must take place later.
+pub async fn adopt_minutes(
+    conn: &mut AnyConnection,
+    meeting_id: Uuid,
+    adopted_at_meeting: Uuid,
+) -> Result<(), NodeError> {
+    let m = meeting(&row(conn, meeting_id).await?)?;
+    let at = meeting(&row(conn, adopted_at_meeting).await?)?;
+    match m.minutes_status {
+        None => return Err(rule("il n'y a pas encore de procès-verbal à adopter")),
+        Some(MinutesStatus::Draft) => {}
+        Some(_) => return Err(rule("ce procès-verbal est déjà adopté")),
+    }
+    if at.id == m.id || at.starts_at <= m.starts_at {
+        return Err(rule(
+            "un procès-verbal s'adopte lors d'une réunion suivante, pas pendant la réunion elle-même ni avant",
+        ));
+    }
+    let t = now();
+    sqlx::query(
+        "UPDATE meetings SET minutes_status = 'adopted', minutes_adopted_at_meeting = $1, \
+         minutes_adopted_at = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(id_text(at.id))
+    .bind(t)
+    .bind(t)
+    .bind(id_text(meeting_id))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records that the adopted minutes were sent to management today.
+pub async fn send_minutes_to_management(
+    conn: &mut AnyConnection,
+    meeting_id: Uuid,
+) -> Result<(), NodeError> {
+    let m = meeting(&row(conn, meeting_id).await?)?;
+    match m.minutes_status {
+        Some(MinutesStatus::Adopted) => {}
+        Some(MinutesStatus::SentToManagement) => {
+            return Err(rule("ce procès-verbal a déjà été envoyé à la direction"))
+        }
+        _ => {
+            return Err(rule(
+                "seul un procès-verbal adopté par le comité peut être envoyé à la direction",
+            ))
+        }
+    }
+    sqlx::query(
+        "UPDATE meetings SET minutes_status = 'sent_to_management', minutes_sent_on = $1, \
+         updated_at = $2 WHERE id = $3",
+    )
+    .bind(today().to_string())
+    .bind(now())
+    .bind(id_text(meeting_id))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a decision taken at the meeting, optionally about a proposal.
+pub async fn record_decision(
+    conn: &mut AnyConnection,
+    meeting_id: Uuid,
+    decision: &str,
+    proposal: Option<Uuid>,
+) -> Result<Uuid, NodeError> {
+    let decision = text("text", decision, 2000)?;
+    row(conn, meeting_id).await?;
+    require_proposal(conn, proposal).await?;
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO meeting_decisions (id, meeting_id, text, proposal_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id_text(id))
+    .bind(id_text(meeting_id))
+    .bind(decision)
+    .bind(proposal.map(id_text))
+    .bind(now())
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// What management answered (accepted, adapted, refused) after the previous
+/// meeting started and up to this one's start, oldest first. For the first
+/// meeting, every answer up to its start.
+pub async fn answers_since_previous_meeting(
+    conn: &mut AnyConnection,
+    meeting_id: Uuid,
+) -> Result<Vec<Answer>, NodeError> {
+    let m = meeting(&row(conn, meeting_id).await?)?;
+    let previous: Option<i64> =
+        sqlx::query("SELECT MAX(starts_at) AS prev FROM meetings WHERE starts_at < $1")
+            .bind(m.starts_at)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("prev")?;
+    let rows = sqlx::query(
+        "SELECT h.proposal_id, h.to_status, h.at, p.title, p.answer_text \
+         FROM proposal_history h JOIN proposals p ON p.id = h.proposal_id \
+         WHERE h.at > $1 AND h.at <= $2 AND h.to_status IN ('accepted', 'adapted', 'refused') \
+         ORDER BY h.at, h.id",
+    )
+    .bind(previous.unwrap_or(i64::MIN))
+    .bind(m.starts_at)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Answer {
+                proposal_id: stored_uuid(&r.try_get::<String, _>("proposal_id")?)?,
+                title: r.try_get("title")?,
+                status: stored_enum(&r.try_get::<String, _>("to_status")?)?,
+                answer_text: r.try_get("answer_text")?,
+                answered_at: r.try_get("at")?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use crate::domain::members::tests::new_member;
+    use crate::domain::proposals::{self, NewProposal};
+    use passerelle_protocol::body::{Origin, Theme};
+
+    fn new_meeting(title: &str, starts_at: i64) -> NewMeeting {
+        NewMeeting {
+            title: title.into(),
+            starts_at,
+            place: "Salle d'attente".into(),
+            format: "petit-déjeuner".into(),
+        }
+    }
+
+    async fn proposal(c: &mut AnyConnection, title: &str) -> Uuid {
+        let p = NewProposal {
+            title: title.into(),
+            description: "—".into(),
+            theme: Theme::Reception,
+            tags: vec![],
+            origin: Origin::Committee,
+        };
+        proposals::create(c, "test", &p).await.unwrap()
+    }
+
+    fn item(title: &str, proposal: Option<Uuid>) -> NewAgendaItem {
+        NewAgendaItem {
+            title: title.into(),
+            description: None,
+            proposal,
+        }
+    }
+
+    #[tokio::test]
+    async fn create_get_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::temp_sqlite(dir.path()).await.unwrap();
+        let mut w = db.begin_write().await.unwrap();
+        let c = w.conn();
+        assert_eq!(
+            create(c, &new_meeting(" ", 1000)).await.unwrap_err().code(),
+            "invalid_field"
+        );
+        let mut bad = new_meeting("Réunion", 1000);
+        bad.format = "f".repeat(81);
+        assert_eq!(create(c, &bad).await.unwrap_err().code(), "invalid_field");
+        bad = new_meeting("Réunion", 1000);
+        bad.place = String::new();
+        assert_eq!(create(c, &bad).await.unwrap_err().code(), "invalid_field");
+        assert_eq!(
+            create(c, &new_meeting("Réunion", i64::MAX))
+                .await
+                .unwrap_err()
+                .code(),
+            "invalid_field"
+        );
+        let a = create(c, &new_meeting("Janvier", 1000)).await.unwrap();
+        let b = create(c, &new_meeting("Février", 2000)).await.unwrap();
+        let ids: Vec<Uuid> = list(c).await.unwrap().iter().map(|m| m.id).collect();
+        assert_eq!(ids, [b, a]);
+        let d = get(c, a).await.unwrap();
+        assert_eq!(d.meeting.title, "Janvier");
+        assert_eq!(d.meeting.format, "petit-déjeuner");
+        assert!(d.agenda.is_empty() && d.minutes.is_none() && d.meeting.minutes_status.is_none());
+        assert_eq!(
+            get(c, Uuid::now_v7()).await.unwrap_err().code(),
+            "not_found"
+        );
+    }
+
+    #[tokio::test]
+    async fn agenda_order_and_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::temp_sqlite(dir.path()).await.unwrap();
+        let mut w = db.begin_write().await.unwrap();
+        let c = w.conn();
+        let m = create(c, &new_meeting("Mars", 1000)).await.unwrap();
+        let other = create(c, &new_meeting("Avril", 2000)).await.unwrap();
+        let p = proposal(c, "Une sonnette accessible").await;
+
+        let code = |r: Result<Uuid, NodeError>| r.unwrap_err().code();
+        assert_eq!(
+            code(add_agenda_item(c, m, &item("x", Some(Uuid::now_v7()))).await),
+            "not_found"
+        );
+        assert_eq!(
+            code(add_agenda_item(c, Uuid::now_v7(), &item("x", None)).await),
+            "not_found"
+        );
+        assert_eq!(
+            code(add_agenda_item(c, m, &item("", None)).await),
+            "invalid_field"
+        );
+        let mut long = item("x", None);
+        long.description = Some("d".repeat(2001));
+        assert_eq!(code(add_agenda_item(c, m, &long).await), "invalid_field");
+
+        let i1 = add_agenda_item(c, m, &item("Accueil", None)).await.unwrap();
+        let mut with_desc = item("Sonnette", Some(p));
+        with_desc.description = Some("Où en est-on ?".into());
+        let i2 = add_agenda_item(c, m, &with_desc).await.unwrap();
+        let i3 = add_agenda_item(c, m, &item("Divers", None)).await.unwrap();
+        let foreign = add_agenda_item(c, other, &item("Ailleurs", None))
+            .await
+            .unwrap();
+        let order = |d: &MeetingDetail| d.agenda.iter().map(|a| a.id).collect::<Vec<_>>();
+        let d = get(c, m).await.unwrap();
+        assert_eq!(order(&d), [i1, i2, i3]);
+        assert_eq!(d.agenda[1].proposal, Some(p));
+        assert_eq!(
+            d.agenda[1].proposal_title.as_deref(),
+            Some("Une sonnette accessible")
+        );
+        assert_eq!(d.agenda[1].description.as_deref(), Some("Où en est-on ?"));
+
+        // Only a permutation of this meeting's items is accepted.
+        for bad in [
+            vec![i3, i1],
+            vec![i3, i1, i1],
+            vec![i3, i1, i2, i2],
+            vec![i3, i1, foreign],
+            vec![i3, i1, i2, foreign],
+        ] {
+            let err = reorder_agenda(c, m, &bad).await.unwrap_err();
+            assert_eq!(err.code(), "invalid_field", "{bad:?}");
+        }
+        assert_eq!(order(&get(c, m).await.unwrap()), [i1, i2, i3]);
+        reorder_agenda(c, m, &[i3, i1, i2]).await.unwrap();
+        assert_eq!(order(&get(c, m).await.unwrap()), [i3, i1, i2]);
+
+        // Removal: only from its own meeting; the order of the rest is kept,
+        // and a new item goes last.
+        assert_eq!(
+            remove_agenda_item(c, m, foreign).await.unwrap_err().code(),
+            "not_found"
+        );
+        remove_agenda_item(c, m, i1).await.unwrap();
+        let i4 = add_agenda_item(c, m, &item("Nouveau", None)).await.unwrap();
+        assert_eq!(order(&get(c, m).await.unwrap()), [i3, i2, i4]);
+        assert_eq!(order(&get(c, other).await.unwrap()), [foreign]);
+    }
+
+    #[tokio::test]
+    async fn attendance() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::temp_sqlite(dir.path()).await.unwrap();
+        let mut w = db.begin_write().await.unwrap();
+        let c = w.conn();
+        let past = create(c, &new_meeting("Passée", 1000)).await.unwrap();
+        let future = create(c, &new_meeting("Future", now() + 86_400))
+            .await
+            .unwrap();
+        let ana = members::create(c, &new_member("Ana", false)).await.unwrap();
+        let ben = members::create(c, &new_member("Ben", false)).await.unwrap();
+        members::leave(c, None, ben).await.unwrap();
+
+        record_attendance(c, past, ana, AttendanceStatus::Absent)
+            .await
+            .unwrap();
+        record_attendance(c, past, ana, AttendanceStatus::Excused)
+            .await
+            .unwrap();
+        // Ben left after the past meeting, before the future one.
+        record_attendance(c, past, ben, AttendanceStatus::Present)
+            .await
+            .unwrap();
+        assert_eq!(
+            record_attendance(c, future, ben, AttendanceStatus::Present)
+                .await
+                .unwrap_err()
+                .code(),
+            "domain_rule"
+        );
+        assert_eq!(
+            record_attendance(c, past, Uuid::now_v7(), AttendanceStatus::Present)
+                .await
+                .unwrap_err()
+                .code(),
+            "not_found"
+        );
+        assert_eq!(
+            record_attendance(c, Uuid::now_v7(), ana, AttendanceStatus::Present)
+                .await
+                .unwrap_err()
+                .code(),
+            "not_found"
+        );
+        let got: Vec<(String, AttendanceStatus)> = get(c, past)
+            .await
+            .unwrap()
+            .attendance
+            .into_iter()
+            .map(|a| (a.display_name, a.status))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Ana".to_owned(), AttendanceStatus::Excused),
+                ("Ben".to_owned(), AttendanceStatus::Present)
+            ]
+        );
+        assert!(get(c, future).await.unwrap().attendance.is_empty());
+    }
+
+    #[tokio::test]
+    async fn minutes_workflow() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::temp_sqlite(dir.path()).await.unwrap();
+        let mut w = db.begin_write().await.unwrap();
+        let c = w.conn();
+        let earlier = create(c, &new_meeting("Décembre", 500)).await.unwrap();
+        let m = create(c, &new_meeting("Janvier", 1000)).await.unwrap();
+        let same_time = create(c, &new_meeting("Janvier bis", 1000)).await.unwrap();
+        let next = create(c, &new_meeting("Février", 2000)).await.unwrap();
+        let secretary = members::create(c, &new_member("Sam", false)).await.unwrap();
+        let rule_code = "domain_rule";
+
+        // Nothing to adopt or send yet.
+        assert_eq!(
+            adopt_minutes(c, m, next).await.unwrap_err().code(),
+            rule_code
+        );
+        assert_eq!(
+            send_minutes_to_management(c, m).await.unwrap_err().code(),
+            rule_code
+        );
+        // Draft checks.
+        assert_eq!(
+            draft_minutes(c, m, &"x".repeat(20_001), None)
+                .await
+                .unwrap_err()
+                .code(),
+            "invalid_field"
+        );
+        assert_eq!(
+            draft_minutes(c, m, "PV", Some(Uuid::now_v7()))
+                .await
+                .unwrap_err()
+                .code(),
+            "not_found"
+        );
+        assert_eq!(
+            draft_minutes(c, Uuid::now_v7(), "PV", None)
+                .await
+                .unwrap_err()
+                .code(),
+            "not_found"
+        );
+        draft_minutes(c, m, "Premier jet", None).await.unwrap();
+        draft_minutes(c, m, "Version relue", Some(secretary))
+            .await
+            .unwrap();
+        let minutes = get(c, m).await.unwrap().minutes.unwrap();
+        assert_eq!(minutes.status, MinutesStatus::Draft);
+        assert_eq!(minutes.text, "Version relue");
+        assert_eq!(minutes.secretary, Some(secretary));
+
+        // A draft is not sent; adoption only at a later meeting.
+        assert_eq!(
+            send_minutes_to_management(c, m).await.unwrap_err().code(),
+            rule_code
+        );
+        for at in [m, same_time, earlier] {
+            assert_eq!(adopt_minutes(c, m, at).await.unwrap_err().code(), rule_code);
+        }
+        assert_eq!(
+            adopt_minutes(c, m, Uuid::now_v7())
+                .await
+                .unwrap_err()
+                .code(),
+            "not_found"
+        );
+        adopt_minutes(c, m, next).await.unwrap();
+        let d = get(c, m).await.unwrap();
+        assert_eq!(d.meeting.minutes_status, Some(MinutesStatus::Adopted));
+        let minutes = d.minutes.unwrap();
+        assert_eq!(minutes.adopted_at_meeting, Some(next));
+        assert!(minutes.adopted_at.is_some() && minutes.sent_to_management_on.is_none());
+
+        // Adopted minutes no longer change, nor are adopted twice.
+        assert_eq!(
+            draft_minutes(c, m, "Retouche", None)
+                .await
+                .unwrap_err()
+                .code(),
+            rule_code
+        );
+        assert_eq!(
+            adopt_minutes(c, m, next).await.unwrap_err().code(),
+            rule_code
+        );
+
+        send_minutes_to_management(c, m).await.unwrap();
+        let minutes = get(c, m).await.unwrap().minutes.unwrap();
+        assert_eq!(minutes.status, MinutesStatus::SentToManagement);
+        assert_eq!(minutes.sent_to_management_on, Some(today()));
+        assert_eq!(minutes.text, "Version relue");
+        assert_eq!(
+            send_minutes_to_management(c, m).await.unwrap_err().code(),
+            rule_code
+        );
+        assert_eq!(
+            draft_minutes(c, m, "Retouche", None)
+                .await
+                .unwrap_err()
+                .code(),
+            rule_code
+        );
+        // The other meetings are untouched.
+        assert!(get(c, next).await.unwrap().minutes.is_none());
+    }
+
+    #[tokio::test]
+    async fn decisions() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::temp_sqlite(dir.path()).await.unwrap();
+        let mut w = db.begin_write().await.unwrap();
+        let c = w.conn();
+        let m = create(c, &new_meeting("Mai", 1000)).await.unwrap();
+        let p = proposal(c, "Des chaises plus confortables").await;
+        let code = |r: Result<Uuid, NodeError>| r.unwrap_err().code();
+        assert_eq!(
+            code(record_decision(c, m, " ", None).await),
+            "invalid_field"
+        );
+        assert_eq!(
+            code(record_decision(c, m, &"d".repeat(2001), None).await),
+            "invalid_field"
+        );
+        assert_eq!(
+            code(record_decision(c, m, "ok", Some(Uuid::now_v7())).await),
+            "not_found"
+        );
+        assert_eq!(
+            code(record_decision(c, Uuid::now_v7(), "ok", None).await),
+            "not_found"
+        );
+        let d1 = record_decision(c, m, "On en parle à la direction", Some(p))
+            .await
+            .unwrap();
+        let d2 = record_decision(c, m, "Prochaine réunion en juin", None)
+            .await
+            .unwrap();
+        let got = get(c, m).await.unwrap().decisions;
+        assert_eq!(got.iter().map(|d| d.id).collect::<Vec<_>>(), [d1, d2]);
+        assert_eq!(got[0].proposal, Some(p));
+        assert_eq!(got[1].text, "Prochaine réunion en juin");
+    }
+
+    async fn answer(c: &mut AnyConnection, title: &str, to: ProposalStatus, at: i64) -> Uuid {
+        use ProposalStatus::*;
+        let p = proposal(c, title).await;
+        for (step, answer) in [(Discussed, None), (SentToManagement, None)] {
+            proposals::change_status(c, None, p, "test", step, None, answer)
+                .await
+                .unwrap();
+        }
+        if to != SentToManagement {
+            let text = format!("Réponse à {title}");
+            proposals::change_status(c, None, p, "test", to, None, Some(text))
+                .await
+                .unwrap();
+        }
+        sqlx::query("UPDATE proposal_history SET at = $1 WHERE proposal_id = $2")
+            .bind(at)
+            .bind(id_text(p))
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        p
+    }
+
+    #[tokio::test]
+    async fn answers_between_meetings() {
+        use ProposalStatus::*;
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::temp_sqlite(dir.path()).await.unwrap();
+        let mut w = db.begin_write().await.unwrap();
+        let c = w.conn();
+        let m1 = create(c, &new_meeting("Un", 1000)).await.unwrap();
+        let m3 = create(c, &new_meeting("Trois", 3000)).await.unwrap();
+        let m2 = create(c, &new_meeting("Deux", 2000)).await.unwrap();
+
+        let p1 = answer(c, "Avant tout", Accepted, 500).await;
+        answer(c, "Juste à l'heure de la première", Refused, 1000).await;
+        let p2 = answer(c, "Refus", Refused, 1500).await;
+        // Still waiting: not an answer.
+        answer(c, "En attente", SentToManagement, 1600).await;
+        let p3 = answer(c, "Adaptée", Adapted, 2000).await;
+        answer(c, "Plus tard", Accepted, 3500).await;
+
+        let got = |v: Vec<Answer>| -> Vec<(Uuid, ProposalStatus)> {
+            v.into_iter().map(|a| (a.proposal_id, a.status)).collect()
+        };
+        let first = answers_since_previous_meeting(c, m1).await.unwrap();
+        assert_eq!(first.len(), 2);
+        assert_eq!(first[0].proposal_id, p1);
+        assert_eq!(first[0].title, "Avant tout");
+        assert_eq!(
+            first[0].answer_text.as_deref(),
+            Some("Réponse à Avant tout")
+        );
+        assert_eq!(first[0].answered_at, 500);
+        assert_eq!(
+            got(answers_since_previous_meeting(c, m2).await.unwrap()),
+            [(p2, Refused), (p3, Adapted)]
+        );
+        assert!(answers_since_previous_meeting(c, m3)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            answers_since_previous_meeting(c, Uuid::now_v7())
+                .await
+                .unwrap_err()
+                .code(),
+            "not_found"
+        );
+    }
+}
