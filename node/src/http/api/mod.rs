@@ -7,6 +7,8 @@
 
 mod account;
 mod committee;
+mod hub;
+mod joint;
 mod proposals;
 
 use axum::extract::rejection::JsonRejection;
@@ -42,6 +44,8 @@ pub const SESSION_COOKIE: &str = "passerelle_session";
         (name = "account", description = "Sessions, tokens, passwords, accounts"),
         (name = "proposals", description = "A service's own proposals and their life cycle"),
         (name = "committee", description = "A service's members, delegates and local meetings"),
+        (name = "joint", description = "A service's joint-committee corner: joint meetings, other services' proposals, supports, outcomes"),
+        (name = "hub", description = "The coordinator: member services, aggregated proposals, subjects, joint meetings"),
     )
 )]
 struct ApiDoc;
@@ -68,6 +72,8 @@ pub fn router() -> (Router<Node>, utoipa::openapi::OpenApi) {
         .merge(account::routes())
         .merge(proposals::routes())
         .merge(committee::routes())
+        .merge(joint::routes())
+        .merge(hub::routes())
         .split_for_parts()
 }
 
