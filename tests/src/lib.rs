@@ -386,3 +386,45 @@ impl Api {
 
 /// The test password of every account made by [`TestNode::create`].
 pub const TEST_PASSWORD: &str = "mot-de-passe-de-test";
+
+/// Row counts of every table of a node's database: compared before and
+/// after a refused request, they prove that nothing was stored.
+pub async fn table_counts(node: &Node) -> Vec<(String, i64)> {
+    let names: Vec<String> = sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .fetch_all(node.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("name").unwrap())
+        .collect();
+    let mut out = Vec::new();
+    for name in names {
+        // Sessions and replay records are written by authentication itself.
+        if name == "sessions" || name == "seen_requests" || name == "_sqlx_migrations" {
+            continue;
+        }
+        let n: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {name}"))
+            .fetch_one(node.db.pool())
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
+        out.push((name, n));
+    }
+    out
+}
+
+/// Every operation of the OpenAPI document: (method, path template, has a request body).
+pub fn operations(doc: &serde_json::Value) -> Vec<(reqwest::Method, String, bool)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op.get("security").is_none() {
+                continue;
+            }
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            out.push((m, path.clone(), op.get("requestBody").is_some()));
+        }
+    }
+    out
+}

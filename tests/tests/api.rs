@@ -372,3 +372,127 @@ async fn wrong_methods_and_oversized_bodies_get_json_errors() {
     }
     hub.stop().await;
 }
+
+/// Writes a member may make on a service; every other write is an administrator's.
+const MEMBER_WRITES: &[&str] = &[
+    "POST /api/v1/proposals",
+    "POST /api/v1/joint/supports",
+    "POST /api/v1/joint/supports/withdraw",
+    "POST /api/v1/joint/agenda-items",
+    "POST /api/v1/password",
+    "DELETE /api/v1/session",
+];
+
+/// Wrong role, for every operation of the OpenAPI document: coordinators'
+/// routes on a service, services' routes on the hub, administrators' writes
+/// as a member. Each is refused with 403 `forbidden` and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_checks_the_role() {
+    let fed = Federation::start(1, None).await;
+    let service = &fed.services[0];
+    let admin = Api::login(&service.url, "admin", TEST_PASSWORD).await;
+    admin
+        .post(
+            "/api/v1/accounts",
+            json!({"username": "membre", "role": "member", "password": "un-mot-de-passe-long"}),
+        )
+        .await;
+    let member = Api::login(&service.url, "membre", "un-mot-de-passe-long").await;
+    let coordinator = Api::login(&fed.hub.url, "admin", TEST_PASSWORD).await;
+    let doc = passerelle_node::http::openapi();
+    let doc = serde_json::to_value(&doc).unwrap();
+    let id = "01936b2a-7c00-7000-8000-000000000001";
+    let mut refused = 0;
+    for (method, path, _) in operations(&doc) {
+        let concrete = path.replace("{id}", id).replace("{item}", id);
+        let label = format!("{method} {path}");
+        let account_route = path.starts_with("/api/v1/session")
+            || path.starts_with("/api/v1/password")
+            || path == "/api/v1/me";
+        if account_route {
+            continue;
+        }
+        // (caller, node, must be refused)
+        let mut cases: Vec<(&Api, &TestNode)> = Vec::new();
+        if path.starts_with("/api/v1/hub/") {
+            cases.push((&admin, service));
+            cases.push((&member, service));
+        } else if path != "/api/v1/accounts" {
+            cases.push((&coordinator, &fed.hub));
+        }
+        if method != reqwest::Method::GET
+            && !path.starts_with("/api/v1/hub/")
+            && !MEMBER_WRITES.contains(&label.as_str())
+        {
+            cases.push((&member, service));
+        }
+        for (api, node) in cases {
+            let before = table_counts(&node.node).await;
+            let (status, body) = api.call(method.clone(), &concrete, Some(json!({}))).await;
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (403, Some("forbidden")),
+                "{label} on {}",
+                node.node.id()
+            );
+            assert_eq!(
+                table_counts(&node.node).await,
+                before,
+                "{label} changed something"
+            );
+            refused += 1;
+        }
+    }
+    assert!(refused >= 40, "only {refused} refusals checked");
+    fed.stop().await;
+}
+
+/// Invalid input, for every operation that takes a body, by a caller with
+/// the right role: a clear 4xx with a machine code, and nothing stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_body_is_validated_and_refusals_store_nothing() {
+    let fed = Federation::start(1, None).await;
+    let service = &fed.services[0];
+    let admin = Api::login(&service.url, "admin", TEST_PASSWORD).await;
+    let coordinator = Api::login(&fed.hub.url, "admin", TEST_PASSWORD).await;
+    let doc = serde_json::to_value(passerelle_node::http::openapi()).unwrap();
+    let id = "01936b2a-7c00-7000-8000-000000000001";
+    let mut checked = 0;
+    for (method, path, has_body) in operations(&doc) {
+        if !has_body {
+            continue;
+        }
+        let concrete = path.replace("{id}", id).replace("{item}", id);
+        let (api, node) = if path.starts_with("/api/v1/hub/") {
+            (&coordinator, &fed.hub)
+        } else {
+            (&admin, service)
+        };
+        for bad in [
+            json!("texte"),
+            json!({"title": 12, "proposals": "non", "items": 3, "status": "inconnu"}),
+            json!([{"kind": "inconnu"}]),
+        ] {
+            let before = table_counts(&node.node).await;
+            let (status, body) = api.call(method.clone(), &concrete, Some(bad.clone())).await;
+            let code = body["error"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(
+                matches!(status, 400 | 404 | 422)
+                    && !code.is_empty()
+                    && body["error"]["message"].is_string(),
+                "{method} {path} with {bad}: {status} {body}"
+            );
+            assert_eq!(
+                table_counts(&node.node).await,
+                before,
+                "{method} {path} with {bad} changed something"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3 * 20, "only {checked} refusals checked");
+    fed.stop().await;
+}

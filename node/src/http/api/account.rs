@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, Auth, SESSION_COOKIE};
+use super::{ApiJson, Auth, Authorized, Managers, SESSION_COOKIE};
 use crate::accounts::{self, Account, Role};
 use crate::error::NodeError;
 use crate::node::Node;
@@ -157,7 +157,7 @@ async fn change_password(
     security(("cookie" = []), ("bearer" = [])))]
 async fn list_accounts(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Managers>,
 ) -> Result<Json<Vec<Account>>, NodeError> {
     auth.require(&[Role::Admin, Role::Coordinator])?;
     Ok(Json(accounts::list(&node.db).await?))
@@ -169,7 +169,7 @@ async fn list_accounts(
     security(("cookie" = []), ("bearer" = [])))]
 async fn create_account(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Managers>,
     ApiJson(a): ApiJson<NewAccount>,
 ) -> Result<(StatusCode, Json<Account>), NodeError> {
     auth.require(&[Role::Admin, Role::Coordinator])?;

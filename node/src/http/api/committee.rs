@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::proposals::require_service;
-use super::{path_uuid, ApiJson, Auth};
+use super::{path_uuid, Admins, ApiJson, Auth, Authorized, People};
 use crate::accounts::Role;
 use crate::domain::delegates::{self, Designation};
 use crate::domain::meetings::{
@@ -130,7 +130,7 @@ struct DecisionInput {
     security(("cookie" = []), ("bearer" = [])))]
 async fn list_members(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
     Query(q): Query<MemberQuery>,
 ) -> Result<Json<Vec<Member>>, NodeError> {
     let mut conn = reader(&node, &auth, READERS).await?;
@@ -146,7 +146,7 @@ async fn list_members(
     security(("cookie" = []), ("bearer" = [])))]
 async fn create_member(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     ApiJson(m): ApiJson<NewMember>,
 ) -> Result<(StatusCode, Json<Member>), NodeError> {
     reader(&node, &auth, WRITERS).await?;
@@ -166,7 +166,7 @@ async fn create_member(
     security(("cookie" = []), ("bearer" = [])))]
 async fn get_member(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
     Path(id): Path<String>,
 ) -> Result<Json<Member>, NodeError> {
     let mut conn = reader(&node, &auth, READERS).await?;
@@ -182,7 +182,7 @@ async fn get_member(
     security(("cookie" = []), ("bearer" = [])))]
 async fn update_member(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
     ApiJson(u): ApiJson<MemberUpdate>,
 ) -> Result<Json<Member>, NodeError> {
@@ -203,7 +203,7 @@ async fn update_member(
     security(("cookie" = []), ("bearer" = [])))]
 async fn set_consent(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
     ApiJson(c): ApiJson<Consent>,
 ) -> Result<Json<Member>, NodeError> {
@@ -224,7 +224,7 @@ async fn set_consent(
     security(("cookie" = []), ("bearer" = [])))]
 async fn leave(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
 ) -> Result<Json<Member>, NodeError> {
     reader(&node, &auth, WRITERS).await?;
@@ -244,7 +244,7 @@ async fn leave(
     security(("cookie" = []), ("bearer" = [])))]
 async fn list_delegates(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
 ) -> Result<Json<Vec<Designation>>, NodeError> {
     let mut conn = reader(&node, &auth, READERS).await?;
     Ok(Json(
@@ -258,7 +258,7 @@ async fn list_delegates(
     security(("cookie" = []), ("bearer" = [])))]
 async fn public_delegates(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
 ) -> Result<Json<DelegateList>, NodeError> {
     let mut conn = reader(&node, &auth, READERS).await?;
     Ok(Json(
@@ -272,7 +272,7 @@ async fn public_delegates(
     security(("cookie" = []), ("bearer" = [])))]
 async fn designate(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     ApiJson(d): ApiJson<NewDesignation>,
 ) -> Result<(StatusCode, Json<Designation>), NodeError> {
     reader(&node, &auth, WRITERS).await?;
@@ -303,7 +303,7 @@ async fn designate(
     security(("cookie" = []), ("bearer" = [])))]
 async fn end_term(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
     ApiJson(t): ApiJson<TermEnd>,
 ) -> Result<Json<Designation>, NodeError> {
@@ -324,7 +324,7 @@ async fn end_term(
     security(("cookie" = []), ("bearer" = [])))]
 async fn list_meetings(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
 ) -> Result<Json<Vec<Meeting>>, NodeError> {
     let mut conn = reader(&node, &auth, READERS).await?;
     Ok(Json(meetings::list(&mut conn).await?))
@@ -336,7 +336,7 @@ async fn list_meetings(
     security(("cookie" = []), ("bearer" = [])))]
 async fn create_meeting(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     ApiJson(m): ApiJson<NewMeeting>,
 ) -> Result<(StatusCode, Json<MeetingDetail>), NodeError> {
     reader(&node, &auth, WRITERS).await?;
@@ -355,7 +355,7 @@ async fn create_meeting(
     security(("cookie" = []), ("bearer" = [])))]
 async fn get_meeting(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
     Path(id): Path<String>,
 ) -> Result<Json<MeetingDetail>, NodeError> {
     let mut conn = reader(&node, &auth, READERS).await?;
@@ -392,7 +392,7 @@ where
     security(("cookie" = []), ("bearer" = [])))]
 async fn add_agenda_item(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
     ApiJson(item): ApiJson<NewAgendaItem>,
 ) -> Result<Json<MeetingDetail>, NodeError> {
@@ -408,7 +408,7 @@ async fn add_agenda_item(
     security(("cookie" = []), ("bearer" = [])))]
 async fn reorder_agenda(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
     ApiJson(o): ApiJson<AgendaOrder>,
 ) -> Result<Json<MeetingDetail>, NodeError> {
@@ -424,7 +424,7 @@ async fn reorder_agenda(
     security(("cookie" = []), ("bearer" = [])))]
 async fn remove_agenda_item(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path((id, item)): Path<(String, String)>,
 ) -> Result<Json<MeetingDetail>, NodeError> {
     let item = path_uuid(&item)?;
@@ -440,7 +440,7 @@ async fn remove_agenda_item(
     security(("cookie" = []), ("bearer" = [])))]
 async fn record_attendance(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
     ApiJson(a): ApiJson<AttendanceInput>,
 ) -> Result<Json<MeetingDetail>, NodeError> {
@@ -456,7 +456,7 @@ async fn record_attendance(
     security(("cookie" = []), ("bearer" = [])))]
 async fn draft_minutes(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
     ApiJson(m): ApiJson<MinutesInput>,
 ) -> Result<Json<MeetingDetail>, NodeError> {
@@ -472,7 +472,7 @@ async fn draft_minutes(
     security(("cookie" = []), ("bearer" = [])))]
 async fn adopt_minutes(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
     ApiJson(a): ApiJson<Adoption>,
 ) -> Result<Json<MeetingDetail>, NodeError> {
@@ -488,7 +488,7 @@ async fn adopt_minutes(
     security(("cookie" = []), ("bearer" = [])))]
 async fn send_minutes(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
 ) -> Result<Json<MeetingDetail>, NodeError> {
     change_meeting(&node, &auth, &id, move |conn, id| {
@@ -503,7 +503,7 @@ async fn send_minutes(
     security(("cookie" = []), ("bearer" = [])))]
 async fn record_decision(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
     ApiJson(d): ApiJson<DecisionInput>,
 ) -> Result<Json<MeetingDetail>, NodeError> {
@@ -523,7 +523,7 @@ async fn record_decision(
     security(("cookie" = []), ("bearer" = [])))]
 async fn answers(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Answer>>, NodeError> {
     let mut conn = reader(&node, &auth, READERS).await?;

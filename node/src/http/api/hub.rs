@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{path_uuid, ApiJson, Auth};
+use super::{path_uuid, ApiJson, Auth, Authorized, Coordinators};
 use crate::accounts::Role;
 use crate::domain::hub::{
     self, AgendaEntryInput, AggregatedProposal, MeetingChanges, MeetingDetails, MemberService,
@@ -128,24 +128,24 @@ struct OutcomesInput {
 }
 
 /// Member services: delegates, last contact, sync health.
-#[utoipa::path(get, path = "/api/v1/hub/services", tag = "hub",
+#[utoipa::path(operation_id = "hub_services", get, path = "/api/v1/hub/services", tag = "hub",
     responses((status = 200, body = Vec<MemberService>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn services(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
 ) -> Result<Json<Vec<MemberService>>, NodeError> {
     let mut conn = coordinator(&node, &auth).await?;
     Ok(Json(hub::member_services(&mut conn).await?))
 }
 
 /// Every shared proposal of every service, filtered and sorted (by support by default).
-#[utoipa::path(get, path = "/api/v1/hub/proposals", tag = "hub", params(ProposalQuery),
+#[utoipa::path(operation_id = "hub_proposals", get, path = "/api/v1/hub/proposals", tag = "hub", params(ProposalQuery),
     responses((status = 200, body = Vec<AggregatedProposal>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn proposals(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     uri: axum::http::Uri,
 ) -> Result<Json<Vec<AggregatedProposal>>, NodeError> {
     let mut conn = coordinator(&node, &auth).await?;
@@ -155,12 +155,12 @@ async fn proposals(
 }
 
 /// Counts per theme, status and service, with the same filters.
-#[utoipa::path(get, path = "/api/v1/hub/proposals/counts", tag = "hub", params(ProposalQuery),
+#[utoipa::path(operation_id = "hub_counts", get, path = "/api/v1/hub/proposals/counts", tag = "hub", params(ProposalQuery),
     responses((status = 200, body = ProposalCounts), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn counts(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     uri: axum::http::Uri,
 ) -> Result<Json<ProposalCounts>, NodeError> {
     let mut conn = coordinator(&node, &auth).await?;
@@ -170,24 +170,24 @@ async fn counts(
 }
 
 /// Subjects: proposals of several services linked as one.
-#[utoipa::path(get, path = "/api/v1/hub/subjects", tag = "hub",
+#[utoipa::path(operation_id = "hub_subjects", get, path = "/api/v1/hub/subjects", tag = "hub",
     responses((status = 200, body = Vec<SubjectView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn subjects(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
 ) -> Result<Json<Vec<SubjectView>>, NodeError> {
     let mut conn = coordinator(&node, &auth).await?;
     Ok(Json(hub::subjects(&mut conn).await?))
 }
 
 /// Link proposals as one subject (the originals stay intact).
-#[utoipa::path(post, path = "/api/v1/hub/subjects", tag = "hub", request_body = NewSubject,
+#[utoipa::path(operation_id = "hub_create_subject", post, path = "/api/v1/hub/subjects", tag = "hub", request_body = NewSubject,
     responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn create_subject(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     ApiJson(s): ApiJson<NewSubject>,
 ) -> Result<(StatusCode, Json<Created>), NodeError> {
     coordinator(&node, &auth).await?;
@@ -230,12 +230,12 @@ async fn change_subject(
 }
 
 /// Add a proposal to a subject (logged).
-#[utoipa::path(post, path = "/api/v1/hub/subjects/{id}/link", tag = "hub", params(("id" = String, Path)), request_body = ProposalRef,
+#[utoipa::path(operation_id = "hub_link", post, path = "/api/v1/hub/subjects/{id}/link", tag = "hub", params(("id" = String, Path)), request_body = ProposalRef,
     responses((status = 200, body = Vec<SubjectView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn link(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     Path(id): Path<String>,
     ApiJson(p): ApiJson<ProposalRef>,
 ) -> Result<Json<Vec<SubjectView>>, NodeError> {
@@ -243,12 +243,12 @@ async fn link(
 }
 
 /// Take a proposal out of a subject (logged).
-#[utoipa::path(post, path = "/api/v1/hub/subjects/{id}/unlink", tag = "hub", params(("id" = String, Path)), request_body = ProposalRef,
+#[utoipa::path(operation_id = "hub_unlink", post, path = "/api/v1/hub/subjects/{id}/unlink", tag = "hub", params(("id" = String, Path)), request_body = ProposalRef,
     responses((status = 200, body = Vec<SubjectView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn unlink(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     Path(id): Path<String>,
     ApiJson(p): ApiJson<ProposalRef>,
 ) -> Result<Json<Vec<SubjectView>>, NodeError> {
@@ -256,12 +256,12 @@ async fn unlink(
 }
 
 /// Who linked and unlinked what, and when.
-#[utoipa::path(get, path = "/api/v1/hub/subjects/{id}/log", tag = "hub", params(("id" = String, Path)),
+#[utoipa::path(operation_id = "hub_subject_log", get, path = "/api/v1/hub/subjects/{id}/log", tag = "hub", params(("id" = String, Path)),
     responses((status = 200, body = Vec<SubjectLogEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn subject_log(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<SubjectLogEntry>>, NodeError> {
     let mut conn = coordinator(&node, &auth).await?;
@@ -269,36 +269,36 @@ async fn subject_log(
 }
 
 /// Agenda items the services proposed, not yet on an agenda.
-#[utoipa::path(get, path = "/api/v1/hub/agenda-items", tag = "hub",
+#[utoipa::path(operation_id = "hub_agenda_items", get, path = "/api/v1/hub/agenda-items", tag = "hub",
     responses((status = 200, body = Vec<ProposedItem>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn agenda_items(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
 ) -> Result<Json<Vec<ProposedItem>>, NodeError> {
     let mut conn = coordinator(&node, &auth).await?;
     Ok(Json(hub::proposed_agenda_items(&mut conn).await?))
 }
 
 /// Joint meetings, drafts included.
-#[utoipa::path(get, path = "/api/v1/hub/meetings", tag = "hub",
+#[utoipa::path(operation_id = "hub_meetings", get, path = "/api/v1/hub/meetings", tag = "hub",
     responses((status = 200, body = Vec<MeetingView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn meetings(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
 ) -> Result<Json<Vec<MeetingView>>, NodeError> {
     let mut conn = coordinator(&node, &auth).await?;
     Ok(Json(hub::meetings(&mut conn).await?))
 }
 
 /// Start a joint meeting as a draft (services see it once published).
-#[utoipa::path(post, path = "/api/v1/hub/meetings", tag = "hub", request_body = MeetingDetails,
+#[utoipa::path(operation_id = "hub_create_meeting", post, path = "/api/v1/hub/meetings", tag = "hub", request_body = MeetingDetails,
     responses((status = 201, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn create_meeting(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     ApiJson(d): ApiJson<MeetingDetails>,
 ) -> Result<(StatusCode, Json<MeetingView>), NodeError> {
     coordinator(&node, &auth).await?;
@@ -312,12 +312,12 @@ async fn create_meeting(
 }
 
 /// One joint meeting with its agenda.
-#[utoipa::path(get, path = "/api/v1/hub/meetings/{id}", tag = "hub", params(("id" = String, Path)),
+#[utoipa::path(operation_id = "hub_meeting", get, path = "/api/v1/hub/meetings/{id}", tag = "hub", params(("id" = String, Path)),
     responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn meeting(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     Path(id): Path<String>,
 ) -> Result<Json<MeetingView>, NodeError> {
     let mut conn = coordinator(&node, &auth).await?;
@@ -356,12 +356,12 @@ fn stream_of(
 }
 
 /// Change a draft's date, place or format.
-#[utoipa::path(put, path = "/api/v1/hub/meetings/{id}", tag = "hub", params(("id" = String, Path)), request_body = MeetingDetails,
+#[utoipa::path(operation_id = "hub_edit_meeting", put, path = "/api/v1/hub/meetings/{id}", tag = "hub", params(("id" = String, Path)), request_body = MeetingDetails,
     responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn edit_meeting(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     Path(id): Path<String>,
     ApiJson(d): ApiJson<MeetingDetails>,
 ) -> Result<Json<MeetingView>, NodeError> {
@@ -372,12 +372,12 @@ async fn edit_meeting(
 }
 
 /// Delete a draft (services never saw it).
-#[utoipa::path(delete, path = "/api/v1/hub/meetings/{id}", tag = "hub", params(("id" = String, Path)),
+#[utoipa::path(operation_id = "hub_delete_meeting", delete, path = "/api/v1/hub/meetings/{id}", tag = "hub", params(("id" = String, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn delete_meeting(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, NodeError> {
     coordinator(&node, &auth).await?;
@@ -388,12 +388,12 @@ async fn delete_meeting(
 }
 
 /// Set a draft's agenda, in order: proposed items, subjects, free items.
-#[utoipa::path(put, path = "/api/v1/hub/meetings/{id}/agenda", tag = "hub", params(("id" = String, Path)), request_body = Vec<AgendaEntryInput>,
+#[utoipa::path(operation_id = "hub_set_agenda", put, path = "/api/v1/hub/meetings/{id}/agenda", tag = "hub", params(("id" = String, Path)), request_body = Vec<AgendaEntryInput>,
     responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn set_agenda(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     Path(id): Path<String>,
     ApiJson(a): ApiJson<Vec<AgendaEntryInput>>,
 ) -> Result<Json<MeetingView>, NodeError> {
@@ -404,12 +404,12 @@ async fn set_agenda(
 }
 
 /// Publish a meeting to every member service.
-#[utoipa::path(post, path = "/api/v1/hub/meetings/{id}/publish", tag = "hub", params(("id" = String, Path)),
+#[utoipa::path(operation_id = "hub_publish", post, path = "/api/v1/hub/meetings/{id}/publish", tag = "hub", params(("id" = String, Path)),
     responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn publish(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     Path(id): Path<String>,
 ) -> Result<Json<MeetingView>, NodeError> {
     change_meeting(&node, &auth, &id, move |conn, stream, id| {
@@ -419,12 +419,12 @@ async fn publish(
 }
 
 /// Change a published meeting, with a notice to the services.
-#[utoipa::path(post, path = "/api/v1/hub/meetings/{id}/update", tag = "hub", params(("id" = String, Path)), request_body = MeetingUpdate,
+#[utoipa::path(operation_id = "hub_update", post, path = "/api/v1/hub/meetings/{id}/update", tag = "hub", params(("id" = String, Path)), request_body = MeetingUpdate,
     responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn update(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     Path(id): Path<String>,
     ApiJson(u): ApiJson<MeetingUpdate>,
 ) -> Result<Json<MeetingView>, NodeError> {
@@ -437,12 +437,12 @@ async fn update(
 }
 
 /// Cancel a published meeting, with a notice to the services.
-#[utoipa::path(post, path = "/api/v1/hub/meetings/{id}/cancel", tag = "hub", params(("id" = String, Path)), request_body = Notice,
+#[utoipa::path(operation_id = "hub_cancel", post, path = "/api/v1/hub/meetings/{id}/cancel", tag = "hub", params(("id" = String, Path)), request_body = Notice,
     responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn cancel(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     Path(id): Path<String>,
     ApiJson(n): ApiJson<Notice>,
 ) -> Result<Json<MeetingView>, NodeError> {
@@ -454,12 +454,12 @@ async fn cancel(
 
 /// Record the minutes and the decision on each subject discussed; the
 /// services whose proposals they concern see them.
-#[utoipa::path(post, path = "/api/v1/hub/meetings/{id}/outcomes", tag = "hub", params(("id" = String, Path)), request_body = OutcomesInput,
+#[utoipa::path(operation_id = "hub_outcomes", post, path = "/api/v1/hub/meetings/{id}/outcomes", tag = "hub", params(("id" = String, Path)), request_body = OutcomesInput,
     responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn outcomes(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Coordinators>,
     Path(id): Path<String>,
     ApiJson(o): ApiJson<OutcomesInput>,
 ) -> Result<Json<MeetingView>, NodeError> {

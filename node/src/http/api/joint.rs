@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::proposals::require_service;
-use super::{path_uuid, ApiJson, Auth};
+use super::{path_uuid, ApiJson, Auth, Authorized, People};
 use crate::accounts::Role;
 use crate::domain::joint::{self, MeetingView, MyOutcome, OtherProposal};
 use crate::domain::{rule, validate};
@@ -79,12 +79,12 @@ fn proposal_ref(service: &str, proposal: Uuid) -> Result<ProposalRef, NodeError>
 }
 
 /// The next joint meetings, with their agendas.
-#[utoipa::path(get, path = "/api/v1/joint/meetings", tag = "joint",
+#[utoipa::path(operation_id = "joint_meetings", get, path = "/api/v1/joint/meetings", tag = "joint",
     responses((status = 200, body = Vec<MeetingView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn meetings(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
 ) -> Result<Json<Vec<MeetingView>>, NodeError> {
     let mut conn = reader(&node, &auth).await?;
     Ok(Json(
@@ -93,12 +93,12 @@ async fn meetings(
 }
 
 /// One joint meeting as received (including a cancelled one, with its notice).
-#[utoipa::path(get, path = "/api/v1/joint/meetings/{id}", tag = "joint", params(("id" = String, Path)),
+#[utoipa::path(operation_id = "joint_meeting", get, path = "/api/v1/joint/meetings/{id}", tag = "joint", params(("id" = String, Path)),
     responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn meeting(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
     Path(id): Path<String>,
 ) -> Result<Json<MeetingView>, NodeError> {
     let mut conn = reader(&node, &auth).await?;
@@ -106,12 +106,12 @@ async fn meeting(
 }
 
 /// The other services' shared proposals, with their support.
-#[utoipa::path(get, path = "/api/v1/joint/proposals", tag = "joint",
+#[utoipa::path(operation_id = "joint_proposals", get, path = "/api/v1/joint/proposals", tag = "joint",
     responses((status = 200, body = Vec<OtherProposal>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn proposals(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
 ) -> Result<Json<Vec<OtherProposal>>, NodeError> {
     let mut conn = reader(&node, &auth).await?;
     Ok(Json(
@@ -120,12 +120,12 @@ async fn proposals(
 }
 
 /// Support another service's proposal (the committee backs it).
-#[utoipa::path(post, path = "/api/v1/joint/supports", tag = "joint", request_body = SupportInput,
+#[utoipa::path(operation_id = "joint_support", post, path = "/api/v1/joint/supports", tag = "joint", request_body = SupportInput,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn support(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
     ApiJson(s): ApiJson<SupportInput>,
 ) -> Result<StatusCode, NodeError> {
     reader(&node, &auth).await?;
@@ -141,12 +141,12 @@ async fn support(
 }
 
 /// Withdraw the committee's support.
-#[utoipa::path(post, path = "/api/v1/joint/supports/withdraw", tag = "joint", request_body = SupportInput,
+#[utoipa::path(operation_id = "joint_withdraw_support", post, path = "/api/v1/joint/supports/withdraw", tag = "joint", request_body = SupportInput,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn withdraw_support(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
     ApiJson(s): ApiJson<SupportInput>,
 ) -> Result<StatusCode, NodeError> {
     reader(&node, &auth).await?;
@@ -161,12 +161,12 @@ async fn withdraw_support(
 }
 
 /// Propose an item for a joint meeting's agenda.
-#[utoipa::path(post, path = "/api/v1/joint/agenda-items", tag = "joint", request_body = AgendaItemInput,
+#[utoipa::path(operation_id = "joint_propose_item", post, path = "/api/v1/joint/agenda-items", tag = "joint", request_body = AgendaItemInput,
     responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn propose_item(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
     ApiJson(i): ApiJson<AgendaItemInput>,
 ) -> Result<(StatusCode, Json<Created>), NodeError> {
     reader(&node, &auth).await?;
@@ -189,10 +189,13 @@ async fn propose_item(
 }
 
 /// Outcomes of joint meetings that concern this service's proposals.
-#[utoipa::path(get, path = "/api/v1/joint/outcomes", tag = "joint",
+#[utoipa::path(operation_id = "joint_outcomes", get, path = "/api/v1/joint/outcomes", tag = "joint",
     responses((status = 200, body = Vec<MyOutcome>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
-async fn outcomes(State(node): State<Node>, auth: Auth) -> Result<Json<Vec<MyOutcome>>, NodeError> {
+async fn outcomes(
+    State(node): State<Node>,
+    auth: Authorized<People>,
+) -> Result<Json<Vec<MyOutcome>>, NodeError> {
     let mut conn = reader(&node, &auth).await?;
     Ok(Json(
         joint::outcomes_for_my_proposals(&mut conn, node.id().as_str()).await?,

@@ -38,7 +38,7 @@ pub const SESSION_COOKIE: &str = "passerelle_session";
             (`POST /api/v1/tokens`). Every error answers `{\"error\": {\"code\", \"message\"}}`.",
         license(name = "Apache-2.0")
     ),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, crate::domain::hub::ProposalSort, passerelle_protocol::body::Theme, passerelle_protocol::body::ProposalStatus)),
     modifiers(&Security),
     tags(
         (name = "account", description = "Sessions, tokens, passwords, accounts"),
@@ -116,6 +116,55 @@ impl Auth {
     /// The name recorded in histories and logs.
     pub fn actor(&self) -> &str {
         &self.account.username
+    }
+}
+
+/// Which roles may call a route, as a type: see [`Authorized`].
+pub trait RoleSet: Send + Sync + 'static {
+    const ROLES: &'static [Role];
+}
+
+/// A service's administrators.
+pub struct Admins;
+/// A service's administrators and committee members.
+pub struct People;
+/// The hub's coordinators.
+pub struct Coordinators;
+/// Whoever manages accounts on this node (administrators, coordinators).
+pub struct Managers;
+
+impl RoleSet for Admins {
+    const ROLES: &'static [Role] = &[Role::Admin];
+}
+impl RoleSet for People {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Member];
+}
+impl RoleSet for Coordinators {
+    const ROLES: &'static [Role] = &[Role::Coordinator];
+}
+impl RoleSet for Managers {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Coordinator];
+}
+
+/// An authenticated caller whose role is in `R`. Extracted before the body,
+/// so a caller without the role gets 403 whatever they sent: authentication,
+/// then role, then validation.
+pub struct Authorized<R: RoleSet>(pub Auth, std::marker::PhantomData<R>);
+
+impl<R: RoleSet> std::ops::Deref for Authorized<R> {
+    type Target = Auth;
+    fn deref(&self) -> &Auth {
+        &self.0
+    }
+}
+
+impl<R: RoleSet> FromRequestParts<Node> for Authorized<R> {
+    type Rejection = NodeError;
+
+    async fn from_request_parts(parts: &mut Parts, node: &Node) -> Result<Self, NodeError> {
+        let auth = Auth::from_request_parts(parts, node).await?;
+        auth.require(R::ROLES)?;
+        Ok(Authorized(auth, std::marker::PhantomData))
     }
 }
 

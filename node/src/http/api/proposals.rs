@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{path_uuid, ApiJson, Auth};
+use super::{path_uuid, Admins, ApiJson, Authorized, People};
 use crate::accounts::Role;
 use crate::domain::proposals::{self, HistoryEntry, NewProposal, Proposal};
 use crate::domain::rule;
@@ -66,7 +66,10 @@ async fn load(node: &Node, id: uuid::Uuid) -> Result<Proposal, NodeError> {
 #[utoipa::path(get, path = "/api/v1/proposals", tag = "proposals",
     responses((status = 200, body = Vec<Proposal>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
-async fn list(State(node): State<Node>, auth: Auth) -> Result<Json<Vec<Proposal>>, NodeError> {
+async fn list(
+    State(node): State<Node>,
+    auth: Authorized<People>,
+) -> Result<Json<Vec<Proposal>>, NodeError> {
     auth.require(&[Role::Admin, Role::Member])?;
     require_service(&node)?;
     Ok(Json(
@@ -80,7 +83,7 @@ async fn list(State(node): State<Node>, auth: Auth) -> Result<Json<Vec<Proposal>
     security(("cookie" = []), ("bearer" = [])))]
 async fn create(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
     ApiJson(p): ApiJson<NewProposal>,
 ) -> Result<(StatusCode, Json<Proposal>), NodeError> {
     auth.require(&[Role::Admin, Role::Member])?;
@@ -99,7 +102,7 @@ async fn create(
     security(("cookie" = []), ("bearer" = [])))]
 async fn detail(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<People>,
     Path(id): Path<String>,
 ) -> Result<Json<ProposalDetail>, NodeError> {
     auth.require(&[Role::Admin, Role::Member])?;
@@ -120,7 +123,7 @@ async fn detail(
     security(("cookie" = []), ("bearer" = [])))]
 async fn change_status(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
     ApiJson(c): ApiJson<StatusChange>,
 ) -> Result<Json<Proposal>, NodeError> {
@@ -153,7 +156,7 @@ async fn change_status(
     security(("cookie" = []), ("bearer" = [])))]
 async fn share(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
 ) -> Result<Json<Proposal>, NodeError> {
     auth.require(&[Role::Admin])?;
@@ -178,7 +181,7 @@ async fn share(
     security(("cookie" = []), ("bearer" = [])))]
 async fn withdraw(
     State(node): State<Node>,
-    auth: Auth,
+    auth: Authorized<Admins>,
     Path(id): Path<String>,
     ApiJson(w): ApiJson<Withdrawal>,
 ) -> Result<Json<Proposal>, NodeError> {
