@@ -4,7 +4,7 @@
 //! runs it on an already-bound listener until the shutdown future resolves,
 //! letting requests in flight finish.
 
-mod api;
+pub mod api;
 mod federation;
 
 pub use api::{openapi, Auth, SESSION_COOKIE};
@@ -30,6 +30,7 @@ pub fn app(node: Node) -> Router {
         .route("/.well-known/passerelle", get(descriptor))
         .merge(federation::router())
         .merge(api::app_routes())
+        .merge(crate::web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
