@@ -99,6 +99,32 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
     })
 }
 
+/// A failed exchange in plain French, for `status` and the home page; the
+/// machine code stays at the end, in brackets, for whoever helps.
+pub fn plain_words(error: &crate::error::NodeError) -> String {
+    use crate::error::NodeError;
+    let text = error.to_string();
+    match error {
+        NodeError::Remote(_) if text.contains("cannot reach") => {
+            "Impossible de joindre le comité inter-services : il est peut-être éteint, ou la connexion internet est coupée. Passerelle réessaiera toute seule. [unreachable]".into()
+        }
+        NodeError::Remote(_) if text.contains("fork") => {
+            "Le comité inter-services garde une version de nos messages différente de la nôtre. Il faut l'aide de la personne qui s'occupe de Passerelle. [fork]".into()
+        }
+        NodeError::Remote(_) => match text.rsplit_once('[') {
+            Some((_, code)) if text.contains("revoked") => format!(
+                "Le comité inter-services a retiré ce service de ses membres : nos messages sont refusés. [{code}"
+            ),
+            Some((_, code)) => format!("Le comité inter-services a refusé nos messages. [{code}"),
+            None => format!("Le comité inter-services a répondu de façon inattendue. [{}]", error.code()),
+        },
+        NodeError::Database(_) | NodeError::Io { .. } => {
+            "Problème sur cet ordinateur (base de données ou disque). [internal]".into()
+        }
+        other => format!("Problème pendant l'échange. [{}]", other.code()),
+    }
+}
+
 /// "il y a 3 minutes", "jamais".
 pub fn ago(then: Option<i64>, now: i64) -> String {
     match then {

@@ -22,6 +22,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+pub mod browser;
+
 /// The environment variable naming a PostgreSQL server for tests.
 pub const POSTGRES_ENV: &str = "PASSERELLE_TEST_POSTGRES_URL";
 /// When `1`, a test that would be skipped fails instead.

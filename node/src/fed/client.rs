@@ -117,13 +117,20 @@ impl HubClient {
         let (status, bytes) = self
             .send(Method::POST, "/fed/v1/inbox", body.into_bytes())
             .await?;
-        let parsed: PushResponse = serde_json::from_slice(&bytes).map_err(|_| {
-            NodeError::Remote(format!(
+        if let Ok(parsed) = serde_json::from_slice::<PushResponse>(&bytes) {
+            return Ok((status, parsed));
+        }
+        // Refused before any message was looked at (authentication, membership).
+        match serde_json::from_slice::<crate::error::ErrorBody>(&bytes) {
+            Ok(e) => Err(NodeError::Remote(format!(
+                "the hub refused ({status}): {} [{}]",
+                e.error.message, e.error.code
+            ))),
+            Err(_) => Err(NodeError::Remote(format!(
                 "the hub answered {status} with: {}",
                 excerpt(&bytes)
-            ))
-        })?;
-        Ok((status, parsed))
+            ))),
+        }
     }
 
     /// Pulls the feed after `after`, waiting up to `wait` seconds for news.

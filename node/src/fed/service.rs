@@ -136,12 +136,18 @@ async fn pause(node: &Node, delay: Duration) -> bool {
     }
 }
 
-async fn note_failure(node: &Node, hub_id: &str, error: &str, failures: &mut u32) -> Duration {
+async fn note_failure(
+    node: &Node,
+    hub_id: &str,
+    error: &NodeError,
+    failures: &mut u32,
+) -> Duration {
     let delay = backoff::delay(*failures);
     *failures = failures.saturating_add(1);
-    tracing::warn!(hub = hub_id, error, retry_in = ?delay, "exchange with the hub failed");
+    tracing::warn!(hub = hub_id, error = %error, retry_in = ?delay, "exchange with the hub failed");
+    let words = crate::status::plain_words(error);
     if let Err(e) =
-        sync_state::record_failure(&node.db, hub_id, error, delay.as_secs() as i64).await
+        sync_state::record_failure(&node.db, hub_id, &words, delay.as_secs() as i64).await
     {
         tracing::error!(error = %e, "cannot record the failure");
     }
@@ -171,7 +177,7 @@ async fn push_loop(node: Node, client: HubClient, hub_id: String) {
                 let _ = sync_state::record_success(&node.db, &hub_id).await;
             }
             Err(e) => {
-                let delay = note_failure(&node, &hub_id, &e.to_string(), &mut failures).await;
+                let delay = note_failure(&node, &hub_id, &e, &mut failures).await;
                 if !pause(&node, delay).await {
                     return;
                 }
@@ -279,7 +285,7 @@ async fn pull_loop(node: Node, client: HubClient, hub_id: String) {
                 let _ = sync_state::record_success(&node.db, &hub_id).await;
             }
             Err(e) => {
-                let delay = note_failure(&node, &hub_id, &e.to_string(), &mut failures).await;
+                let delay = note_failure(&node, &hub_id, &e, &mut failures).await;
                 if !pause(&node, delay).await {
                     return;
                 }

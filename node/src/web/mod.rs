@@ -8,6 +8,7 @@
 
 mod account;
 pub mod hub;
+pub mod ics;
 pub mod service;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};

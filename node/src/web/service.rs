@@ -1,9 +1,502 @@
-//! The pages of a service's node.
+//! The pages of a service's node: the committee's home, its proposals,
+//! meetings, members and delegates, and its corner of the inter-service
+//! committee.
+//!
+//! Every page first checks that the node is a service (the hub has its own
+//! pages). The paths `/` and `/propositions` are shared with the hub: they
+//! are registered here only, and hand over to [`crate::web::hub`] on a hub.
+//! Pages call the same domain functions as the API, in the same way.
 
+mod joint;
+mod meetings;
+mod people;
+mod proposals;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
 use axum::Router;
+use passerelle_protocol::body::{Origin, ProposalStatus, Theme};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
+use super::{french_datetime, render, FieldError, Flash, Layout, PageError, Viewer};
+use crate::accounts::Role;
+use crate::domain::federated::enum_text;
+use crate::domain::{
+    joint as joint_domain, meetings as meetings_domain, proposals as proposals_domain,
+};
+use crate::error::NodeError;
 use crate::node::Node;
 
 pub fn routes() -> Router<Node> {
     Router::new()
+        .route("/", get(home))
+        .route("/propositions", get(proposals::list))
+        .route(
+            "/propositions/nouvelle",
+            get(proposals::new_form).post(proposals::create),
+        )
+        .route("/propositions/formulaire", get(proposals::ballot_form))
+        .route("/propositions/{id}", get(proposals::detail))
+        .route("/propositions/{id}/etape", post(proposals::change_status))
+        .route("/propositions/{id}/partager", post(proposals::share))
+        .route(
+            "/propositions/{id}/ne-plus-partager",
+            post(proposals::withdraw),
+        )
+        .route("/reunions", get(meetings::list))
+        .route(
+            "/reunions/nouvelle",
+            get(meetings::new_form).post(meetings::create),
+        )
+        .route("/reunions/{id}", get(meetings::detail))
+        .route("/reunions/{id}/ordre-du-jour", post(meetings::add_item))
+        .route(
+            "/reunions/{id}/ordre-du-jour/{item}/retirer",
+            post(meetings::remove_item),
+        )
+        .route("/reunions/{id}/presences", post(meetings::attendance))
+        .route(
+            "/reunions/{id}/proces-verbal",
+            post(meetings::draft_minutes),
+        )
+        .route(
+            "/reunions/{id}/proces-verbal/adopter",
+            post(meetings::adopt_minutes),
+        )
+        .route(
+            "/reunions/{id}/proces-verbal/envoyer",
+            post(meetings::send_minutes),
+        )
+        .route("/reunions/{id}/decisions", post(meetings::decision))
+        .route("/membres", get(people::members))
+        .route(
+            "/membres/nouveau",
+            get(people::new_member_form).post(people::add_member),
+        )
+        .route("/membres/{id}/accord", post(people::consent))
+        .route("/membres/{id}/depart", post(people::leave))
+        .route("/delegues", get(people::delegates))
+        .route(
+            "/delegues/designer",
+            get(people::designate_form).post(people::designate),
+        )
+        .route("/delegues/{id}/fin", post(people::end_term))
+        .route("/inter-services", get(joint::corner))
+        .route("/inter-services/soutien", post(joint::support))
+        .route(
+            "/inter-services/retirer-soutien",
+            post(joint::withdraw_support),
+        )
+        .route("/inter-services/point", post(joint::propose_item))
+        .route("/inter-services/reunions/{id}", get(joint::meeting))
 }
+
+// ---------------------------------------------------------------------------
+// Shared helpers.
+
+/// Whether the viewer administers this service's node.
+fn is_admin(viewer: &Viewer) -> bool {
+    viewer.account.role == Role::Admin
+}
+
+/// Committee members and administrators.
+const PEOPLE: &[Role] = &[Role::Admin, Role::Member];
+/// Administrators only.
+const ADMINS: &[Role] = &[Role::Admin];
+
+/// Service pages only: a hub answers "page not found".
+fn only_service(viewer: &Viewer) -> Result<(), PageError> {
+    if viewer.is_hub {
+        Err(PageError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// A read connection.
+async fn read(node: &Node) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, PageError> {
+    Ok(node.db.pool().acquire().await.map_err(NodeError::from)?)
+}
+
+/// A form page re-rendered with its errors: status 422.
+fn invalid<T: askama::Template>(page: &T) -> Result<Response, PageError> {
+    let mut response = render(page)?;
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
+}
+
+/// An error tied to the field whose id is `field`.
+fn field_error(field: &str, message: &str) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// Pages with forms: the error of one field, for templates ("" if none).
+trait FormErrors {
+    fn errors(&self) -> &[FieldError];
+
+    fn err(&self, field: &str) -> &str {
+        self.errors()
+            .iter()
+            .find(|e| e.field == field)
+            .map_or("", |e| e.message.as_str())
+    }
+}
+
+/// How a domain field maps onto a form: (domain field, form field id, message).
+type FieldMap<'a> = &'a [(&'a str, &'a str, &'a str)];
+
+/// Turns a domain refusal into form errors: a refused field onto its form
+/// field when the map knows it, anything else onto `fallback` (a field id
+/// of the form, so the summary's link leads there). Internal errors stay
+/// errors.
+fn refusal(e: NodeError, map: FieldMap<'_>, fallback: &str) -> Result<Vec<FieldError>, PageError> {
+    match e.code() {
+        "internal" | "config" | "remote" => Err(PageError::from(e)),
+        "forbidden" => Err(PageError::Forbidden),
+        "invalid_field" => {
+            let message = e.public_message();
+            let field = message.split(':').next().unwrap_or_default().trim();
+            Ok(vec![match map.iter().find(|(f, _, _)| *f == field) {
+                Some((_, id, text)) => field_error(id, text),
+                None => field_error(
+                    fallback,
+                    "Une information ne va pas. Vérifiez ce que vous avez écrit.",
+                ),
+            }])
+        }
+        "not_found" => Ok(vec![field_error(
+            fallback,
+            "Ce que vous avez choisi n'existe plus. Rechargez la page et recommencez.",
+        )]),
+        _ => Ok(vec![field_error(fallback, &in_french(&e))]),
+    }
+}
+
+/// A domain refusal in plain French. The domain speaks French for most
+/// committee rules; a few federation rules are still in English.
+fn in_french(e: &NodeError) -> String {
+    let message = e.public_message();
+    const KNOWN: &[(&str, &str)] = &[
+        ("not joined", "Votre service n'a pas encore rejoint de comité inter-services."),
+        ("already shared", "Cette proposition est déjà partagée avec le comité inter-services."),
+        ("is not shared", "Cette proposition n'est pas partagée."),
+        ("no longer shared", "Cette proposition n'est plus partagée par son service."),
+        ("cannot go from", "Cette étape n'est pas possible maintenant. Rechargez la page pour voir où en est la proposition."),
+        ("needs its text", "Écrivez la réponse de la direction."),
+        ("already supports", "Votre comité soutient déjà cette proposition."),
+        ("does not support", "Votre comité ne soutient pas cette proposition."),
+        ("was cancelled", "Cette réunion commune a été annulée."),
+        ("could not be read", "Ce message est trop long pour être envoyé. Raccourcissez le texte."),
+    ];
+    if let Some((_, french)) = KNOWN.iter().find(|(k, _)| message.contains(k)) {
+        return (*french).to_owned();
+    }
+    if message.is_ascii() {
+        // An English rule we do not know yet: say it plainly, without jargon.
+        return "Ce n'est pas possible pour le moment. Rechargez la page et recommencez."
+            .to_owned();
+    }
+    let mut chars = message.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+/// A choice of a select or of radio buttons.
+#[derive(Debug, Clone)]
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+impl Choice {
+    fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Choice {
+        Choice {
+            value: value.into(),
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
+/// Reads a serde enum from its text (`"well_being"`).
+fn parse_choice<T: DeserializeOwned>(text: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(text.trim().to_owned())).ok()
+}
+
+/// An optional id from a select ("" for none). `Err` for a value that is
+/// not an id (a tampered form).
+fn optional_id(text: &str) -> Result<Option<Uuid>, ()> {
+    match text.trim() {
+        "" => Ok(None),
+        t => Uuid::parse_str(t).map(Some).map_err(|_| ()),
+    }
+}
+
+/// An id from the path; anything else is "page not found".
+fn path_id(text: &str) -> Result<Uuid, PageError> {
+    Uuid::parse_str(text).map_err(|_| PageError::NotFound)
+}
+
+const THEMES: [Theme; 8] = [
+    Theme::Accessibility,
+    Theme::Reception,
+    Theme::Care,
+    Theme::WellBeing,
+    Theme::Functioning,
+    Theme::Activities,
+    Theme::Communication,
+    Theme::Other,
+];
+
+fn theme_label(t: Theme) -> &'static str {
+    match t {
+        Theme::Accessibility => "Accessibilité",
+        Theme::Reception => "Accueil",
+        Theme::Care => "Soins",
+        Theme::WellBeing => "Bien-être",
+        Theme::Functioning => "Fonctionnement du service",
+        Theme::Activities => "Activités",
+        Theme::Communication => "Communication",
+        Theme::Other => "Autre",
+    }
+}
+
+const ORIGINS: [Origin; 3] = [Origin::Member, Origin::Committee, Origin::Anonymous];
+
+fn origin_label(o: Origin) -> &'static str {
+    match o {
+        Origin::Member => "Un·e membre du comité",
+        Origin::Committee => "Le comité",
+        Origin::Anonymous => "Anonyme (papier de l'urne)",
+    }
+}
+
+fn status_label(s: ProposalStatus) -> &'static str {
+    match s {
+        ProposalStatus::Idea => "Idée",
+        ProposalStatus::Discussed => "Discutée en comité",
+        ProposalStatus::SentToManagement => "Envoyée à la direction",
+        ProposalStatus::Accepted => "Acceptée par la direction",
+        ProposalStatus::Adapted => "Acceptée avec des changements",
+        ProposalStatus::Refused => "Refusée par la direction",
+        ProposalStatus::InProgress => "En cours",
+        ProposalStatus::Realised => "Réalisée",
+        ProposalStatus::Abandoned => "Abandonnée",
+    }
+}
+
+/// The badge's class: the text says it all, the colour only repeats it.
+fn status_class(s: ProposalStatus) -> &'static str {
+    match s {
+        ProposalStatus::Accepted | ProposalStatus::Adapted | ProposalStatus::Realised => "done",
+        ProposalStatus::SentToManagement | ProposalStatus::InProgress => "waiting",
+        ProposalStatus::Refused | ProposalStatus::Abandoned => "service-closed",
+        ProposalStatus::Idea | ProposalStatus::Discussed => "service-open",
+    }
+}
+
+/// A status badge, ready for templates.
+#[derive(Debug, Clone)]
+struct Badge {
+    label: &'static str,
+    class: &'static str,
+}
+
+fn badge(s: ProposalStatus) -> Badge {
+    Badge {
+        label: status_label(s),
+        class: status_class(s),
+    }
+}
+
+/// A date and time typed in Belgian time ("2030-12-10", "09:30"), as Unix seconds.
+fn parse_local(date: &str, time_of_day: &str) -> Option<i64> {
+    let date = time::Date::parse(
+        date.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    let t = time::Time::parse(
+        time_of_day.trim(),
+        time::macros::format_description!("[hour]:[minute]"),
+    )
+    .ok()?;
+    let naive = time::PrimitiveDateTime::new(date, t);
+    let first = super::brussels_offset(naive.assume_utc());
+    let guess = naive.assume_offset(first);
+    let second = super::brussels_offset(guess);
+    Some(naive.assume_offset(second).unix_timestamp())
+}
+
+/// A protocol date typed as "2030-12-10".
+fn parse_date(text: &str) -> Option<passerelle_protocol::Date> {
+    passerelle_protocol::Date::parse(text.trim()).ok()
+}
+
+fn show_date(d: &passerelle_protocol::Date) -> String {
+    super::french_date(d.inner())
+}
+
+/// Paragraphs of a long text, for display (blank lines separate them).
+fn paragraphs(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The ICS answer of one meeting.
+fn calendar(filename: &str, body: String) -> Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, super::ics::CONTENT_TYPE.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------
+// Home.
+
+#[derive(askama::Template)]
+#[template(path = "service_home.html")]
+struct HomePage {
+    l: Layout,
+    summary: String,
+    next_meeting: Option<MeetingLink>,
+    waiting: Vec<ProposalLink>,
+    ideas: usize,
+    joined: bool,
+    last_exchange: String,
+    sync_problem: bool,
+    pending: i64,
+    next_joint: Option<MeetingLink>,
+}
+
+#[derive(Debug, Clone)]
+struct MeetingLink {
+    href: String,
+    title: String,
+    when: String,
+    place: String,
+}
+
+#[derive(Debug, Clone)]
+struct ProposalLink {
+    href: String,
+    title: String,
+}
+
+/// `GET /` — what needs attention, in one sentence, then short sections.
+async fn home(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Query(flash): Query<Flash>,
+) -> Result<Response, PageError> {
+    if viewer.is_hub {
+        return crate::web::hub::home(node, viewer, flash.ok).await;
+    }
+    let now = crate::fed::log::now();
+    let mut conn = read(&node).await?;
+    let meetings = meetings_domain::list(&mut conn).await?;
+    // A meeting counts as coming until two hours after it started.
+    let next_meeting = meetings
+        .iter()
+        .filter(|m| m.starts_at + super::ics::DEFAULT_LENGTH_SECS >= now)
+        .min_by_key(|m| m.starts_at)
+        .map(|m| MeetingLink {
+            href: format!("/reunions/{}", m.id),
+            title: m.title.clone(),
+            when: french_datetime(m.starts_at),
+            place: m.place.clone(),
+        });
+    let list = proposals_domain::list(&mut conn).await?;
+    let waiting: Vec<ProposalLink> = list
+        .iter()
+        .filter(|p| p.status == ProposalStatus::SentToManagement)
+        .map(|p| ProposalLink {
+            href: format!("/propositions/{}", p.id),
+            title: p.title.clone(),
+        })
+        .collect();
+    let ideas = list
+        .iter()
+        .filter(|p| p.status == ProposalStatus::Idea)
+        .count();
+    let joined = node.federation().await?.is_some();
+    let report = crate::status::report(&node).await?;
+    let hub = report.peers.iter().find(|p| p.role == "hub");
+    let last_exchange = hub
+        .map(|h| crate::status::ago(h.last_success_at, now))
+        .unwrap_or_default();
+    let sync_problem = hub.is_some_and(|h| h.last_error.is_some());
+    let pending = hub.map_or(0, |h| h.pending_outgoing);
+    let next_joint = if joined {
+        joint_domain::upcoming_meetings(&mut conn, now)
+            .await?
+            .into_iter()
+            .next()
+            .map(|m| MeetingLink {
+                href: format!("/inter-services/reunions/{}", m.id),
+                title: m.title,
+                when: french_datetime(m.starts_at.unix()),
+                place: m.place,
+            })
+    } else {
+        None
+    };
+
+    let mut summary = Vec::new();
+    summary.push(match &next_meeting {
+        Some(m) => format!("Prochaine réunion {}.", m.when),
+        None => "Aucune réunion du comité n'est prévue.".to_owned(),
+    });
+    summary.push(match waiting.len() {
+        0 => "Aucune proposition n'attend la réponse de la direction.".to_owned(),
+        1 => "1 proposition attend la réponse de la direction.".to_owned(),
+        n => format!("{n} propositions attendent la réponse de la direction."),
+    });
+    summary.push(if !joined {
+        "Votre service n'a pas encore rejoint de comité inter-services.".to_owned()
+    } else if last_exchange == "jamais" {
+        "Pas encore d'échange avec le comité inter-services.".to_owned()
+    } else {
+        format!("Dernier échange avec le comité inter-services : {last_exchange}.")
+    });
+
+    render(&HomePage {
+        l: viewer.layout("/", flash.ok),
+        summary: summary.join(" "),
+        next_meeting,
+        waiting,
+        ideas,
+        joined,
+        last_exchange,
+        sync_problem,
+        pending,
+        next_joint,
+    })
+}
+
+#[cfg(test)]
+mod tests;

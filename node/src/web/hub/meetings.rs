@@ -1,0 +1,1283 @@
+//! Joint meetings: a draft, its agenda built from what the services
+//! proposed, publication, changes and cancellation with a notice, then the
+//! minutes and decisions. Every agenda change reads the current agenda and
+//! gives `hub::set_agenda` the new full list.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use passerelle_protocol::body::ProposalRef;
+use passerelle_protocol::Timestamp;
+use serde::Deserialize;
+use time::{Date, PrimitiveDateTime, Time};
+use uuid::Uuid;
+
+use super::subjects::Proposals;
+use super::{
+    field_error, guard, path_id, read, refusal_on, render_with, service_label, stream_of, Choice,
+    Field,
+};
+use crate::domain::hub::{self, AgendaEntryInput, MeetingChanges, MeetingDetails, OutcomeInput};
+use crate::domain::joint::{self, AgendaLine, MeetingView, CANCELLED, DRAFT, PUBLISHED};
+use crate::error::NodeError;
+use crate::fed::log::now;
+use crate::node::Node;
+use crate::web::{
+    brussels_offset, done, french_datetime, CsrfForm, FieldError, Flash, Layout, PageError, Viewer,
+};
+
+// ---------------------------------------------------------------------------
+// Belgian time in forms.
+
+/// `2030-12-10T09:30` (what `<input type="datetime-local">` sends), read
+/// as Belgian time, in Unix seconds.
+fn local_input_to_unix(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (date, time) = text.split_once('T').or_else(|| text.split_once(' '))?;
+    let date = Date::parse(
+        date,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    let time = parse_time(time)?;
+    Some(brussels_to_unix(PrimitiveDateTime::new(date, time)))
+}
+
+/// `09:30` or `09:30:00`.
+fn parse_time(text: &str) -> Option<Time> {
+    let text = text.trim();
+    Time::parse(text, time::macros::format_description!("[hour]:[minute]"))
+        .or_else(|_| {
+            Time::parse(
+                text,
+                time::macros::format_description!("[hour]:[minute]:[second]"),
+            )
+        })
+        .ok()
+}
+
+/// A Belgian wall-clock time as an instant: the offset is guessed from the
+/// time read as UTC, then checked at the instant it gives.
+fn brussels_to_unix(local: PrimitiveDateTime) -> i64 {
+    let first = brussels_offset(local.assume_utc());
+    let guess = local.assume_offset(first);
+    let offset = brussels_offset(guess.to_offset(time::UtcOffset::UTC));
+    local.assume_offset(offset).unix_timestamp()
+}
+
+/// Unix seconds as Belgian wall-clock time.
+fn brussels(unix: i64) -> Option<PrimitiveDateTime> {
+    let utc = time::OffsetDateTime::from_unix_timestamp(unix).ok()?;
+    let local = utc.to_offset(brussels_offset(utc));
+    Some(PrimitiveDateTime::new(local.date(), local.time()))
+}
+
+/// `2030-12-10T09:30`, for a `datetime-local` field's value.
+fn unix_to_local_input(unix: i64) -> String {
+    brussels(unix).map_or_else(String::new, |l| {
+        format!(
+            "{}-{:02}-{:02}T{:02}:{:02}",
+            l.year(),
+            u8::from(l.month()),
+            l.day(),
+            l.hour(),
+            l.minute()
+        )
+    })
+}
+
+/// `11:30`, for a `time` field's value.
+fn unix_to_time_input(unix: i64) -> String {
+    brussels(unix).map_or_else(String::new, |l| {
+        format!("{:02}:{:02}", l.hour(), l.minute())
+    })
+}
+
+/// "le 10 décembre 2030 à 9 h 30, jusqu'à 11 h 30".
+fn when_words(m: &MeetingView) -> String {
+    let start = french_datetime(m.starts_at.unix());
+    match m.ends_at.and_then(|e| brussels(e.unix())) {
+        Some(end) if end.minute() == 0 => format!("{start}, jusqu'à {} h", end.hour()),
+        Some(end) => format!("{start}, jusqu'à {} h {:02}", end.hour(), end.minute()),
+        None => start,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The details form (create, edit a draft, change a published meeting).
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct DetailsForm {
+    titre: String,
+    debut: String,
+    fin: String,
+    lieu: String,
+    format: String,
+    /// For a published meeting: what changes, for the services.
+    annonce: String,
+}
+
+impl DetailsForm {
+    fn of(m: &MeetingView) -> DetailsForm {
+        DetailsForm {
+            titre: m.title.clone(),
+            debut: unix_to_local_input(m.starts_at.unix()),
+            fin: m
+                .ends_at
+                .map(|e| unix_to_time_input(e.unix()))
+                .unwrap_or_default(),
+            lieu: m.place.clone(),
+            format: m.format.clone(),
+            annonce: String::new(),
+        }
+    }
+
+    /// Checks the form; each problem is tied to its field.
+    fn details(&self) -> Result<MeetingDetails, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut required = |id: &str, value: &str, max: usize, missing: &str| {
+            let v = value.trim();
+            if v.is_empty() {
+                errors.push(field_error(id, missing));
+            } else if v.chars().count() > max {
+                errors.push(field_error(
+                    id,
+                    &format!("C'est trop long : {max} caractères au plus."),
+                ));
+            }
+        };
+        required(
+            "titre",
+            &self.titre,
+            200,
+            "Écrivez un titre pour la réunion.",
+        );
+        required(
+            "lieu",
+            &self.lieu,
+            300,
+            "Écrivez où la réunion a lieu (adresse, salle, ou « en ligne »).",
+        );
+        required(
+            "format",
+            &self.format,
+            100,
+            "Écrivez la forme de la réunion, par exemple : petit-déjeuner.",
+        );
+        let starts = local_input_to_unix(&self.debut);
+        if starts.is_none() {
+            errors.push(field_error(
+                "debut",
+                "Indiquez le jour et l'heure du début, par exemple 2030-12-10T09:30.",
+            ));
+        }
+        let mut ends = None;
+        if !self.fin.trim().is_empty() {
+            match (parse_time(&self.fin), local_input_to_unix(&self.debut)) {
+                (None, _) => errors.push(field_error(
+                    "fin",
+                    "Indiquez l'heure de fin comme ceci : 11:30. Ou laissez vide.",
+                )),
+                (Some(end), Some(start)) => {
+                    let day = brussels(start).map(|s| s.date());
+                    if let Some(day) = day {
+                        let end = brussels_to_unix(PrimitiveDateTime::new(day, end));
+                        if end <= start {
+                            errors.push(field_error(
+                                "fin",
+                                "L'heure de fin doit venir après l'heure du début.",
+                            ));
+                        } else {
+                            ends = Some(end);
+                        }
+                    }
+                }
+                (Some(_), None) => {}
+            }
+        }
+        let to_ts = |secs: i64| Timestamp::from_unix(secs).ok();
+        let starts_at = starts.and_then(to_ts);
+        if starts.is_some() && starts_at.is_none() {
+            errors.push(field_error("debut", "Cette date n'est pas possible."));
+        }
+        match (errors.is_empty(), starts_at) {
+            (true, Some(starts_at)) => Ok(MeetingDetails {
+                title: self.titre.trim().to_owned(),
+                starts_at,
+                ends_at: ends.and_then(to_ts),
+                place: self.lieu.trim().to_owned(),
+                format: self.format.trim().to_owned(),
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    fn fields(&self, errors: &[FieldError]) -> Vec<Field> {
+        vec![
+            Field::new("titre", "titre", "Titre de la réunion")
+                .hint("Par exemple : Comité inter-services de mars.")
+                .value(&self.titre)
+                .errors(errors),
+            Field::new("debut", "debut", "Jour et heure du début")
+                .kind("datetime-local")
+                .hint("Heure de Belgique.")
+                .value(&self.debut)
+                .errors(errors),
+            Field::new("fin", "fin", "Heure de fin")
+                .kind("time")
+                .hint("Le même jour. Par exemple : 11:30.")
+                .optional()
+                .value(&self.fin)
+                .errors(errors),
+            Field::new("lieu", "lieu", "Lieu")
+                .hint("L'adresse et la salle, ou « en ligne » avec le lien.")
+                .value(&self.lieu)
+                .errors(errors),
+            Field::new("format", "format", "Forme de la réunion")
+                .hint("Par exemple : petit-déjeuner, réunion, en ligne.")
+                .value(&self.format)
+                .errors(errors),
+        ]
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The list of meetings.
+
+fn stage_words(m: &MeetingView, t: i64) -> &'static str {
+    match m.status.as_str() {
+        DRAFT => "Brouillon : les services ne la voient pas encore",
+        CANCELLED => "Annulée",
+        _ if m.minutes.is_some() => "Terminée : décisions enregistrées",
+        _ if m.starts_at.unix() <= t => "Passée : compte rendu à écrire",
+        _ => "Publiée",
+    }
+}
+
+struct MeetingRow {
+    href: String,
+    title: String,
+    when: String,
+    place: String,
+    format: String,
+    stage: &'static str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "hub_meetings.html")]
+struct MeetingsPage {
+    l: Layout,
+    errors: Vec<FieldError>,
+    meetings: Vec<MeetingRow>,
+    fields: Vec<Field>,
+}
+
+async fn list_page(
+    node: &Node,
+    viewer: &Viewer,
+    errors: Vec<FieldError>,
+    kept: DetailsForm,
+    flash: Option<String>,
+) -> Result<MeetingsPage, PageError> {
+    let mut conn = read(node).await?;
+    let t = now();
+    let meetings = hub::meetings(&mut conn)
+        .await?
+        .iter()
+        .map(|m| MeetingRow {
+            href: format!("/reunions-communes/{}", m.id),
+            title: m.title.clone(),
+            when: when_words(m),
+            place: m.place.clone(),
+            format: m.format.clone(),
+            stage: stage_words(m, t),
+        })
+        .collect();
+    Ok(MeetingsPage {
+        l: viewer.layout("/reunions-communes", flash),
+        meetings,
+        fields: kept.fields(&errors),
+        errors,
+    })
+}
+
+/// `GET /reunions-communes`
+pub async fn list(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Query(flash): Query<Flash>,
+) -> Result<Response, PageError> {
+    guard(&viewer)?;
+    let kept = DetailsForm {
+        format: "petit-déjeuner".into(),
+        ..DetailsForm::default()
+    };
+    let page = list_page(&node, &viewer, Vec::new(), kept, flash.ok).await?;
+    render_with(&page, StatusCode::OK)
+}
+
+/// `POST /reunions-communes` — a new draft.
+pub async fn create(
+    State(node): State<Node>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<DetailsForm>,
+) -> Result<Response, PageError> {
+    guard(&viewer)?;
+    let errors =
+        match form.details() {
+            Ok(details) => {
+                let result = node
+                    .write(move |conn, _| {
+                        Box::pin(async move { hub::create_meeting_draft(conn, &details).await })
+                    })
+                    .await;
+                match result {
+                    Ok(id) => return Ok(done(
+                        &format!("/reunions-communes/{id}"),
+                        "Le brouillon est créé. Ajoutez maintenant les points de l'ordre du jour.",
+                    )),
+                    Err(e) => vec![refusal_on("titre", e)?],
+                }
+            }
+            Err(errors) => errors,
+        };
+    let page = list_page(&node, &viewer, errors, form, None).await?;
+    render_with(&page, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+// ---------------------------------------------------------------------------
+// One meeting.
+
+/// One agenda entry, in words.
+struct Line {
+    position: i64,
+    title: String,
+    description: Option<String>,
+    origin: String,
+    proposals: Vec<String>,
+    first: bool,
+    last: bool,
+    /// Its decision, once recorded.
+    decision: Option<String>,
+}
+
+/// A service's proposed item, as a radio button.
+struct ItemChoice {
+    id: String,
+    value: String,
+    label: String,
+    hint: String,
+    checked: bool,
+}
+
+/// What the person typed in the form that failed, kept for the page.
+#[derive(Debug, Default)]
+struct Kept {
+    details: Option<DetailsForm>,
+    item: String,
+    subject: String,
+    free_title: String,
+    free_description: String,
+    reason: String,
+    minutes: Option<String>,
+    decisions: BTreeMap<i64, String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "hub_meeting.html")]
+struct MeetingPage {
+    l: Layout,
+    errors: Vec<FieldError>,
+    href: String,
+    title: String,
+    when: String,
+    place: String,
+    format: String,
+    stage: &'static str,
+    notice: Option<String>,
+    is_draft: bool,
+    is_published: bool,
+    is_cancelled: bool,
+    /// Outcomes were recorded: the meeting took place.
+    is_over: bool,
+    /// It has started: its outcomes may be written.
+    started: bool,
+    agenda: Vec<Line>,
+    items: Vec<ItemChoice>,
+    items_error: Option<String>,
+    subjects: Vec<Choice>,
+    subject_error: Option<String>,
+    free_fields: Vec<Field>,
+    details: Vec<Field>,
+    notice_field: Field,
+    reason_field: Field,
+    confirm_error: Option<String>,
+    minutes: Option<String>,
+    minutes_field: Field,
+    decision_fields: Vec<Field>,
+    ics_href: String,
+}
+
+/// The entries of an agenda as the coordinator chose them, to give
+/// `set_agenda` the full list again.
+fn inputs_of(agenda: &[AgendaLine]) -> Vec<AgendaEntryInput> {
+    agenda
+        .iter()
+        .map(|line| match (line.item, line.subject) {
+            (Some(item), _) => AgendaEntryInput::Item { item },
+            (None, Some(subject)) => AgendaEntryInput::Subject { subject },
+            (None, None) => AgendaEntryInput::Free {
+                title: line.title.clone(),
+                description: line.description.clone(),
+            },
+        })
+        .collect()
+}
+
+/// The decisions recorded for a meeting, by agenda position. They are
+/// read back from what each member service can see of them (a decision
+/// is about a subject or proposals, so it concerns at least one service).
+async fn recorded_decisions(
+    conn: &mut sqlx::AnyConnection,
+    m: &MeetingView,
+) -> Result<BTreeMap<i64, String>, PageError> {
+    let mut out = BTreeMap::new();
+    if m.minutes.is_none() {
+        return Ok(out);
+    }
+    let mut seen = Vec::new();
+    for s in hub::member_services(conn).await? {
+        for o in joint::outcomes_for_my_proposals(conn, &s.id).await? {
+            if o.meeting == m.id {
+                seen.push(o);
+            }
+        }
+    }
+    let sorted = |refs: &[ProposalRef]| {
+        let mut v = refs.to_vec();
+        v.sort();
+        v
+    };
+    for line in &m.agenda {
+        let found = seen.iter().find(|o| match line.subject {
+            Some(s) => o.subject == Some(s),
+            None => o.subject.is_none() && sorted(&o.proposals) == sorted(&line.proposals),
+        });
+        if let Some(o) = found {
+            out.insert(line.position, o.decision.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Agenda entries a decision can be about (a subject or proposals).
+fn decidable(line: &AgendaLine) -> bool {
+    line.subject.is_some() || !line.proposals.is_empty()
+}
+
+async fn meeting_page(
+    node: &Node,
+    viewer: &Viewer,
+    id: Uuid,
+    errors: Vec<FieldError>,
+    kept: Kept,
+    flash: Option<String>,
+) -> Result<MeetingPage, PageError> {
+    let mut conn = read(node).await?;
+    let m = joint::meeting(&mut conn, &id).await?;
+    let t = now();
+    let proposals = Proposals::load(&mut conn).await?;
+    let names: BTreeMap<String, String> = hub::member_services(&mut conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let decisions = recorded_decisions(&mut conn, &m).await?;
+    let count = m.agenda.len();
+    let agenda: Vec<Line> = m
+        .agenda
+        .iter()
+        .enumerate()
+        .map(|(i, line)| Line {
+            position: line.position,
+            title: line.title.clone(),
+            description: line.description.clone(),
+            origin: match (&line.proposed_by, line.subject) {
+                (Some(service), _) => format!(
+                    "Proposé par {}.",
+                    service_label(service, names.get(service).map(String::as_str))
+                ),
+                (None, Some(_)) => format!(
+                    "Sujet commun : {}.",
+                    super::plural(line.proposals.len() as i64, "proposition", "propositions")
+                ),
+                (None, None) => "Point ajouté par la coordination.".to_owned(),
+            },
+            proposals: line.proposals.iter().map(|r| proposals.label(r)).collect(),
+            first: i == 0,
+            last: i + 1 == count,
+            decision: decisions.get(&line.position).cloned(),
+        })
+        .collect();
+
+    let is_draft = m.status == DRAFT;
+    let mut items = Vec::new();
+    let mut subjects = Vec::new();
+    if is_draft {
+        for (i, item) in hub::proposed_agenda_items(&mut conn)
+            .await?
+            .into_iter()
+            .enumerate()
+        {
+            let service = service_label(&item.service_id, item.service_name.as_deref());
+            let mut hint = Vec::new();
+            if let Some(d) = &item.description {
+                hint.push(d.clone());
+            }
+            if let Some(r) = &item.proposal {
+                hint.push(format!("À propos de : {}.", proposals.label(r)));
+            }
+            if item.meeting == Some(m.id) {
+                hint.push("Proposé pour cette réunion.".to_owned());
+            } else if item.meeting.is_some() {
+                hint.push("Proposé pour une autre réunion.".to_owned());
+            }
+            hint.push(format!("Reçu {}.", french_datetime(item.received_at)));
+            let value = item.id.hyphenated().to_string();
+            items.push(ItemChoice {
+                id: format!("point-{i}"),
+                checked: kept.item == value,
+                value,
+                label: format!("{service} — {}", item.title),
+                hint: hint.join(" "),
+            });
+        }
+        let on_agenda: Vec<Uuid> = m.agenda.iter().filter_map(|l| l.subject).collect();
+        subjects = hub::subjects(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|s| !on_agenda.contains(&s.id))
+            .map(|s| {
+                let value = s.id.hyphenated().to_string();
+                Choice {
+                    selected: kept.subject == value,
+                    label: format!(
+                        "{} ({})",
+                        s.title,
+                        super::plural(s.proposals.len() as i64, "proposition", "propositions")
+                    ),
+                    value,
+                }
+            })
+            .collect();
+    }
+
+    let details = kept.details.clone().unwrap_or_else(|| DetailsForm::of(&m));
+    let started = m.starts_at.unix() <= t;
+    let minutes_value = kept
+        .minutes
+        .clone()
+        .or_else(|| m.minutes.clone())
+        .unwrap_or_default();
+    let decision_fields = m
+        .agenda
+        .iter()
+        .filter(|l| decidable(l))
+        .map(|l| {
+            let id = format!("decision-{}", l.position);
+            let value = kept
+                .decisions
+                .get(&l.position)
+                .cloned()
+                .or_else(|| decisions.get(&l.position).cloned())
+                .unwrap_or_default();
+            Field::new(id.clone(), id, format!("Décision sur « {} »", l.title))
+                .kind("textarea")
+                .optional()
+                .hint("Ce qui a été décidé, en quelques phrases. Laissez vide si rien n'a été décidé.")
+                .value(value)
+                .errors(&errors)
+        })
+        .collect();
+    Ok(MeetingPage {
+        l: viewer.layout("/reunions-communes", flash),
+        href: format!("/reunions-communes/{}", m.id),
+        ics_href: format!("/reunions-communes/{}.ics", m.id),
+        title: m.title.clone(),
+        when: when_words(&m),
+        place: m.place.clone(),
+        format: m.format.clone(),
+        stage: stage_words(&m, t),
+        notice: m.notice.clone(),
+        is_draft,
+        is_published: m.status == PUBLISHED,
+        is_cancelled: m.status == CANCELLED,
+        is_over: m.minutes.is_some(),
+        started,
+        agenda,
+        items,
+        items_error: super::error_of(&errors, "point-0"),
+        subjects,
+        subject_error: super::error_of(&errors, "sujet"),
+        free_fields: vec![
+            Field::new("titre-point", "titre_point", "Titre du point")
+                .hint("Par exemple : Accueil et café.")
+                .value(kept.free_title)
+                .errors(&errors),
+            Field::new("description-point", "description_point", "Explication")
+                .kind("textarea")
+                .optional()
+                .value(kept.free_description)
+                .errors(&errors),
+        ],
+        details: details.fields(&errors),
+        notice_field: Field::new("annonce", "annonce", "Ce qui change, pour les services")
+            .kind("textarea")
+            .hint("Une ou deux phrases simples. Par exemple : La réunion a lieu dans une autre salle, au 1er étage.")
+            .value(details.annonce.clone())
+            .errors(&errors),
+        reason_field: Field::new("raison", "raison", "Pourquoi la réunion est annulée")
+            .kind("textarea")
+            .hint("Les services recevront ce message. Par exemple : Grève des bus ; une nouvelle date suivra.")
+            .value(kept.reason)
+            .errors(&errors),
+        confirm_error: super::error_of(&errors, "confirmer"),
+        minutes: m.minutes.clone(),
+        minutes_field: Field::new("compte-rendu", "compte_rendu", "Compte rendu de la réunion")
+            .kind("textarea")
+            .hint("Qui était là (les services, pas les noms), ce qui a été dit, ce qui suit.")
+            .value(minutes_value)
+            .errors(&errors),
+        decision_fields,
+        errors,
+    })
+}
+
+async fn page_with(
+    node: &Node,
+    viewer: &Viewer,
+    id: Uuid,
+    errors: Vec<FieldError>,
+    kept: Kept,
+) -> Result<Response, PageError> {
+    let page = meeting_page(node, viewer, id, errors, kept, None).await?;
+    render_with(&page, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// `GET /reunions-communes/{id}` and `GET /reunions-communes/{id}.ics`.
+pub async fn page(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(flash): Query<Flash>,
+) -> Result<Response, PageError> {
+    guard(&viewer)?;
+    if let Some(raw) = id.strip_suffix(".ics") {
+        return calendar(&node, path_id(raw)?).await;
+    }
+    let id = path_id(&id)?;
+    let page = meeting_page(&node, &viewer, id, Vec::new(), Kept::default(), flash.ok).await?;
+    render_with(&page, StatusCode::OK)
+}
+
+/// The meeting as an iCalendar file.
+async fn calendar(node: &Node, id: Uuid) -> Result<Response, PageError> {
+    let mut conn = read(node).await?;
+    let m = joint::meeting(&mut conn, &id).await?;
+    let mut description = vec![format!("Forme : {}.", m.format)];
+    if !m.agenda.is_empty() {
+        description.push("Ordre du jour :".to_owned());
+        for (i, line) in m.agenda.iter().enumerate() {
+            description.push(format!("{}. {}", i + 1, line.title));
+        }
+    }
+    if let Some(n) = &m.notice {
+        description.push(format!("Message de la coordination : {n}"));
+    }
+    let summary = if m.status == CANCELLED {
+        format!("Annulée — {}", m.title)
+    } else {
+        m.title.clone()
+    };
+    let body = crate::web::ics::event(
+        &format!("{}@passerelle", m.id),
+        m.starts_at.unix(),
+        m.ends_at.map(|e| e.unix()),
+        &summary,
+        &m.place,
+        &description.join("\n"),
+    );
+    let day = brussels(m.starts_at.unix()).map_or_else(String::new, |l| l.date().to_string());
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                crate::web::ics::CONTENT_TYPE.to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"reunion-commune-{day}.ics\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Runs one write on a meeting; a refusal goes back to the page, next to
+/// `field`, with what the person typed.
+async fn write_or_page<F>(
+    node: &Node,
+    viewer: &Viewer,
+    id: Uuid,
+    field: &str,
+    kept: Kept,
+    success: (&str, &str),
+    f: F,
+) -> Result<Response, PageError>
+where
+    F: for<'c> FnOnce(
+            &'c mut sqlx::AnyConnection,
+            Option<crate::fed::log::OwnStream<'c>>,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), NodeError>> + Send + 'c>,
+        > + Send
+        + 'static,
+{
+    match node.write(f).await {
+        Ok(()) => Ok(done(success.0, success.1)),
+        Err(e) => {
+            let error = refusal_on(field, e)?;
+            page_with(node, viewer, id, vec![error], kept).await
+        }
+    }
+}
+
+/// Checks the person and the meeting; returns the meeting.
+async fn open(node: &Node, viewer: &Viewer, id: &str) -> Result<MeetingView, PageError> {
+    guard(viewer)?;
+    let id = path_id(id)?;
+    let mut conn = read(node).await?;
+    Ok(joint::meeting(&mut conn, &id).await?)
+}
+
+/// `POST /reunions-communes/{id}/modifier` — a draft's details.
+pub async fn edit(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<DetailsForm>,
+) -> Result<Response, PageError> {
+    let m = open(&node, &viewer, &id).await?;
+    let id = m.id;
+    let kept = Kept {
+        details: Some(form.clone()),
+        ..Kept::default()
+    };
+    match form.details() {
+        Err(errors) => page_with(&node, &viewer, id, errors, kept).await,
+        Ok(d) => {
+            let href = format!("/reunions-communes/{id}");
+            write_or_page(
+                &node,
+                &viewer,
+                id,
+                "titre",
+                kept,
+                (&href, "Le brouillon est modifié."),
+                move |conn, _| Box::pin(async move { hub::edit_draft(conn, id, &d).await }),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmForm {
+    confirmer: String,
+}
+
+/// `POST /reunions-communes/{id}/supprimer` — a draft the services never saw.
+pub async fn delete(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
+) -> Result<Response, PageError> {
+    let m = open(&node, &viewer, &id).await?;
+    let id = m.id;
+    if form.confirmer != "oui" {
+        let errors = vec![field_error(
+            "confirmer",
+            "Cochez la case pour confirmer que vous voulez supprimer ce brouillon.",
+        )];
+        return page_with(&node, &viewer, id, errors, Kept::default()).await;
+    }
+    write_or_page(
+        &node,
+        &viewer,
+        id,
+        "confirmer",
+        Kept::default(),
+        ("/reunions-communes", "Le brouillon est supprimé."),
+        move |conn, _| Box::pin(async move { hub::delete_draft(conn, id).await }),
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AddForm {
+    /// `service`, `sujet` or `libre`.
+    sorte: String,
+    point: String,
+    sujet: String,
+    titre_point: String,
+    description_point: String,
+}
+
+/// `POST /reunions-communes/{id}/ajouter` — one more agenda entry, at the end.
+pub async fn add_entry(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<AddForm>,
+) -> Result<Response, PageError> {
+    let m = open(&node, &viewer, &id).await?;
+    let id = m.id;
+    let kept = Kept {
+        item: form.point.clone(),
+        subject: form.sujet.clone(),
+        free_title: form.titre_point.clone(),
+        free_description: form.description_point.clone(),
+        ..Kept::default()
+    };
+    let (entry, field) = match form.sorte.as_str() {
+        "service" => (
+            Uuid::parse_str(form.point.trim())
+                .ok()
+                .map(|item| AgendaEntryInput::Item { item }),
+            (
+                "point-0",
+                "Choisissez un des points proposés par les services.",
+            ),
+        ),
+        "sujet" => (
+            Uuid::parse_str(form.sujet.trim())
+                .ok()
+                .map(|subject| AgendaEntryInput::Subject { subject }),
+            ("sujet", "Choisissez un sujet commun."),
+        ),
+        "libre" => {
+            let title = form.titre_point.trim();
+            let entry = if title.is_empty() {
+                None
+            } else {
+                Some(AgendaEntryInput::Free {
+                    title: title.to_owned(),
+                    description: Some(form.description_point.trim().to_owned())
+                        .filter(|d| !d.is_empty()),
+                })
+            };
+            (entry, ("titre-point", "Écrivez le titre du point."))
+        }
+        _ => return Err(PageError::BadForm),
+    };
+    let Some(entry) = entry else {
+        return page_with(
+            &node,
+            &viewer,
+            id,
+            vec![field_error(field.0, field.1)],
+            kept,
+        )
+        .await;
+    };
+    if let AgendaEntryInput::Free { title, .. } = &entry {
+        if title.chars().count() > 200 {
+            let e = field_error(
+                "titre-point",
+                "Le titre est trop long : 200 caractères au plus.",
+            );
+            return page_with(&node, &viewer, id, vec![e], kept).await;
+        }
+    }
+    let mut entries = inputs_of(&m.agenda);
+    entries.push(entry);
+    let href = format!("/reunions-communes/{id}");
+    write_or_page(
+        &node,
+        &viewer,
+        id,
+        field.0,
+        kept,
+        (&href, "Le point est ajouté à la fin de l'ordre du jour."),
+        move |conn, _| Box::pin(async move { hub::set_agenda(conn, id, &entries).await }),
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EntryForm {
+    position: String,
+    /// The entry's title as the page showed it: if the agenda changed in
+    /// the meantime, nothing is moved.
+    titre: String,
+}
+
+/// Moves (`-1`, `+1`) or removes (`0`) one agenda entry.
+async fn change_entry(
+    node: Node,
+    viewer: Viewer,
+    id: String,
+    form: EntryForm,
+    shift: i64,
+) -> Result<Response, PageError> {
+    let m = open(&node, &viewer, &id).await?;
+    let id = m.id;
+    let Ok(position) = form.position.trim().parse::<usize>() else {
+        return Err(PageError::BadForm);
+    };
+    let stale = || {
+        vec![field_error(
+            "ordre-du-jour",
+            "L'ordre du jour a changé entre-temps. Regardez-le à nouveau, puis recommencez.",
+        )]
+    };
+    if m.agenda.get(position).is_none_or(|l| l.title != form.titre) {
+        return page_with(&node, &viewer, id, stale(), Kept::default()).await;
+    }
+    let mut entries = inputs_of(&m.agenda);
+    let message = match shift {
+        0 => {
+            entries.remove(position);
+            "Le point est retiré de l'ordre du jour."
+        }
+        -1 if position > 0 => {
+            entries.swap(position, position - 1);
+            "Le point est monté d'une place."
+        }
+        1 if position + 1 < entries.len() => {
+            entries.swap(position, position + 1);
+            "Le point est descendu d'une place."
+        }
+        _ => {
+            return Ok(done(
+                &format!("/reunions-communes/{id}"),
+                "Rien n'a changé.",
+            ))
+        }
+    };
+    let href = format!("/reunions-communes/{id}#ordre-du-jour");
+    write_or_page(
+        &node,
+        &viewer,
+        id,
+        "ordre-du-jour",
+        Kept::default(),
+        (&href, message),
+        move |conn, _| Box::pin(async move { hub::set_agenda(conn, id, &entries).await }),
+    )
+    .await
+}
+
+/// `POST /reunions-communes/{id}/monter`
+pub async fn move_up(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<EntryForm>,
+) -> Result<Response, PageError> {
+    change_entry(node, viewer, id, form, -1).await
+}
+
+/// `POST /reunions-communes/{id}/descendre`
+pub async fn move_down(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<EntryForm>,
+) -> Result<Response, PageError> {
+    change_entry(node, viewer, id, form, 1).await
+}
+
+/// `POST /reunions-communes/{id}/retirer`
+pub async fn remove_entry(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<EntryForm>,
+) -> Result<Response, PageError> {
+    change_entry(node, viewer, id, form, 0).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Nothing {}
+
+/// `POST /reunions-communes/{id}/publier`
+pub async fn publish(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Nothing>,
+) -> Result<Response, PageError> {
+    let m = open(&node, &viewer, &id).await?;
+    let id = m.id;
+    let href = format!("/reunions-communes/{id}");
+    write_or_page(
+        &node,
+        &viewer,
+        id,
+        "publier",
+        Kept::default(),
+        (
+            &href,
+            "La réunion est publiée. Les services la recevront à leur prochain contact avec le hub.",
+        ),
+        move |conn, stream| {
+            Box::pin(async move { hub::publish(conn, &stream_of(stream)?, id).await })
+        },
+    )
+    .await
+}
+
+/// `POST /reunions-communes/{id}/changer` — a published meeting's details,
+/// with a notice for the services (the agenda stays as published).
+pub async fn update(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<DetailsForm>,
+) -> Result<Response, PageError> {
+    let m = open(&node, &viewer, &id).await?;
+    let id = m.id;
+    let kept = Kept {
+        details: Some(form.clone()),
+        ..Kept::default()
+    };
+    let mut errors = Vec::new();
+    let details = form.details().map_err(|e| errors.extend(e)).ok();
+    let notice = form.annonce.trim().to_owned();
+    if notice.is_empty() {
+        errors.push(field_error(
+            "annonce",
+            "Écrivez en quelques mots ce qui change : les services recevront ce message.",
+        ));
+    } else if notice.chars().count() > 1000 {
+        errors.push(field_error(
+            "annonce",
+            "Ce message est trop long : 1000 caractères au plus.",
+        ));
+    }
+    let Some(details) = details.filter(|_| errors.is_empty()) else {
+        return page_with(&node, &viewer, id, errors, kept).await;
+    };
+    let changes = MeetingChanges {
+        details,
+        agenda: None,
+    };
+    let href = format!("/reunions-communes/{id}");
+    write_or_page(
+        &node,
+        &viewer,
+        id,
+        "annonce",
+        kept,
+        (&href, "Le changement est envoyé aux services."),
+        move |conn, stream| {
+            Box::pin(
+                async move { hub::update(conn, &stream_of(stream)?, id, &changes, &notice).await },
+            )
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CancelForm {
+    raison: String,
+}
+
+/// `POST /reunions-communes/{id}/annuler`
+pub async fn cancel(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<CancelForm>,
+) -> Result<Response, PageError> {
+    let m = open(&node, &viewer, &id).await?;
+    let id = m.id;
+    let reason = form.raison.trim().to_owned();
+    let kept = Kept {
+        reason: form.raison.clone(),
+        ..Kept::default()
+    };
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        let message = if reason.is_empty() {
+            "Écrivez pourquoi la réunion est annulée : les services recevront ce message."
+        } else {
+            "Ce message est trop long : 1000 caractères au plus."
+        };
+        return page_with(
+            &node,
+            &viewer,
+            id,
+            vec![field_error("raison", message)],
+            kept,
+        )
+        .await;
+    }
+    let href = format!("/reunions-communes/{id}");
+    write_or_page(
+        &node,
+        &viewer,
+        id,
+        "raison",
+        kept,
+        (&href, "La réunion est annulée. Les services sont prévenus."),
+        move |conn, stream| {
+            Box::pin(async move { hub::cancel(conn, &stream_of(stream)?, id, &reason).await })
+        },
+    )
+    .await
+}
+
+/// `POST /reunions-communes/{id}/decisions` — the minutes, and one
+/// decision per subject or proposal on the agenda (fields
+/// `decision-{position}`; an empty one means no decision).
+pub async fn outcomes(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<BTreeMap<String, String>>,
+) -> Result<Response, PageError> {
+    let m = open(&node, &viewer, &id).await?;
+    let id = m.id;
+    let minutes = form.get("compte_rendu").cloned().unwrap_or_default();
+    let mut decisions = BTreeMap::new();
+    for (key, value) in &form {
+        if let Some(p) = key.strip_prefix("decision-") {
+            let Ok(position) = p.parse::<i64>() else {
+                return Err(PageError::BadForm);
+            };
+            decisions.insert(position, value.clone());
+        }
+    }
+    let kept = Kept {
+        minutes: Some(minutes.clone()),
+        decisions: decisions.clone(),
+        ..Kept::default()
+    };
+    let mut errors = Vec::new();
+    if minutes.trim().is_empty() {
+        errors.push(field_error(
+            "compte-rendu",
+            "Écrivez le compte rendu de la réunion.",
+        ));
+    } else if minutes.trim().chars().count() > 12_000 {
+        errors.push(field_error(
+            "compte-rendu",
+            "Le compte rendu est trop long : 12 000 caractères au plus.",
+        ));
+    }
+    let mut list = Vec::new();
+    for line in m.agenda.iter().filter(|l| decidable(l)) {
+        let text = decisions
+            .get(&line.position)
+            .map(|d| d.trim().to_owned())
+            .unwrap_or_default();
+        if text.is_empty() {
+            continue;
+        }
+        if text.chars().count() > 4000 {
+            errors.push(field_error(
+                &format!("decision-{}", line.position),
+                "Cette décision est trop longue : 4000 caractères au plus.",
+            ));
+        }
+        list.push(OutcomeInput {
+            subject: line.subject,
+            proposals: if line.subject.is_some() {
+                Vec::new()
+            } else {
+                line.proposals.clone()
+            },
+            decision: text,
+        });
+    }
+    if !errors.is_empty() {
+        return page_with(&node, &viewer, id, errors, kept).await;
+    }
+    let href = format!("/reunions-communes/{id}");
+    write_or_page(
+        &node,
+        &viewer,
+        id,
+        "compte-rendu",
+        kept,
+        (
+            &href,
+            "Le compte rendu et les décisions sont enregistrés. Les services concernés les recevront.",
+        ),
+        move |conn, stream| {
+            Box::pin(async move {
+                hub::record_outcomes(conn, &stream_of(stream)?, id, &minutes, &list).await
+            })
+        },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn belgian_time_in_forms() {
+        // Winter: 9 h 30 in Brussels is 8 h 30 UTC.
+        assert_eq!(local_input_to_unix("2030-12-10T09:30"), Some(1_923_121_800));
+        assert_eq!(
+            local_input_to_unix("2030-12-10T09:30:00"),
+            Some(1_923_121_800)
+        );
+        // Summer: 9 h in Brussels is 7 h UTC.
+        assert_eq!(local_input_to_unix("2030-07-01T09:00"), Some(1_909_119_600));
+        assert_eq!(unix_to_local_input(1_909_119_600), "2030-07-01T09:00");
+        assert_eq!(unix_to_time_input(1_923_121_800), "09:30");
+        assert_eq!(local_input_to_unix("demain"), None);
+        assert_eq!(local_input_to_unix("2030-02-30T09:00"), None);
+    }
+
+    #[test]
+    fn details_are_checked_field_by_field() {
+        let form = DetailsForm {
+            titre: " Comité ".into(),
+            debut: "2030-12-10T09:30".into(),
+            fin: "11:00".into(),
+            lieu: "Charleroi".into(),
+            format: "petit-déjeuner".into(),
+            annonce: String::new(),
+        };
+        let d = form.details().unwrap();
+        assert_eq!(d.title, "Comité");
+        assert_eq!(d.ends_at.map(|e| e.unix()), Some(1_923_121_800 + 5400));
+        let bad = DetailsForm {
+            fin: "08:00".into(),
+            titre: String::new(),
+            ..form
+        };
+        let fields: Vec<String> = bad
+            .details()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, vec!["titre", "fin"]);
+    }
+}

@@ -1,0 +1,526 @@
+//! The services' shared proposals, gathered: a filter, counts, a printable
+//! list, and the same list as a spreadsheet file.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    guard, origin_label, plural, read, service_label, status_from, status_label, support_words,
+    theme_from, theme_label, Choice, STATUSES, THEMES,
+};
+use crate::domain::federated::enum_text;
+use crate::domain::hub::{self, AggregatedProposal, Count, ProposalFilter, ProposalSort};
+use crate::node::Node;
+use crate::web::{french_date, french_datetime, render, Layout, PageError, Viewer};
+
+/// The filter as the form sends it (`GET /propositions?theme=…`). Every
+/// field is text, so that a strange value is ignored instead of breaking
+/// the page.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+struct FilterForm {
+    theme: String,
+    etat: String,
+    service: String,
+    mots: String,
+    tri: String,
+    retirees: String,
+    ok: Option<String>,
+}
+
+impl FilterForm {
+    fn parse(raw: Option<&str>) -> FilterForm {
+        serde_urlencoded::from_str(raw.unwrap_or_default()).unwrap_or_default()
+    }
+
+    fn sort(&self) -> ProposalSort {
+        match self.tri.as_str() {
+            "recentes" => ProposalSort::Recent,
+            "titre" => ProposalSort::Title,
+            _ => ProposalSort::Support,
+        }
+    }
+
+    fn filter(&self) -> ProposalFilter {
+        ProposalFilter {
+            theme: theme_from(&self.theme),
+            status: status_from(&self.etat),
+            service: Some(self.service.trim().to_owned()).filter(|s| !s.is_empty()),
+            text: Some(self.mots.trim().to_owned()).filter(|s| !s.is_empty()),
+            include_withdrawn: self.retirees == "oui",
+            sort: self.sort(),
+        }
+    }
+
+    /// The same filter as a clean query string (for the CSV link).
+    fn query(&self) -> String {
+        let f = self.filter();
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(t) = f.theme {
+            pairs.push(("theme", enum_text(&t)));
+        }
+        if let Some(s) = f.status {
+            pairs.push(("etat", enum_text(&s)));
+        }
+        if let Some(s) = f.service {
+            pairs.push(("service", s));
+        }
+        if let Some(m) = f.text {
+            pairs.push(("mots", m));
+        }
+        match f.sort {
+            ProposalSort::Support => {}
+            ProposalSort::Recent => pairs.push(("tri", "recentes".into())),
+            ProposalSort::Title => pairs.push(("tri", "titre".into())),
+        }
+        if f.include_withdrawn {
+            pairs.push(("retirees", "oui".into()));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// A proposal, in words.
+struct Item {
+    title: String,
+    service: String,
+    theme: &'static str,
+    status: &'static str,
+    support: String,
+    description: String,
+    origin: &'static str,
+    tags: String,
+    answer: Option<String>,
+    subject: Option<(String, String)>,
+    withdrawn: bool,
+    updated: String,
+}
+
+/// One line of a small count table.
+struct CountRow {
+    label: String,
+    count: i64,
+}
+
+#[derive(askama::Template)]
+#[template(path = "hub_proposals.html")]
+struct ProposalsPage {
+    l: Layout,
+    themes: Vec<Choice>,
+    statuses: Vec<Choice>,
+    services: Vec<Choice>,
+    sorts: Vec<Choice>,
+    words: String,
+    withdrawn: bool,
+    filtered: bool,
+    /// The filters in words (printed above the list).
+    summary: String,
+    total: i64,
+    total_words: String,
+    by_theme: Vec<CountRow>,
+    by_status: Vec<CountRow>,
+    by_service: Vec<CountRow>,
+    items: Vec<Item>,
+    csv_href: String,
+}
+
+/// Service ids to names, from the member list.
+async fn service_names(
+    conn: &mut sqlx::AnyConnection,
+) -> Result<BTreeMap<String, String>, PageError> {
+    Ok(hub::member_services(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect())
+}
+
+/// Subject ids to titles.
+async fn subject_titles(
+    conn: &mut sqlx::AnyConnection,
+) -> Result<BTreeMap<Uuid, String>, PageError> {
+    Ok(hub::subjects(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.title))
+        .collect())
+}
+
+fn answer_words(p: &AggregatedProposal) -> Option<String> {
+    p.answer.as_ref().map(|a| {
+        format!(
+            "Réponse de la direction ({}) : {}",
+            french_date(a.date.inner()),
+            a.text
+        )
+    })
+}
+
+/// `GET /propositions` on a hub (the route belongs to the service pages,
+/// which call this with the raw query string).
+pub async fn proposals(
+    node: Node,
+    viewer: Viewer,
+    query: Option<String>,
+) -> Result<Response, PageError> {
+    guard(&viewer)?;
+    let form = FilterForm::parse(query.as_deref());
+    let filter = form.filter();
+    let mut conn = read(&node).await?;
+    let list = hub::aggregated(&mut conn, &filter).await?;
+    let counts = hub::counts(&mut conn, &filter).await?;
+    let names = service_names(&mut conn).await?;
+    let subjects = subject_titles(&mut conn).await?;
+    let name_of = |id: &str| service_label(id, names.get(id).map(String::as_str));
+
+    let choice = |value: String, label: String, selected: bool| Choice {
+        value,
+        label,
+        selected,
+    };
+    let mut themes = vec![choice(
+        String::new(),
+        "Tous les thèmes".into(),
+        filter.theme.is_none(),
+    )];
+    themes.extend(THEMES.iter().map(|t| {
+        choice(
+            enum_text(t),
+            theme_label(*t).into(),
+            filter.theme == Some(*t),
+        )
+    }));
+    let mut statuses = vec![choice(
+        String::new(),
+        "Tous les états".into(),
+        filter.status.is_none(),
+    )];
+    statuses.extend(STATUSES.iter().map(|s| {
+        choice(
+            enum_text(s),
+            status_label(*s).into(),
+            filter.status == Some(*s),
+        )
+    }));
+    let mut services = vec![choice(
+        String::new(),
+        "Tous les services".into(),
+        filter.service.is_none(),
+    )];
+    services.extend(names.iter().map(|(id, name)| {
+        choice(
+            id.clone(),
+            name.clone(),
+            filter.service.as_deref() == Some(id.as_str()),
+        )
+    }));
+    let sort = filter.sort;
+    let sorts = vec![
+        choice(
+            "soutien".into(),
+            "Les plus soutenues d'abord".into(),
+            sort == ProposalSort::Support,
+        ),
+        choice(
+            "recentes".into(),
+            "Les plus récentes d'abord".into(),
+            sort == ProposalSort::Recent,
+        ),
+        choice(
+            "titre".into(),
+            "Par titre, de A à Z".into(),
+            sort == ProposalSort::Title,
+        ),
+    ];
+
+    let mut summary = Vec::new();
+    if let Some(t) = filter.theme {
+        summary.push(format!("thème « {} »", theme_label(t)));
+    }
+    if let Some(s) = filter.status {
+        summary.push(format!("état « {} »", status_label(s)));
+    }
+    if let Some(s) = &filter.service {
+        summary.push(format!("service « {} »", name_of(s)));
+    }
+    if let Some(m) = &filter.text {
+        summary.push(format!("mots « {m} »"));
+    }
+    if filter.include_withdrawn {
+        summary.push("propositions retirées comprises".into());
+    }
+    let filtered = !summary.is_empty();
+    let summary = if filtered {
+        format!("Recherche : {}.", summary.join(", "))
+    } else {
+        "Toutes les propositions partagées par les services.".to_owned()
+    };
+
+    let row = |label: String, c: &Count| CountRow {
+        label,
+        count: c.count,
+    };
+    let by_theme = counts
+        .by_theme
+        .iter()
+        .map(|c| {
+            row(
+                theme_from(&c.key).map_or(c.key.clone(), |t| theme_label(t).into()),
+                c,
+            )
+        })
+        .collect();
+    let by_status = counts
+        .by_status
+        .iter()
+        .map(|c| {
+            row(
+                status_from(&c.key).map_or(c.key.clone(), |s| status_label(s).into()),
+                c,
+            )
+        })
+        .collect();
+    let by_service = counts
+        .by_service
+        .iter()
+        .map(|c| row(name_of(&c.key), c))
+        .collect();
+
+    let items = list
+        .iter()
+        .map(|p| Item {
+            title: p.title.clone(),
+            service: service_label(&p.service_id, p.service_name.as_deref()),
+            theme: theme_label(p.theme),
+            status: status_label(p.status),
+            support: support_words(p.support),
+            description: p.description.clone(),
+            origin: origin_label(p.origin),
+            tags: p.tags.join(", "),
+            answer: answer_words(p),
+            subject: p.subject.map(|s| {
+                (
+                    format!("/sujets/{s}"),
+                    subjects
+                        .get(&s)
+                        .cloned()
+                        .unwrap_or_else(|| "sans titre".into()),
+                )
+            }),
+            withdrawn: p.withdrawn,
+            updated: french_datetime(p.updated_at),
+        })
+        .collect();
+    let query = form.query();
+    render(&ProposalsPage {
+        l: viewer.layout("/propositions", form.ok.clone()),
+        themes,
+        statuses,
+        services,
+        sorts,
+        words: form.mots.clone(),
+        withdrawn: filter.include_withdrawn,
+        filtered,
+        summary,
+        total: counts.total,
+        total_words: plural(counts.total, "proposition", "propositions"),
+        by_theme,
+        by_status,
+        by_service,
+        items,
+        csv_href: if query.is_empty() {
+            "/propositions.csv".to_owned()
+        } else {
+            format!("/propositions.csv?{query}")
+        },
+    })
+}
+
+// ---------------------------------------------------------------------------
+// CSV.
+
+/// The separator of the spreadsheet file. RFC 4180 says `,`, but
+/// spreadsheet software set up for Belgium (French or Dutch) uses `,` as the
+/// decimal mark and expects `;` between columns: a file with `;` opens in
+/// columns there with a double click, which is how coordinators will open
+/// it. LibreOffice asks, and accepts both. Everything else follows RFC 4180
+/// (quotes doubled, CRLF between records, a header row).
+const SEPARATOR: char = ';';
+
+/// One cell: quoted when it holds the separator, a quote, a line break or
+/// spaces at its ends. Text that a spreadsheet would run as a formula
+/// (`=`, `+`, `-`, `@` first) gets a leading `'`: these texts come from
+/// other services, and opening a file must never run anything.
+fn csv_cell(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    let needs_quotes = guarded.contains([SEPARATOR, '"', '\n', '\r'])
+        || guarded.starts_with(' ')
+        || guarded.ends_with(' ');
+    if needs_quotes {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// Rows as CSV text (no byte order mark: [`csv_download`] adds it).
+fn csv_table(rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&cells.join(&SEPARATOR.to_string()));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// `GET /propositions.csv?…` — the list with the same filter, for a spreadsheet.
+pub async fn csv_download(
+    State(node): State<Node>,
+    viewer: Viewer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    guard(&viewer)?;
+    let filter = FilterForm::parse(query.as_deref()).filter();
+    let mut conn = read(&node).await?;
+    let list = hub::aggregated(&mut conn, &filter).await?;
+    let subjects = subject_titles(&mut conn).await?;
+    let mut rows = vec![[
+        "Service",
+        "Titre",
+        "Description",
+        "Thème",
+        "État",
+        "Soutenue par (nombre de services)",
+        "Sujet commun",
+        "Origine",
+        "Réponse de la direction",
+        "Date de la réponse",
+        "Mots-clés",
+        "Dernier changement",
+        "Retirée par son service",
+        "Identifiant du service",
+        "Identifiant de la proposition",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect::<Vec<_>>()];
+    for p in &list {
+        rows.push(vec![
+            service_label(&p.service_id, p.service_name.as_deref()),
+            p.title.clone(),
+            p.description.clone(),
+            theme_label(p.theme).to_owned(),
+            status_label(p.status).to_owned(),
+            p.support.to_string(),
+            p.subject
+                .and_then(|s| subjects.get(&s).cloned())
+                .unwrap_or_default(),
+            origin_label(p.origin).to_owned(),
+            p.answer
+                .as_ref()
+                .map(|a| a.text.clone())
+                .unwrap_or_default(),
+            p.answer
+                .as_ref()
+                .map(|a| a.date.to_string())
+                .unwrap_or_default(),
+            p.tags.join(", "),
+            local_time(p.updated_at),
+            if p.withdrawn { "oui" } else { "non" }.to_owned(),
+            p.service_id.clone(),
+            p.proposal_id.hyphenated().to_string(),
+        ]);
+    }
+    let body = format!("\u{feff}{}", csv_table(&rows));
+    let today = time::OffsetDateTime::now_utc().date();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"propositions-{today}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// "2030-12-10 09:30" in Belgian time: a form spreadsheets read as a date.
+fn local_time(unix: i64) -> String {
+    let Ok(utc) = time::OffsetDateTime::from_unix_timestamp(unix) else {
+        return String::new();
+    };
+    let local = utc.to_offset(crate::web::brussels_offset(utc));
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}",
+        local.year(),
+        u8::from(local.month()),
+        local.day(),
+        local.hour(),
+        local.minute()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| (*c).to_owned()).collect()
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let text = csv_table(&[
+            row(&["Service", "Titre"]),
+            row(&["SSM « La Pioche »", "Un café; du thé"]),
+            row(&["A", "Il a dit \"oui\""]),
+            row(&["B", "ligne 1\nligne 2"]),
+            row(&["C", "=SOMME(A1:A2)"]),
+            row(&["D", " espace", ""]),
+        ]);
+        assert_eq!(
+            text,
+            "Service;Titre\r\n\
+             SSM « La Pioche »;\"Un café; du thé\"\r\n\
+             A;\"Il a dit \"\"oui\"\"\"\r\n\
+             B;\"ligne 1\nligne 2\"\r\n\
+             C;'=SOMME(A1:A2)\r\n\
+             D;\" espace\";\r\n"
+        );
+        // Commas need no quotes with `;` between columns.
+        assert_eq!(csv_cell("un, deux"), "un, deux");
+        assert_eq!(csv_cell("-2"), "'-2");
+    }
+
+    #[test]
+    fn the_filter_survives_a_round_trip() {
+        let form = FilterForm::parse(Some(
+            "theme=well_being&etat=refused&service=ssm-a&mots=caf%C3%A9&tri=titre&retirees=oui&ok=x",
+        ));
+        let f = form.filter();
+        assert_eq!(f.theme, Some(passerelle_protocol::body::Theme::WellBeing));
+        assert_eq!(f.sort, ProposalSort::Title);
+        assert!(f.include_withdrawn);
+        assert_eq!(
+            form.query(),
+            "theme=well_being&etat=refused&service=ssm-a&mots=caf%C3%A9&tri=titre&retirees=oui"
+        );
+        // Strange values are ignored, not refused.
+        let odd = FilterForm::parse(Some("theme=nope&tri=%%%"));
+        assert_eq!(odd.filter(), ProposalFilter::default());
+        assert_eq!(local_time(1_923_121_800), "2030-12-10 09:30");
+    }
+}
