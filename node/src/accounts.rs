@@ -211,6 +211,16 @@ pub async fn change_password(db: &Db, id: i64, current: &str, new: &str) -> Resu
     w.commit().await
 }
 
+/// Records that the person chose their password (no change asked at login).
+pub async fn password_was_chosen(db: &Db, username: &str) -> Result<(), NodeError> {
+    let mut w = db.begin_write().await?;
+    sqlx::query("UPDATE accounts SET must_change_password = 0 WHERE username = $1")
+        .bind(username)
+        .execute(w.conn())
+        .await?;
+    w.commit().await
+}
+
 fn check_strength(password: &str) -> Result<(), NodeError> {
     if password.chars().count() < 10 {
         return Err(crate::domain::validate::invalid(
