@@ -372,6 +372,33 @@ impl Browser {
         field.send_keys(value).await.unwrap();
     }
 
+    /// Sets the value of the field labelled `label` as its picker would
+    /// (`2030-12-10` for a date, `09:30` for a time, `2030-12-10T09:30` for
+    /// a `datetime-local`): typing into these fields depends on the
+    /// browser's language, choosing in the picker does not. The field gets
+    /// the `input` and `change` events a choice in the picker sends.
+    pub async fn set_value(&self, label: &str, value: &str) {
+        let field = self.field(label).await;
+        let element = serde_json::to_value(&field).unwrap();
+        let set = self
+            .client
+            .execute(
+                "const [e, v] = arguments; e.value = v; \
+                 e.dispatchEvent(new Event('input', {bubbles: true})); \
+                 e.dispatchEvent(new Event('change', {bubbles: true})); \
+                 return e.value;",
+                vec![element, json!(value)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot set « {label} »: {e}", self.test));
+        assert_eq!(
+            set.as_str(),
+            Some(value),
+            "{}: « {label} » refused the value {value:?}",
+            self.test
+        );
+    }
+
     /// Chooses the option reading `option` in the list labelled `label`.
     pub async fn select(&self, label: &str, option: &str) {
         let field = self.field(label).await;
@@ -429,6 +456,9 @@ impl Browser {
                 Err(e) if e.is_stale_element_reference() => break,
                 // Some drivers answer "no such element" for a page that is gone.
                 Err(e) if e.is_no_such_element() => break,
+                // ChromeDriver, asked while the old page is being replaced,
+                // may answer that its element left the document.
+                Err(e) if e.to_string().contains("does not belong to the document") => break,
                 Err(e) => panic!("{}: after clicking {what}: {e}", self.test),
                 Ok(_) if start.elapsed() > NAVIGATION_TIMEOUT => panic!(
                     "{}: clicking {what} on {} did not lead to a new page (a required field left empty?)",
@@ -456,11 +486,13 @@ impl Browser {
         }
     }
 
-    /// Clicks the button reading `text` and waits for the next page.
+    /// Clicks the button reading `text` (its visible text, or its
+    /// accessible name given by `aria-label`, as a screen reader says it)
+    /// and waits for the next page.
     pub async fn click_button(&self, text: &str) {
         let t = xpath_literal(text);
         let xpath = format!(
-            "//button[normalize-space(.) = {t}] \
+            "//button[normalize-space(.) = {t} or normalize-space(@aria-label) = {t}] \
              | //input[(@type = 'submit' or @type = 'button') and normalize-space(@value) = {t}]"
         );
         let found = self.client.find_all(Locator::XPath(&xpath)).await.unwrap();
@@ -619,6 +651,34 @@ impl Browser {
             bodies: v["bodies"].as_u64().unwrap_or(0),
             resources: v["resources"].as_u64().unwrap_or(0),
         }
+    }
+
+    /// Makes the page render for `media` (`"print"`, or `""` to go back to
+    /// the screen), through ChromeDriver's door to the DevTools protocol
+    /// (`Emulation.setEmulatedMedia`): `getComputedStyle` then answers as
+    /// on paper.
+    pub async fn emulate_media(&self, media: &str) {
+        let session = self
+            .session
+            .as_deref()
+            .unwrap_or_else(|| panic!("{}: no browser session", self.test));
+        let url = format!(
+            "http://127.0.0.1:{}/session/{session}/goog/cdp/execute",
+            self.port
+        );
+        let answer = reqwest::Client::new()
+            .post(&url)
+            .json(&json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": media}}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot reach ChromeDriver: {e}", self.test));
+        let status = answer.status();
+        let body = answer.text().await.unwrap_or_default();
+        assert!(
+            status.is_success(),
+            "{}: ChromeDriver refused to emulate {media:?} ({status}): {body}",
+            self.test
+        );
     }
 
     /// Runs axe-core (WCAG 2.0 and 2.1, A and AA) on the current page.

@@ -270,11 +270,22 @@ impl IntoResponse for PageError {
     }
 }
 
-/// Redirects after a successful form, with a message shown once.
+/// Redirects after a successful form, with a message shown once. A
+/// fragment (`#ordre-du-jour`) stays last, after the message.
 pub fn done(to: &str, message: &str) -> Response {
-    let sep = if to.contains('?') { '&' } else { '?' };
+    Redirect::to(&done_location(to, message)).into_response()
+}
+
+fn done_location(to: &str, message: &str) -> String {
+    let (path, fragment) = to.split_once('#').unwrap_or((to, ""));
+    let sep = if path.contains('?') { '&' } else { '?' };
     let query = serde_urlencoded::to_string([("ok", message)]).unwrap_or_default();
-    Redirect::to(&format!("{to}{sep}{query}")).into_response()
+    let fragment = if fragment.is_empty() {
+        String::new()
+    } else {
+        format!("#{fragment}")
+    };
+    format!("{path}{sep}{query}{fragment}")
 }
 
 /// The one-time message carried by [`done`].
@@ -359,6 +370,12 @@ mod tests {
         );
         // 2030-07-01T07:00:00Z is 9 h in Brussels (summer time).
         assert_eq!(french_datetime(1_909_119_600), "le 1 juillet 2030 à 9 h");
+    }
+
+    #[test]
+    fn the_message_goes_before_the_fragment() {
+        assert_eq!(done_location("/x#y", "c'est fait"), "/x?ok=c%27est+fait#y");
+        assert_eq!(done_location("/x?a=1", "ok"), "/x?a=1&ok=ok");
     }
 
     #[test]
