@@ -1262,32 +1262,21 @@ fn today_plus(days: i64) -> Date {
     Date::from_inner(time::OffsetDateTime::now_utc().date() + time::Duration::days(days))
 }
 
-/// "jeudi 4 décembre", in Belgian local time (UTC+1).
+/// "jeudi 4 décembre", in Belgian local time.
 pub fn date_fr(unix: i64) -> String {
     const DAYS: [&str; 7] = [
         "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
     ];
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    match time::OffsetDateTime::from_unix_timestamp(unix + 3600) {
-        Ok(t) => format!(
-            "{} {} {}",
-            DAYS[usize::from(t.weekday().number_days_from_monday())],
-            t.day(),
-            MONTHS[usize::from(u8::from(t.month())) - 1]
-        ),
+    match time::OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(utc) => {
+            let t = utc.to_offset(crate::web::brussels_offset(utc));
+            format!(
+                "{} {} {}",
+                DAYS[usize::from(t.weekday().number_days_from_monday())],
+                t.day(),
+                crate::web::FRENCH_MONTHS[usize::from(u8::from(t.month())) - 1]
+            )
+        }
         Err(_) => unix.to_string(),
     }
 }

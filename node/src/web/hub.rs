@@ -21,7 +21,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use passerelle_protocol::body::{Origin, ProposalRef, ProposalStatus, Theme};
+use passerelle_protocol::body::{ProposalRef, ProposalStatus, Theme};
 use passerelle_protocol::NodeId;
 use sqlx::pool::PoolConnection;
 use uuid::Uuid;
@@ -31,6 +31,8 @@ use crate::accounts::Role;
 use crate::domain::federated::enum_text;
 use crate::error::NodeError;
 use crate::node::Node;
+use crate::web::labels::{origin_label, status_label, theme_label, STATUSES, THEMES};
+use crate::web::path_id;
 
 pub use overview::home;
 pub use proposals::proposals;
@@ -104,73 +106,8 @@ fn render_with<T: askama::Template>(page: &T, status: StatusCode) -> Result<Resp
     Ok(response)
 }
 
-/// An id from the path; anything else is a page that does not exist.
-fn path_id(text: &str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(text).map_err(|_| PageError::NotFound)
-}
-
 // ---------------------------------------------------------------------------
 // Words.
-
-/// Every theme, in the order of the lists.
-const THEMES: [Theme; 8] = [
-    Theme::Accessibility,
-    Theme::Reception,
-    Theme::Care,
-    Theme::WellBeing,
-    Theme::Functioning,
-    Theme::Activities,
-    Theme::Communication,
-    Theme::Other,
-];
-
-/// Every status, in the order of a proposal's life.
-const STATUSES: [ProposalStatus; 9] = [
-    ProposalStatus::Idea,
-    ProposalStatus::Discussed,
-    ProposalStatus::SentToManagement,
-    ProposalStatus::Accepted,
-    ProposalStatus::Adapted,
-    ProposalStatus::Refused,
-    ProposalStatus::InProgress,
-    ProposalStatus::Realised,
-    ProposalStatus::Abandoned,
-];
-
-fn theme_label(theme: Theme) -> &'static str {
-    match theme {
-        Theme::Accessibility => "Accessibilité",
-        Theme::Reception => "Accueil",
-        Theme::Care => "Soins",
-        Theme::WellBeing => "Bien-être",
-        Theme::Functioning => "Fonctionnement du service",
-        Theme::Activities => "Activités",
-        Theme::Communication => "Communication",
-        Theme::Other => "Autre",
-    }
-}
-
-fn status_label(status: ProposalStatus) -> &'static str {
-    match status {
-        ProposalStatus::Idea => "Idée",
-        ProposalStatus::Discussed => "Discutée en comité",
-        ProposalStatus::SentToManagement => "Envoyée à la direction",
-        ProposalStatus::Accepted => "Acceptée par la direction",
-        ProposalStatus::Adapted => "Acceptée avec des changements",
-        ProposalStatus::Refused => "Refusée par la direction",
-        ProposalStatus::InProgress => "En cours",
-        ProposalStatus::Realised => "Réalisée",
-        ProposalStatus::Abandoned => "Abandonnée",
-    }
-}
-
-fn origin_label(origin: Origin) -> &'static str {
-    match origin {
-        Origin::Member => "Un membre du comité",
-        Origin::Committee => "Le comité",
-        Origin::Anonymous => "Anonyme (par exemple l'urne)",
-    }
-}
 
 /// A theme from its stored or query form (`well_being`).
 fn theme_from(key: &str) -> Option<Theme> {

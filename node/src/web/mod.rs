@@ -9,6 +9,7 @@
 mod account;
 pub mod hub;
 pub mod ics;
+pub mod labels;
 pub mod service;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -208,6 +209,11 @@ impl<T: DeserializeOwned> FromRequest<Node> for CsrfForm<T> {
     }
 }
 
+/// An id from the path; anything else is a page that does not exist.
+pub fn path_id(text: &str) -> Result<uuid::Uuid, PageError> {
+    uuid::Uuid::parse_str(text).map_err(|_| PageError::NotFound)
+}
+
 /// Renders a template into an HTML answer.
 pub fn render<T: askama::Template>(page: &T) -> Result<Response, PageError> {
     page.render()
@@ -327,7 +333,7 @@ pub fn french_date(date: time::Date) -> String {
     format!("le {} {} {}", date.day(), month, date.year())
 }
 
-const FRENCH_MONTHS: [&str; 12] = [
+pub const FRENCH_MONTHS: [&str; 12] = [
     "janvier",
     "février",
     "mars",

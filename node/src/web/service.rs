@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use passerelle_protocol::body::{Origin, ProposalStatus, Theme};
+use passerelle_protocol::body::{Origin, ProposalStatus};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -29,6 +29,8 @@ use crate::domain::{
 };
 use crate::error::NodeError;
 use crate::node::Node;
+use crate::web::labels::{origin_label, status_label, theme_label, THEMES};
+use crate::web::path_id;
 
 pub fn routes() -> Router<Node> {
     Router::new()
@@ -245,58 +247,7 @@ fn optional_id(text: &str) -> Result<Option<Uuid>, ()> {
     }
 }
 
-/// An id from the path; anything else is "page not found".
-fn path_id(text: &str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(text).map_err(|_| PageError::NotFound)
-}
-
-const THEMES: [Theme; 8] = [
-    Theme::Accessibility,
-    Theme::Reception,
-    Theme::Care,
-    Theme::WellBeing,
-    Theme::Functioning,
-    Theme::Activities,
-    Theme::Communication,
-    Theme::Other,
-];
-
-fn theme_label(t: Theme) -> &'static str {
-    match t {
-        Theme::Accessibility => "Accessibilité",
-        Theme::Reception => "Accueil",
-        Theme::Care => "Soins",
-        Theme::WellBeing => "Bien-être",
-        Theme::Functioning => "Fonctionnement du service",
-        Theme::Activities => "Activités",
-        Theme::Communication => "Communication",
-        Theme::Other => "Autre",
-    }
-}
-
 const ORIGINS: [Origin; 3] = [Origin::Member, Origin::Committee, Origin::Anonymous];
-
-fn origin_label(o: Origin) -> &'static str {
-    match o {
-        Origin::Member => "Un·e membre du comité",
-        Origin::Committee => "Le comité",
-        Origin::Anonymous => "Anonyme (papier de l'urne)",
-    }
-}
-
-fn status_label(s: ProposalStatus) -> &'static str {
-    match s {
-        ProposalStatus::Idea => "Idée",
-        ProposalStatus::Discussed => "Discutée en comité",
-        ProposalStatus::SentToManagement => "Envoyée à la direction",
-        ProposalStatus::Accepted => "Acceptée par la direction",
-        ProposalStatus::Adapted => "Acceptée avec des changements",
-        ProposalStatus::Refused => "Refusée par la direction",
-        ProposalStatus::InProgress => "En cours",
-        ProposalStatus::Realised => "Réalisée",
-        ProposalStatus::Abandoned => "Abandonnée",
-    }
-}
 
 /// The badge's class: the text says it all, the colour only repeats it.
 fn status_class(s: ProposalStatus) -> &'static str {
