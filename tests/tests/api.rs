@@ -287,6 +287,42 @@ async fn proposals_life_cycle_through_the_api() {
         ["idea", "discussed", "sent_to_management", "adapted"]
     );
     assert_eq!(detail["history"][0]["actor"], "sam");
+    // Stop sharing: the hub is told, the proposal stays here.
+    let (status, body) = admin
+        .post(
+            &format!("/api/v1/proposals/{id}/withdraw"),
+            json!({"reason": "Déjà réglé avec la direction."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["shared"], 2);
+    let withdrawn = wait_until(std::time::Duration::from_secs(20), || async {
+        let mut conn = hub.db.pool().acquire().await.unwrap();
+        passerelle_node::domain::federated::list(&mut conn)
+            .await
+            .unwrap()
+            .iter()
+            .any(|p| p.title == "Un coin calme" && p.withdrawn)
+    })
+    .await;
+    assert!(
+        withdrawn.is_some(),
+        "the hub never learned of the withdrawal"
+    );
+    let (status, _) = admin
+        .post(&format!("/api/v1/proposals/{id}/withdraw"), json!({}))
+        .await;
+    assert_eq!(status, 422, "withdrawing twice is refused");
+    // Administrators list the accounts.
+    let (status, accounts) = admin.get("/api/v1/accounts").await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["admin", "sam"]);
     // Unknown and malformed ids.
     let (status, _) = member
         .get("/api/v1/proposals/01936b2a-7c00-7000-8000-000000000009")
