@@ -1,7 +1,8 @@
 //! Federation routes. Handlers only read the request, authenticate it and
 //! call `fed::hub`; the rules live there.
 
-use axum::extract::{OriginalUri, Query, State};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, OriginalUri, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -10,7 +11,8 @@ use passerelle_protocol::{CanonicalValue, Limits, ProtocolError, RequestParts};
 use serde::Deserialize;
 
 use crate::error::NodeError;
-use crate::fed::wire::{JoinRequest, PushRequest, StateResponse};
+use crate::fed::peers::Peer;
+use crate::fed::wire::{JoinRequest, PushRequest, StateResponse, MAX_BODY_BYTES};
 use crate::fed::{auth, hub};
 use crate::http::RawBody;
 use crate::node::Node;
@@ -55,24 +57,46 @@ async fn join(
     Ok(Json(hub::join(&node, &headers, &parts, req).await?).into_response())
 }
 
+/// A federation request signed by an active member, checked against that
+/// member's pinned key over exactly what was sent: method, path and query,
+/// this node as destination, and the body (read within the size limit).
+struct Authenticated {
+    peer: Peer,
+    body: Bytes,
+    query: String,
+}
+
+impl FromRequest<Node> for Authenticated {
+    type Rejection = NodeError;
+
+    async fn from_request(req: Request, node: &Node) -> Result<Self, NodeError> {
+        let (parts, body) = req.into_parts();
+        let target = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or_else(|| target(&OriginalUri(parts.uri.clone())), target);
+        let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|e| crate::http::body_refusal(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let signed = RequestParts {
+            method: parts.method.as_str(),
+            target: &target,
+            destination: node.id(),
+            body: &body,
+        };
+        let peer = auth::authenticate(node, &parts.headers, &signed).await?;
+        Ok(Authenticated {
+            peer,
+            body,
+            query: parts.uri.query().unwrap_or_default().to_owned(),
+        })
+    }
+}
+
 /// `POST /fed/v1/inbox` — a member pushes messages of its own stream.
-async fn inbox(
-    State(node): State<Node>,
-    uri: OriginalUri,
-    method: Method,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> Result<Response, NodeError> {
-    let target = target(&uri);
-    let parts = RequestParts {
-        method: method.as_str(),
-        target: &target,
-        destination: node.id(),
-        body: &body,
-    };
-    let peer = auth::authenticate(&node, &headers, &parts).await?;
-    let req: PushRequest = parse_json(&body)?;
-    let (status, response) = hub::push(&node, &peer, req).await?;
+async fn inbox(State(node): State<Node>, req: Authenticated) -> Result<Response, NodeError> {
+    let push: PushRequest = parse_json(&req.body)?;
+    let (status, response) = hub::push(&node, &req.peer, push).await?;
     Ok((status, Json(response)).into_response())
 }
 
@@ -91,22 +115,9 @@ fn default_limit() -> i64 {
 }
 
 /// `GET /fed/v1/feed?after=N&limit=L&wait=S` — what the hub has for the requester.
-async fn feed(
-    State(node): State<Node>,
-    uri: OriginalUri,
-    method: Method,
-    headers: HeaderMap,
-) -> Result<Response, NodeError> {
-    let target = target(&uri);
-    let parts = RequestParts {
-        method: method.as_str(),
-        target: &target,
-        destination: node.id(),
-        body: b"",
-    };
-    let peer = auth::authenticate(&node, &headers, &parts).await?;
-    let q: FeedQuery = serde_urlencoded_query(uri.0.query().unwrap_or(""))?;
-    Ok(Json(hub::feed(&node, &peer, q.after, q.limit, q.wait).await?).into_response())
+async fn feed(State(node): State<Node>, req: Authenticated) -> Result<Response, NodeError> {
+    let q: FeedQuery = serde_urlencoded_query(&req.query)?;
+    Ok(Json(hub::feed(&node, &req.peer, q.after, q.limit, q.wait).await?).into_response())
 }
 
 fn serde_urlencoded_query(q: &str) -> Result<FeedQuery, NodeError> {
@@ -124,22 +135,9 @@ fn bad_query() -> NodeError {
 }
 
 /// `GET /fed/v1/state` — the hub's head of the requester's stream.
-async fn state(
-    State(node): State<Node>,
-    uri: OriginalUri,
-    method: Method,
-    headers: HeaderMap,
-) -> Result<Response, NodeError> {
-    let target = target(&uri);
-    let parts = RequestParts {
-        method: method.as_str(),
-        target: &target,
-        destination: node.id(),
-        body: b"",
-    };
-    let peer = auth::authenticate(&node, &headers, &parts).await?;
+async fn state(State(node): State<Node>, req: Authenticated) -> Result<Response, NodeError> {
     Ok(Json(StateResponse {
-        head: hub::state(&node, &peer).await?,
+        head: hub::state(&node, &req.peer).await?,
     })
     .into_response())
 }
