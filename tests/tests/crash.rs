@@ -32,14 +32,27 @@ fn run_ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Starts `passerelle serve`, appending its log to `<dir>.log`.
 fn serve(dir: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.with_extension("log"))
+        .unwrap();
     Command::new(passerelle_bin())
         .args(["serve", "--data", dir.to_str().unwrap()])
-        .env("PASSERELLE_LOG", "warn")
+        .env("PASSERELLE_LOG", "info")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap()
+}
+
+/// The end of a node's log, to explain a failure.
+fn log_tail(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
 }
 
 async fn wait_healthy(port: u16) {
@@ -82,9 +95,11 @@ async fn service_killed_mid_push_loses_nothing_and_duplicates_nothing() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(20261123);
     let root = tempfile::tempdir().unwrap();
     let (hub_dir, svc_dir) = (root.path().join("hub"), root.path().join("svc"));
-    let (hub_port, svc_port) = (free_port(), free_port());
+    // The hub never dials a service: the service listens on a port the
+    // system picks at each start, so restarts never race for a port.
+    let hub_port = free_port();
     let hub_listen = format!("127.0.0.1:{hub_port}");
-    let svc_listen = format!("127.0.0.1:{svc_port}");
+    let svc_listen = "127.0.0.1:0".to_owned();
     run_ok(&[
         "init",
         "--role",
@@ -163,7 +178,12 @@ async fn service_killed_mid_push_loses_nothing_and_duplicates_nothing() {
         stream_of(&hub_view, "ssm-crash").await.0 == produced
     })
     .await;
-    assert!(drained.is_some(), "the hub never received everything");
+    assert!(
+        drained.is_some(),
+        "the hub never received everything.\nservice log:\n{}\nhub log:\n{}",
+        log_tail(&svc_dir),
+        log_tail(&hub_dir)
+    );
     println!("FIGURE crash rounds: {ROUNDS}, killed while the hub had part of the queue: {kills_mid_push}");
     assert!(
         kills_mid_push >= ROUNDS / 4,
