@@ -15,7 +15,8 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use crate::domain::federated::enum_text;
-use crate::domain::members::{self, stored_enum, stored_uuid};
+use crate::domain::federated::parse_enum;
+use crate::domain::members::{self, stored_uuid};
 use crate::domain::rule;
 use crate::domain::validate::{invalid, not_found};
 use crate::error::NodeError;
@@ -62,7 +63,7 @@ fn designation(row: &sqlx::any::AnyRow) -> Result<Designation, NodeError> {
         member_id: stored_uuid(&row.try_get::<String, _>("member_id")?)?,
         display_name: row.try_get("display_name")?,
         consent: row.try_get::<i64, _>("consent")? != 0,
-        role: stored_enum(&row.try_get::<String, _>("role")?)?,
+        role: parse_enum(&row.try_get::<String, _>("role")?)?,
         term_start: Date::parse(&row.try_get::<String, _>("term_start")?)?,
         term_end: row
             .try_get::<Option<String>, _>("term_end")?

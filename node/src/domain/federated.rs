@@ -20,6 +20,12 @@ pub fn enum_text<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
+/// A stored serde enum value (`"well_being"`), read back: the inverse of [`enum_text`].
+pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, NodeError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| NodeError::config(format!("unexpected stored value {text:?}")))
+}
+
 /// A service learns the members of its federation and their keys.
 pub async fn apply_members(
     conn: &mut AnyConnection,

@@ -54,11 +54,7 @@ pub(crate) fn parse_uuid(text: &str) -> Result<Uuid, NodeError> {
     Uuid::parse_str(text).map_err(|_| NodeError::config(format!("unexpected stored id {text:?}")))
 }
 
-/// A stored serde enum value (`"well_being"`), read back.
-pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, NodeError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| NodeError::config(format!("unexpected stored value {text:?}")))
-}
+pub(crate) use crate::domain::federated::parse_enum;
 
 /// A stored Unix time, as a protocol timestamp.
 pub(crate) fn timestamp(secs: i64) -> Result<Timestamp, NodeError> {

@@ -17,7 +17,8 @@ use uuid::Uuid;
 
 use crate::domain::delegates::today;
 use crate::domain::federated::enum_text;
-use crate::domain::members::{self, stored_enum, stored_uuid};
+use crate::domain::federated::parse_enum;
+use crate::domain::members::{self, stored_uuid};
 use crate::domain::rule;
 use crate::domain::validate::{invalid, not_found, optional_text, text};
 use crate::error::NodeError;
@@ -227,7 +228,7 @@ fn meeting(row: &sqlx::any::AnyRow) -> Result<Meeting, NodeError> {
         format: row.try_get("format")?,
         minutes_status: row
             .try_get::<Option<String>, _>("minutes_status")?
-            .map(|s| stored_enum(&s))
+            .map(|s| parse_enum(&s))
             .transpose()?,
     })
 }
@@ -237,7 +238,7 @@ fn minutes(row: &sqlx::any::AnyRow) -> Result<Option<Minutes>, NodeError> {
         return Ok(None);
     };
     Ok(Some(Minutes {
-        status: stored_enum(&status)?,
+        status: parse_enum(&status)?,
         text: row
             .try_get::<Option<String>, _>("minutes_text")?
             .unwrap_or_default(),
@@ -319,7 +320,7 @@ pub async fn get(conn: &mut AnyConnection, id: Uuid) -> Result<MeetingDetail, No
         Ok(Attendance {
             member_id: stored_uuid(&r.try_get::<String, _>("member_id")?)?,
             display_name: r.try_get("display_name")?,
-            status: stored_enum(&r.try_get::<String, _>("status")?)?,
+            status: parse_enum(&r.try_get::<String, _>("status")?)?,
         })
     })
     .collect::<Result<_, NodeError>>()?;
@@ -611,7 +612,7 @@ pub async fn answers_since_previous_meeting(
             Ok(Answer {
                 proposal_id: stored_uuid(&r.try_get::<String, _>("proposal_id")?)?,
                 title: r.try_get("title")?,
-                status: stored_enum(&r.try_get::<String, _>("to_status")?)?,
+                status: parse_enum(&r.try_get::<String, _>("to_status")?)?,
                 answer_text: r.try_get("answer_text")?,
                 answered_at: r.try_get("at")?,
             })

@@ -13,7 +13,7 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use crate::domain::delegates;
-use crate::domain::federated::enum_text;
+use crate::domain::federated::{enum_text, parse_enum};
 use crate::domain::rule;
 use crate::domain::validate::{not_found, optional_text, text};
 use crate::error::NodeError;
@@ -105,12 +105,6 @@ pub(crate) fn stored_uuid(text: &str) -> Result<Uuid, NodeError> {
     Uuid::parse_str(text).map_err(|_| NodeError::config(format!("unexpected stored id {text:?}")))
 }
 
-/// A stored serde enum value (`"professionnel_delegue"`).
-pub(crate) fn stored_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, NodeError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| NodeError::config(format!("unexpected stored value {text:?}")))
-}
-
 /// Records a new member.
 pub async fn create(conn: &mut AnyConnection, m: &NewMember) -> Result<Uuid, NodeError> {
     let display_name = text("display_name", &m.display_name, 80)?;
@@ -141,7 +135,7 @@ fn member(row: &sqlx::any::AnyRow) -> Result<Member, NodeError> {
     Ok(Member {
         id: stored_uuid(&row.try_get::<String, _>("id")?)?,
         display_name: row.try_get("display_name")?,
-        role: stored_enum(&row.try_get::<String, _>("role")?)?,
+        role: parse_enum(&row.try_get::<String, _>("role")?)?,
         contact: row.try_get("contact")?,
         consent: row.try_get::<i64, _>("consent")? != 0,
         consent_given_at: row.try_get("consent_given_at")?,
@@ -543,9 +537,9 @@ pub(crate) mod tests {
             "professionnel_delegue"
         );
         assert_eq!(
-            stored_enum::<MemberRole>("usager").unwrap(),
+            parse_enum::<MemberRole>("usager").unwrap(),
             MemberRole::Usager
         );
-        assert!(stored_enum::<MemberRole>("admin").is_err());
+        assert!(parse_enum::<MemberRole>("admin").is_err());
     }
 }

@@ -14,7 +14,7 @@ use passerelle_protocol::{Body, Date};
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
-use crate::domain::federated::enum_text;
+use crate::domain::federated::{enum_text, parse_enum};
 use crate::domain::rule;
 use crate::error::NodeError;
 use crate::fed::log::{now, OwnStream};
@@ -65,11 +65,6 @@ pub fn transition_allowed(from: ProposalStatus, to: ProposalStatus) -> bool {
                 Abandoned
             )
     )
-}
-
-fn parse_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, NodeError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| NodeError::config(format!("unexpected stored value {text:?}")))
 }
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<(), NodeError> {
