@@ -39,7 +39,24 @@ pub fn app(node: Node) -> Router {
             Duration::from_secs(60),
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(run_to_completion))
         .with_state(node)
+}
+
+/// Runs each request in its own task, so that a client that goes away (a
+/// service killed mid-push, a dropped connection) does not cancel the
+/// handler halfway through a database transaction. A cancelled transaction
+/// would only be rolled back when its pooled connection is next used, and
+/// until then it would hold SQLite's write lock.
+async fn run_to_completion(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::spawn(next.run(req)).await {
+        Ok(response) => response,
+        Err(e) => NodeError::config(format!("request task failed: {e}")).into_response(),
+    }
 }
 
 /// Serves `app(node)` on `listener` until `shutdown` resolves.
