@@ -77,9 +77,17 @@ impl CanonicalValue {
                 limit: limits.max_bytes,
             });
         }
+        // serde_json stops at 128 levels (deeper than any limit of ours):
+        // report the limit that applies here.
+        let classify = |e| match classify_serde_error(e) {
+            ProtocolError::TooDeep { .. } => ProtocolError::TooDeep {
+                limit: limits.max_depth,
+            },
+            other => other,
+        };
         let mut de = serde_json::Deserializer::from_slice(bytes);
-        let value = CanonicalValue::deserialize(&mut de).map_err(classify_serde_error)?;
-        de.end().map_err(classify_serde_error)?;
+        let value = CanonicalValue::deserialize(&mut de).map_err(classify)?;
+        de.end().map_err(classify)?;
         value.check_limits(limits, 0)?;
         Ok(value)
     }

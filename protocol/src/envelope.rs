@@ -8,7 +8,8 @@
 //! Checking an incoming envelope is a fixed sequence, each step cheap before
 //! the next: [`SignedEnvelope::parse`] (size, JSON subset, structure, version)
 //! → [`SignedEnvelope::verify_signature`] with the sender's pinned key →
-//! [`SignedEnvelope::check_audience`] → stream placement
+//! [`SignedEnvelope::check_audience`] → [`SignedEnvelope::check_time`] (at a
+//! hub's inbox) → stream placement
 //! ([`crate::stream::place`]) → [`SignedEnvelope::body`] (known kind, valid
 //! body). Nothing in this module does I/O: key lookup and storage belong to
 //! the node.
@@ -25,6 +26,12 @@ use crate::keys::{KeyId, KeyPair, PublicKey, Signature};
 
 /// The protocol version this crate speaks.
 pub const PROTOCOL_VERSION: i64 = 1;
+
+/// How far an envelope's `ts` may be ahead of the receiver's clock, in
+/// seconds (SPEC.md §5.2): ten minutes, twice the request window, so a node
+/// whose clock is close enough to sign requests never sees its messages
+/// refused for their time.
+pub const MAX_AHEAD_SECS: u64 = 600;
 
 /// The fields of an envelope, in the order SPEC.md lists them.
 pub const ENVELOPE_FIELDS: [&str; 11] = [
@@ -204,6 +211,21 @@ impl SignedEnvelope {
         Ok(())
     }
 
+    /// Checks that `ts` is not more than `max_ahead_secs` ahead of `now`
+    /// (the receiver's clock). A time in the past is never refused: messages
+    /// may legitimately arrive days late.
+    pub fn check_time(&self, now: Timestamp, max_ahead_secs: u64) -> Result<(), ProtocolError> {
+        let ts = self.envelope.ts;
+        if ts.unix() > now.unix().saturating_add_unsigned(max_ahead_secs) {
+            return Err(ProtocolError::FutureTimestamp {
+                ts: ts.to_string(),
+                now: now.to_string(),
+                max_ahead_secs,
+            });
+        }
+        Ok(())
+    }
+
     /// The typed body: refuses an unknown kind or a body that does not fit.
     pub fn body(&self) -> Result<Body, ProtocolError> {
         Body::from_parts(&self.envelope.kind, &self.envelope.body)
@@ -368,5 +390,52 @@ fn check_fields(e: &Envelope) -> Result<(), ProtocolError> {
             "prev must name the previous message when seq > 1".into(),
         )),
         _ => check_kind_syntax(&e.kind),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn signed_at(ts: &str) -> SignedEnvelope {
+        let keys = KeyPair::from_seed(&[7; 32]);
+        let body = Body::ProposalWithdrawn(crate::body::ProposalWithdrawal {
+            proposal: Uuid::nil(),
+            reason: None,
+        });
+        let mut e = Envelope::new(
+            NodeId::parse("ssm-a").unwrap(),
+            NodeId::parse("hub").unwrap(),
+            1,
+            None,
+            &body,
+            keys.key_id().clone(),
+        )
+        .unwrap();
+        e.ts = Timestamp::parse(ts).unwrap();
+        e.sign(&keys).unwrap()
+    }
+
+    #[test]
+    fn time_ahead_is_refused_only_past_the_limit() {
+        let now = Timestamp::parse("2026-11-23T10:00:00Z").unwrap();
+        // Exactly 600 s ahead: accepted; one second more: refused.
+        assert!(signed_at("2026-11-23T10:10:00Z")
+            .check_time(now, MAX_AHEAD_SECS)
+            .is_ok());
+        let err = signed_at("2026-11-23T10:10:01Z")
+            .check_time(now, MAX_AHEAD_SECS)
+            .unwrap_err();
+        assert_eq!(err.code(), "future_timestamp");
+        // Old messages are never refused for their time.
+        assert!(signed_at("1999-01-01T00:00:00Z")
+            .check_time(now, MAX_AHEAD_SECS)
+            .is_ok());
+        // The far end of the calendar does not overflow.
+        let last = Timestamp::parse("9999-12-31T23:59:59Z").unwrap();
+        assert!(signed_at("9999-12-31T23:59:59Z")
+            .check_time(last, u64::MAX)
+            .is_ok());
     }
 }

@@ -69,6 +69,15 @@ pub enum ProtocolError {
     /// A malformed `Authorization: Passerelle …` header.
     #[error("invalid request signature header: {0}")]
     InvalidRequestSignature(String),
+    /// The envelope's `ts` is further ahead of the receiver's clock than
+    /// allowed. Not permanent: the same message is accepted once the
+    /// receiver's clock has caught up.
+    #[error("message time {ts} is more than {max_ahead_secs} s ahead of this node's clock ({now})")]
+    FutureTimestamp {
+        ts: String,
+        now: String,
+        max_ahead_secs: u64,
+    },
 }
 
 impl ProtocolError {
@@ -94,6 +103,7 @@ impl ProtocolError {
             ProtocolError::Equivocation { .. } => "equivocation",
             ProtocolError::RequestExpired { .. } => "request_expired",
             ProtocolError::InvalidRequestSignature(_) => "invalid_request_signature",
+            ProtocolError::FutureTimestamp { .. } => "future_timestamp",
         }
     }
 
@@ -118,5 +128,6 @@ impl ProtocolError {
         "equivocation",
         "request_expired",
         "invalid_request_signature",
+        "future_timestamp",
     ];
 }

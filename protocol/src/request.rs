@@ -143,6 +143,13 @@ impl RequestSignature {
     /// Parses the header value. Parameters may come in any order, each once.
     pub fn parse_header(value: &str) -> Result<Self, ProtocolError> {
         let bad = |why: &str| ProtocolError::InvalidRequestSignature(why.to_owned());
+        // An HTTP field value: visible ASCII, spaces and tabs (SPEC.md §9.3).
+        // Checked here too, so that callers other than an HTTP server (and
+        // `trim` below, which knows every Unicode space) cannot be more
+        // lenient than the SPEC.
+        if !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+            return Err(bad("only visible ASCII, spaces and tabs are allowed"));
+        }
         let rest = value
             .strip_prefix(SCHEME)
             .and_then(|r| r.strip_prefix(' '))
@@ -150,7 +157,7 @@ impl RequestSignature {
         let mut params: BTreeMap<&str, &str> = BTreeMap::new();
         for part in rest.split(',') {
             let (name, quoted) = part
-                .trim()
+                .trim_matches([' ', '\t'])
                 .split_once('=')
                 .ok_or_else(|| bad("parameter without ="))?;
             let inner = quoted
@@ -247,6 +254,32 @@ mod tests {
                 .code(),
             "request_expired"
         );
+    }
+
+    /// Found while fuzzing: `trim` removed any Unicode white space around a
+    /// parameter (a no-break space, a newline), which SPEC.md §9.3 refuses.
+    #[test]
+    fn only_spaces_and_tabs_around_parameters() {
+        let keys = KeyPair::from_seed(&[9; 32]);
+        let hub = NodeId::parse("hub").unwrap();
+        let sig = RequestSignature::sign(
+            &parts(&hub, b"{}"),
+            &NodeId::parse("ssm-a").unwrap(),
+            &keys,
+            Timestamp::parse("2026-11-23T10:00:00Z").unwrap(),
+            new_nonce().unwrap(),
+        );
+        let header = sig.to_header();
+        let spaced = header.replace(',', " ,\t");
+        assert_eq!(RequestSignature::parse_header(&spaced).unwrap(), sig);
+        for around in ["\u{a0}", "\n", "\r", "\u{b}", "\u{3000}"] {
+            let bad = header.replacen(',', &format!("{around},"), 1);
+            assert_eq!(
+                RequestSignature::parse_header(&bad).unwrap_err().code(),
+                "invalid_request_signature",
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

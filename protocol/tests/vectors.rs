@@ -21,6 +21,7 @@ use passerelle_protocol::body::{
     ProposalStatus, SharedProposal, Theme,
 };
 use passerelle_protocol::canonical::{canonicalize, MAX_SAFE_INTEGER};
+use passerelle_protocol::envelope::MAX_AHEAD_SECS;
 use passerelle_protocol::keys::{b64_decode, b64_encode};
 use passerelle_protocol::request::request_signing_object;
 use passerelle_protocol::signed_object::{sign_object, NodeDescriptor};
@@ -93,8 +94,12 @@ struct NegativeVector {
     input: String,
     public_key: String,
     audience: String,
+    /// The receiver's clock, for the vectors of the time check (a hub's
+    /// inbox refuses a `ts` more than 600 s ahead of it); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    now: Option<String>,
     /// The pipeline step that must fail: parse, verify_signature,
-    /// check_audience or body.
+    /// check_audience, check_time or body.
     step: String,
     error: String,
 }
@@ -242,6 +247,7 @@ fn pipeline(
     input: &str,
     public_key: &str,
     audience: &str,
+    now: Option<&str>,
 ) -> Result<SignedEnvelope, (&'static str, &'static str)> {
     let envelope = SignedEnvelope::parse(input.as_bytes()).map_err(|e| ("parse", e.code()))?;
     let public_key = PublicKey::parse(public_key).unwrap();
@@ -252,6 +258,11 @@ fn pipeline(
     envelope
         .check_audience(&audience)
         .map_err(|e| ("check_audience", e.code()))?;
+    if let Some(now) = now {
+        envelope
+            .check_time(Timestamp::parse(now).unwrap(), MAX_AHEAD_SECS)
+            .map_err(|e| ("check_time", e.code()))?;
+    }
     envelope.body().map_err(|e| ("body", e.code()))?;
     Ok(envelope)
 }
@@ -693,7 +704,7 @@ fn envelope_vectors() -> (Vec<EnvelopeVector>, Vec<SignedEnvelope>) {
         ),
     ];
     for v in &vectors {
-        assert!(pipeline(&v.signed, &v.public_key, &v.audience).is_ok());
+        assert!(pipeline(&v.signed, &v.public_key, &v.audience, None).is_ok());
     }
     (vectors, vec![first, second, meeting])
 }
@@ -773,7 +784,7 @@ fn negative_vectors() -> Vec<NegativeVector> {
         )),
         &service,
     );
-    assert!(pipeline(&at_depth_limit, &service_pk, HUB).is_ok());
+    assert!(pipeline(&at_depth_limit, &service_pk, HUB, None).is_ok());
     // 8 193 × "é" is 16 386 UTF-8 bytes (but only 8 193 characters).
     let too_long = sign_members(
         members(&base(
@@ -1142,10 +1153,10 @@ fn negative_vectors() -> Vec<NegativeVector> {
         ),
     ];
 
-    cases
+    let mut vectors: Vec<NegativeVector> = cases
         .into_iter()
         .map(|(name, description, input, audience, step, error)| {
-            let got = pipeline(&input, &service_pk, audience).map(|_| ());
+            let got = pipeline(&input, &service_pk, audience, None).map(|_| ());
             assert_eq!(got, Err((step, error)), "{name}");
             NegativeVector {
                 name: name.into(),
@@ -1153,11 +1164,69 @@ fn negative_vectors() -> Vec<NegativeVector> {
                 input,
                 public_key: service_pk.clone(),
                 audience: audience.into(),
+                now: None,
                 step: step.into(),
                 error: error.into(),
             }
         })
-        .collect()
+        .collect();
+
+    // The hub's clock rule (SPEC.md §5.2): `ts` at most 600 s ahead of `now`.
+    let now = "2026-11-23T10:00:00Z";
+    let at_time = |id: &str, time: &str, body: CanonicalValue| {
+        let mut m = members(&base(id, body));
+        m.insert("ts".into(), string(time));
+        sign_members(m, &service)
+    };
+    let time_cases: Vec<Case> = vec![
+        (
+            "ts_too_far_ahead",
+            "Correctly signed, with ts 601 s after the receiver's clock `now`: \
+             refused at the time check (not permanent: accepted once the clock \
+             has caught up).",
+            at_time(
+                "01936b2a-7c00-7000-8000-000000000111",
+                "2026-11-23T10:10:01Z",
+                CanonicalValue::Object(proposal_members()),
+            ),
+            HUB,
+            "check_time",
+            "future_timestamp",
+        ),
+        (
+            "ts_at_the_limit_then_blank_title",
+            "Correctly signed, with ts exactly 600 s after `now` (allowed, the \
+             bound is included) and a blank title: passes the time check and \
+             fails at the body.",
+            at_time(
+                "01936b2a-7c00-7000-8000-000000000112",
+                "2026-11-23T10:10:00Z",
+                with_body_member("title", string("   ")),
+            ),
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+    ];
+    vectors.extend(
+        time_cases
+            .into_iter()
+            .map(|(name, description, input, audience, step, error)| {
+                let got = pipeline(&input, &service_pk, audience, Some(now)).map(|_| ());
+                assert_eq!(got, Err((step, error)), "{name}");
+                NegativeVector {
+                    name: name.into(),
+                    description: description.into(),
+                    input,
+                    public_key: service_pk.clone(),
+                    audience: audience.into(),
+                    now: Some(now.into()),
+                    step: step.into(),
+                    error: error.into(),
+                }
+            }),
+    );
+    vectors
 }
 
 /// What a receiver needs besides the header: its view of the request and clock.
@@ -1468,6 +1537,15 @@ fn request_vectors() -> Vec<RequestVector> {
             get(time.to_owned()),
             "invalid_request_signature",
         ),
+        request_negative(
+            "request_header_no_break_space",
+            "request_get_feed's header with a no-break space (U+00A0) after its \
+             first parameter: only spaces and tabs may surround a parameter.",
+            &service_pk,
+            get_header.replacen(',', "\u{a0},", 1),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
     ]);
     vectors
 }
@@ -1764,7 +1842,7 @@ fn vectors_verify() {
     assert!(negative.len() >= 15);
     for v in &negative {
         assert_known_code(&v.error, &v.name);
-        let got = pipeline(&v.input, &v.public_key, &v.audience).map(|_| ());
+        let got = pipeline(&v.input, &v.public_key, &v.audience, v.now.as_deref()).map(|_| ());
         assert_eq!(got, Err((v.step.as_str(), v.error.as_str())), "{}", v.name);
     }
 
@@ -1885,4 +1963,6 @@ fn seeds_are_distinct_and_limits_are_as_documented() {
     assert_eq!(Limits::ENVELOPE.max_string_bytes, 16_384);
     assert_eq!(Limits::ENVELOPE.max_key_bytes, 64);
     assert_eq!(MAX_SAFE_INTEGER, 9_007_199_254_740_991);
+    // SPEC.md §5.2 and vectors/README.md: the hub's clock rule.
+    assert_eq!(MAX_AHEAD_SECS, 600);
 }

@@ -431,6 +431,15 @@ def check_audience(env, audience):
         raise Refused("wrong_audience")
 
 
+MAX_AHEAD_SECS = 600
+
+
+def check_time(env, now):
+    """§5.2: a hub refuses a `ts` more than 600 s ahead of its clock."""
+    if ts_seconds(env["ts"]) - ts_seconds(now) > MAX_AHEAD_SECS:
+        raise Refused("future_timestamp")
+
+
 # ---------------------------------------------------------------------------
 # §8 Bodies
 # ---------------------------------------------------------------------------
@@ -834,6 +843,9 @@ def run_negative(v):
         verify_envelope(env, v["public_key"])
         step = "check_audience"
         check_audience(env, v["audience"])
+        if "now" in v:
+            step = "check_time"
+            check_time(env, v["now"])
         step = "body"
         read_body(env)
     except Refused as e:

@@ -3,13 +3,14 @@
 //! Untrusted bytes become a stored message only after every check, in this
 //! fixed order: parse (size, JSON subset, structure, version) → sender is a
 //! known, active peer (and, at the hub's inbox, the authenticated requester)
-//! → the named key is pinned for that sender → signature → audience → place
-//! in the sender's stream (next, duplicate, gap, fork, equivocation) → id not
-//! used by another message → typed body → domain rules. A refusal at any step
-//! writes nothing.
+//! → the named key is pinned for that sender → signature → audience → time
+//! not too far ahead (at the hub's inbox) → place in the sender's stream
+//! (next, duplicate, gap, fork, equivocation) → id not used by another
+//! message → typed body → domain rules. A refusal at any step writes nothing.
 
 use passerelle_protocol::stream::{place, Placement};
-use passerelle_protocol::{NodeId, ProtocolError, SignedEnvelope};
+use passerelle_protocol::envelope::MAX_AHEAD_SECS;
+use passerelle_protocol::{NodeId, ProtocolError, SignedEnvelope, Timestamp};
 use sqlx::{Acquire, AnyConnection};
 
 use axum::http::StatusCode;
@@ -81,6 +82,14 @@ pub async fn ingest(
         })?;
     env.verify_signature(&key)?;
     env.check_audience(audience)?;
+    // The hub, which every message enters through, refuses a time too far
+    // ahead of its clock; not permanent, so the sender retries until the
+    // clocks agree. A service does not apply the rule to the feed: the hub
+    // already did, and refusing there would break the origin's stream at
+    // every service whose clock is behind.
+    if let Source::Inbox { .. } = source {
+        env.check_time(Timestamp::now(), MAX_AHEAD_SECS)?;
+    }
     let head = log::head(conn, origin).await?;
     let stored = match head.as_ref() {
         Some(h) if e.seq <= h.seq => log::hash_at(conn, origin, e.seq).await?,
