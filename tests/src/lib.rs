@@ -430,3 +430,162 @@ pub fn operations(doc: &serde_json::Value) -> Vec<(reqwest::Method, String, bool
     }
     out
 }
+
+pub mod hostile;
+pub mod log_capture;
+
+/// One table of a [`DbDump`]: its columns and every row, each value as text
+/// (SQLite: `quote(…)`, so `'texte'`, `12`, `NULL`; PostgreSQL:
+/// `CAST(… AS TEXT)`), rows sorted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TableDump {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+/// Every table of a node's database, every row, every column: compared
+/// before and after a refused input, it proves that nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DbDump(pub std::collections::BTreeMap<String, TableDump>);
+
+impl DbDump {
+    /// The dump without one table (e.g. `seen_requests`, which a valid
+    /// request signature writes whatever the request asks).
+    pub fn without_table(mut self, table: &str) -> DbDump {
+        self.0.remove(table);
+        self
+    }
+
+    /// The dump with one column's values blanked (e.g. `peers.last_seen_at`).
+    pub fn without_column(mut self, table: &str, column: &str) -> DbDump {
+        if let Some(t) = self.0.get_mut(table) {
+            if let Some(i) = t.columns.iter().position(|c| c == column) {
+                for row in &mut t.rows {
+                    row[i] = None;
+                }
+                t.rows.sort();
+            }
+        }
+        self
+    }
+
+    /// The rows of `table` that are in `self` but not in `before`, and the
+    /// rows that were in `before` and are gone.
+    pub fn changed_rows(
+        &self,
+        before: &DbDump,
+        table: &str,
+    ) -> (Vec<Vec<Option<String>>>, Vec<Vec<Option<String>>>) {
+        let empty = TableDump::default();
+        let now = self.0.get(table).unwrap_or(&empty);
+        let then = before.0.get(table).unwrap_or(&empty);
+        let added = now
+            .rows
+            .iter()
+            .filter(|r| !then.rows.contains(r))
+            .cloned()
+            .collect();
+        let removed = then
+            .rows
+            .iter()
+            .filter(|r| !now.rows.contains(r))
+            .cloned()
+            .collect();
+        (added, removed)
+    }
+
+    /// A readable list of the differences with `before` (empty when equal).
+    pub fn differences(&self, before: &DbDump) -> Vec<String> {
+        let mut out = Vec::new();
+        let names: std::collections::BTreeSet<&String> =
+            self.0.keys().chain(before.0.keys()).collect();
+        for name in names {
+            let (added, removed) = self.changed_rows(before, name);
+            for r in added {
+                out.push(format!("{name}: + {r:?}"));
+            }
+            for r in removed {
+                out.push(format!("{name}: - {r:?}"));
+            }
+        }
+        out
+    }
+}
+
+/// Dumps every table of a node's database (SQLite or PostgreSQL).
+pub async fn table_dump(node: &Node) -> DbDump {
+    let pool = node.db.pool();
+    let postgres = node.db.backend() == passerelle_node::db::Backend::Postgres;
+    let names = |rows: Vec<sqlx::any::AnyRow>| -> Vec<String> {
+        rows.iter().map(|r| r.try_get("name").unwrap()).collect()
+    };
+    let tables = names(if postgres {
+        sqlx::query(
+            "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    } else {
+        sqlx::query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    });
+    let mut dump = DbDump::default();
+    for table in tables {
+        let columns = names(if postgres {
+            sqlx::query(
+                "SELECT CAST(column_name AS TEXT) AS name FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+            )
+            .bind(&table)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+        } else {
+            sqlx::query("SELECT name FROM pragma_table_info($1) ORDER BY cid")
+                .bind(&table)
+                .fetch_all(pool)
+                .await
+                .unwrap()
+        });
+        // SQLite's `quote` writes any value exactly (a blob as X'…', which
+        // CAST would turn into invalid UTF-8); PostgreSQL casts bytea to hex.
+        let select: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if postgres {
+                    format!("CAST(\"{c}\" AS TEXT) AS c{i}")
+                } else {
+                    format!("quote(\"{c}\") AS c{i}")
+                }
+            })
+            .collect();
+        let order: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM \"{table}\" ORDER BY {}",
+            select.join(", "),
+            order.join(", ")
+        ))
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let mut rows: Vec<Vec<Option<String>>> = rows
+            .iter()
+            .map(|r| {
+                (0..columns.len())
+                    .map(|i| r.try_get::<Option<String>, _>(i).unwrap())
+                    .collect()
+            })
+            .collect();
+        // One order for both engines (PostgreSQL sorts text by its collation).
+        rows.sort();
+        dump.0.insert(table, TableDump { columns, rows });
+    }
+    dump
+}
