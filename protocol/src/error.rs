@@ -72,7 +72,9 @@ pub enum ProtocolError {
     /// The envelope's `ts` is further ahead of the receiver's clock than
     /// allowed. Not permanent: the same message is accepted once the
     /// receiver's clock has caught up.
-    #[error("message time {ts} is more than {max_ahead_secs} s ahead of this node's clock ({now})")]
+    #[error(
+        "message time {ts} is more than {max_ahead_secs} s ahead of this node's clock ({now})"
+    )]
     FutureTimestamp {
         ts: String,
         now: String,

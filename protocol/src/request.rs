@@ -147,7 +147,10 @@ impl RequestSignature {
         // Checked here too, so that callers other than an HTTP server (and
         // `trim` below, which knows every Unicode space) cannot be more
         // lenient than the SPEC.
-        if !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+        if !value
+            .bytes()
+            .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+        {
             return Err(bad("only visible ASCII, spaces and tabs are allowed"));
         }
         let rest = value

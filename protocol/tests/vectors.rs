@@ -1208,24 +1208,22 @@ fn negative_vectors() -> Vec<NegativeVector> {
             "invalid_body",
         ),
     ];
-    vectors.extend(
-        time_cases
-            .into_iter()
-            .map(|(name, description, input, audience, step, error)| {
-                let got = pipeline(&input, &service_pk, audience, Some(now)).map(|_| ());
-                assert_eq!(got, Err((step, error)), "{name}");
-                NegativeVector {
-                    name: name.into(),
-                    description: description.into(),
-                    input,
-                    public_key: service_pk.clone(),
-                    audience: audience.into(),
-                    now: Some(now.into()),
-                    step: step.into(),
-                    error: error.into(),
-                }
-            }),
-    );
+    vectors.extend(time_cases.into_iter().map(
+        |(name, description, input, audience, step, error)| {
+            let got = pipeline(&input, &service_pk, audience, Some(now)).map(|_| ());
+            assert_eq!(got, Err((step, error)), "{name}");
+            NegativeVector {
+                name: name.into(),
+                description: description.into(),
+                input,
+                public_key: service_pk.clone(),
+                audience: audience.into(),
+                now: Some(now.into()),
+                step: step.into(),
+                error: error.into(),
+            }
+        },
+    ));
     vectors
 }
 

@@ -8,8 +8,8 @@
 //! (next, duplicate, gap, fork, equivocation) → id not used by another
 //! message → typed body → domain rules. A refusal at any step writes nothing.
 
-use passerelle_protocol::stream::{place, Placement};
 use passerelle_protocol::envelope::MAX_AHEAD_SECS;
+use passerelle_protocol::stream::{place, Placement};
 use passerelle_protocol::{NodeId, ProtocolError, SignedEnvelope, Timestamp};
 use sqlx::{Acquire, AnyConnection};
 
