@@ -523,6 +523,22 @@ async fn hostile_relayed_input_is_refused_logged_and_changes_nothing_else() {
         origin,
         outcome: Outcome::Refused(code),
     };
+    let lone_surrogate =
+        with_body("note", text("?")).replace("\"note\":\"?\"", "\"note\":\"\\ud800\"");
+    let without_sig = {
+        let sig = valid2
+            .clone()
+            .sign(&member)
+            .unwrap()
+            .signature()
+            .to_string();
+        replace_once(&valid2_signed, &format!(",\"sig\":\"{sig}\""), "")
+    };
+    let very_deep = in_body(&format!(
+        "\"body\":{{\"annex\":{}1{},",
+        "[".repeat(30_000),
+        "]".repeat(30_000)
+    ));
     let cases = vec![
         refused(
             "envelope_not_an_object",
@@ -530,6 +546,27 @@ async fn hostile_relayed_input_is_refused_logged_and_changes_nothing_else() {
             "?",
             "invalid_envelope",
         ),
+        refused("envelope_null", "null".into(), "?", "invalid_envelope"),
+        refused(
+            "envelope_lone_surrogate",
+            lone_surrogate,
+            "?",
+            "malformed_json",
+        ),
+        refused(
+            "envelope_seq_zero",
+            with("seq", CanonicalValue::Integer(0)),
+            "?",
+            "invalid_envelope",
+        ),
+        refused(
+            "envelope_body_is_a_list",
+            with("body", CanonicalValue::Array(vec![])),
+            "?",
+            "invalid_envelope",
+        ),
+        refused("envelope_missing_sig", without_sig, "?", "invalid_envelope"),
+        refused("nested_30000_deep", very_deep, "?", "too_deep"),
         refused(
             "envelope_seq_is_a_string",
             with("seq", text("2")),
