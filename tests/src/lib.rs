@@ -434,13 +434,17 @@ pub fn operations(doc: &serde_json::Value) -> Vec<(reqwest::Method, String, bool
 pub mod hostile;
 pub mod log_capture;
 
+/// One row of a [`TableDump`]: each column's value as text (`None` for SQL
+/// `NULL` on PostgreSQL).
+pub type DumpRow = Vec<Option<String>>;
+
 /// One table of a [`DbDump`]: its columns and every row, each value as text
 /// (SQLite: `quote(…)`, so `'texte'`, `12`, `NULL`; PostgreSQL:
 /// `CAST(… AS TEXT)`), rows sorted.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TableDump {
     pub columns: Vec<String>,
-    pub rows: Vec<Vec<Option<String>>>,
+    pub rows: Vec<DumpRow>,
 }
 
 /// Every table of a node's database, every row, every column: compared
@@ -471,11 +475,7 @@ impl DbDump {
 
     /// The rows of `table` that are in `self` but not in `before`, and the
     /// rows that were in `before` and are gone.
-    pub fn changed_rows(
-        &self,
-        before: &DbDump,
-        table: &str,
-    ) -> (Vec<Vec<Option<String>>>, Vec<Vec<Option<String>>>) {
+    pub fn changed_rows(&self, before: &DbDump, table: &str) -> (Vec<DumpRow>, Vec<DumpRow>) {
         let empty = TableDump::default();
         let now = self.0.get(table).unwrap_or(&empty);
         let then = before.0.get(table).unwrap_or(&empty);
@@ -575,7 +575,7 @@ pub async fn table_dump(node: &Node) -> DbDump {
         .fetch_all(pool)
         .await
         .unwrap();
-        let mut rows: Vec<Vec<Option<String>>> = rows
+        let mut rows: Vec<DumpRow> = rows
             .iter()
             .map(|r| {
                 (0..columns.len())
