@@ -23,6 +23,9 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub mod browser;
+pub mod procs;
+pub mod proxy;
+pub mod workload;
 
 /// The environment variable naming a PostgreSQL server for tests.
 pub const POSTGRES_ENV: &str = "PASSERELLE_TEST_POSTGRES_URL";
@@ -429,4 +432,15 @@ pub fn operations(doc: &serde_json::Value) -> Vec<(reqwest::Method, String, bool
         }
     }
     out
+}
+
+/// A seed for a randomised test: `env` when set (to replay a failure),
+/// otherwise a fresh one. Printed either way.
+pub fn seed(env: &str) -> u64 {
+    let seed = std::env::var(env)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(rand::random);
+    println!("SEED {seed} (replay with {env}={seed})");
+    seed
 }
