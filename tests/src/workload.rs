@@ -1,11 +1,14 @@
 //! A committee's life as a stream of changes, and the proof that every node
 //! ended up with the same data.
 //!
-//! [`service_step`] makes one change at a service, chosen by a seeded RNG,
-//! through the same domain functions people's actions use (each in one
-//! transaction with its message): share a new proposal, move one of its
-//! shared proposals along its life cycle, withdraw one, support another
-//! service's. [`hub_step`] links a shared proposal into a subject at the hub.
+//! [`service_step`] makes one change at a service, chosen by a seeded RNG:
+//! share a new proposal, move one of its shared proposals along its life
+//! cycle, withdraw one, support another service's. [`hub_step`] links a
+//! shared proposal into a subject at the hub. A change is made [`Via`] the
+//! node's JSON API (as people do, and the running node's pusher wakes at
+//! once) or straight through the domain functions on the node's data
+//! directory (as another program on the same machine would: works while
+//! the node's process is dead). Decisions read the node's database.
 //!
 //! [`assert_converged`] then *compares* — it does not sample: every stream's
 //! hashes at every node against its origin's, every shared proposal at the
@@ -20,6 +23,9 @@ use passerelle_node::domain::proposals::{self, NewProposal};
 use passerelle_node::{Node, NodeError};
 use passerelle_protocol::body::{Origin, ProposalRef, ProposalStatus, Theme};
 use passerelle_protocol::NodeId;
+use serde_json::json;
+
+use crate::Api;
 use rand::rngs::StdRng;
 use rand::Rng;
 use sqlx::Row;
@@ -29,6 +35,24 @@ use uuid::Uuid;
 /// supported or linked (a support racing a withdrawal is refused by the hub,
 /// rightly, and would be set aside: not what these tests are about).
 pub const WITHDRAWABLE: &str = "[retirable]";
+
+/// How a step makes its change.
+#[derive(Debug, Clone)]
+pub enum Via {
+    /// Through the domain functions, on the node's database.
+    Direct,
+    /// Through the running node's JSON API (logged in).
+    Api(Api),
+}
+
+async fn api_call(api: &Api, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let (status, answer) = api.post(path, body).await;
+    assert!(
+        (200..300).contains(&status),
+        "POST {path} answered {status}: {answer}"
+    );
+    answer
+}
 
 /// What a step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -86,13 +110,27 @@ pub fn description(rng: &mut StdRng, len: usize) -> String {
     s.trim_end().to_owned()
 }
 
-/// Shares a new proposal at `node` (created and shared in one transaction).
+/// Shares a new proposal at `node` (directly: created and shared in one
+/// transaction; through the API: created, then shared).
 pub async fn share_new(
     node: &Node,
+    via: &Via,
     title: String,
     description: String,
     theme: Theme,
 ) -> Result<Uuid, NodeError> {
+    if let Via::Api(api) = via {
+        let created = api_call(
+            api,
+            "/api/v1/proposals",
+            json!({"title": title, "description": description, "theme": serde_json::to_value(theme).unwrap(),
+                   "tags": ["essai"], "origin": "committee"}),
+        )
+        .await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        api_call(api, &format!("/api/v1/proposals/{id}/share"), json!({})).await;
+        return Ok(Uuid::parse_str(&id).unwrap());
+    }
     node.with_stream(move |conn, stream| {
         Box::pin(async move {
             let id = proposals::create(
@@ -128,6 +166,7 @@ async fn ids(node: &Node, sql: &str) -> Vec<(String, String)> {
 /// `description_len` sets the size of new proposals.
 pub async fn service_step(
     node: &Node,
+    via: &Via,
     rng: &mut StdRng,
     n: usize,
     description_len: usize,
@@ -152,6 +191,15 @@ pub async fn service_step(
             let answer = to
                 .has_answer()
                 .then(|| format!("Réponse de la direction n° {n}"));
+            if let Via::Api(api) = via {
+                api_call(
+                    api,
+                    &format!("/api/v1/proposals/{id}/status"),
+                    json!({"status": serde_json::to_value(to).unwrap(), "comment": format!("Étape {n}"), "answer": answer}),
+                )
+                .await;
+                return Ok(Step::StatusChanged);
+            }
             node.with_stream(move |conn, stream| {
                 Box::pin(async move {
                     proposals::change_status(
@@ -179,6 +227,15 @@ pub async fn service_step(
         .await;
         if !open.is_empty() {
             let id = Uuid::parse_str(&open[rng.gen_range(0..open.len())].0).unwrap();
+            if let Via::Api(api) = via {
+                api_call(
+                    api,
+                    &format!("/api/v1/proposals/{id}/withdraw"),
+                    json!({"reason": "Plus d'actualité"}),
+                )
+                .await;
+                return Ok(Step::Withdrawn);
+            }
             node.with_stream(move |conn, stream| {
                 Box::pin(async move {
                     proposals::withdraw(conn, &stream, id, Some("Plus d'actualité".into())).await
@@ -206,6 +263,15 @@ pub async fn service_step(
                 proposal: Uuid::parse_str(proposal).unwrap(),
             };
             let comment = Some(format!("Soutien n° {n}"));
+            if let Via::Api(api) = via {
+                api_call(
+                    api,
+                    "/api/v1/joint/supports",
+                    json!({"service": service, "proposal": proposal, "comment": comment}),
+                )
+                .await;
+                return Ok(Step::Supported);
+            }
             node.with_stream(move |conn, stream| {
                 Box::pin(async move { joint::support(conn, &stream, r, comment).await })
             })
@@ -221,6 +287,7 @@ pub async fn service_step(
     let len = rng.gen_range(description_len / 2..=description_len.max(2));
     share_new(
         node,
+        via,
         format!("{me} : proposition {n}{mark}"),
         description(rng, len),
         THEMES[rng.gen_range(0..THEMES.len())],
@@ -231,7 +298,12 @@ pub async fn service_step(
 
 /// One change at the hub: a subject made of one shared proposal not yet in
 /// a subject. `Nothing` when there is none.
-pub async fn hub_step(node: &Node, rng: &mut StdRng, n: usize) -> Result<Step, NodeError> {
+pub async fn hub_step(
+    node: &Node,
+    via: &Via,
+    rng: &mut StdRng,
+    n: usize,
+) -> Result<Step, NodeError> {
     let free = ids(
         node,
         &format!(
@@ -249,6 +321,15 @@ pub async fn hub_step(node: &Node, rng: &mut StdRng, n: usize) -> Result<Step, N
         service: NodeId::parse(service).unwrap(),
         proposal: Uuid::parse_str(proposal).unwrap(),
     };
+    if let Via::Api(api) = via {
+        api_call(
+            api,
+            "/api/v1/hub/subjects",
+            json!({"title": format!("Sujet {n}"), "proposals": [serde_json::to_value(&r).unwrap()]}),
+        )
+        .await;
+        return Ok(Step::Linked);
+    }
     node.with_stream(move |conn, stream| {
         Box::pin(async move {
             hub_domain::create_subject(conn, &stream, &format!("Sujet {n}"), &[r], "test").await

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use passerelle_node::Node;
 use passerelle_tests::procs::{NodeSpec, ProcFederation};
-use passerelle_tests::workload::{self, Step};
+use passerelle_tests::workload::{self, Step, Via};
 use passerelle_tests::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -39,9 +39,9 @@ fn writer(
         while !stop.load(Ordering::SeqCst) {
             n += 1;
             let step = if is_hub {
-                workload::hub_step(&node, &mut rng, n).await
+                workload::hub_step(&node, &Via::Direct, &mut rng, n).await
             } else {
-                workload::service_step(&node, &mut rng, n, 400).await
+                workload::service_step(&node, &Via::Direct, &mut rng, n, 400).await
             };
             *done.entry(step.unwrap()).or_insert(0) += 1;
             let pause = if is_hub { 150..600 } else { 15..60 };
