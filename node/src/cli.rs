@@ -87,6 +87,8 @@ pub enum Command {
     /// (Service) Join a hub with an invitation code.
     Join {
         hub_url: String,
+        /// The code `passerelle invite` printed (it may begin with '-').
+        #[arg(allow_hyphen_values = true)]
         code: String,
         #[command(flatten)]
         data: DataArgs,
@@ -393,5 +395,32 @@ pub async fn wait_for_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Invitation codes are base64url: one in 64 begins with '-', which
+    /// must not be taken for an option.
+    #[test]
+    fn an_invitation_code_may_begin_with_a_hyphen() {
+        let cli = Cli::try_parse_from([
+            "passerelle",
+            "join",
+            "http://127.0.0.1:8080",
+            "-Mx8Qv2bXy0a1b2c3d4e5f6",
+            "--data",
+            "/tmp/x",
+        ])
+        .unwrap();
+        match cli.command {
+            Command::Join { code, data, .. } => {
+                assert_eq!(code, "-Mx8Qv2bXy0a1b2c3d4e5f6");
+                assert_eq!(data.data, Some(PathBuf::from("/tmp/x")));
+            }
+            other => panic!("parsed as {other:?}"),
+        }
     }
 }

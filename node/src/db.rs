@@ -14,6 +14,12 @@
 //! lock, even across processes), and a transaction-scoped advisory lock on
 //! PostgreSQL (so message positions become visible in the order they were
 //! allocated, which is what makes a feed cursor safe).
+//!
+//! On PostgreSQL, a session opened while the database was read-only
+//! (`ALTER DATABASE … SET default_transaction_read_only = on`, a standby
+//! during a fail-over) stays read-only after writes are allowed again. Such a
+//! connection is closed when it comes back to the pool instead of being
+//! reused, so the node recovers by itself as soon as the database does.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -97,6 +103,18 @@ impl Db {
                     Ok(())
                 })
             })
+            .after_release(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend != Backend::Postgres {
+                        return Ok(true);
+                    }
+                    let read_only: String =
+                        sqlx::query_scalar("SELECT current_setting('transaction_read_only')")
+                            .fetch_one(&mut *conn)
+                            .await?;
+                    Ok(read_only != "on")
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|e| NodeError::config(format!("cannot open the database: {e}")))?;
@@ -141,6 +159,54 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Whether this database can take writes right now, in plain French
+    /// (`None` when it can). For `passerelle status`: on SQLite, `dir` (the
+    /// folder of the database file) must take a small file; on PostgreSQL,
+    /// a fresh session must not be read-only. A full PostgreSQL disk shows
+    /// only when a write fails (in the log, and in the services' status).
+    pub async fn storage_check(&self, dir: &Path) -> Option<String> {
+        match self.backend {
+            Backend::Sqlite => {
+                let probe = dir.join(".passerelle-sonde-espace");
+                let result = std::fs::write(&probe, vec![0u8; 256 * 1024])
+                    .and_then(|()| std::fs::File::open(&probe)?.sync_all());
+                let _ = std::fs::remove_file(&probe);
+                match result {
+                    Ok(()) => None,
+                    Err(e) if e.kind() == std::io::ErrorKind::StorageFull => Some(format!(
+                        "Le disque est plein ({}) : Passerelle ne peut plus rien enregistrer. \
+                         Libérez de la place ; tout reprendra de soi-même. [storage_full]",
+                        dir.display()
+                    )),
+                    Err(e) => Some(format!(
+                        "Impossible d'écrire dans {} ({e}) : Passerelle ne peut plus rien enregistrer. [storage_read_only]",
+                        dir.display()
+                    )),
+                }
+            }
+            Backend::Postgres => {
+                let read_only = sqlx::query_scalar::<_, String>(
+                    "SELECT current_setting('transaction_read_only')",
+                )
+                .fetch_one(&self.pool)
+                .await;
+                match read_only {
+                    Ok(v) if v == "on" => Some(
+                        "La base de données PostgreSQL n'accepte que des lectures \
+                         (default_transaction_read_only, ou serveur de secours) : Passerelle ne peut plus rien enregistrer. \
+                         Elle reprendra dès que les écritures seront permises. [storage_read_only]"
+                            .into(),
+                    ),
+                    Ok(_) => None,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot check the database");
+                        Some("La base de données ne répond pas. [internal]".into())
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -17,6 +17,9 @@ pub struct StatusReport {
     pub set_aside: Vec<SetAside>,
     /// Relayed messages this service refused.
     pub refused_incoming: i64,
+    /// Why this node cannot store anything right now (full disk, read-only
+    /// database), checked live; `None` when it can.
+    pub storage: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -90,13 +93,32 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
         .fetch_one(&mut *conn)
         .await?
         .try_get("n")?;
+    drop(conn);
+    let storage = node.db.storage_check(&database_dir(node)).await;
     Ok(StatusReport {
         id: node.id().to_string(),
         role: if node.is_hub() { "hub" } else { "service" }.into(),
         peers: out,
         set_aside,
         refused_incoming: refused,
+        storage,
     })
+}
+
+/// The folder that holds a SQLite database file (the data directory,
+/// unless the configuration names another file).
+fn database_dir(node: &Node) -> std::path::PathBuf {
+    let url = &node.config.database_url;
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or_default())
+        .and_then(|path| {
+            std::path::Path::new(path)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+        })
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or_else(|| node.data_dir.clone())
 }
 
 /// A failed exchange in plain French, for `status` and the home page; the
@@ -104,9 +126,24 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
 pub fn plain_words(error: &crate::error::NodeError) -> String {
     use crate::error::NodeError;
     let text = error.to_string();
+    match error.storage_problem() {
+        Some(crate::error::StorageProblem::Full) => {
+            return "Le disque de cet ordinateur est plein : Passerelle ne peut plus rien enregistrer. Libérez de la place ; les échanges reprendront d'eux-mêmes. [storage_full]".into()
+        }
+        Some(crate::error::StorageProblem::ReadOnly) => {
+            return "La base de données de ce nœud n'accepte plus d'écritures : Passerelle ne peut plus rien enregistrer. Les échanges reprendront d'eux-mêmes. [storage_read_only]".into()
+        }
+        None => {}
+    }
     match error {
         NodeError::Remote(_) if text.contains("cannot reach") => {
             "Impossible de joindre le comité inter-services : il est peut-être éteint, ou la connexion internet est coupée. Passerelle réessaiera toute seule. [unreachable]".into()
+        }
+        NodeError::Remote(_) if text.contains("[storage_full]") => {
+            "Le comité inter-services ne peut plus rien enregistrer pour le moment : son disque est plein. Nos messages attendent ici, rien n'est perdu ; Passerelle réessaiera toute seule. [storage_full]".into()
+        }
+        NodeError::Remote(_) if text.contains("[storage_read_only]") => {
+            "La base de données du comité inter-services n'accepte plus d'écritures pour le moment. Nos messages attendent ici, rien n'est perdu ; Passerelle réessaiera toute seule. [storage_read_only]".into()
         }
         NodeError::Remote(_) if text.contains("fork") => {
             "Le comité inter-services garde une version de nos messages différente de la nôtre. Il faut l'aide de la personne qui s'occupe de Passerelle. [fork]".into()
@@ -152,6 +189,9 @@ pub fn render(report: &StatusReport, now: i64) -> String {
             "service"
         }
     );
+    if let Some(problem) = &report.storage {
+        s.push_str(&format!("\nATTENTION — {problem}\n\n"));
+    }
     if report.peers.is_empty() {
         s.push_str(if report.role == "hub" {
             "Aucun service n'a encore rejoint ce comité. Créez une invitation : passerelle invite --service ID\n"

@@ -23,6 +23,9 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub mod browser;
+pub mod procs;
+pub mod proxy;
+pub mod workload;
 
 /// The environment variable naming a PostgreSQL server for tests.
 pub const POSTGRES_ENV: &str = "PASSERELLE_TEST_POSTGRES_URL";
@@ -588,4 +591,15 @@ pub async fn table_dump(node: &Node) -> DbDump {
         dump.0.insert(table, TableDump { columns, rows });
     }
     dump
+}
+
+/// A seed for a randomised test: `env` when set (to replay a failure),
+/// otherwise a fresh one. Printed either way.
+pub fn seed(env: &str) -> u64 {
+    let seed = std::env::var(env)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(rand::random);
+    println!("SEED {seed} (replay with {env}={seed})");
+    seed
 }

@@ -120,17 +120,9 @@ impl HubClient {
         if let Ok(parsed) = serde_json::from_slice::<PushResponse>(&bytes) {
             return Ok((status, parsed));
         }
-        // Refused before any message was looked at (authentication, membership).
-        match serde_json::from_slice::<crate::error::ErrorBody>(&bytes) {
-            Ok(e) => Err(NodeError::Remote(format!(
-                "the hub refused ({status}): {} [{}]",
-                e.error.message, e.error.code
-            ))),
-            Err(_) => Err(NodeError::Remote(format!(
-                "the hub answered {status} with: {}",
-                excerpt(&bytes)
-            ))),
-        }
+        // Refused before any message was looked at (authentication,
+        // membership, the hub's storage).
+        Err(refusal(status, &bytes))
     }
 
     /// Pulls the feed after `after`, waiting up to `wait` seconds for news.
@@ -138,10 +130,7 @@ impl HubClient {
         let target = format!("/fed/v1/feed?after={after}&limit=200&wait={wait}");
         let (status, bytes) = self.send(Method::GET, &target, Vec::new()).await?;
         if !status.is_success() {
-            return Err(NodeError::Remote(format!(
-                "the hub answered {status}: {}",
-                excerpt(&bytes)
-            )));
+            return Err(refusal(status, &bytes));
         }
         serde_json::from_slice(&bytes)
             .map_err(|e| NodeError::Remote(format!("unreadable feed: {e}")))
@@ -151,10 +140,7 @@ impl HubClient {
     pub async fn state(&self) -> Result<Option<Head>, NodeError> {
         let (status, bytes) = self.send(Method::GET, "/fed/v1/state", Vec::new()).await?;
         if !status.is_success() {
-            return Err(NodeError::Remote(format!(
-                "the hub answered {status}: {}",
-                excerpt(&bytes)
-            )));
+            return Err(refusal(status, &bytes));
         }
         let parsed: StateResponse = serde_json::from_slice(&bytes)
             .map_err(|e| NodeError::Remote(format!("unreadable state: {e}")))?;
@@ -196,6 +182,22 @@ pub async fn send_signed(
         .map_err(|e| NodeError::Remote(format!("cannot reach the hub: {e}")))?;
     let status = StatusCode::from_u16(resp.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     Ok((status, read_capped(resp).await?))
+}
+
+/// An answer that is not what we asked for, as an error that ends with the
+/// hub's machine code in brackets when it gave one (`passerelle status`
+/// turns the code into words).
+fn refusal(status: StatusCode, bytes: &[u8]) -> NodeError {
+    match serde_json::from_slice::<crate::error::ErrorBody>(bytes) {
+        Ok(e) => NodeError::Remote(format!(
+            "the hub refused ({status}): {} [{}]",
+            e.error.message, e.error.code
+        )),
+        Err(_) => NodeError::Remote(format!(
+            "the hub answered {status} with: {}",
+            excerpt(bytes)
+        )),
+    }
 }
 
 /// The first 300 characters of an answer, for error messages.

@@ -220,7 +220,7 @@ fn refusal_on(field: &str, e: NodeError) -> Result<FieldError, PageError> {
     match e.code() {
         "not_found" => Err(PageError::NotFound),
         "forbidden" => Err(PageError::Forbidden),
-        "internal" | "config" => Err(PageError::from(e)),
+        "internal" | "config" | "storage_full" | "storage_read_only" => Err(PageError::from(e)),
         _ => Ok(FieldError {
             field: field.to_owned(),
             message: french_refusal(&e),

@@ -237,6 +237,8 @@ pub enum PageError {
     BadForm,
     Refused(String),
     Internal(String),
+    /// The node cannot store anything right now (full disk, read-only database).
+    Unavailable(String),
 }
 
 impl From<NodeError> for PageError {
@@ -245,6 +247,7 @@ impl From<NodeError> for PageError {
             "not_found" => PageError::NotFound,
             "forbidden" => PageError::Forbidden,
             "internal" | "config" => PageError::Internal(e.to_string()),
+            "storage_full" | "storage_read_only" => PageError::Unavailable(e.to_string()),
             _ => PageError::Refused(e.public_message()),
         }
     }
@@ -268,6 +271,10 @@ impl IntoResponse for PageError {
             PageError::Internal(why) => {
                 tracing::error!(error = %why, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Un problème est survenu", "Réessayez dans un moment. Si le problème continue, prévenez la personne qui s'occupe de Passerelle.".to_owned())
+            }
+            PageError::Unavailable(why) => {
+                tracing::error!(error = %why, "page failed: storage unavailable");
+                (StatusCode::SERVICE_UNAVAILABLE, "Enregistrement impossible pour le moment", "Passerelle ne peut rien enregistrer en ce moment : le disque de cet ordinateur est plein, ou sa base de données n'accepte plus de changements. Rien n'a été modifié. Prévenez la personne qui s'occupe de Passerelle, puis réessayez.".to_owned())
             }
         };
         let page = ErrorPage { title, explanation };

@@ -159,7 +159,9 @@ type FieldMap<'a> = &'a [(&'a str, &'a str, &'a str)];
 /// errors.
 fn refusal(e: NodeError, map: FieldMap<'_>, fallback: &str) -> Result<Vec<FieldError>, PageError> {
     match e.code() {
-        "internal" | "config" | "remote" => Err(PageError::from(e)),
+        "internal" | "config" | "remote" | "storage_full" | "storage_read_only" => {
+            Err(PageError::from(e))
+        }
         "forbidden" => Err(PageError::Forbidden),
         "invalid_field" => {
             let message = e.public_message();
