@@ -23,6 +23,8 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub mod browser;
+pub mod hostile;
+pub mod log_capture;
 pub mod procs;
 pub mod proxy;
 pub mod workload;
@@ -433,9 +435,6 @@ pub fn operations(doc: &serde_json::Value) -> Vec<(reqwest::Method, String, bool
     }
     out
 }
-
-pub mod hostile;
-pub mod log_capture;
 
 /// One row of a [`TableDump`]: each column's value as text (`None` for SQL
 /// `NULL` on PostgreSQL).
