@@ -14,6 +14,9 @@ use crate::error::NodeError;
 use crate::fed::log::{self, now, StoredMessage};
 use crate::node::Node;
 
+/// Messages renumbered per database read when one is set aside.
+const RENUMBER_PAGE: i64 = 100;
+
 /// Our messages the hub has not acknowledged yet, in order.
 pub async fn pending(
     conn: &mut AnyConnection,
@@ -50,8 +53,11 @@ pub async fn set_aside(
     let me = node.id().as_str();
     let mut w = node.db.begin_write().await?;
     let conn = w.conn();
-    let tail = log::stream_after(conn, me, seq - 1, i64::MAX).await?;
-    let Some(first) = tail.first().filter(|m| m.seq as u64 == seq) else {
+    let Some(first) = log::stream_after(conn, me, seq - 1, 1)
+        .await?
+        .into_iter()
+        .find(|m| m.seq as u64 == seq)
+    else {
         return Ok(0);
     };
     sqlx::query("INSERT INTO set_aside (id, kind, envelope, code, reason, set_aside_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -63,7 +69,7 @@ pub async fn set_aside(
         .bind(now())
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM messages WHERE origin = $1 AND seq >= $2")
+    sqlx::query("DELETE FROM messages WHERE origin = $1 AND seq = $2")
         .bind(me)
         .bind(seq as i64)
         .execute(&mut *conn)
@@ -79,28 +85,45 @@ pub async fn set_aside(
             .ok_or_else(|| NodeError::config(format!("own message {} is missing", seq - 1)))?;
         log::set_head(conn, me, seq - 1, &hash).await?;
     }
+    // The tail after it, a page at a time (a backlog of thousands of
+    // messages is never held in memory at once): each message moves down
+    // by one, chained to the one before.
     let mut prev = log::head(conn, me).await?;
-    for m in &tail[1..] {
-        let old = SignedEnvelope::parse(m.envelope.as_bytes())?
-            .envelope()
-            .clone();
-        let renumbered = Envelope {
-            seq: prev.as_ref().map_or(1, |h| h.seq + 1),
-            prev: prev.as_ref().map(|h| h.hash.clone()),
-            key: node.keys.key_id().clone(),
-            ..old
+    let mut renumbered = 0;
+    let mut after = seq;
+    loop {
+        let page = log::stream_after(conn, me, after, RENUMBER_PAGE).await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.seq as u64;
+        for m in &page {
+            let old = SignedEnvelope::parse(m.envelope.as_bytes())?
+                .envelope()
+                .clone();
+            sqlx::query("DELETE FROM messages WHERE origin = $1 AND seq = $2")
+                .bind(me)
+                .bind(m.seq)
+                .execute(&mut *conn)
+                .await?;
+            let moved = Envelope {
+                seq: prev.as_ref().map_or(1, |h| h.seq + 1),
+                prev: prev.as_ref().map(|h| h.hash.clone()),
+                key: node.keys.key_id().clone(),
+                ..old
+            }
+            .sign(&node.keys)?;
+            log::insert(conn, &moved, &moved.canonical_string(), true).await?;
+            prev = log::head(conn, me).await?;
+            renumbered += 1;
         }
-        .sign(&node.keys)?;
-        log::insert(conn, &renumbered, &renumbered.canonical_string(), true).await?;
-        prev = log::head(conn, me).await?;
     }
     w.commit().await?;
     tracing::warn!(
         seq,
         code,
         reason,
-        "message set aside; {} later message(s) renumbered",
-        tail.len() - 1
+        "message set aside; {renumbered} later message(s) renumbered"
     );
-    Ok(tail.len() - 1)
+    Ok(renumbered)
 }
