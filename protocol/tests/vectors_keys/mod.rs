@@ -550,7 +550,7 @@ pub fn key_scenarios(bases: &[SignedEnvelope]) -> Vec<KeyScenario> {
             (first.clone(), None, "accepted"),
             (second.clone(), None, "accepted"),
             (thief_rotation, None, "accepted"),
-            (thief_message, None, "accepted"),
+            (thief_message.clone(), None, "accepted"),
             (revocation, Some(SERVICE), "accepted"),
             (fifth(&thief, 0x324), None, "key_revoked"),
             (fifth(&service, 0x325), None, "key_revoked"),
