@@ -98,6 +98,24 @@ pub enum Command {
         #[command(subcommand)]
         action: MembersAction,
     },
+    /// This node's signing key: rotation, replacement after a compromise.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+    /// Write a consistent snapshot of the node (running or not) to OUT_FILE,
+    /// with its configuration and secret key (the file is mode 0600).
+    Backup {
+        out_file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Bring a stopped node back to a snapshot made by `backup`.
+    Restore {
+        snapshot_file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Tools for the signed-message protocol.
     Protocol {
         #[command(subcommand)]
@@ -124,6 +142,41 @@ pub enum MembersAction {
     /// Revoke a member: its messages are refused from now on.
     Revoke {
         id: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Declare a member's key compromised: its messages signed with it from
+    /// --from-seq on are refused (or flagged, if already accepted).
+    RevokeKey {
+        id: String,
+        /// The compromised key (key id or public key); default: its current key.
+        #[arg(long)]
+        key: Option<String>,
+        /// First message of its stream the key may no longer sign; default:
+        /// its next message (nothing accepted so far is put in doubt).
+        #[arg(long)]
+        from_seq: Option<u64>,
+        /// The replacement public key that the member's `key replace` printed.
+        #[arg(long)]
+        new_key: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyAction {
+    /// (Node stopped) New key; the old one signs the announcement, so every
+    /// peer learns it. Old messages stay verifiable.
+    Rotate {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// (Service, node stopped) After a theft of the key: a new key that the
+    /// hub's operator installs with `members revoke-key … --new-key`.
+    Replace {
         #[command(flatten)]
         data: DataArgs,
     },
@@ -328,13 +381,127 @@ async fn dispatch(command: Command) -> Result<ExitCode, NodeError> {
                 println!("{id} est révoqué : ses messages seront refusés.");
                 Ok(ExitCode::SUCCESS)
             }
+            MembersAction::RevokeKey {
+                id,
+                key,
+                from_seq,
+                new_key,
+                reason,
+                data,
+            } => {
+                let node = open(&data).await?;
+                let new_key = new_key
+                    .map(|k| passerelle_protocol::PublicKey::parse(k.trim()))
+                    .transpose()?;
+                let r = crate::keys::revoke_member_key(
+                    &node,
+                    &id,
+                    key.as_deref(),
+                    from_seq,
+                    new_key,
+                    reason,
+                )
+                .await?;
+                println!(
+                    "Clé {} de {id} révoquée à partir de son message {} ; tous les services l'apprennent.",
+                    r.key.key_id(),
+                    r.from_seq
+                );
+                match r.new_key {
+                    Some(k) => println!(
+                        "Nouvelle clé {} : elle signe ses messages à partir du n° {}.",
+                        k.key_id(),
+                        r.next_seq
+                    ),
+                    None => println!(
+                        "{id} n'a plus de clé valable : quand il aura donné sa nouvelle clé, recommencez avec --new-key."
+                    ),
+                }
+                Ok(ExitCode::SUCCESS)
+            }
         },
+        Command::Key { action } => key_command(action).await,
+        Command::Backup { out_file, data } => {
+            let dir = data_dir_or_default(data.data.clone());
+            let report = crate::backup::backup(&dir, &overrides(&data, None), &out_file).await?;
+            println!(
+                "Sauvegarde de {} : {} ({} octets, {} messages, {} ms).",
+                report.node_id,
+                report.path.display(),
+                report.bytes,
+                report.messages,
+                report.millis
+            );
+            println!("Elle contient la clé secrète du nœud : gardez-la en lieu sûr.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore {
+            snapshot_file,
+            data,
+        } => {
+            let dir = data_dir_or_default(data.data.clone());
+            let report =
+                crate::backup::restore(&dir, &overrides(&data, None), &snapshot_file).await?;
+            println!(
+                "{} restauré ({} messages).",
+                report.node_id, report.messages
+            );
+            for p in &report.moved_aside {
+                println!("Ancien fichier gardé : {}", p.display());
+            }
+            match report.role {
+                NodeRole::Service => println!(
+                    "Au démarrage, le service demandera d'abord au hub ce qu'il a reçu de lui après cette sauvegarde."
+                ),
+                NodeRole::Hub => println!(
+                    "Au démarrage, les services renverront ce que le hub a perdu."
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Protocol { tool } => protocol(tool),
         Command::Demo { base_port, dir } => {
             demo::run(base_port, dir).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn key_command(action: KeyAction) -> Result<ExitCode, NodeError> {
+    let (data, doing) = match &action {
+        KeyAction::Rotate { data } => (data, "changer sa clé"),
+        KeyAction::Replace { data } => (data, "remplacer sa clé"),
+    };
+    let dir = data_dir_or_default(data.data.clone());
+    let _lock = crate::config::DirLock::acquire(&dir, doing)?;
+    let node = open(data).await?;
+    match action {
+        KeyAction::Rotate { .. } => {
+            let r = crate::keys::rotate(&node).await?;
+            println!(
+                "Nouvelle clé : {} ({}), annoncée par le message n° {} signé avec l'ancienne ({}).",
+                r.new_key.key_id(),
+                r.new_key,
+                r.seq,
+                r.old_key
+            );
+            println!("Faites maintenant une sauvegarde (passerelle backup) : les anciennes ne contiennent pas cette clé.");
+        }
+        KeyAction::Replace { .. } => {
+            let r = crate::keys::replace(&node).await?;
+            println!("Nouvelle clé de ce service : {}", r.new_key);
+            println!(
+                "Donnez-la à l'opérateur du hub (par téléphone, pas par courriel) ; il lance :\n  \
+                 passerelle members revoke-key {} --key {} --new-key {} [--from-seq N]",
+                node.id(),
+                r.old_key.key_id(),
+                r.new_key
+            );
+            println!("D'ici là, le hub refuse ce service. Faites ensuite une sauvegarde.");
+        }
+    }
+    node.db.close().await;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn protocol(tool: ProtocolTool) -> Result<ExitCode, NodeError> {

@@ -18,6 +18,8 @@ use crate::error::NodeError;
 pub const CONFIG_FILE: &str = "passerelle.toml";
 pub const KEY_FILE: &str = "node-key.pem";
 pub const DB_FILE: &str = "passerelle.db";
+/// Held (an advisory lock) by a serving node, for as long as it serves.
+pub const LOCK_FILE: &str = "passerelle.lock";
 
 /// What `passerelle.toml` holds.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -119,4 +121,41 @@ pub fn write_secret_key(path: &Path, keys: &KeyPair) -> Result<(), NodeError> {
 /// The data directory given on the command line, or `./passerelle-data`.
 pub fn data_dir_or_default(dir: Option<PathBuf>) -> PathBuf {
     dir.unwrap_or_else(|| PathBuf::from("passerelle-data"))
+}
+
+/// Proof that no node serves from a data directory: an exclusive advisory
+/// lock on `passerelle.lock`, held by `passerelle serve` while it runs and
+/// by the commands that need the node stopped (`restore`, `key rotate`,
+/// `key replace`). Released when dropped (or when the process dies).
+#[derive(Debug)]
+pub struct DirLock {
+    _file: std::fs::File,
+}
+
+impl DirLock {
+    /// Takes the lock of `dir`, or says that its node is running. `doing`
+    /// completes "stop it before …".
+    pub fn acquire(dir: &Path, doing: &str) -> Result<DirLock, NodeError> {
+        let path = dir.join(LOCK_FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| NodeError::io(format!("opening {}", path.display()), e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(DirLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(NodeError::refused(
+                "node_running",
+                axum::http::StatusCode::CONFLICT,
+                format!(
+                    "le nœud de {} est en marche : arrêtez-le avant de {doing}",
+                    dir.display()
+                ),
+            )),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(NodeError::io(format!("locking {}", path.display()), e))
+            }
+        }
+    }
 }

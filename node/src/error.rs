@@ -208,9 +208,12 @@ impl NodeError {
 pub fn protocol_status(e: &ProtocolError) -> StatusCode {
     match e.code() {
         "too_large" => StatusCode::PAYLOAD_TOO_LARGE,
-        "bad_signature" | "unknown_key" | "request_expired" | "invalid_request_signature" => {
-            StatusCode::UNAUTHORIZED
-        }
+        "bad_signature"
+        | "unknown_key"
+        | "key_retired"
+        | "key_revoked"
+        | "request_expired"
+        | "invalid_request_signature" => StatusCode::UNAUTHORIZED,
         "wrong_audience" => StatusCode::FORBIDDEN,
         "gap" | "fork" | "equivocation" => StatusCode::CONFLICT,
         "unknown_kind" | "invalid_body" => StatusCode::UNPROCESSABLE_ENTITY,

@@ -6,6 +6,7 @@
 //! process. See `ARCHITECTURE.md` for the code map and the invariants.
 
 pub mod accounts;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -14,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod fed;
 pub mod http;
+pub mod keys;
 pub mod node;
 pub mod protocol_tools;
 pub mod sessions;
@@ -28,6 +30,8 @@ pub use node::{InitOptions, Node};
 /// Serves HTTP on `listener` and, for a service, runs the sync engine,
 /// until [`Node::stop`] is called. Requests in flight finish first.
 pub async fn run(node: Node, listener: TcpListener) -> Result<(), NodeError> {
+    // `restore` and `key rotate` refuse to touch a directory while this is held.
+    let _lock = config::DirLock::acquire(&node.data_dir, "le démarrer à nouveau")?;
     let sync = (!node.is_hub()).then(|| tokio::spawn(fed::service::run(node.clone())));
     let shutdown = node::stopped(node.shutdown_signal());
     let served = http::serve(node.clone(), listener, shutdown).await;

@@ -27,7 +27,12 @@ pub struct Node(Arc<NodeInner>);
 pub struct NodeInner {
     pub config: Config,
     pub data_dir: PathBuf,
+    /// The current key (`node-key.pem`).
     pub keys: KeyPair,
+    /// The key a rotation replaced, until the hub holds the rotation (see `keys`).
+    pub previous_key: Option<KeyPair>,
+    /// Earlier public keys, published so that old messages stay verifiable.
+    pub earlier_keys: Vec<passerelle_protocol::PublicKey>,
     pub db: Db,
     /// Woken when a message is added to the log (the hub's feed waiters listen).
     pub log_changed: Notify,
@@ -70,17 +75,19 @@ impl Node {
     /// Opens an initialised data directory.
     pub async fn open(data_dir: &Path, overrides: &Overrides) -> Result<Node, NodeError> {
         let config = Config::load(data_dir, overrides)?;
-        let keys = config::load_key(data_dir)?;
         let db = Db::connect(&config.database_url(data_dir)).await?;
+        let keys = crate::keys::load(data_dir, &db).await?;
         Ok(Self::assemble(config, data_dir.to_path_buf(), keys, db))
     }
 
-    fn assemble(config: Config, data_dir: PathBuf, keys: KeyPair, db: Db) -> Node {
+    fn assemble(config: Config, data_dir: PathBuf, keys: crate::keys::OwnKeys, db: Db) -> Node {
         let (shutdown, _) = watch::channel(false);
         Node(Arc::new(NodeInner {
             config,
             data_dir,
-            keys,
+            keys: keys.current,
+            previous_key: keys.previous,
+            earlier_keys: keys.earlier,
             db,
             log_changed: Notify::new(),
             outbox_changed: Notify::new(),
@@ -110,6 +117,11 @@ impl Node {
         let keys = KeyPair::generate()?;
         config::write_secret_key(&dir.join(config::KEY_FILE), &keys)?;
         let db = Db::connect(&config.database_url(dir)).await?;
+        {
+            let mut w = db.begin_write().await?;
+            crate::keys::record_first(w.conn(), &keys.public_key()).await?;
+            w.commit().await?;
+        }
         let password = match options.admin_password {
             Some(p) => p,
             None => accounts::generate_password()?,
@@ -122,6 +134,11 @@ impl Node {
         // The config file is written last: its presence means "initialised".
         config.write_new(dir)?;
         let key_id = keys.key_id().to_string();
+        let keys = crate::keys::OwnKeys {
+            current: keys,
+            previous: None,
+            earlier: Vec::new(),
+        };
         let node = Self::assemble(config, dir.clone(), keys, db);
         Ok((
             node,
@@ -147,7 +164,7 @@ impl Node {
             self.config.id.clone(),
             self.config.name.clone(),
             self.config.role,
-            Vec::new(),
+            self.earlier_keys.clone(),
             &self.keys,
         )?)
     }

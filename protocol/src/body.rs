@@ -68,6 +68,9 @@ pub enum Body {
     /// Any node: its signing key changes; signed by the old key.
     #[serde(rename = "key.rotated")]
     KeyRotated(KeyRotation),
+    /// Hub → services: a member's key is compromised from a sequence number on.
+    #[serde(rename = "key.revoked")]
+    KeyRevoked(KeyRevocation),
 }
 
 impl Body {
@@ -88,6 +91,7 @@ impl Body {
         "meeting.outcomes",
         "members.list",
         "key.rotated",
+        "key.revoked",
     ];
 
     /// Reads a typed body from an envelope's `kind` and `body`.
@@ -123,6 +127,7 @@ impl Body {
             Body::MeetingOutcomes(_) => "meeting.outcomes",
             Body::MembersList(_) => "members.list",
             Body::KeyRotated(_) => "key.rotated",
+            Body::KeyRevoked(_) => "key.revoked",
         }
     }
 
@@ -175,6 +180,12 @@ impl Body {
             }
             Body::ProposalUpdated(u) if u.answer.is_some() && !u.status.has_answer() => {
                 fail("a management answer goes with status accepted, adapted or refused")
+            }
+            Body::KeyRevoked(r) if r.from_seq == 0 || r.from_seq > r.next_seq => {
+                fail("from_seq must be at least 1 and at most next_seq")
+            }
+            Body::KeyRevoked(r) if r.new_key == Some(r.key) => {
+                fail("the new key must differ from the revoked key")
             }
             _ => Ok(()),
         }
@@ -446,4 +457,28 @@ pub enum MemberStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRotation {
     pub new_key: PublicKey,
+}
+
+/// Hub → services: the hub's operator declares one member's key compromised.
+///
+/// Messages of `node` signed by `key` from `from_seq` on are void: refused
+/// if they arrive, flagged if they were already accepted; so are keys that
+/// a rotation at or after `from_seq` introduced (the thief may have made
+/// them). `new_key`, handed over by the member out of band, signs the
+/// member's messages from `next_seq` on (the hub's head of its stream + 1).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRevocation {
+    /// The member whose key is revoked (a service).
+    pub node: NodeId,
+    /// The compromised key.
+    pub key: PublicKey,
+    /// First sequence number of `node`'s stream the key may no longer sign.
+    pub from_seq: u64,
+    /// The sequence number `node`'s stream continues at (the hub's head + 1).
+    pub next_seq: u64,
+    /// The replacement key, when the member already gave one.
+    pub new_key: Option<PublicKey>,
+    /// Why, in the operator's words.
+    pub reason: Option<String>,
 }

@@ -48,6 +48,22 @@ pub enum ProtocolError {
     /// The envelope names a key that is not among the sender's known keys.
     #[error("unknown key {key_id:?} for sender {sender:?}")]
     UnknownKey { sender: String, key_id: String },
+    /// The key was the sender's, but a rotation retired it: it signs
+    /// nothing after message `last_seq` of the sender's stream, and no request.
+    #[error("key {key_id:?} of {sender:?} was replaced by a rotation: it signs nothing after message {last_seq}")]
+    KeyRetired {
+        sender: String,
+        key_id: String,
+        last_seq: u64,
+    },
+    /// The key was declared compromised: it signs nothing from message
+    /// `from_seq` of the sender's stream on, and no request.
+    #[error("key {key_id:?} of {sender:?} was revoked as compromised: it signs nothing from message {from_seq} on")]
+    KeyRevoked {
+        sender: String,
+        key_id: String,
+        from_seq: u64,
+    },
     /// The envelope is addressed to another audience.
     #[error("message addressed to {got:?}, this node accepts {expected:?}")]
     WrongAudience { got: String, expected: String },
@@ -98,6 +114,8 @@ impl ProtocolError {
             ProtocolError::InvalidBody { .. } => "invalid_body",
             ProtocolError::BadSignature => "bad_signature",
             ProtocolError::UnknownKey { .. } => "unknown_key",
+            ProtocolError::KeyRetired { .. } => "key_retired",
+            ProtocolError::KeyRevoked { .. } => "key_revoked",
             ProtocolError::WrongAudience { .. } => "wrong_audience",
             ProtocolError::InvalidKey(_) => "invalid_key",
             ProtocolError::Gap { .. } => "gap",
@@ -123,6 +141,8 @@ impl ProtocolError {
         "invalid_body",
         "bad_signature",
         "unknown_key",
+        "key_retired",
+        "key_revoked",
         "wrong_audience",
         "invalid_key",
         "gap",

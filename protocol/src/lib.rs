@@ -4,7 +4,8 @@
 //! ([`canonical`]), keys and their identifiers ([`keys`]), the signed
 //! envelope ([`envelope`]), typed bodies ([`body`]), stream ordering
 //! ([`stream`]), signed requests ([`request`]) and other signed objects
-//! ([`signed_object`]). `SPEC.md` next to this crate is the normative text;
+//! ([`signed_object`]), and which key may sign which message of a stream
+//! ([`key_timeline`]). `SPEC.md` next to this crate is the normative text;
 //! this crate is one implementation of it.
 //!
 //! Nothing here knows about HTTP, databases or files: a node hands bytes in
@@ -15,6 +16,7 @@ pub mod canonical;
 pub mod envelope;
 pub mod error;
 pub mod ids;
+pub mod key_timeline;
 pub mod keys;
 pub mod request;
 pub mod signed_object;

@@ -32,6 +32,9 @@ use passerelle_protocol::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+#[path = "vectors_keys/mod.rs"]
+mod key_vectors;
+
 const REGENERATE_VAR: &str = "PASSERELLE_REGENERATE_VECTORS";
 
 /// RFC 8032 §7.1 TEST 1 secret key: the service's seed.
@@ -174,16 +177,18 @@ struct Vectors {
     negative: Vec<NegativeVector>,
     requests: Vec<RequestVector>,
     descriptors: Vec<DescriptorVector>,
+    keys: Vec<key_vectors::KeyScenario>,
 }
 
 impl Vectors {
-    fn files(&self) -> [(&'static str, String); 5] {
+    fn files(&self) -> [(&'static str, String); 6] {
         [
             ("canonical.json", pretty(&self.canonical)),
             ("envelopes.json", pretty(&self.envelopes)),
             ("negative.json", pretty(&self.negative)),
             ("requests.json", pretty(&self.requests)),
             ("descriptors.json", pretty(&self.descriptors)),
+            ("keys.json", pretty(&self.keys)),
         ]
     }
 }
@@ -475,12 +480,17 @@ fn positive(name: &str, description: &str, seed: &str, signed: &SignedEnvelope) 
 }
 
 fn generate() -> Vectors {
+    let (mut envelopes, bases) = envelope_vectors();
+    envelopes.extend(key_vectors::envelope_vectors(&bases));
+    let mut negative = negative_vectors();
+    negative.extend(key_vectors::negative_vectors());
     Vectors {
         canonical: canonical_vectors(),
-        envelopes: envelope_vectors().0,
-        negative: negative_vectors(),
+        envelopes,
+        negative,
         requests: request_vectors(),
         descriptors: descriptor_vectors(),
+        keys: key_vectors::key_scenarios(&bases),
     }
 }
 
@@ -1834,6 +1844,18 @@ fn vectors_verify() {
         }
     }
     assert!(envelopes.iter().any(|v| v.signed.contains("\"seq\":2")));
+
+    // keys.json
+    let scenarios: Vec<key_vectors::KeyScenario> = read_vectors("keys.json");
+    for sc in &scenarios {
+        for st in &sc.steps {
+            // domain_rule is a receiver's code (§8.2, §11), not the library's.
+            if !["accepted", "duplicate", "domain_rule"].contains(&st.result.as_str()) {
+                assert_known_code(&st.result, &sc.name);
+            }
+        }
+    }
+    key_vectors::verify(&scenarios);
 
     // negative.json
     let negative: Vec<NegativeVector> = read_vectors("negative.json");

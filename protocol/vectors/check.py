@@ -662,6 +662,19 @@ def s_key_rotated(b):
     b.get("new_key", t_key)
 
 
+def s_key_revoked(b):
+    b.get("node", is_node_id)
+    key = b.get("key", t_key)
+    from_seq = b.get("from_seq", is_int)
+    next_seq = b.get("next_seq", is_int)
+    new_key = b.get("new_key", t_key, optional=True)
+    b.get("reason", t_string, optional=True)
+    if not 1 <= from_seq <= next_seq:
+        b.fail("from_seq must be at least 1 and at most next_seq")
+    if new_key == key:
+        b.fail("the new key must differ from the revoked key")
+
+
 SCHEMAS = {
     "delegates.list": s_delegates_list,
     "proposal.shared": s_proposal_shared,
@@ -678,6 +691,7 @@ SCHEMAS = {
     "meeting.outcomes": s_meeting_outcomes,
     "members.list": s_members_list,
     "key.rotated": s_key_rotated,
+    "key.revoked": s_key_revoked,
 }
 
 
@@ -779,6 +793,150 @@ def check_request(v):
                          v["body"].encode("utf-8"), params)
     verify(public_raw, canonical(obj), parse_signature(params["sig"], "invalid_request_signature"))
     return params, obj
+
+
+# ---------------------------------------------------------------------------
+# §8.6 Keys over a stream: rotation and revocation
+# ---------------------------------------------------------------------------
+
+class PinnedKey:
+    """A key pinned for an origin and the stretch of its stream it may sign."""
+
+    def __init__(self, public_key, start=None, introduced_by=None):
+        self.public_key = public_key
+        self.start = start            # "from": first seq it may sign
+        self.until = None             # last seq it may sign (a rotation)
+        self.revoked_from = None      # first seq it may no longer sign
+        self.introduced_by = introduced_by
+
+    def blank(self):
+        return self.start is None and self.until is None and self.revoked_from is None
+
+
+class KeyReceiver:
+    """A receiver as §6 and §8.6 describe it, for keys.json."""
+
+    def __init__(self, me, audience, pinned):
+        self.me, self.audience = me, audience
+        self.roles, self.keys, self.heads, self.stored = {}, {}, {}, {}
+        for p in pinned:
+            self.roles[p["node"]] = p["role"]
+            table = self.keys.setdefault(p["node"], {})
+            for k in p["keys"]:
+                table[key_id_of(parse_public_key(k, "invalid_key"))] = PinnedKey(k)
+
+    @staticmethod
+    def check_key(pinned, key_id, seq):
+        """§8.6.1: the key may sign message `seq`."""
+        if pinned is None:
+            raise Refused("unknown_key")
+        if pinned.revoked_from is not None and seq >= pinned.revoked_from:
+            raise Refused("key_revoked")
+        if pinned.until is not None and seq > pinned.until:
+            raise Refused("key_retired")
+        if pinned.start is not None and seq < pinned.start:
+            raise Refused("unknown_key")
+
+    def rotate(self, origin, signer, seq, new_key):
+        """§8.6.2."""
+        table = self.keys[origin]
+        new_id = key_id_of(parse_public_key(new_key, "invalid_body"))
+        if new_id == signer:
+            raise Refused("domain_rule")
+        if new_id in table and not table[new_id].blank():
+            raise Refused("domain_rule")
+        if any(new_id in t for o, t in self.keys.items() if o != origin):
+            raise Refused("domain_rule")
+        old = table[signer]
+        old.until = seq if old.until is None else min(old.until, seq)
+        table[new_id] = PinnedKey(new_key, seq + 1, signer)
+
+    def revoke(self, r):
+        """§8.6.3 steps 2-4."""
+        table = self.keys[r["node"]]
+        revoked = key_id_of(parse_public_key(r["key"], "invalid_body"))
+        new = r.get("new_key")
+        new_id = key_id_of(parse_public_key(new, "invalid_body")) if new else None
+        voided = {}
+        if revoked in table and revoked != new_id:
+            voided[revoked] = r["from_seq"]
+        changed = True
+        while changed:
+            changed = False
+            for kid, k in table.items():
+                if kid in voided or kid == new_id or k.introduced_by is None or k.start is None:
+                    continue
+                if k.introduced_by in voided and k.start > voided[k.introduced_by]:
+                    voided[kid] = k.start
+                    changed = True
+        for kid, start in voided.items():
+            k = table[kid]
+            k.revoked_from = start if k.revoked_from is None else min(k.revoked_from, start)
+        if new:
+            known = table.get(new_id)
+            start = r["next_seq"]
+            if known is not None and known.start is not None:
+                start = min(start, known.start)
+            table[new_id] = PinnedKey(new, start)
+
+    def receive(self, data: bytes):
+        env = parse_envelope(data)
+        origin, seq = env["from"], env["seq"]
+        if origin not in self.roles:
+            raise Refused("unknown_sender")
+        pinned = self.keys[origin].get(env["key"])
+        self.check_key(pinned, env["key"], seq)
+        verify(parse_public_key(pinned.public_key, "invalid_key"), signing_bytes(env),
+               parse_signature(env["sig"], "invalid_envelope"))
+        check_audience(env, self.audience)
+        h = hash_of(canonical(env))
+        head = self.heads.get(origin)
+        expected = head[0] + 1 if head else 1
+        if seq == expected:
+            if env["prev"] != (head[1] if head else None):
+                raise Refused("fork")
+        elif seq > expected:
+            raise Refused("gap")
+        elif self.stored.get((origin, seq), (None,))[0] == h:
+            return "duplicate"
+        else:
+            raise Refused("equivocation")
+        read_body(env)
+        body = env["body"]
+        if env["kind"] == "key.rotated":
+            self.rotate(origin, env["key"], seq, body["new_key"])
+        elif env["kind"] == "key.revoked":
+            if self.roles[origin] != "hub" or self.roles.get(body["node"]) != "service":
+                raise Refused("domain_rule")
+            if body["node"] != self.me:
+                self.revoke(body)
+        self.heads[origin] = (seq, h)
+        self.stored[(origin, seq)] = (h, env["key"])
+        return "accepted"
+
+    def flagged(self, member):
+        out = []
+        for (origin, seq), (_, kid) in sorted(self.stored.items()):
+            if origin != member:
+                continue
+            try:
+                self.check_key(self.keys[member].get(kid), kid, seq)
+            except Refused:
+                out.append(seq)
+        return out
+
+
+def run_keys(v):
+    receiver = KeyReceiver(v["receiver"], v["audience"], v["pinned"])
+    for n, step in enumerate(v["steps"]):
+        try:
+            got = receiver.receive(step["input"].encode("utf-8"))
+        except Refused as e:
+            got = e.code
+        expect(got, step["result"], f"step {n}")
+        if step.get("flagged"):
+            member = parse(step["input"].encode("utf-8"))["body"]["node"]
+            expect(receiver.flagged(member), step["flagged"], f"step {n} flagged")
 
 
 # ---------------------------------------------------------------------------
@@ -895,7 +1053,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     files = sorted(f for f in os.listdir(here) if f.endswith(".json"))
     known = {"canonical.json", "envelopes.json", "negative.json",
-             "requests.json", "descriptors.json"}
+             "requests.json", "descriptors.json", "keys.json"}
     passed, failed, names = 0, 0, set()
     vectors = {}
     for f in files:
@@ -922,6 +1080,7 @@ def main():
         "negative.json": run_negative,
         "requests.json": run_request,
         "descriptors.json": run_descriptor,
+        "keys.json": run_keys,
     }
     for f in files:
         if f not in runners:

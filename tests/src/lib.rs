@@ -602,3 +602,84 @@ pub fn seed(env: &str) -> u64 {
     println!("SEED {seed} (replay with {env}={seed})");
     seed
 }
+
+/// Runs the `passerelle` binary; returns whether it succeeded, its
+/// standard output and its standard error.
+pub fn passerelle(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(passerelle_bin())
+        .args(args)
+        .env("PASSERELLE_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+impl TestNode {
+    /// Stops the node, rotates its key as `passerelle key rotate` does, and
+    /// serves it again.
+    pub async fn rotate_key(&mut self) -> passerelle_node::keys::Rotation {
+        self.stop().await;
+        let _lock = passerelle_node::config::DirLock::acquire(&self.dir, "test").unwrap();
+        let overrides = Overrides {
+            listen: None,
+            database_url: self.database_url.clone(),
+        };
+        let node = Node::open(&self.dir, &overrides).await.unwrap();
+        let rotation = passerelle_node::keys::rotate(&node).await.unwrap();
+        node.db.close().await;
+        drop(_lock);
+        self.restart().await;
+        rotation
+    }
+
+    /// Opens the stopped node's directory (for a command that needs it stopped).
+    pub async fn open_stopped(&self) -> Node {
+        assert!(self.task.is_none(), "stop the node first");
+        let overrides = Overrides {
+            listen: None,
+            database_url: self.database_url.clone(),
+        };
+        Node::open(&self.dir, &overrides).await.unwrap()
+    }
+}
+
+/// The pinned keys of `peer` at `node`: (key id, from, until, revoked_from).
+pub async fn pinned_keys(
+    node: &Node,
+    peer: &str,
+) -> Vec<(String, Option<i64>, Option<i64>, Option<i64>)> {
+    sqlx::query(
+        "SELECT key_id, valid_from_seq, valid_until_seq, revoked_from_seq FROM peer_keys \
+         WHERE peer_id = $1 ORDER BY COALESCE(valid_from_seq, 0), key_id",
+    )
+    .bind(peer)
+    .fetch_all(node.db.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            r.try_get("key_id").unwrap(),
+            r.try_get("valid_from_seq").unwrap(),
+            r.try_get("valid_until_seq").unwrap(),
+            r.try_get("revoked_from_seq").unwrap(),
+        )
+    })
+    .collect()
+}
+
+/// `(seq, flagged)` of `origin`'s messages at `node`.
+pub async fn flags_of(node: &Node, origin: &str) -> Vec<(i64, Option<String>)> {
+    sqlx::query("SELECT seq, flagged FROM messages WHERE origin = $1 ORDER BY seq")
+        .bind(origin)
+        .fetch_all(node.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.try_get("seq").unwrap(), r.try_get("flagged").unwrap()))
+        .collect()
+}

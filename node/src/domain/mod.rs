@@ -80,7 +80,11 @@ pub async fn apply(
         Body::MeetingUpdated(m) => joint::apply_meeting(conn, m, false).await,
         Body::MeetingCancelled(c) => joint::apply_cancellation(conn, c).await,
         Body::MeetingOutcomes(o) => joint::apply_outcomes(conn, o).await,
-        // Accepted and kept in the log; applying key rotation is not built yet.
+        Body::KeyRotated(r) => {
+            let e = env.envelope();
+            crate::keys::apply_rotation(conn, origin, &e.key, e.seq, r).await
+        }
+        Body::KeyRevoked(r) => crate::keys::apply_revocation(conn, me, r).await,
         _ => Ok(()),
     }
 }

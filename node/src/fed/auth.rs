@@ -92,12 +92,8 @@ pub async fn authenticate(
     let sig = signature_header(headers)?;
     let mut conn = node.db.pool().acquire().await?;
     let peer = active_peer(&mut conn, sig.origin.as_str()).await?;
-    let key = peers::usable_key(&mut conn, &peer.id, &sig.key)
-        .await?
-        .ok_or_else(|| passerelle_protocol::ProtocolError::UnknownKey {
-            sender: peer.id.clone(),
-            key_id: sig.key.to_string(),
-        })?;
+    // Only the peer's current key signs requests (not a retired or revoked one).
+    let key = peers::request_key(&mut conn, &peer.id, &sig.key).await?;
     drop(conn);
     check_signature(node, &sig, parts, &key).await?;
     let mut conn = node.db.pool().acquire().await?;

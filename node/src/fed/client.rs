@@ -96,16 +96,37 @@ impl HubClient {
         target: &str,
         body: Vec<u8>,
     ) -> Result<(StatusCode, Vec<u8>), NodeError> {
-        send_signed(
+        let signer = crate::keys::request_signer(&self.node, self.hub_id.as_str()).await?;
+        let (status, answer) = send_signed(
             &self.http,
             &self.node,
+            signer,
             &self.base_url,
             &self.hub_id,
-            method,
+            method.clone(),
             target,
-            body,
+            body.clone(),
         )
-        .await
+        .await?;
+        // The hub already holds our rotation (its answer to the push that
+        // carried it was lost): the new key is the one it accepts now.
+        let retired = status == StatusCode::UNAUTHORIZED
+            && serde_json::from_slice::<crate::error::ErrorBody>(&answer)
+                .is_ok_and(|b| b.error.code == "key_retired");
+        if retired && signer.key_id() != self.node.keys.key_id() {
+            return send_signed(
+                &self.http,
+                &self.node,
+                &self.node.keys,
+                &self.base_url,
+                &self.hub_id,
+                method,
+                target,
+                body,
+            )
+            .await;
+        }
+        Ok((status, answer))
     }
 
     /// Pushes envelopes (their canonical text) of our own stream.
@@ -148,10 +169,13 @@ impl HubClient {
     }
 }
 
-/// Signs and sends one request to `destination` at `base_url`.
+/// Signs (with `signer`, one of `node`'s keys) and sends one request to
+/// `destination` at `base_url`.
+#[allow(clippy::too_many_arguments)]
 pub async fn send_signed(
     http: &reqwest::Client,
     node: &Node,
+    signer: &passerelle_protocol::KeyPair,
     base_url: &str,
     destination: &NodeId,
     method: Method,
@@ -167,7 +191,7 @@ pub async fn send_signed(
     let sig = RequestSignature::sign(
         &parts,
         node.id(),
-        &node.keys,
+        signer,
         Timestamp::now(),
         passerelle_protocol::request::new_nonce()?,
     );

@@ -69,7 +69,7 @@ async fn publish_members(node: &Node, conn: &mut AnyConnection) -> Result<(), No
         conn,
         node.id(),
         &node.config.name,
-        vec![node.keys.public_key()],
+        crate::keys::published(node),
     )
     .await?;
     let stream = OwnStream {

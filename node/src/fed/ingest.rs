@@ -3,14 +3,15 @@
 //! Untrusted bytes become a stored message only after every check, in this
 //! fixed order: parse (size, JSON subset, structure, version) → sender is a
 //! known, active peer (and, at the hub's inbox, the authenticated requester)
-//! → the named key is pinned for that sender → signature → audience → time
-//! not too far ahead (at the hub's inbox) → place in the sender's stream
+//! → the named key is pinned for that sender and valid at the message's
+//! `seq` (not retired by a rotation, not revoked) → signature → audience →
+//! time not too far ahead (at the hub's inbox) → place in the sender's stream
 //! (next, duplicate, gap, fork, equivocation) → id not used by another
 //! message → typed body → domain rules. A refusal at any step writes nothing.
 
 use passerelle_protocol::envelope::MAX_AHEAD_SECS;
 use passerelle_protocol::stream::{place, Placement};
-use passerelle_protocol::{NodeId, ProtocolError, SignedEnvelope, Timestamp};
+use passerelle_protocol::{NodeId, SignedEnvelope, Timestamp};
 use sqlx::{Acquire, AnyConnection};
 
 use axum::http::StatusCode;
@@ -74,12 +75,9 @@ pub async fn ingest(
             format!("{origin}'s membership was revoked"),
         ));
     }
-    let key = peers::usable_key(conn, origin, &e.key)
-        .await?
-        .ok_or_else(|| ProtocolError::UnknownKey {
-            sender: origin.to_owned(),
-            key_id: e.key.to_string(),
-        })?;
+    // The key must be pinned for the origin and valid at this seq: a key
+    // retired by a rotation or revoked as compromised signs nothing after.
+    let key = peers::message_key(conn, origin, &e.key, e.seq).await?;
     env.verify_signature(&key)?;
     env.check_audience(audience)?;
     // The hub, which every message enters through, refuses a time too far

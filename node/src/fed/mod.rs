@@ -1,7 +1,8 @@
 //! Federation: how nodes exchange signed messages.
 //!
 //! `log` stores streams, `ingest` is the one verification pipeline,
-//! `auth` checks signed requests, `hub` and `service` hold each role's side
+//! `auth` checks signed requests, `resync` learns our own stream back from
+//! the hub after a restore, `hub` and `service` hold each role's side
 //! of the exchange, `client` makes the outgoing requests and `wire` the
 //! JSON shapes on the wire.
 
@@ -13,6 +14,7 @@ pub mod ingest;
 pub mod log;
 pub mod outbox;
 pub mod peers;
+pub mod resync;
 pub mod service;
 pub mod sync_state;
 pub mod wire;

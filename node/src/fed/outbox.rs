@@ -60,6 +60,18 @@ pub async fn set_aside(
     else {
         return Ok(0);
     };
+    if first.kind == "key.rotated" {
+        // Without it the hub never learns our new key: an operator must look.
+        return Err(NodeError::Remote(format!(
+            "the hub refused our key rotation for good ({code}: {reason}); see `passerelle status`"
+        )));
+    }
+    if first.kind == "key.rotated" {
+        // Without it the hub never learns our new key: an operator must look.
+        return Err(NodeError::Remote(format!(
+            "the hub refused our key rotation for good ({code}: {reason}); see `passerelle status`"
+        )));
+    }
     sqlx::query("INSERT INTO set_aside (id, kind, envelope, code, reason, set_aside_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&first.id)
         .bind(&first.kind)
@@ -106,13 +118,16 @@ pub async fn set_aside(
                 .bind(m.seq)
                 .execute(&mut *conn)
                 .await?;
+            // Each message keeps the key that signed it: renumbering shifts
+            // a rotation and the messages around it together.
+            let signer = crate::keys::own_signer(node, &old.key)?;
             let moved = Envelope {
                 seq: prev.as_ref().map_or(1, |h| h.seq + 1),
                 prev: prev.as_ref().map(|h| h.hash.clone()),
-                key: node.keys.key_id().clone(),
+                key: signer.key_id().clone(),
                 ..old
             }
-            .sign(&node.keys)?;
+            .sign(signer)?;
             log::insert(conn, &moved, &moved.canonical_string(), true).await?;
             prev = log::head(conn, me).await?;
             renumbered += 1;

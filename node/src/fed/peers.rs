@@ -1,11 +1,15 @@
 //! Pinned peers and their keys.
 //!
 //! At a hub, the peers are its member services; at a service, its hub and
-//! the other members it learned from the hub's signed `members.list`. Only
-//! messages and requests signed by a pinned, non-revoked key are accepted.
+//! the other members it learned from the hub's signed `members.list`. A
+//! message is accepted only if signed by a key pinned for its origin *and
+//! valid at its `seq`* (rotations and revocations move the boundaries, see
+//! `passerelle_protocol::key_timeline`); a request only if signed by the
+//! origin's current key.
 
 use passerelle_protocol::body::{Member, MemberList, MemberStatus, NodeRole};
-use passerelle_protocol::{KeyId, NodeId, PublicKey};
+use passerelle_protocol::key_timeline::{KeySpan, KeyTimeline};
+use passerelle_protocol::{KeyId, NodeId, ProtocolError, PublicKey};
 use sqlx::{AnyConnection, Row};
 
 use crate::error::NodeError;
@@ -71,28 +75,120 @@ pub async fn hub(conn: &mut AnyConnection) -> Result<Option<Peer>, NodeError> {
     row.as_ref().map(peer).transpose()
 }
 
-/// A peer's key by id, if it is pinned and not revoked.
-pub async fn usable_key(
-    conn: &mut AnyConnection,
-    peer_id: &str,
-    key_id: &KeyId,
-) -> Result<Option<PublicKey>, NodeError> {
-    let row = sqlx::query(
-        "SELECT public_key FROM peer_keys WHERE peer_id = $1 AND key_id = $2 AND status <> 'revoked'",
+/// A peer's pinned keys with the stretch of its stream each may sign.
+pub async fn timeline(conn: &mut AnyConnection, peer_id: &str) -> Result<KeyTimeline, NodeError> {
+    let rows = sqlx::query(
+        "SELECT public_key, valid_from_seq, valid_until_seq, revoked_from_seq, introduced_by \
+         FROM peer_keys WHERE peer_id = $1",
     )
     .bind(peer_id)
-    .bind(key_id.as_str())
-    .fetch_optional(conn)
+    .fetch_all(conn)
     .await?;
-    row.map(|r| Ok(PublicKey::parse(&r.try_get::<String, _>("public_key")?)?))
-        .transpose()
+    let mut t = KeyTimeline::new();
+    for r in &rows {
+        let seq = |name: &str| -> Result<Option<u64>, NodeError> {
+            Ok(r.try_get::<Option<i64>, _>(name)?.map(|v| v as u64))
+        };
+        let introduced_by = r
+            .try_get::<Option<String>, _>("introduced_by")?
+            .map(|k| KeyId::parse(&k))
+            .transpose()?;
+        t.pin(
+            PublicKey::parse(&r.try_get::<String, _>("public_key")?)?,
+            KeySpan {
+                from: seq("valid_from_seq")?,
+                until: seq("valid_until_seq")?,
+                revoked_from: seq("revoked_from_seq")?,
+            },
+            introduced_by,
+        );
+    }
+    Ok(t)
 }
 
-/// All keys of a peer, current first.
+/// Stores a peer's timeline back (every key it holds).
+pub async fn save_timeline(
+    conn: &mut AnyConnection,
+    peer_id: &str,
+    t: &KeyTimeline,
+) -> Result<(), NodeError> {
+    for k in t.iter() {
+        let status = if k.span.revoked_from.is_some() {
+            Some("revoked")
+        } else if k.span.until.is_some() {
+            Some("previous")
+        } else if k.span.from.is_some() {
+            Some("current")
+        } else {
+            None
+        };
+        let opt = |v: Option<u64>| v.map(|v| v as i64);
+        sqlx::query(
+            "INSERT INTO peer_keys (peer_id, key_id, public_key, status, added_at, valid_from_seq, \
+             valid_until_seq, revoked_from_seq, introduced_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (peer_id, key_id) DO UPDATE SET status = COALESCE($10, peer_keys.status), \
+             valid_from_seq = excluded.valid_from_seq, valid_until_seq = excluded.valid_until_seq, \
+             revoked_from_seq = excluded.revoked_from_seq, introduced_by = excluded.introduced_by",
+        )
+        .bind(peer_id)
+        .bind(k.key.key_id().as_str())
+        .bind(k.key.to_string())
+        .bind(status.unwrap_or("previous"))
+        .bind(now())
+        .bind(opt(k.span.from))
+        .bind(opt(k.span.until))
+        .bind(opt(k.span.revoked_from))
+        .bind(k.introduced_by.as_ref().map(KeyId::as_str))
+        .bind(status)
+        .execute(&mut *conn)
+        .await?;
+    }
+    // Whoever holds a span now is current; a key listed as current that a
+    // rotation or revocation just replaced is not any more.
+    sqlx::query(
+        "UPDATE peer_keys SET status = 'previous' WHERE peer_id = $1 AND status = 'current' \
+         AND valid_from_seq IS NULL AND EXISTS (SELECT 1 FROM peer_keys o WHERE o.peer_id = $1 \
+         AND o.status = 'current' AND o.valid_from_seq IS NOT NULL)",
+    )
+    .bind(peer_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The key that may sign message `seq` of `origin`'s stream (SPEC §6 step 3).
+pub async fn message_key(
+    conn: &mut AnyConnection,
+    origin: &str,
+    key_id: &KeyId,
+    seq: u64,
+) -> Result<PublicKey, NodeError> {
+    Ok(timeline(conn, origin)
+        .await?
+        .key_for_message(origin, key_id, seq)?)
+}
+
+/// The key that may sign `origin`'s requests: only its current key (SPEC §9.3).
+pub async fn request_key(
+    conn: &mut AnyConnection,
+    origin: &str,
+    key_id: &KeyId,
+) -> Result<PublicKey, NodeError> {
+    let t = timeline(conn, origin).await?;
+    let pinned = t.get(key_id).ok_or_else(|| ProtocolError::UnknownKey {
+        sender: origin.to_owned(),
+        key_id: key_id.to_string(),
+    })?;
+    pinned.span.check_request(origin, key_id)?;
+    Ok(pinned.key)
+}
+
+/// All keys of a peer that are not revoked, current first.
 pub async fn keys(conn: &mut AnyConnection, peer_id: &str) -> Result<Vec<PublicKey>, NodeError> {
     let rows = sqlx::query(
         "SELECT public_key FROM peer_keys WHERE peer_id = $1 AND status <> 'revoked' \
-         ORDER BY CASE status WHEN 'current' THEN 0 ELSE 1 END, added_at DESC, key_id",
+         ORDER BY CASE status WHEN 'current' THEN 0 ELSE 1 END, \
+         COALESCE(valid_from_seq, 0) DESC, added_at DESC, key_id",
     )
     .bind(peer_id)
     .fetch_all(conn)
@@ -102,7 +198,21 @@ pub async fn keys(conn: &mut AnyConnection, peer_id: &str) -> Result<Vec<PublicK
         .collect()
 }
 
-/// Pins a peer and its keys (the first is current, the others previous).
+/// The peer that pinned `key`, if any (a key belongs to one node).
+pub async fn owner_of(
+    conn: &mut AnyConnection,
+    key: &PublicKey,
+) -> Result<Option<String>, NodeError> {
+    let row = sqlx::query("SELECT peer_id FROM peer_keys WHERE key_id = $1")
+        .bind(key.key_id().as_str())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("peer_id")).transpose()?)
+}
+
+/// Pins a peer and its keys. Keys already pinned keep their place in the
+/// peer's stream (learned from rotations); a new key is pinned without a
+/// place, as current if it comes first and the peer has no key yet.
 pub async fn upsert(
     conn: &mut AnyConnection,
     id: &str,
@@ -133,17 +243,16 @@ pub async fn upsert(
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query(
-        "UPDATE peer_keys SET status = 'previous' WHERE peer_id = $1 AND status = 'current'",
-    )
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+    let had_keys = !timeline(conn, id).await?.iter().next().is_none();
     for (n, key) in keys.iter().enumerate() {
-        let key_status = if n == 0 { "current" } else { "previous" };
+        let key_status = if n == 0 && !had_keys {
+            "current"
+        } else {
+            "previous"
+        };
         sqlx::query(
             "INSERT INTO peer_keys (peer_id, key_id, public_key, status, added_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (peer_id, key_id) DO UPDATE SET status = excluded.status",
+             ON CONFLICT (peer_id, key_id) DO NOTHING",
         )
         .bind(id)
         .bind(key.key_id().as_str())

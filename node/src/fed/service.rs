@@ -20,7 +20,7 @@ use crate::fed::client::{self, HubClient};
 use crate::fed::ingest::{self, Source};
 use crate::fed::log::{self, now};
 use crate::fed::wire::{FeedResponse, JoinRequest, JoinResponse, PushResponse, MAX_BATCH};
-use crate::fed::{backoff, outbox, peers, sync_state};
+use crate::fed::{backoff, outbox, peers, resync, sync_state};
 use crate::node::{stopped, Node};
 
 /// How long one feed request waits for news.
@@ -54,6 +54,7 @@ pub async fn join(node: &Node, hub_url: &str, code: &str) -> Result<NodeId, Node
     let (status, bytes) = client::send_signed(
         &http,
         node,
+        &node.keys,
         hub_url,
         &hub.id,
         Method::POST,
@@ -85,7 +86,11 @@ pub async fn join(node: &Node, hub_url: &str, code: &str) -> Result<NodeId, Node
         "hub",
         peers::ACTIVE,
         Some(hub_url.trim_end_matches('/')),
-        &[hub.public_key],
+        // Its earlier keys too: they signed the start of its stream, which
+        // we are about to replay (the rotations in it give each its place).
+        &std::iter::once(hub.public_key)
+            .chain(hub.previous_keys.iter().copied())
+            .collect::<Vec<_>>(),
     )
     .await?;
     sync_state::ensure(w.conn(), hub.id.as_str()).await?;
@@ -197,6 +202,13 @@ async fn push_once(
     hub_id: &str,
 ) -> Result<PushOutcome, NodeError> {
     let mut conn = node.db.pool().acquire().await?;
+    // After a restore or a key replacement, learn what the hub holds of our
+    // stream before sending anything (SPEC §10.9).
+    if resync::pending(&mut conn).await?.is_some() {
+        drop(conn);
+        resync::resync(node, client, hub_id, true).await?;
+        return Ok(PushOutcome::Progress);
+    }
     let acked = sync_state::get(&mut conn, hub_id).await?.acked_seq as u64;
     let batch = outbox::pending(&mut conn, node, acked, MAX_BATCH as i64).await?;
     drop(conn);
@@ -232,6 +244,7 @@ async fn handle_push_response(
     }
     sync_state::set_acked(w.conn(), hub_id, hub_seq).await?;
     w.commit().await?;
+    crate::keys::forget_previous_if_acknowledged(node, hub_seq).await?;
     let Some(error) = response.error else {
         return Ok(PushOutcome::Progress);
     };

@@ -82,3 +82,17 @@ pub struct JoinResponse {
 pub struct StateResponse {
     pub head: Option<Head>,
 }
+
+/// `GET /fed/v1/stream`: the requester's own stream as the hub holds it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StreamResponse {
+    pub messages: Vec<StreamItem>,
+    /// The hub's head of the requester's stream.
+    pub head: Option<Head>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StreamItem {
+    pub seq: u64,
+    pub envelope: Box<RawValue>,
+}

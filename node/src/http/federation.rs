@@ -23,6 +23,7 @@ pub fn router() -> Router<Node> {
         .route("/fed/v1/inbox", post(inbox))
         .route("/fed/v1/feed", get(feed))
         .route("/fed/v1/state", get(state))
+        .route("/fed/v1/stream", get(stream))
 }
 
 fn target(uri: &OriginalUri) -> String {
@@ -140,4 +141,32 @@ async fn state(State(node): State<Node>, req: Authenticated) -> Result<Response,
         head: hub::state(&node, &req.peer).await?,
     })
     .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct StreamQuery {
+    #[serde(default)]
+    after: u64,
+    #[serde(default = "default_stream_limit")]
+    limit: i64,
+}
+
+fn default_stream_limit() -> i64 {
+    crate::fed::resync::MAX_STREAM_PAGE
+}
+
+/// `GET /fed/v1/stream?after=SEQ&limit=L` — the requester's own stream as
+/// the hub holds it (to recover after a restore).
+async fn stream(State(node): State<Node>, req: Authenticated) -> Result<Response, NodeError> {
+    let q = Query::<StreamQuery>::try_from_uri(
+        &format!("/?{}", req.query)
+            .parse()
+            .map_err(|_| bad_query())?,
+    )
+    .map(|Query(v)| v)
+    .map_err(|_| bad_query())?;
+    Ok(
+        Json(crate::fed::resync::own_stream(&node, &req.peer, q.after, q.limit).await?)
+            .into_response(),
+    )
 }
