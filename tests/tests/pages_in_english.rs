@@ -158,8 +158,22 @@ async fn the_pages_in_english() {
         w.flash().await,
         "The proposal is saved. It stays in your service."
     );
-    assert!(w.b.text().await.contains("Where is it at? Idea"));
+    let text = w.b.text().await;
+    assert!(text.contains("Where is it at? Idea"), "{text}");
+    // Dates read as in English, in sentences as in lists.
+    let history =
+        w.b.execute("return document.querySelector('.service-history li').innerText;")
+            .await;
+    let history = history.as_str().unwrap_or_default();
+    assert!(
+        history.starts_with("Idea — ")
+            && history.ends_with(", by admin.")
+            && !history.contains(" on "),
+        "{history}"
+    );
     w.check("service: proposal").await;
+    w.b.click_button("Discussed in committee").await;
+    assert_eq!(w.flash().await, "Noted: the committee discussed it.");
     w.b.click_button("Send to management").await;
     assert_eq!(
         w.flash().await,
@@ -168,7 +182,10 @@ async fn the_pages_in_english() {
     w.b.click_button("Share with the joint committee").await;
     w.check("service: proposal (shared)").await;
     w.b.screenshot("en-service-proposal").await;
-    w.b.click_link("Print the form for the suggestion box").await;
+    w.b.click_link("← All proposals").await;
+    w.check("service: proposals").await;
+    w.b.click_link("Print the form for the suggestion box")
+        .await;
     assert_eq!(w.b.h1().await, "An idea for the service?");
     w.check("service: form for the suggestion box").await;
 
@@ -258,12 +275,15 @@ async fn the_pages_in_english() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         w.b.goto(&format!("{hub}/propositions")).await;
     }
-    assert!(w.b.text().await.contains("Supported by its own service only."));
+    assert!(w
+        .b
+        .text()
+        .await
+        .contains("Supported by its own service only."));
     w.check("hub: proposals").await;
     w.b.screenshot("en-hub-proposals").await;
-    let csv = w
-        .b
-        .execute(
+    let csv =
+        w.b.execute(
             "const r = new XMLHttpRequest(); r.open('GET', '/propositions.csv', false); r.send(); \
              return r.responseText;",
         )
@@ -292,7 +312,8 @@ async fn the_pages_in_english() {
     );
     w.b.fill("Title of the meeting", "Joint committee of March")
         .await;
-    w.b.set_value("Start day and time", "2031-03-10T09:30").await;
+    w.b.set_value("Start day and time", "2031-03-10T09:30")
+        .await;
     w.b.set_value("End time (optional)", "11:30").await;
     w.b.fill("Place", "The community centre").await;
     w.b.click_button("Create the draft of the meeting").await;
@@ -300,7 +321,11 @@ async fn the_pages_in_english() {
         w.flash().await,
         "The draft is created. Now add the agenda items."
     );
-    assert!(w.b.text().await.contains("10 March 2031 at 9:30, until 11:30"));
+    assert!(w
+        .b
+        .text()
+        .await
+        .contains("10 March 2031 at 9:30, until 11:30"));
     w.check("hub: joint meeting (draft)").await;
     w.b.click_link("Home").await;
     let text: Value = w.b.execute("return document.body.innerText;").await;

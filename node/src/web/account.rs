@@ -175,7 +175,9 @@ fn password_page_with(
             PasswordField {
                 name: "new",
                 label: loc.t("Nouveau mot de passe"),
-                hint: Some(loc.t("Au moins 10 caractères. Une petite phrase est facile à retenir.")),
+                hint: Some(
+                    loc.t("Au moins 10 caractères. Une petite phrase est facile à retenir."),
+                ),
                 autocomplete: "new-password",
                 error: error_of("new"),
             },
@@ -217,12 +219,16 @@ async fn change_password(
     if f.new.chars().count() < 10 {
         errors.push(FieldError {
             field: "new".into(),
-            message: loc.t("Le nouveau mot de passe doit avoir au moins 10 caractères.").into(),
+            message: loc
+                .t("Le nouveau mot de passe doit avoir au moins 10 caractères.")
+                .into(),
         });
     } else if f.new != f.again {
         errors.push(FieldError {
             field: "again".into(),
-            message: loc.t("Les deux nouveaux mots de passe ne sont pas pareils.").into(),
+            message: loc
+                .t("Les deux nouveaux mots de passe ne sont pas pareils.")
+                .into(),
         });
     }
     if errors.is_empty() {

@@ -161,7 +161,8 @@ fn refusal_words(e: &NodeError, loc: Locale) -> String {
     };
     let m = message.as_str();
     if m.contains("already linked to") {
-        loc.t("Cette proposition est déjà dans ce sujet.").to_owned()
+        loc.t("Cette proposition est déjà dans ce sujet.")
+            .to_owned()
     } else if m.contains("already belongs to the subject") {
         loc.t1(
             "Cette proposition fait déjà partie du sujet « {titre} ».",
@@ -169,13 +170,17 @@ fn refusal_words(e: &NodeError, loc: Locale) -> String {
             quoted(),
         )
     } else if m.contains("already belongs to subject") {
-        loc.t("Cette proposition fait déjà partie d'un autre sujet.").to_owned()
+        loc.t("Cette proposition fait déjà partie d'un autre sujet.")
+            .to_owned()
     } else if m.contains("no longer shared") {
-        loc.t("Cette proposition n'est plus partagée par son service.").to_owned()
+        loc.t("Cette proposition n'est plus partagée par son service.")
+            .to_owned()
     } else if m.contains("not linked to this subject") {
-        loc.t("Cette proposition n'est pas (ou plus) dans ce sujet.").to_owned()
+        loc.t("Cette proposition n'est pas (ou plus) dans ce sujet.")
+            .to_owned()
     } else if m.contains("subject was dissolved") {
-        loc.t("Ce sujet n'a plus aucune proposition. Créez plutôt un nouveau sujet.").to_owned()
+        loc.t("Ce sujet n'a plus aucune proposition. Créez plutôt un nouveau sujet.")
+            .to_owned()
     } else if m.contains("already on the agenda of") {
         loc.t1(
             "Ce point est déjà à l'ordre du jour de la réunion « {titre} ».",
@@ -187,19 +192,25 @@ fn refusal_words(e: &NodeError, loc: Locale) -> String {
     } else if m.contains("each subject once") {
         loc.t("Ce sujet est déjà à l'ordre du jour.").to_owned()
     } else if m.contains("already published") {
-        loc.t("Cette réunion est déjà publiée : changez-la avec « Changer la réunion ».").to_owned()
+        loc.t("Cette réunion est déjà publiée : changez-la avec « Changer la réunion ».")
+            .to_owned()
     } else if m.contains("publish it first") {
-        loc.t("Cette réunion est encore un brouillon : publiez-la d'abord.").to_owned()
+        loc.t("Cette réunion est encore un brouillon : publiez-la d'abord.")
+            .to_owned()
     } else if m.contains("was cancelled") {
         loc.t("Cette réunion est annulée.").to_owned()
     } else if m.contains("took place") {
-        loc.t("Les décisions de cette réunion sont enregistrées : elle a eu lieu.").to_owned()
+        loc.t("Les décisions de cette réunion sont enregistrées : elle a eu lieu.")
+            .to_owned()
     } else if m.contains("not on the meeting's agenda") {
-        loc.t("Une décision parle d'un point qui n'était pas à l'ordre du jour.").to_owned()
+        loc.t("Une décision parle d'un point qui n'était pas à l'ordre du jour.")
+            .to_owned()
     } else if m.contains("could not be read by the others") {
-        loc.t("Ce message serait trop long pour les services. Raccourcissez les textes.").to_owned()
+        loc.t("Ce message serait trop long pour les services. Raccourcissez les textes.")
+            .to_owned()
     } else if m.contains("no federation") {
-        loc.t("Ce hub n'est pas encore prêt à envoyer des messages.").to_owned()
+        loc.t("Ce hub n'est pas encore prêt à envoyer des messages.")
+            .to_owned()
     } else if e.code() == "invalid_field" {
         loc.t1("Une information ne va pas ({detail}).", "detail", m)
     } else {
@@ -352,7 +363,7 @@ mod tests {
         );
         assert_eq!(
             refusal_words(&e, Locale::En),
-            "This proposal is already part of the subject “Accès”."
+            "This proposal is already part of the topic “Accès”."
         );
         assert_eq!(
             support_words(1, Locale::Fr),

@@ -242,14 +242,20 @@ impl Locale {
 
     /// « 10 décembre 2030 », « 10 December 2030 ».
     pub fn day(self, date: time::Date) -> String {
-        format!("{} {} {}", date.day(), self.month(date.month()), date.year())
+        format!(
+            "{} {} {}",
+            date.day(),
+            self.month(date.month()),
+            date.year()
+        )
     }
 
-    /// « le 10 décembre 2030 », « on 10 December 2030 ».
+    /// « le 10 décembre 2030 », « 10 December 2030 ». English sentences
+    /// add their own « on » where they need it (see `en.toml`).
     pub fn date(self, date: time::Date) -> String {
         match self {
             Locale::Fr => format!("le {}", self.day(date)),
-            Locale::En => format!("on {}", self.day(date)),
+            Locale::En => self.day(date),
         }
     }
 
@@ -263,7 +269,7 @@ impl Locale {
     }
 
     /// An instant in Belgian time: « le 10 décembre 2030 à 9 h 30 »,
-    /// « on 10 December 2030 at 9:30 ».
+    /// « 10 December 2030 at 9:30 ».
     pub fn datetime(self, unix: i64) -> String {
         let Some(local) = super::brussels(unix) else {
             return String::new();

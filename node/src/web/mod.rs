@@ -503,7 +503,10 @@ mod tests {
             "le 10 décembre 2030 à 9 h 30"
         );
         // 2030-07-01T07:00:00Z is 9 h in Brussels (summer time).
-        assert_eq!(Locale::Fr.datetime(1_909_119_600), "le 1 juillet 2030 à 9 h");
+        assert_eq!(
+            Locale::Fr.datetime(1_909_119_600),
+            "le 1 juillet 2030 à 9 h"
+        );
     }
 
     #[test]

@@ -199,7 +199,10 @@ impl DetailsForm {
         let to_ts = |secs: i64| Timestamp::from_unix(secs).ok();
         let starts_at = starts.and_then(to_ts);
         if starts.is_some() && starts_at.is_none() {
-            errors.push(field_error("debut", loc.t("Cette date n'est pas possible.")));
+            errors.push(field_error(
+                "debut",
+                loc.t("Cette date n'est pas possible."),
+            ));
         }
         match (errors.is_empty(), starts_at) {
             (true, Some(starts_at)) => Ok(MeetingDetails {
@@ -327,24 +330,25 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     guard(&viewer)?;
     let loc = viewer.locale;
-    let errors =
-        match form.details(loc) {
-            Ok(details) => {
-                let result = node
-                    .write(move |conn, _| {
-                        Box::pin(async move { hub::create_meeting_draft(conn, &details).await })
-                    })
-                    .await;
-                match result {
-                    Ok(id) => return Ok(done(
-                        &format!("/reunions-communes/{id}"),
-                        loc.t("Le brouillon est créé. Ajoutez maintenant les points de l'ordre du jour."),
-                    )),
-                    Err(e) => vec![refusal_on("titre", e, loc)?],
-                }
+    let errors = match form.details(loc) {
+        Ok(details) => {
+            let result = node
+                .write(move |conn, _| {
+                    Box::pin(async move { hub::create_meeting_draft(conn, &details).await })
+                })
+                .await;
+            match result {
+                Ok(id) => return Ok(done(
+                    &format!("/reunions-communes/{id}"),
+                    loc.t(
+                        "Le brouillon est créé. Ajoutez maintenant les points de l'ordre du jour.",
+                    ),
+                )),
+                Err(e) => vec![refusal_on("titre", e, loc)?],
             }
-            Err(errors) => errors,
-        };
+        }
+        Err(errors) => errors,
+    };
     let page = list_page(&node, &viewer, errors, form, None).await?;
     render_with(&page, StatusCode::UNPROCESSABLE_ENTITY)
 }
@@ -611,11 +615,13 @@ async fn meeting_page(
                 id,
                 loc.t1("Décision sur « {titre} »", "titre", &l.title),
             )
-                .kind("textarea")
-                .optional()
-                .hint(loc.t("Ce qui a été décidé, en quelques phrases. Laissez vide si rien n'a été décidé."))
-                .value(value)
-                .errors(&errors)
+            .kind("textarea")
+            .optional()
+            .hint(loc.t(
+                "Ce qui a été décidé, en quelques phrases. Laissez vide si rien n'a été décidé.",
+            ))
+            .value(value)
+            .errors(&errors)
         })
         .collect();
     Ok(MeetingPage {
@@ -934,7 +940,10 @@ pub async fn add_entry(
         id,
         field.0,
         kept,
-        (&href, loc.t("Le point est ajouté à la fin de l'ordre du jour.")),
+        (
+            &href,
+            loc.t("Le point est ajouté à la fin de l'ordre du jour."),
+        ),
         move |conn, _| Box::pin(async move { hub::set_agenda(conn, id, &entries).await }),
     )
     .await
@@ -1163,7 +1172,10 @@ pub async fn cancel(
         id,
         "raison",
         kept,
-        (&href, loc.t("La réunion est annulée. Les services sont prévenus.")),
+        (
+            &href,
+            loc.t("La réunion est annulée. Les services sont prévenus."),
+        ),
         move |conn, stream| {
             Box::pin(async move { hub::cancel(conn, &stream_of(stream)?, id, &reason).await })
         },

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    guard, origin_label, read, service_label, status_from, status_label, support_words,
-    theme_from, theme_label, Choice, STATUSES, THEMES,
+    guard, origin_label, read, service_label, status_from, status_label, support_words, theme_from,
+    theme_label, Choice, STATUSES, THEMES,
 };
 use crate::domain::federated::enum_text;
 use crate::domain::hub::{self, AggregatedProposal, Count, ProposalFilter, ProposalSort};
@@ -261,7 +261,8 @@ pub async fn proposals(
     let summary = if filtered {
         loc.t1("Recherche : {filtres}.", "filtres", summary.join(", "))
     } else {
-        loc.t("Toutes les propositions partagées par les services.").to_owned()
+        loc.t("Toutes les propositions partagées par les services.")
+            .to_owned()
     };
 
     let row = |label: String, c: &Count| CountRow {

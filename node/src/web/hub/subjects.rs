@@ -13,9 +13,9 @@ use super::{
     field_error, guard, path_id, read, ref_from_value, ref_value, refusal_on, render_with,
     service_label, status_label, stream_of, support_words, theme_label, Choice, Field,
 };
-use crate::web::Locale;
 use crate::domain::hub::{self, ProposalFilter, ProposalSort, SubjectView};
 use crate::node::Node;
+use crate::web::Locale;
 use crate::web::{done, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
 
 /// A proposal that may join a subject (shared, and in no subject yet).
@@ -301,7 +301,10 @@ pub async fn create(
         ));
     }
     if title.trim().is_empty() {
-        errors.push(field_error("titre", loc.t("Écrivez un titre pour ce sujet.")));
+        errors.push(field_error(
+            "titre",
+            loc.t("Écrivez un titre pour ce sujet."),
+        ));
     } else if title.trim().chars().count() > 200 {
         errors.push(field_error(
             "titre",

@@ -22,7 +22,9 @@ use crate::domain::{rule, validate};
 use crate::error::NodeError;
 use crate::fed::peers;
 use crate::node::Node;
-use crate::web::{done, ics, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer};
+use crate::web::{
+    done, ics, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
+};
 
 fn not_joined() -> NodeError {
     rule("this service has not joined an inter-service committee yet")
@@ -516,7 +518,10 @@ pub(super) async fn propose_item(
     let meeting = optional_id(&f.meeting).map_err(|_| PageError::BadForm)?;
     let mut errors = Vec::new();
     if f.title.trim().is_empty() {
-        errors.push(field_error("point-title", loc.t("Écrivez le sujet du point.")));
+        errors.push(field_error(
+            "point-title",
+            loc.t("Écrivez le sujet du point."),
+        ));
     }
     if errors.is_empty() {
         let (title, description) = (f.title.clone(), f.description.clone());
@@ -546,7 +551,11 @@ pub(super) async fn propose_item(
                 errors = refusal(
                     e,
                     &[
-                        ("title", "point-title", loc.t("Le sujet a de 1 à 200 caractères.")),
+                        (
+                            "title",
+                            "point-title",
+                            loc.t("Le sujet a de 1 à 200 caractères."),
+                        ),
                         (
                             "description",
                             "point-description",

@@ -19,7 +19,9 @@ use crate::domain::{members, proposals};
 use crate::error::NodeError;
 use crate::node::Node;
 use crate::web::labels::{attendance_label, minutes_label};
-use crate::web::{done, ics, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer};
+use crate::web::{
+    done, ics, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
+};
 
 // ---------------------------------------------------------------------------
 // The list.
@@ -158,7 +160,10 @@ pub(super) async fn create(
         errors.push(field_error("place", loc.t("Écrivez où a lieu la réunion.")));
     }
     if f.format.trim().is_empty() {
-        errors.push(field_error("format", loc.t("Écrivez la forme de la réunion.")));
+        errors.push(field_error(
+            "format",
+            loc.t("Écrivez la forme de la réunion."),
+        ));
     }
     if let (true, Some(starts_at)) = (errors.is_empty(), starts_at) {
         let m = NewMeeting {
@@ -183,7 +188,11 @@ pub(super) async fn create(
                     &[
                         ("title", "title", loc.t("Le nom a de 1 à 200 caractères.")),
                         ("place", "place", loc.t("Le lieu a de 1 à 200 caractères.")),
-                        ("format", "format", loc.t("La forme a de 1 à 80 caractères.")),
+                        (
+                            "format",
+                            "format",
+                            loc.t("La forme a de 1 à 80 caractères."),
+                        ),
                         ("starts_at", "date", loc.t("Cette date n'est pas possible.")),
                     ],
                     "title",
@@ -325,7 +334,11 @@ async fn detail_page(
             .unwrap_or_default()
     };
     let proposal_choices = |selected: &str| {
-        let mut out = vec![Choice::new("", loc.t("Aucune proposition"), selected.is_empty())];
+        let mut out = vec![Choice::new(
+            "",
+            loc.t("Aucune proposition"),
+            selected.is_empty(),
+        )];
         out.extend(all_proposals.iter().map(|p| {
             let v = p.id.to_string();
             let sel = v == selected;
@@ -611,7 +624,10 @@ pub(super) async fn add_item(
     let loc = viewer.locale;
     let mut errors = Vec::new();
     if f.title.trim().is_empty() {
-        errors.push(field_error("item-title", loc.t("Écrivez le sujet du point.")));
+        errors.push(field_error(
+            "item-title",
+            loc.t("Écrivez le sujet du point."),
+        ));
     }
     let proposal = optional_id(&f.proposal).map_err(|_| PageError::BadForm)?;
     let posted = Posted {
@@ -634,7 +650,11 @@ pub(super) async fn add_item(
         id,
         posted,
         &[
-            ("title", "item-title", loc.t("Le sujet a de 1 à 200 caractères.")),
+            (
+                "title",
+                "item-title",
+                loc.t("Le sujet a de 1 à 200 caractères."),
+            ),
             (
                 "description",
                 "item-description",

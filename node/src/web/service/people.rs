@@ -195,7 +195,11 @@ pub(super) async fn add_member(
                             "display_name",
                             loc.t("Le nom a de 1 à 80 caractères."),
                         ),
-                        ("contact", "contact", loc.t("Le contact a au plus 200 caractères.")),
+                        (
+                            "contact",
+                            "contact",
+                            loc.t("Le contact a au plus 200 caractères."),
+                        ),
                     ],
                     "display_name",
                     loc,
@@ -392,7 +396,12 @@ pub(super) async fn end_term(
             })
             .await
         {
-            Ok(()) => return Ok(done("/delegues", loc.t("C'est noté : le mandat se termine."))),
+            Ok(()) => {
+                return Ok(done(
+                    "/delegues",
+                    loc.t("C'est noté : le mandat se termine."),
+                ))
+            }
             Err(e) => refusal(
                 e,
                 &[(
@@ -446,7 +455,11 @@ async fn designate_page(
 ) -> Result<DesignatePage, PageError> {
     let loc = viewer.locale;
     let list = members::list(&mut *read(node).await?, false).await?;
-    let mut choices = vec![Choice::new("", loc.t("Choisissez un membre"), f.member.is_empty())];
+    let mut choices = vec![Choice::new(
+        "",
+        loc.t("Choisissez un membre"),
+        f.member.is_empty(),
+    )];
     choices.extend(list.iter().map(|m| {
         let v = m.id.to_string();
         let sel = v == f.member;

@@ -13,10 +13,10 @@ use super::{
     parse_choice, path_id, read, refusal, status_label, theme_label, Badge, Choice, FormErrors,
     ADMINS, ORIGINS, PEOPLE, THEMES,
 };
-use crate::web::Locale;
 use crate::domain::proposals::{self as domain, NewProposal, SHARED, WITHDRAWN};
 use crate::domain::{joint, rule, validate};
 use crate::node::Node;
+use crate::web::Locale;
 use crate::web::{done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
 
 // ---------------------------------------------------------------------------
@@ -172,9 +172,15 @@ pub(super) async fn create(
     let mut errors = Vec::new();
     let title = f.title.trim();
     if title.is_empty() {
-        errors.push(field_error("title", loc.t("Écrivez le titre de la proposition.")));
+        errors.push(field_error(
+            "title",
+            loc.t("Écrivez le titre de la proposition."),
+        ));
     } else if title.chars().count() > 200 {
-        errors.push(field_error("title", loc.t("Le titre a au plus 200 caractères.")));
+        errors.push(field_error(
+            "title",
+            loc.t("Le titre a au plus 200 caractères."),
+        ));
     }
     let description = f.description.trim();
     if description.is_empty() {
@@ -197,7 +203,10 @@ pub(super) async fn create(
     }
     let origin = parse_choice::<Origin>(&f.origin);
     if origin.is_none() {
-        errors.push(field_error("origin", loc.t("Dites d'où vient la proposition.")));
+        errors.push(field_error(
+            "origin",
+            loc.t("Dites d'où vient la proposition."),
+        ));
     }
     let tag_list = match tags(&f.tags, loc) {
         Ok(t) => t,
@@ -586,7 +595,9 @@ pub(super) async fn change_status(
                     }
                     ProposalStatus::InProgress => loc.t("C'est noté : c'est en cours."),
                     ProposalStatus::Realised => loc.t("C'est noté : c'est réalisé. Bravo !"),
-                    ProposalStatus::Abandoned => loc.t("C'est noté : la proposition est abandonnée."),
+                    ProposalStatus::Abandoned => {
+                        loc.t("C'est noté : la proposition est abandonnée.")
+                    }
                     _ => loc.t("La réponse de la direction est notée."),
                 };
                 return Ok(done(&format!("/propositions/{id}"), message));
@@ -654,7 +665,9 @@ pub(super) async fn share(
     match shared {
         Ok(()) => Ok(done(
             &format!("/propositions/{id}"),
-            viewer.locale.t("La proposition est partagée avec le comité inter-services."),
+            viewer
+                .locale
+                .t("La proposition est partagée avec le comité inter-services."),
         )),
         Err(e) => {
             let errors = refusal(e, &[], "partage", viewer.locale)?;
@@ -689,7 +702,9 @@ pub(super) async fn withdraw(
     match result {
         Ok(()) => Ok(done(
             &format!("/propositions/{id}"),
-            viewer.locale.t("La proposition n'est plus partagée. Les autres services sont prévenus."),
+            viewer
+                .locale
+                .t("La proposition n'est plus partagée. Les autres services sont prévenus."),
         )),
         Err(e) => {
             let errors = refusal(
@@ -727,6 +742,9 @@ pub(super) async fn ballot_form(viewer: Viewer) -> Result<Response, PageError> {
     viewer.require(PEOPLE)?;
     render(&BallotPage {
         l: viewer.layout("/propositions", None),
-        themes: THEMES.iter().map(|t| theme_label(*t, viewer.locale)).collect(),
+        themes: THEMES
+            .iter()
+            .map(|t| theme_label(*t, viewer.locale))
+            .collect(),
     })
 }
