@@ -13,6 +13,9 @@
 //! - axe-core: `PASSERELLE_AXE_JS`, else
 //!   `<workspace>/tests/.tools/node_modules/axe-core/axe.min.js`.
 //!
+//! The browser asks for French pages (`Accept-Language: fr-BE,fr`), as
+//! people in Wallonia do; [`Browser::start_in`] chooses other languages.
+//!
 //! When one is missing, [`Browser::start`] reports the test as skipped (a
 //! failure under `PASSERELLE_REQUIRE_ALL=1`) and returns `None`. Debian:
 //! `apt-get install chromium chromium-driver`, then
@@ -193,9 +196,16 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Starts ChromeDriver and a headless Chromium; `None` (after reporting
-    /// the skip) when ChromeDriver, Chromium or axe-core is missing.
+    /// Starts ChromeDriver and a headless Chromium that asks for French
+    /// pages; `None` (after reporting the skip) when ChromeDriver, Chromium
+    /// or axe-core is missing.
     pub async fn start(test: &str) -> Option<Browser> {
+        Browser::start_in(test, "fr-BE,fr").await
+    }
+
+    /// [`Browser::start`] with the browser's languages, by preference, as
+    /// in `Accept-Language` (`"en-GB,en"`).
+    pub async fn start_in(test: &str, languages: &str) -> Option<Browser> {
         let found = find_program(CHROMEDRIVER_ENV, &["chromedriver"]).and_then(|d| {
             let c = find_program(
                 CHROMIUM_ENV,
@@ -230,6 +240,8 @@ impl Browser {
             "--user-data-dir={}",
             profile.path().join("profile").display()
         ));
+        let first = languages.split(',').next().unwrap_or(languages);
+        browser_args.push(format!("--lang={first}"));
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
         caps.insert(
@@ -237,6 +249,7 @@ impl Browser {
             json!({
                 "binary": chromium_bin.to_string_lossy(),
                 "args": browser_args,
+                "prefs": {"intl": {"accept_languages": languages}},
             }),
         );
         let client = match connect(port, caps, &mut driver).await {
@@ -450,6 +463,44 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|e| panic!("{}: cannot click {what}: {e}", self.test));
+        self.wait_for_next_page(before, what).await;
+    }
+
+    /// Presses Tab until the focus is on the element reading `text` (its
+    /// visible text, as a keyboard user reaches it), at most `max` times.
+    /// Returns how many presses it took, `None` if it never got there.
+    pub async fn tab_to(&self, text: &str, max: usize) -> Option<usize> {
+        // Start from the top of the page, as after loading it.
+        self.execute("document.activeElement && document.activeElement.blur(); window.getSelection().removeAllRanges(); return null;")
+            .await;
+        for presses in 1..=max {
+            let active = self.client.active_element().await.unwrap();
+            active.send_keys("\u{E004}").await.unwrap();
+            let focused = self
+                .execute("const e = document.activeElement; return e ? e.textContent.replace(/\\s+/g, ' ').trim() : '';")
+                .await;
+            if focused.as_str() == Some(text) {
+                return Some(presses);
+            }
+        }
+        None
+    }
+
+    /// Presses Enter on the focused element and waits for the page it
+    /// leads to.
+    pub async fn press_enter(&self, what: &str) {
+        let before = self.client.find(Locator::Css("html")).await.unwrap();
+        let active = self.client.active_element().await.unwrap();
+        active
+            .send_keys("\u{E007}")
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot press Enter on {what}: {e}", self.test));
+        self.wait_for_next_page(before, what).await;
+    }
+
+    /// Waits until `before` (the old page's `<html>`) is gone and the new
+    /// page has loaded.
+    async fn wait_for_next_page(&self, before: Element, what: &str) {
         let start = Instant::now();
         loop {
             match before.tag_name().await {

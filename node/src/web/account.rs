@@ -8,7 +8,8 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::{
-    anonymous_layout, done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer,
+    anonymous_layout, done, render, safe_next, CsrfForm, FieldError, Flash, Guest, Layout,
+    PageError, Viewer,
 };
 use crate::accounts;
 use crate::http::api::SESSION_COOKIE;
@@ -37,22 +38,14 @@ struct NextQuery {
     suite: String,
 }
 
-/// Only local paths are followed after login (no open redirect).
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_owned()
-    } else {
-        "/".to_owned()
-    }
-}
-
 /// `GET /connexion`
 async fn login_page(
     State(node): State<Node>,
+    guest: Guest,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, PageError> {
     render(&LoginPage {
-        l: anonymous_layout(&node),
+        l: anonymous_layout(&node, &guest),
         next: safe_next(&q.suite),
         username: String::new(),
         errors: Vec::new(),
@@ -72,18 +65,20 @@ struct LoginForm {
 /// `POST /connexion` — opens a session and sets its cookie.
 async fn login(
     State(node): State<Node>,
+    guest: Guest,
     headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
+    let loc = guest.locale;
     let Some(account) = accounts::check(&node.db, f.username.trim(), &f.password).await? else {
         let mut page = LoginPage {
-            l: anonymous_layout(&node),
+            l: anonymous_layout(&node, &guest),
             next: safe_next(&f.suite),
             username: f.username,
             errors: vec![FieldError {
                 field: "username".into(),
                 message:
-                    "Le nom d'utilisateur ou le mot de passe ne va pas. Vérifiez et recommencez."
+                    loc.t("Le nom d'utilisateur ou le mot de passe ne va pas. Vérifiez et recommencez.")
                         .into(),
             }],
         };
@@ -165,27 +160,30 @@ fn password_page_with(
             .find(|e| e.field == name)
             .map(|e| e.message.clone())
     };
+    let loc = viewer.locale;
     PasswordPage {
         l: viewer.layout("/mot-de-passe", flash),
         must_change: viewer.account.must_change_password,
         fields: vec![
             PasswordField {
                 name: "current",
-                label: "Mot de passe actuel",
+                label: loc.t("Mot de passe actuel"),
                 hint: None,
                 autocomplete: "current-password",
                 error: error_of("current"),
             },
             PasswordField {
                 name: "new",
-                label: "Nouveau mot de passe",
-                hint: Some("Au moins 10 caractères. Une petite phrase est facile à retenir."),
+                label: loc.t("Nouveau mot de passe"),
+                hint: Some(
+                    loc.t("Au moins 10 caractères. Une petite phrase est facile à retenir."),
+                ),
                 autocomplete: "new-password",
                 error: error_of("new"),
             },
             PasswordField {
                 name: "again",
-                label: "Nouveau mot de passe, encore une fois",
+                label: loc.t("Nouveau mot de passe, encore une fois"),
                 hint: None,
                 autocomplete: "new-password",
                 error: error_of("again"),
@@ -216,24 +214,29 @@ async fn change_password(
     viewer: Viewer,
     CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
+    let loc = viewer.locale;
     let mut errors = Vec::new();
     if f.new.chars().count() < 10 {
         errors.push(FieldError {
             field: "new".into(),
-            message: "Le nouveau mot de passe doit avoir au moins 10 caractères.".into(),
+            message: loc
+                .t("Le nouveau mot de passe doit avoir au moins 10 caractères.")
+                .into(),
         });
     } else if f.new != f.again {
         errors.push(FieldError {
             field: "again".into(),
-            message: "Les deux nouveaux mots de passe ne sont pas pareils.".into(),
+            message: loc
+                .t("Les deux nouveaux mots de passe ne sont pas pareils.")
+                .into(),
         });
     }
     if errors.is_empty() {
         match accounts::change_password(&node.db, viewer.account.id, &f.current, &f.new).await {
-            Ok(()) => return Ok(done("/", "Votre mot de passe est changé.")),
+            Ok(()) => return Ok(done("/", loc.t("Votre mot de passe est changé."))),
             Err(e) if e.code() == "invalid_field" => errors.push(FieldError {
                 field: "current".into(),
-                message: "Ce n'est pas votre mot de passe actuel.".into(),
+                message: loc.t("Ce n'est pas votre mot de passe actuel.").into(),
             }),
             Err(e) => return Err(e.into()),
         }

@@ -26,7 +26,7 @@ use passerelle_protocol::NodeId;
 use sqlx::pool::PoolConnection;
 use uuid::Uuid;
 
-use super::{render, FieldError, PageError, Viewer};
+use super::{render, FieldError, Locale, PageError, Viewer};
 use crate::accounts::Role;
 use crate::domain::federated::enum_text;
 use crate::error::NodeError;
@@ -118,21 +118,12 @@ fn status_from(key: &str) -> Option<ProposalStatus> {
     STATUSES.into_iter().find(|s| enum_text(s) == key)
 }
 
-/// "1 service", "3 services".
-fn plural(n: i64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
 /// "soutenue par 3 services" (the proposal's own service included).
-fn support_words(support: i64) -> String {
+fn support_words(support: i64, loc: Locale) -> String {
     if support <= 1 {
-        "soutenue par son service seulement".to_owned()
+        loc.t("soutenue par son service seulement").to_owned()
     } else {
-        format!("soutenue par {support} services")
+        loc.t1("soutenue par {n} services", "n", support)
     }
 }
 
@@ -157,9 +148,9 @@ fn ref_from_value(value: &str) -> Option<ProposalRef> {
     })
 }
 
-/// A domain refusal in plain French (the domain speaks English to
+/// A domain refusal in plain words (the domain speaks English to
 /// programs); an unknown one keeps its own words.
-fn french_refusal(e: &NodeError) -> String {
+fn refusal_words(e: &NodeError, loc: Locale) -> String {
     let message = e.public_message();
     let quoted = || {
         message
@@ -170,45 +161,58 @@ fn french_refusal(e: &NodeError) -> String {
     };
     let m = message.as_str();
     if m.contains("already linked to") {
-        "Cette proposition est déjà dans ce sujet.".to_owned()
+        loc.t("Cette proposition est déjà dans ce sujet.")
+            .to_owned()
     } else if m.contains("already belongs to the subject") {
-        format!(
-            "Cette proposition fait déjà partie du sujet « {} ».",
-            quoted()
+        loc.t1(
+            "Cette proposition fait déjà partie du sujet « {titre} ».",
+            "titre",
+            quoted(),
         )
     } else if m.contains("already belongs to subject") {
-        "Cette proposition fait déjà partie d'un autre sujet.".to_owned()
+        loc.t("Cette proposition fait déjà partie d'un autre sujet.")
+            .to_owned()
     } else if m.contains("no longer shared") {
-        "Cette proposition n'est plus partagée par son service.".to_owned()
+        loc.t("Cette proposition n'est plus partagée par son service.")
+            .to_owned()
     } else if m.contains("not linked to this subject") {
-        "Cette proposition n'est pas (ou plus) dans ce sujet.".to_owned()
+        loc.t("Cette proposition n'est pas (ou plus) dans ce sujet.")
+            .to_owned()
     } else if m.contains("subject was dissolved") {
-        "Ce sujet n'a plus aucune proposition. Créez plutôt un nouveau sujet.".to_owned()
+        loc.t("Ce sujet n'a plus aucune proposition. Créez plutôt un nouveau sujet.")
+            .to_owned()
     } else if m.contains("already on the agenda of") {
-        format!(
-            "Ce point est déjà à l'ordre du jour de la réunion « {} ».",
-            quoted()
+        loc.t1(
+            "Ce point est déjà à l'ordre du jour de la réunion « {titre} ».",
+            "titre",
+            quoted(),
         )
     } else if m.contains("each proposed item once") {
-        "Ce point est déjà à l'ordre du jour.".to_owned()
+        loc.t("Ce point est déjà à l'ordre du jour.").to_owned()
     } else if m.contains("each subject once") {
-        "Ce sujet est déjà à l'ordre du jour.".to_owned()
+        loc.t("Ce sujet est déjà à l'ordre du jour.").to_owned()
     } else if m.contains("already published") {
-        "Cette réunion est déjà publiée : changez-la avec « Changer la réunion ».".to_owned()
+        loc.t("Cette réunion est déjà publiée : changez-la avec « Changer la réunion ».")
+            .to_owned()
     } else if m.contains("publish it first") {
-        "Cette réunion est encore un brouillon : publiez-la d'abord.".to_owned()
+        loc.t("Cette réunion est encore un brouillon : publiez-la d'abord.")
+            .to_owned()
     } else if m.contains("was cancelled") {
-        "Cette réunion est annulée.".to_owned()
+        loc.t("Cette réunion est annulée.").to_owned()
     } else if m.contains("took place") {
-        "Les décisions de cette réunion sont enregistrées : elle a eu lieu.".to_owned()
+        loc.t("Les décisions de cette réunion sont enregistrées : elle a eu lieu.")
+            .to_owned()
     } else if m.contains("not on the meeting's agenda") {
-        "Une décision parle d'un point qui n'était pas à l'ordre du jour.".to_owned()
+        loc.t("Une décision parle d'un point qui n'était pas à l'ordre du jour.")
+            .to_owned()
     } else if m.contains("could not be read by the others") {
-        "Ce message serait trop long pour les services. Raccourcissez les textes.".to_owned()
+        loc.t("Ce message serait trop long pour les services. Raccourcissez les textes.")
+            .to_owned()
     } else if m.contains("no federation") {
-        "Ce hub n'est pas encore prêt à envoyer des messages.".to_owned()
+        loc.t("Ce hub n'est pas encore prêt à envoyer des messages.")
+            .to_owned()
     } else if e.code() == "invalid_field" {
-        format!("Une information ne va pas ({m}).")
+        loc.t1("Une information ne va pas ({detail}).", "detail", m)
     } else {
         m.to_owned()
     }
@@ -216,14 +220,14 @@ fn french_refusal(e: &NodeError) -> String {
 
 /// Turns a domain error into a message on the form (`field`), or into an
 /// error page when it is not the person's to correct.
-fn refusal_on(field: &str, e: NodeError) -> Result<FieldError, PageError> {
+fn refusal_on(field: &str, e: NodeError, loc: Locale) -> Result<FieldError, PageError> {
     match e.code() {
         "not_found" => Err(PageError::NotFound),
         "forbidden" => Err(PageError::Forbidden),
         "internal" | "config" | "storage_full" | "storage_read_only" => Err(PageError::from(e)),
         _ => Ok(FieldError {
             field: field.to_owned(),
-            message: french_refusal(&e),
+            message: refusal_words(&e, loc),
         }),
     }
 }
@@ -330,7 +334,7 @@ mod tests {
     fn every_theme_and_status_has_a_key_and_a_label() {
         for t in THEMES {
             assert_eq!(theme_from(&enum_text(&t)), Some(t));
-            assert!(!theme_label(t).is_empty());
+            assert!(!theme_label(t, Locale::En).is_empty());
         }
         for s in STATUSES {
             assert_eq!(status_from(&enum_text(&s)), Some(s));
@@ -354,11 +358,18 @@ mod tests {
         let e =
             crate::domain::rule("this proposal already belongs to the subject \u{ab} Accès \u{bb}");
         assert_eq!(
-            french_refusal(&e),
+            refusal_words(&e, Locale::Fr),
             "Cette proposition fait déjà partie du sujet « Accès »."
         );
-        assert_eq!(support_words(1), "soutenue par son service seulement");
-        assert_eq!(support_words(3), "soutenue par 3 services");
-        assert_eq!(plural(1, "point", "points"), "1 point");
+        assert_eq!(
+            refusal_words(&e, Locale::En),
+            "This proposal is already part of the topic “Accès”."
+        );
+        assert_eq!(
+            support_words(1, Locale::Fr),
+            "soutenue par son service seulement"
+        );
+        assert_eq!(support_words(3, Locale::Fr), "soutenue par 3 services");
+        assert_eq!(support_words(3, Locale::En), "supported by 3 services");
     }
 }

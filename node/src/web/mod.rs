@@ -1,5 +1,6 @@
-//! Web pages: server-rendered HTML in plain French, one stylesheet, no
-//! JavaScript needed, every asset served by the node itself.
+//! Web pages: server-rendered HTML in plain French (and English, see
+//! [`i18n`]), one stylesheet, no JavaScript needed, every asset served by
+//! the node itself.
 //!
 //! Pages are thin like the API's handlers: they read a form, call the same
 //! domain functions, and render an askama template (compiled into the
@@ -8,6 +9,7 @@
 
 mod account;
 pub mod hub;
+pub mod i18n;
 pub mod ics;
 pub mod labels;
 pub mod service;
@@ -15,6 +17,7 @@ pub mod service;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -26,6 +29,7 @@ use crate::error::NodeError;
 use crate::http::api::request_token;
 use crate::node::Node;
 use crate::sessions;
+pub use i18n::Locale;
 
 /// Every page route, merged into the application.
 pub fn routes() -> Router<Node> {
@@ -34,6 +38,8 @@ pub fn routes() -> Router<Node> {
         .merge(account::routes())
         .merge(service::routes())
         .merge(hub::routes())
+        .merge(i18n::routes())
+        .layer(middleware::from_fn(error_pages_in_the_language))
 }
 
 async fn stylesheet() -> Response {
@@ -63,26 +69,78 @@ pub struct Layout {
     pub csrf: String,
     pub nav: Vec<NavItem>,
     pub flash: Option<String>,
+    /// The language of the page.
+    pub locale: Locale,
+    /// The header's link to the other language.
+    pub switch_href: String,
+}
+
+/// Templates translate through their layout: `{{ l.t("Membres") }}`.
+impl Layout {
+    pub fn t(&self, fr: &'static str) -> &'static str {
+        self.locale.t(fr)
+    }
+
+    pub fn tc(&self, context: &str, fr: &'static str) -> &'static str {
+        self.locale.tc(context, fr)
+    }
+
+    pub fn t1(&self, fr: &'static str, name: &str, value: impl std::fmt::Display) -> String {
+        self.locale.t1(fr, name, value)
+    }
+
+    pub fn t2(
+        &self,
+        fr: &'static str,
+        name: &str,
+        value: impl std::fmt::Display,
+        name2: &str,
+        value2: impl std::fmt::Display,
+    ) -> String {
+        self.locale.t2(fr, name, value, name2, value2)
+    }
+
+    pub fn plural(&self, n: i64, one: &'static str, many: &'static str) -> String {
+        self.locale.plural(n, one, many)
+    }
+
+    /// The language the switch link offers.
+    pub fn other(&self) -> Locale {
+        self.locale.other()
+    }
+
+    /// The text with its first letter in capitals, the rest untouched
+    /// (askama's `capitalize` would lower « December »).
+    pub fn cap(&self, text: &str) -> String {
+        let mut chars = text.chars();
+        chars.next().map_or_else(String::new, |c| {
+            c.to_uppercase().collect::<String>() + chars.as_str()
+        })
+    }
 }
 
 /// The menu of a service's node.
-const SERVICE_NAV: &[(&str, &str)] = &[
-    ("/", "Accueil"),
-    ("/propositions", "Propositions"),
-    ("/reunions", "Réunions"),
-    ("/membres", "Membres"),
-    ("/delegues", "Délégué·es"),
-    ("/inter-services", "Comité inter-services"),
-];
+fn service_nav(loc: Locale) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("/", loc.t("Accueil")),
+        ("/propositions", loc.t("Propositions")),
+        ("/reunions", loc.t("Réunions")),
+        ("/membres", loc.t("Membres")),
+        ("/delegues", loc.t("Délégué·es")),
+        ("/inter-services", loc.t("Comité inter-services")),
+    ]
+}
 
 /// The menu of the hub.
-const HUB_NAV: &[(&str, &str)] = &[
-    ("/", "Accueil"),
-    ("/services", "Services"),
-    ("/propositions", "Propositions"),
-    ("/sujets", "Sujets communs"),
-    ("/reunions-communes", "Réunions communes"),
-];
+fn hub_nav(loc: Locale) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("/", loc.t("Accueil")),
+        ("/services", loc.t("Services")),
+        ("/propositions", loc.t("Propositions")),
+        ("/sujets", loc.t("Sujets communs")),
+        ("/reunions-communes", loc.t("Réunions communes")),
+    ]
+}
 
 /// A signed-in person looking at a page.
 #[derive(Debug, Clone)]
@@ -91,23 +149,32 @@ pub struct Viewer {
     pub csrf: String,
     pub node_name: String,
     pub is_hub: bool,
+    /// The language of the pages for this request.
+    pub locale: Locale,
+    /// The path and query of the page asked for (for the language link).
+    pub here: String,
 }
 
 impl Viewer {
     /// The layout, with the menu entry `current` (a path) highlighted.
     pub fn layout(&self, current: &str, flash: Option<String>) -> Layout {
-        let nav = if self.is_hub { HUB_NAV } else { SERVICE_NAV };
+        let loc = self.locale;
+        let nav = if self.is_hub {
+            hub_nav(loc)
+        } else {
+            service_nav(loc)
+        };
         let mut items: Vec<NavItem> = nav
-            .iter()
+            .into_iter()
             .map(|(href, label)| NavItem {
                 href,
                 label,
-                current: *href == current,
+                current: href == current,
             })
             .collect();
         items.push(NavItem {
             href: "/mot-de-passe",
-            label: "Mon mot de passe",
+            label: loc.t("Mon mot de passe"),
             current: current == "/mot-de-passe",
         });
         Layout {
@@ -116,6 +183,8 @@ impl Viewer {
             csrf: self.csrf.clone(),
             nav: items,
             flash,
+            locale: loc,
+            switch_href: i18n::switch_href(loc.other(), &self.here),
         }
     }
 
@@ -138,14 +207,53 @@ pub fn csrf_for(session_token: &str) -> String {
     Hash::of(format!("passerelle-csrf:{session_token}").as_bytes()).to_string()
 }
 
+/// Someone looking at a page, signed in or not: the language and the
+/// address of the page.
+#[derive(Debug, Clone)]
+pub struct Guest {
+    pub locale: Locale,
+    pub here: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Guest {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Guest {
+            locale: Locale::of_request(&parts.headers),
+            here: here(parts),
+        })
+    }
+}
+
+/// The path and query of a request.
+fn here(parts: &Parts) -> String {
+    parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned())
+}
+
 /// A layout for people who are not signed in.
-pub fn anonymous_layout(node: &Node) -> Layout {
+pub fn anonymous_layout(node: &Node, guest: &Guest) -> Layout {
     Layout {
         node_name: node.config.name.clone(),
         username: None,
         csrf: String::new(),
         nav: Vec::new(),
         flash: None,
+        locale: guest.locale,
+        switch_href: i18n::switch_href(guest.locale.other(), &guest.here),
+    }
+}
+
+/// Only local paths are followed after login or a change of language (no
+/// open redirect).
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".to_owned()
     }
 }
 
@@ -171,6 +279,8 @@ impl FromRequestParts<Node> for Viewer {
                 csrf: csrf_for(&token),
                 node_name: node.config.name.clone(),
                 is_hub: node.is_hub(),
+                locale: Locale::of_request(&parts.headers),
+                here: here(parts),
             }),
             Ok(None) => Err(to_login()),
             Err(e) => Err(PageError::from(e).into_response()),
@@ -256,30 +366,75 @@ impl From<NodeError> for PageError {
 #[derive(askama::Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    l: Layout,
     title: &'static str,
     explanation: String,
 }
 
+/// What an error page says: its status, title and explanation.
+fn error_words(e: &PageError, loc: Locale) -> (StatusCode, &'static str, String) {
+    match e {
+        PageError::NotFound => (StatusCode::NOT_FOUND, loc.t("Page introuvable"), loc.t("Cette page n'existe pas, ou plus.").to_owned()),
+        PageError::Forbidden => (StatusCode::FORBIDDEN, loc.t("Accès refusé"), loc.t("Votre compte ne permet pas de faire cela. Demandez à la personne qui s'occupe de Passerelle.").to_owned()),
+        PageError::Csrf => (StatusCode::FORBIDDEN, loc.t("Formulaire expiré"), loc.t("Ce formulaire a expiré. Revenez en arrière, rechargez la page et recommencez.").to_owned()),
+        PageError::BadForm => (StatusCode::BAD_REQUEST, loc.t("Formulaire illisible"), loc.t("Le formulaire envoyé est incomplet. Revenez en arrière et recommencez.").to_owned()),
+        PageError::Refused(why) => (StatusCode::UNPROCESSABLE_ENTITY, loc.t("Ce n'est pas possible"), why.clone()),
+        PageError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, loc.t("Un problème est survenu"), loc.t("Réessayez dans un moment. Si le problème continue, prévenez la personne qui s'occupe de Passerelle.").to_owned()),
+        PageError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, loc.t("Enregistrement impossible pour le moment"), loc.t("Passerelle ne peut rien enregistrer en ce moment : le disque de cet ordinateur est plein, ou sa base de données n'accepte plus de changements. Rien n'a été modifié. Prévenez la personne qui s'occupe de Passerelle, puis réessayez.").to_owned()),
+    }
+}
+
+/// The error page in a language.
+fn error_page(e: &PageError, loc: Locale) -> Response {
+    let (status, title, explanation) = error_words(e, loc);
+    let page = ErrorPage {
+        l: Layout {
+            node_name: String::new(),
+            username: None,
+            csrf: String::new(),
+            nav: Vec::new(),
+            flash: None,
+            locale: loc,
+            switch_href: String::new(),
+        },
+        title,
+        explanation,
+    };
+    let html = askama::Template::render(&page).unwrap_or_else(|_| title.to_owned());
+    (status, Html(html)).into_response()
+}
+
+/// An error page remembers its error, so that
+/// [`error_pages_in_the_language`] can say it in the person's language.
+#[derive(Debug, Clone)]
+struct ShownError(std::sync::Arc<PageError>);
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (status, title, explanation) = match self {
-            PageError::NotFound => (StatusCode::NOT_FOUND, "Page introuvable", "Cette page n'existe pas, ou plus.".to_owned()),
-            PageError::Forbidden => (StatusCode::FORBIDDEN, "Accès refusé", "Votre compte ne permet pas de faire cela. Demandez à la personne qui s'occupe de Passerelle.".to_owned()),
-            PageError::Csrf => (StatusCode::FORBIDDEN, "Formulaire expiré", "Ce formulaire a expiré. Revenez en arrière, rechargez la page et recommencez.".to_owned()),
-            PageError::BadForm => (StatusCode::BAD_REQUEST, "Formulaire illisible", "Le formulaire envoyé est incomplet. Revenez en arrière et recommencez.".to_owned()),
-            PageError::Refused(why) => (StatusCode::UNPROCESSABLE_ENTITY, "Ce n'est pas possible", why),
-            PageError::Internal(why) => {
-                tracing::error!(error = %why, "page failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "Un problème est survenu", "Réessayez dans un moment. Si le problème continue, prévenez la personne qui s'occupe de Passerelle.".to_owned())
-            }
+        match &self {
+            PageError::Internal(why) => tracing::error!(error = %why, "page failed"),
             PageError::Unavailable(why) => {
-                tracing::error!(error = %why, "page failed: storage unavailable");
-                (StatusCode::SERVICE_UNAVAILABLE, "Enregistrement impossible pour le moment", "Passerelle ne peut rien enregistrer en ce moment : le disque de cet ordinateur est plein, ou sa base de données n'accepte plus de changements. Rien n'a été modifié. Prévenez la personne qui s'occupe de Passerelle, puis réessayez.".to_owned())
+                tracing::error!(error = %why, "page failed: storage unavailable")
             }
-        };
-        let page = ErrorPage { title, explanation };
-        let html = askama::Template::render(&page).unwrap_or_else(|_| title.to_owned());
-        (status, Html(html)).into_response()
+            _ => {}
+        }
+        // In French here (the error is made far from the request); the
+        // layer below says it again in the person's language.
+        let mut response = error_page(&self, Locale::Fr);
+        response
+            .extensions_mut()
+            .insert(ShownError(std::sync::Arc::new(self)));
+        response
+    }
+}
+
+/// Error pages in the language of the request (see [`ShownError`]).
+async fn error_pages_in_the_language(req: Request, next: Next) -> Response {
+    let locale = Locale::of_request(req.headers());
+    let response = next.run(req).await;
+    match response.extensions().get::<ShownError>() {
+        Some(shown) if locale != Locale::Fr => error_page(&shown.0, locale),
+        _ => response,
     }
 }
 
@@ -307,37 +462,11 @@ pub struct Flash {
     pub ok: Option<String>,
 }
 
-/// "le 10 décembre 2030 à 9 h 30" (times shown in Belgian time).
-pub fn french_datetime(unix: i64) -> String {
-    let Ok(utc) = time::OffsetDateTime::from_unix_timestamp(unix) else {
-        return String::new();
-    };
+/// Unix seconds as Belgian wall-clock time.
+pub fn brussels(unix: i64) -> Option<time::PrimitiveDateTime> {
+    let utc = time::OffsetDateTime::from_unix_timestamp(unix).ok()?;
     let local = utc.to_offset(brussels_offset(utc));
-    let month = FRENCH_MONTHS[usize::from(u8::from(local.month())) - 1];
-    if local.minute() == 0 {
-        format!(
-            "le {} {} {} à {} h",
-            local.day(),
-            month,
-            local.year(),
-            local.hour()
-        )
-    } else {
-        format!(
-            "le {} {} {} à {} h {:02}",
-            local.day(),
-            month,
-            local.year(),
-            local.hour(),
-            local.minute()
-        )
-    }
-}
-
-/// "le 10 décembre 2030".
-pub fn french_date(date: time::Date) -> String {
-    let month = FRENCH_MONTHS[usize::from(u8::from(date.month())) - 1];
-    format!("le {} {} {}", date.day(), month, date.year())
+    Some(time::PrimitiveDateTime::new(local.date(), local.time()))
 }
 
 pub const FRENCH_MONTHS: [&str; 12] = [
@@ -378,11 +507,14 @@ mod tests {
     fn french_dates_in_belgian_time() {
         // 2030-12-10T08:30:00Z is 9 h 30 in Brussels (winter time).
         assert_eq!(
-            french_datetime(1_923_121_800),
+            Locale::Fr.datetime(1_923_121_800),
             "le 10 décembre 2030 à 9 h 30"
         );
         // 2030-07-01T07:00:00Z is 9 h in Brussels (summer time).
-        assert_eq!(french_datetime(1_909_119_600), "le 1 juillet 2030 à 9 h");
+        assert_eq!(
+            Locale::Fr.datetime(1_909_119_600),
+            "le 1 juillet 2030 à 9 h"
+        );
     }
 
     #[test]

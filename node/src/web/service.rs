@@ -9,6 +9,7 @@
 
 mod joint;
 mod meetings;
+mod member;
 mod people;
 mod proposals;
 
@@ -21,7 +22,7 @@ use passerelle_protocol::body::{Origin, ProposalStatus};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::{french_datetime, render, FieldError, Flash, Layout, PageError, Viewer};
+use super::{render, FieldError, Flash, Layout, Locale, PageError, Viewer};
 use crate::accounts::Role;
 use crate::domain::federated::enum_text;
 use crate::domain::{
@@ -79,7 +80,14 @@ pub fn routes() -> Router<Node> {
             get(people::new_member_form).post(people::add_member),
         )
         .route("/membres/{id}/accord", post(people::consent))
-        .route("/membres/{id}/depart", post(people::leave))
+        .route(
+            "/membres/{id}/modifier",
+            get(member::edit_form).post(member::edit),
+        )
+        .route(
+            "/membres/{id}/depart",
+            get(member::leave_form).post(member::leave),
+        )
         .route("/delegues", get(people::delegates))
         .route(
             "/delegues/designer",
@@ -157,7 +165,12 @@ type FieldMap<'a> = &'a [(&'a str, &'a str, &'a str)];
 /// field when the map knows it, anything else onto `fallback` (a field id
 /// of the form, so the summary's link leads there). Internal errors stay
 /// errors.
-fn refusal(e: NodeError, map: FieldMap<'_>, fallback: &str) -> Result<Vec<FieldError>, PageError> {
+fn refusal(
+    e: NodeError,
+    map: FieldMap<'_>,
+    fallback: &str,
+    loc: Locale,
+) -> Result<Vec<FieldError>, PageError> {
     match e.code() {
         "internal" | "config" | "remote" | "storage_full" | "storage_read_only" => {
             Err(PageError::from(e))
@@ -170,40 +183,42 @@ fn refusal(e: NodeError, map: FieldMap<'_>, fallback: &str) -> Result<Vec<FieldE
                 Some((_, id, text)) => field_error(id, text),
                 None => field_error(
                     fallback,
-                    "Une information ne va pas. Vérifiez ce que vous avez écrit.",
+                    loc.t("Une information ne va pas. Vérifiez ce que vous avez écrit."),
                 ),
             }])
         }
         "not_found" => Ok(vec![field_error(
             fallback,
-            "Ce que vous avez choisi n'existe plus. Rechargez la page et recommencez.",
+            loc.t("Ce que vous avez choisi n'existe plus. Rechargez la page et recommencez."),
         )]),
-        _ => Ok(vec![field_error(fallback, &in_french(&e))]),
+        _ => Ok(vec![field_error(fallback, &in_words(&e, loc))]),
     }
 }
 
-/// A domain refusal in plain French. The domain speaks French for most
-/// committee rules; a few federation rules are still in English.
-fn in_french(e: &NodeError) -> String {
+/// A domain refusal in plain words. The domain speaks French for most
+/// committee rules (shown as they are); a few federation rules are in
+/// English for programs, and are said again here.
+fn in_words(e: &NodeError, loc: Locale) -> String {
     let message = e.public_message();
-    const KNOWN: &[(&str, &str)] = &[
-        ("not joined", "Votre service n'a pas encore rejoint de comité inter-services."),
-        ("already shared", "Cette proposition est déjà partagée avec le comité inter-services."),
-        ("is not shared", "Cette proposition n'est pas partagée."),
-        ("no longer shared", "Cette proposition n'est plus partagée par son service."),
-        ("cannot go from", "Cette étape n'est pas possible maintenant. Rechargez la page pour voir où en est la proposition."),
-        ("needs its text", "Écrivez la réponse de la direction."),
-        ("already supports", "Votre comité soutient déjà cette proposition."),
-        ("does not support", "Votre comité ne soutient pas cette proposition."),
-        ("was cancelled", "Cette réunion commune a été annulée."),
-        ("could not be read", "Ce message est trop long pour être envoyé. Raccourcissez le texte."),
+    let known: [(&str, &str); 10] = [
+        ("not joined", loc.t("Votre service n'a pas encore rejoint de comité inter-services.")),
+        ("already shared", loc.t("Cette proposition est déjà partagée avec le comité inter-services.")),
+        ("is not shared", loc.t("Cette proposition n'est pas partagée.")),
+        ("no longer shared", loc.t("Cette proposition n'est plus partagée par son service.")),
+        ("cannot go from", loc.t("Cette étape n'est pas possible maintenant. Rechargez la page pour voir où en est la proposition.")),
+        ("needs its text", loc.t("Écrivez la réponse de la direction.")),
+        ("already supports", loc.t("Votre comité soutient déjà cette proposition.")),
+        ("does not support", loc.t("Votre comité ne soutient pas cette proposition.")),
+        ("was cancelled", loc.t("Cette réunion commune a été annulée.")),
+        ("could not be read", loc.t("Ce message est trop long pour être envoyé. Raccourcissez le texte.")),
     ];
-    if let Some((_, french)) = KNOWN.iter().find(|(k, _)| message.contains(k)) {
-        return (*french).to_owned();
+    if let Some((_, words)) = known.iter().find(|(k, _)| message.contains(k)) {
+        return (*words).to_owned();
     }
     if message.is_ascii() {
         // An English rule we do not know yet: say it plainly, without jargon.
-        return "Ce n'est pas possible pour le moment. Rechargez la page et recommencez."
+        return loc
+            .t("Ce n'est pas possible pour le moment. Rechargez la page et recommencez.")
             .to_owned();
     }
     let mut chars = message.chars();
@@ -268,9 +283,9 @@ struct Badge {
     class: &'static str,
 }
 
-fn badge(s: ProposalStatus) -> Badge {
+fn badge(s: ProposalStatus, loc: Locale) -> Badge {
     Badge {
-        label: status_label(s),
+        label: status_label(s, loc),
         class: status_class(s),
     }
 }
@@ -299,8 +314,8 @@ fn parse_date(text: &str) -> Option<passerelle_protocol::Date> {
     passerelle_protocol::Date::parse(text.trim()).ok()
 }
 
-fn show_date(d: &passerelle_protocol::Date) -> String {
-    super::french_date(d.inner())
+fn show_date(d: &passerelle_protocol::Date, loc: Locale) -> String {
+    loc.date(d.inner())
 }
 
 /// Paragraphs of a long text, for display (blank lines separate them).
@@ -369,6 +384,7 @@ async fn home(
     if viewer.is_hub {
         return crate::web::hub::home(node, viewer, flash.ok).await;
     }
+    let loc = viewer.locale;
     let now = crate::fed::log::now();
     let mut conn = read(&node).await?;
     let meetings = meetings_domain::list(&mut conn).await?;
@@ -380,7 +396,7 @@ async fn home(
         .map(|m| MeetingLink {
             href: format!("/reunions/{}", m.id),
             title: m.title.clone(),
-            when: french_datetime(m.starts_at),
+            when: loc.datetime(m.starts_at),
             place: m.place.clone(),
         });
     let list = proposals_domain::list(&mut conn).await?;
@@ -399,8 +415,9 @@ async fn home(
     let joined = node.federation().await?.is_some();
     let report = crate::status::report(&node).await?;
     let hub = report.peers.iter().find(|p| p.role == "hub");
+    let never = hub.is_none_or(|h| h.last_success_at.is_none());
     let last_exchange = hub
-        .map(|h| crate::status::ago(h.last_success_at, now))
+        .map(|h| loc.ago(h.last_success_at, now))
         .unwrap_or_default();
     let sync_problem = hub.is_some_and(|h| h.last_error.is_some());
     let pending = hub.map_or(0, |h| h.pending_outgoing);
@@ -412,7 +429,7 @@ async fn home(
             .map(|m| MeetingLink {
                 href: format!("/inter-services/reunions/{}", m.id),
                 title: m.title,
-                when: french_datetime(m.starts_at.unix()),
+                when: loc.datetime(m.starts_at.unix()),
                 place: m.place,
             })
     } else {
@@ -421,20 +438,31 @@ async fn home(
 
     let mut summary = Vec::new();
     summary.push(match &next_meeting {
-        Some(m) => format!("Prochaine réunion {}.", m.when),
-        None => "Aucune réunion du comité n'est prévue.".to_owned(),
+        Some(m) => loc.t1("Prochaine réunion {quand}.", "quand", &m.when),
+        None => loc.t("Aucune réunion du comité n'est prévue.").to_owned(),
     });
     summary.push(match waiting.len() {
-        0 => "Aucune proposition n'attend la réponse de la direction.".to_owned(),
-        1 => "1 proposition attend la réponse de la direction.".to_owned(),
-        n => format!("{n} propositions attendent la réponse de la direction."),
+        0 => loc
+            .t("Aucune proposition n'attend la réponse de la direction.")
+            .to_owned(),
+        n => loc.plural(
+            n as i64,
+            "1 proposition attend la réponse de la direction.",
+            "{n} propositions attendent la réponse de la direction.",
+        ),
     });
     summary.push(if !joined {
-        "Votre service n'a pas encore rejoint de comité inter-services.".to_owned()
-    } else if last_exchange == "jamais" {
-        "Pas encore d'échange avec le comité inter-services.".to_owned()
+        loc.t("Votre service n'a pas encore rejoint de comité inter-services.")
+            .to_owned()
+    } else if never {
+        loc.t("Pas encore d'échange avec le comité inter-services.")
+            .to_owned()
     } else {
-        format!("Dernier échange avec le comité inter-services : {last_exchange}.")
+        loc.t1(
+            "Dernier échange avec le comité inter-services : {quand}.",
+            "quand",
+            &last_exchange,
+        )
     });
 
     render(&HomePage {

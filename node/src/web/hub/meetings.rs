@@ -25,7 +25,7 @@ use crate::error::NodeError;
 use crate::fed::log::now;
 use crate::node::Node;
 use crate::web::{
-    brussels_offset, done, french_datetime, CsrfForm, FieldError, Flash, Layout, PageError, Viewer,
+    brussels, brussels_offset, done, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
 };
 
 // ---------------------------------------------------------------------------
@@ -67,13 +67,6 @@ fn brussels_to_unix(local: PrimitiveDateTime) -> i64 {
     local.assume_offset(offset).unix_timestamp()
 }
 
-/// Unix seconds as Belgian wall-clock time.
-fn brussels(unix: i64) -> Option<PrimitiveDateTime> {
-    let utc = time::OffsetDateTime::from_unix_timestamp(unix).ok()?;
-    let local = utc.to_offset(brussels_offset(utc));
-    Some(PrimitiveDateTime::new(local.date(), local.time()))
-}
-
 /// `2030-12-10T09:30`, for a `datetime-local` field's value.
 fn unix_to_local_input(unix: i64) -> String {
     brussels(unix).map_or_else(String::new, |l| {
@@ -96,11 +89,16 @@ fn unix_to_time_input(unix: i64) -> String {
 }
 
 /// "le 10 décembre 2030 à 9 h 30, jusqu'à 11 h 30".
-fn when_words(m: &MeetingView) -> String {
-    let start = french_datetime(m.starts_at.unix());
-    match m.ends_at.and_then(|e| brussels(e.unix())) {
-        Some(end) if end.minute() == 0 => format!("{start}, jusqu'à {} h", end.hour()),
-        Some(end) => format!("{start}, jusqu'à {} h {:02}", end.hour(), end.minute()),
+fn when_words(m: &MeetingView, loc: Locale) -> String {
+    let start = loc.datetime(m.starts_at.unix());
+    match m.ends_at {
+        Some(end) => loc.t2(
+            "{debut}, jusqu'à {fin}",
+            "debut",
+            start,
+            "fin",
+            loc.time_of(end.unix()),
+        ),
         None => start,
     }
 }
@@ -136,7 +134,7 @@ impl DetailsForm {
     }
 
     /// Checks the form; each problem is tied to its field.
-    fn details(&self) -> Result<MeetingDetails, Vec<FieldError>> {
+    fn details(&self, loc: Locale) -> Result<MeetingDetails, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut required = |id: &str, value: &str, max: usize, missing: &str| {
             let v = value.trim();
@@ -145,7 +143,7 @@ impl DetailsForm {
             } else if v.chars().count() > max {
                 errors.push(field_error(
                     id,
-                    &format!("C'est trop long : {max} caractères au plus."),
+                    &loc.t1("C'est trop long : {max} caractères au plus.", "max", max),
                 ));
             }
         };
@@ -153,25 +151,25 @@ impl DetailsForm {
             "titre",
             &self.titre,
             200,
-            "Écrivez un titre pour la réunion.",
+            loc.t("Écrivez un titre pour la réunion."),
         );
         required(
             "lieu",
             &self.lieu,
             300,
-            "Écrivez où la réunion a lieu (adresse, salle, ou « en ligne »).",
+            loc.t("Écrivez où la réunion a lieu (adresse, salle, ou « en ligne »)."),
         );
         required(
             "format",
             &self.format,
             100,
-            "Écrivez la forme de la réunion, par exemple : petit-déjeuner.",
+            loc.t("Écrivez la forme de la réunion, par exemple : petit-déjeuner."),
         );
         let starts = local_input_to_unix(&self.debut);
         if starts.is_none() {
             errors.push(field_error(
                 "debut",
-                "Indiquez le jour et l'heure du début, par exemple 2030-12-10T09:30.",
+                loc.t("Indiquez le jour et l'heure du début, par exemple 2030-12-10T09:30."),
             ));
         }
         let mut ends = None;
@@ -179,7 +177,7 @@ impl DetailsForm {
             match (parse_time(&self.fin), local_input_to_unix(&self.debut)) {
                 (None, _) => errors.push(field_error(
                     "fin",
-                    "Indiquez l'heure de fin comme ceci : 11:30. Ou laissez vide.",
+                    loc.t("Indiquez l'heure de fin comme ceci : 11:30. Ou laissez vide."),
                 )),
                 (Some(end), Some(start)) => {
                     let day = brussels(start).map(|s| s.date());
@@ -188,7 +186,7 @@ impl DetailsForm {
                         if end <= start {
                             errors.push(field_error(
                                 "fin",
-                                "L'heure de fin doit venir après l'heure du début.",
+                                loc.t("L'heure de fin doit venir après l'heure du début."),
                             ));
                         } else {
                             ends = Some(end);
@@ -201,7 +199,10 @@ impl DetailsForm {
         let to_ts = |secs: i64| Timestamp::from_unix(secs).ok();
         let starts_at = starts.and_then(to_ts);
         if starts.is_some() && starts_at.is_none() {
-            errors.push(field_error("debut", "Cette date n'est pas possible."));
+            errors.push(field_error(
+                "debut",
+                loc.t("Cette date n'est pas possible."),
+            ));
         }
         match (errors.is_empty(), starts_at) {
             (true, Some(starts_at)) => Ok(MeetingDetails {
@@ -215,29 +216,29 @@ impl DetailsForm {
         }
     }
 
-    fn fields(&self, errors: &[FieldError]) -> Vec<Field> {
+    fn fields(&self, errors: &[FieldError], loc: Locale) -> Vec<Field> {
         vec![
-            Field::new("titre", "titre", "Titre de la réunion")
-                .hint("Par exemple : Comité inter-services de mars.")
+            Field::new("titre", "titre", loc.t("Titre de la réunion"))
+                .hint(loc.t("Par exemple : Comité inter-services de mars."))
                 .value(&self.titre)
                 .errors(errors),
-            Field::new("debut", "debut", "Jour et heure du début")
+            Field::new("debut", "debut", loc.t("Jour et heure du début"))
                 .kind("datetime-local")
-                .hint("Heure de Belgique.")
+                .hint(loc.t("Heure de Belgique."))
                 .value(&self.debut)
                 .errors(errors),
-            Field::new("fin", "fin", "Heure de fin")
+            Field::new("fin", "fin", loc.t("Heure de fin"))
                 .kind("time")
-                .hint("Le même jour. Par exemple : 11:30.")
+                .hint(loc.t("Le même jour. Par exemple : 11:30."))
                 .optional()
                 .value(&self.fin)
                 .errors(errors),
-            Field::new("lieu", "lieu", "Lieu")
-                .hint("L'adresse et la salle, ou « en ligne » avec le lien.")
+            Field::new("lieu", "lieu", loc.t("Lieu"))
+                .hint(loc.t("L'adresse et la salle, ou « en ligne » avec le lien."))
                 .value(&self.lieu)
                 .errors(errors),
-            Field::new("format", "format", "Forme de la réunion")
-                .hint("Par exemple : petit-déjeuner, réunion, en ligne.")
+            Field::new("format", "format", loc.t("Forme de la réunion"))
+                .hint(loc.t("Par exemple : petit-déjeuner, réunion, en ligne."))
                 .value(&self.format)
                 .errors(errors),
         ]
@@ -247,13 +248,13 @@ impl DetailsForm {
 // ---------------------------------------------------------------------------
 // The list of meetings.
 
-fn stage_words(m: &MeetingView, t: i64) -> &'static str {
+fn stage_words(m: &MeetingView, t: i64, loc: Locale) -> &'static str {
     match m.status.as_str() {
-        DRAFT => "Brouillon : les services ne la voient pas encore",
-        CANCELLED => "Annulée",
-        _ if m.minutes.is_some() => "Terminée : décisions enregistrées",
-        _ if m.starts_at.unix() <= t => "Passée : compte rendu à écrire",
-        _ => "Publiée",
+        DRAFT => loc.t("Brouillon : les services ne la voient pas encore"),
+        CANCELLED => loc.t("Annulée"),
+        _ if m.minutes.is_some() => loc.t("Terminée : décisions enregistrées"),
+        _ if m.starts_at.unix() <= t => loc.t("Passée : compte rendu à écrire"),
+        _ => loc.t("Publiée"),
     }
 }
 
@@ -282,6 +283,7 @@ async fn list_page(
     kept: DetailsForm,
     flash: Option<String>,
 ) -> Result<MeetingsPage, PageError> {
+    let loc = viewer.locale;
     let mut conn = read(node).await?;
     let t = now();
     let meetings = hub::meetings(&mut conn)
@@ -290,16 +292,16 @@ async fn list_page(
         .map(|m| MeetingRow {
             href: format!("/reunions-communes/{}", m.id),
             title: m.title.clone(),
-            when: when_words(m),
+            when: when_words(m, loc),
             place: m.place.clone(),
             format: m.format.clone(),
-            stage: stage_words(m, t),
+            stage: stage_words(m, t, loc),
         })
         .collect();
     Ok(MeetingsPage {
         l: viewer.layout("/reunions-communes", flash),
         meetings,
-        fields: kept.fields(&errors),
+        fields: kept.fields(&errors, loc),
         errors,
     })
 }
@@ -311,8 +313,9 @@ pub async fn list(
     Query(flash): Query<Flash>,
 ) -> Result<Response, PageError> {
     guard(&viewer)?;
+    let loc = viewer.locale;
     let kept = DetailsForm {
-        format: "petit-déjeuner".into(),
+        format: loc.t("petit-déjeuner").into(),
         ..DetailsForm::default()
     };
     let page = list_page(&node, &viewer, Vec::new(), kept, flash.ok).await?;
@@ -326,24 +329,26 @@ pub async fn create(
     CsrfForm(form): CsrfForm<DetailsForm>,
 ) -> Result<Response, PageError> {
     guard(&viewer)?;
-    let errors =
-        match form.details() {
-            Ok(details) => {
-                let result = node
-                    .write(move |conn, _| {
-                        Box::pin(async move { hub::create_meeting_draft(conn, &details).await })
-                    })
-                    .await;
-                match result {
-                    Ok(id) => return Ok(done(
-                        &format!("/reunions-communes/{id}"),
+    let loc = viewer.locale;
+    let errors = match form.details(loc) {
+        Ok(details) => {
+            let result = node
+                .write(move |conn, _| {
+                    Box::pin(async move { hub::create_meeting_draft(conn, &details).await })
+                })
+                .await;
+            match result {
+                Ok(id) => return Ok(done(
+                    &format!("/reunions-communes/{id}"),
+                    loc.t(
                         "Le brouillon est créé. Ajoutez maintenant les points de l'ordre du jour.",
-                    )),
-                    Err(e) => vec![refusal_on("titre", e)?],
-                }
+                    ),
+                )),
+                Err(e) => vec![refusal_on("titre", e, loc)?],
             }
-            Err(errors) => errors,
-        };
+        }
+        Err(errors) => errors,
+    };
     let page = list_page(&node, &viewer, errors, form, None).await?;
     render_with(&page, StatusCode::UNPROCESSABLE_ENTITY)
 }
@@ -486,10 +491,11 @@ async fn meeting_page(
     kept: Kept,
     flash: Option<String>,
 ) -> Result<MeetingPage, PageError> {
+    let loc = viewer.locale;
     let mut conn = read(node).await?;
     let m = joint::meeting(&mut conn, &id).await?;
     let t = now();
-    let proposals = Proposals::load(&mut conn).await?;
+    let proposals = Proposals::load(&mut conn, loc).await?;
     let names: BTreeMap<String, String> = hub::member_services(&mut conn)
         .await?
         .into_iter()
@@ -506,15 +512,21 @@ async fn meeting_page(
             title: line.title.clone(),
             description: line.description.clone(),
             origin: match (&line.proposed_by, line.subject) {
-                (Some(service), _) => format!(
-                    "Proposé par {}.",
-                    service_label(service, names.get(service).map(String::as_str))
+                (Some(service), _) => loc.t1(
+                    "Proposé par {service}.",
+                    "service",
+                    service_label(service, names.get(service).map(String::as_str)),
                 ),
-                (None, Some(_)) => format!(
-                    "Sujet commun : {}.",
-                    super::plural(line.proposals.len() as i64, "proposition", "propositions")
+                (None, Some(_)) => loc.t1(
+                    "Sujet commun : {propositions}.",
+                    "propositions",
+                    loc.plural(
+                        line.proposals.len() as i64,
+                        "1 proposition",
+                        "{n} propositions",
+                    ),
                 ),
-                (None, None) => "Point ajouté par la coordination.".to_owned(),
+                (None, None) => loc.t("Point ajouté par la coordination.").to_owned(),
             },
             proposals: line.proposals.iter().map(|r| proposals.label(r)).collect(),
             first: i == 0,
@@ -538,14 +550,14 @@ async fn meeting_page(
                 hint.push(d.clone());
             }
             if let Some(r) = &item.proposal {
-                hint.push(format!("À propos de : {}.", proposals.label(r)));
+                hint.push(loc.t1("À propos de : {titre}.", "titre", proposals.label(r)));
             }
             if item.meeting == Some(m.id) {
-                hint.push("Proposé pour cette réunion.".to_owned());
+                hint.push(loc.t("Proposé pour cette réunion.").to_owned());
             } else if item.meeting.is_some() {
-                hint.push("Proposé pour une autre réunion.".to_owned());
+                hint.push(loc.t("Proposé pour une autre réunion.").to_owned());
             }
-            hint.push(format!("Reçu {}.", french_datetime(item.received_at)));
+            hint.push(loc.t1("Reçu {quand}.", "quand", loc.datetime(item.received_at)));
             let value = item.id.hyphenated().to_string();
             items.push(ItemChoice {
                 id: format!("point-{i}"),
@@ -567,7 +579,11 @@ async fn meeting_page(
                     label: format!(
                         "{} ({})",
                         s.title,
-                        super::plural(s.proposals.len() as i64, "proposition", "propositions")
+                        loc.plural(
+                            s.proposals.len() as i64,
+                            "1 proposition",
+                            "{n} propositions"
+                        )
                     ),
                     value,
                 }
@@ -594,12 +610,18 @@ async fn meeting_page(
                 .cloned()
                 .or_else(|| decisions.get(&l.position).cloned())
                 .unwrap_or_default();
-            Field::new(id.clone(), id, format!("Décision sur « {} »", l.title))
-                .kind("textarea")
-                .optional()
-                .hint("Ce qui a été décidé, en quelques phrases. Laissez vide si rien n'a été décidé.")
-                .value(value)
-                .errors(&errors)
+            Field::new(
+                id.clone(),
+                id,
+                loc.t1("Décision sur « {titre} »", "titre", &l.title),
+            )
+            .kind("textarea")
+            .optional()
+            .hint(loc.t(
+                "Ce qui a été décidé, en quelques phrases. Laissez vide si rien n'a été décidé.",
+            ))
+            .value(value)
+            .errors(&errors)
         })
         .collect();
     Ok(MeetingPage {
@@ -607,10 +629,10 @@ async fn meeting_page(
         href: format!("/reunions-communes/{}", m.id),
         ics_href: format!("/reunions-communes/{}.ics", m.id),
         title: m.title.clone(),
-        when: when_words(&m),
+        when: when_words(&m, loc),
         place: m.place.clone(),
         format: m.format.clone(),
-        stage: stage_words(&m, t),
+        stage: stage_words(&m, t, loc),
         notice: m.notice.clone(),
         is_draft,
         is_published: m.status == PUBLISHED,
@@ -623,32 +645,32 @@ async fn meeting_page(
         subjects,
         subject_error: super::error_of(&errors, "sujet"),
         free_fields: vec![
-            Field::new("titre-point", "titre_point", "Titre du point")
-                .hint("Par exemple : Accueil et café.")
+            Field::new("titre-point", "titre_point", loc.t("Titre du point"))
+                .hint(loc.t("Par exemple : Accueil et café."))
                 .value(kept.free_title)
                 .errors(&errors),
-            Field::new("description-point", "description_point", "Explication")
+            Field::new("description-point", "description_point", loc.t("Explication"))
                 .kind("textarea")
                 .optional()
                 .value(kept.free_description)
                 .errors(&errors),
         ],
-        details: details.fields(&errors),
-        notice_field: Field::new("annonce", "annonce", "Ce qui change, pour les services")
+        details: details.fields(&errors, loc),
+        notice_field: Field::new("annonce", "annonce", loc.t("Ce qui change, pour les services"))
             .kind("textarea")
-            .hint("Une ou deux phrases simples. Par exemple : La réunion a lieu dans une autre salle, au 1er étage.")
+            .hint(loc.t("Une ou deux phrases simples. Par exemple : La réunion a lieu dans une autre salle, au 1er étage."))
             .value(details.annonce.clone())
             .errors(&errors),
-        reason_field: Field::new("raison", "raison", "Pourquoi la réunion est annulée")
+        reason_field: Field::new("raison", "raison", loc.t("Pourquoi la réunion est annulée"))
             .kind("textarea")
-            .hint("Les services recevront ce message. Par exemple : Grève des bus ; une nouvelle date suivra.")
+            .hint(loc.t("Les services recevront ce message. Par exemple : Grève des bus ; une nouvelle date suivra."))
             .value(kept.reason)
             .errors(&errors),
         confirm_error: super::error_of(&errors, "confirmer"),
         minutes: m.minutes.clone(),
-        minutes_field: Field::new("compte-rendu", "compte_rendu", "Compte rendu de la réunion")
+        minutes_field: Field::new("compte-rendu", "compte_rendu", loc.t("Compte rendu de la réunion"))
             .kind("textarea")
-            .hint("Qui était là (les services, pas les noms), ce qui a été dit, ce qui suit.")
+            .hint(loc.t("Qui était là (les services, pas les noms), ce qui a été dit, ce qui suit."))
             .value(minutes_value)
             .errors(&errors),
         decision_fields,
@@ -676,7 +698,7 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     guard(&viewer)?;
     if let Some(raw) = id.strip_suffix(".ics") {
-        return calendar(&node, path_id(raw)?).await;
+        return calendar(&node, path_id(raw)?, viewer.locale).await;
     }
     let id = path_id(&id)?;
     let page = meeting_page(&node, &viewer, id, Vec::new(), Kept::default(), flash.ok).await?;
@@ -684,21 +706,21 @@ pub async fn page(
 }
 
 /// The meeting as an iCalendar file.
-async fn calendar(node: &Node, id: Uuid) -> Result<Response, PageError> {
+async fn calendar(node: &Node, id: Uuid, loc: Locale) -> Result<Response, PageError> {
     let mut conn = read(node).await?;
     let m = joint::meeting(&mut conn, &id).await?;
-    let mut description = vec![format!("Forme : {}.", m.format)];
+    let mut description = vec![loc.t1("Forme : {forme}.", "forme", &m.format)];
     if !m.agenda.is_empty() {
-        description.push("Ordre du jour :".to_owned());
+        description.push(loc.t("Ordre du jour :").to_owned());
         for (i, line) in m.agenda.iter().enumerate() {
             description.push(format!("{}. {}", i + 1, line.title));
         }
     }
     if let Some(n) = &m.notice {
-        description.push(format!("Message de la coordination : {n}"));
+        description.push(loc.t1("Message de la coordination : {message}", "message", n));
     }
     let summary = if m.status == CANCELLED {
-        format!("Annulée — {}", m.title)
+        loc.t1("Annulée — {titre}", "titre", &m.title)
     } else {
         m.title.clone()
     };
@@ -750,7 +772,7 @@ where
     match node.write(f).await {
         Ok(()) => Ok(done(success.0, success.1)),
         Err(e) => {
-            let error = refusal_on(field, e)?;
+            let error = refusal_on(field, e, viewer.locale)?;
             page_with(node, viewer, id, vec![error], kept).await
         }
     }
@@ -773,11 +795,12 @@ pub async fn edit(
 ) -> Result<Response, PageError> {
     let m = open(&node, &viewer, &id).await?;
     let id = m.id;
+    let loc = viewer.locale;
     let kept = Kept {
         details: Some(form.clone()),
         ..Kept::default()
     };
-    match form.details() {
+    match form.details(viewer.locale) {
         Err(errors) => page_with(&node, &viewer, id, errors, kept).await,
         Ok(d) => {
             let href = format!("/reunions-communes/{id}");
@@ -787,7 +810,7 @@ pub async fn edit(
                 id,
                 "titre",
                 kept,
-                (&href, "Le brouillon est modifié."),
+                (&href, loc.t("Le brouillon est modifié.")),
                 move |conn, _| Box::pin(async move { hub::edit_draft(conn, id, &d).await }),
             )
             .await
@@ -810,10 +833,11 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     let m = open(&node, &viewer, &id).await?;
     let id = m.id;
+    let loc = viewer.locale;
     if form.confirmer != "oui" {
         let errors = vec![field_error(
             "confirmer",
-            "Cochez la case pour confirmer que vous voulez supprimer ce brouillon.",
+            loc.t("Cochez la case pour confirmer que vous voulez supprimer ce brouillon."),
         )];
         return page_with(&node, &viewer, id, errors, Kept::default()).await;
     }
@@ -823,7 +847,7 @@ pub async fn delete(
         id,
         "confirmer",
         Kept::default(),
-        ("/reunions-communes", "Le brouillon est supprimé."),
+        ("/reunions-communes", loc.t("Le brouillon est supprimé.")),
         move |conn, _| Box::pin(async move { hub::delete_draft(conn, id).await }),
     )
     .await
@@ -849,6 +873,7 @@ pub async fn add_entry(
 ) -> Result<Response, PageError> {
     let m = open(&node, &viewer, &id).await?;
     let id = m.id;
+    let loc = viewer.locale;
     let kept = Kept {
         item: form.point.clone(),
         subject: form.sujet.clone(),
@@ -863,14 +888,14 @@ pub async fn add_entry(
                 .map(|item| AgendaEntryInput::Item { item }),
             (
                 "point-0",
-                "Choisissez un des points proposés par les services.",
+                loc.t("Choisissez un des points proposés par les services."),
             ),
         ),
         "sujet" => (
             Uuid::parse_str(form.sujet.trim())
                 .ok()
                 .map(|subject| AgendaEntryInput::Subject { subject }),
-            ("sujet", "Choisissez un sujet commun."),
+            ("sujet", loc.t("Choisissez un sujet commun.")),
         ),
         "libre" => {
             let title = form.titre_point.trim();
@@ -883,7 +908,7 @@ pub async fn add_entry(
                         .filter(|d| !d.is_empty()),
                 })
             };
-            (entry, ("titre-point", "Écrivez le titre du point."))
+            (entry, ("titre-point", loc.t("Écrivez le titre du point.")))
         }
         _ => return Err(PageError::BadForm),
     };
@@ -901,7 +926,7 @@ pub async fn add_entry(
         if title.chars().count() > 200 {
             let e = field_error(
                 "titre-point",
-                "Le titre est trop long : 200 caractères au plus.",
+                loc.t("Le titre est trop long : 200 caractères au plus."),
             );
             return page_with(&node, &viewer, id, vec![e], kept).await;
         }
@@ -915,7 +940,10 @@ pub async fn add_entry(
         id,
         field.0,
         kept,
-        (&href, "Le point est ajouté à la fin de l'ordre du jour."),
+        (
+            &href,
+            loc.t("Le point est ajouté à la fin de l'ordre du jour."),
+        ),
         move |conn, _| Box::pin(async move { hub::set_agenda(conn, id, &entries).await }),
     )
     .await
@@ -940,13 +968,14 @@ async fn change_entry(
 ) -> Result<Response, PageError> {
     let m = open(&node, &viewer, &id).await?;
     let id = m.id;
+    let loc = viewer.locale;
     let Ok(position) = form.position.trim().parse::<usize>() else {
         return Err(PageError::BadForm);
     };
     let stale = || {
         vec![field_error(
             "ordre-du-jour",
-            "L'ordre du jour a changé entre-temps. Regardez-le à nouveau, puis recommencez.",
+            loc.t("L'ordre du jour a changé entre-temps. Regardez-le à nouveau, puis recommencez."),
         )]
     };
     if m.agenda.get(position).is_none_or(|l| l.title != form.titre) {
@@ -956,20 +985,20 @@ async fn change_entry(
     let message = match shift {
         0 => {
             entries.remove(position);
-            "Le point est retiré de l'ordre du jour."
+            loc.t("Le point est retiré de l'ordre du jour.")
         }
         -1 if position > 0 => {
             entries.swap(position, position - 1);
-            "Le point est monté d'une place."
+            loc.t("Le point est monté d'une place.")
         }
         1 if position + 1 < entries.len() => {
             entries.swap(position, position + 1);
-            "Le point est descendu d'une place."
+            loc.t("Le point est descendu d'une place.")
         }
         _ => {
             return Ok(done(
                 &format!("/reunions-communes/{id}"),
-                "Rien n'a changé.",
+                loc.t("Rien n'a changé."),
             ))
         }
     };
@@ -1028,6 +1057,7 @@ pub async fn publish(
 ) -> Result<Response, PageError> {
     let m = open(&node, &viewer, &id).await?;
     let id = m.id;
+    let loc = viewer.locale;
     let href = format!("/reunions-communes/{id}");
     write_or_page(
         &node,
@@ -1037,7 +1067,7 @@ pub async fn publish(
         Kept::default(),
         (
             &href,
-            "La réunion est publiée. Les services la recevront à leur prochain contact avec le hub.",
+            loc.t("La réunion est publiée. Les services la recevront à leur prochain contact avec le hub."),
         ),
         move |conn, stream| {
             Box::pin(async move { hub::publish(conn, &stream_of(stream)?, id).await })
@@ -1056,22 +1086,23 @@ pub async fn update(
 ) -> Result<Response, PageError> {
     let m = open(&node, &viewer, &id).await?;
     let id = m.id;
+    let loc = viewer.locale;
     let kept = Kept {
         details: Some(form.clone()),
         ..Kept::default()
     };
     let mut errors = Vec::new();
-    let details = form.details().map_err(|e| errors.extend(e)).ok();
+    let details = form.details(loc).map_err(|e| errors.extend(e)).ok();
     let notice = form.annonce.trim().to_owned();
     if notice.is_empty() {
         errors.push(field_error(
             "annonce",
-            "Écrivez en quelques mots ce qui change : les services recevront ce message.",
+            loc.t("Écrivez en quelques mots ce qui change : les services recevront ce message."),
         ));
     } else if notice.chars().count() > 1000 {
         errors.push(field_error(
             "annonce",
-            "Ce message est trop long : 1000 caractères au plus.",
+            loc.t("Ce message est trop long : 1000 caractères au plus."),
         ));
     }
     let Some(details) = details.filter(|_| errors.is_empty()) else {
@@ -1088,7 +1119,7 @@ pub async fn update(
         id,
         "annonce",
         kept,
-        (&href, "Le changement est envoyé aux services."),
+        (&href, loc.t("Le changement est envoyé aux services.")),
         move |conn, stream| {
             Box::pin(
                 async move { hub::update(conn, &stream_of(stream)?, id, &changes, &notice).await },
@@ -1113,6 +1144,7 @@ pub async fn cancel(
 ) -> Result<Response, PageError> {
     let m = open(&node, &viewer, &id).await?;
     let id = m.id;
+    let loc = viewer.locale;
     let reason = form.raison.trim().to_owned();
     let kept = Kept {
         reason: form.raison.clone(),
@@ -1120,9 +1152,9 @@ pub async fn cancel(
     };
     if reason.is_empty() || reason.chars().count() > 1000 {
         let message = if reason.is_empty() {
-            "Écrivez pourquoi la réunion est annulée : les services recevront ce message."
+            loc.t("Écrivez pourquoi la réunion est annulée : les services recevront ce message.")
         } else {
-            "Ce message est trop long : 1000 caractères au plus."
+            loc.t("Ce message est trop long : 1000 caractères au plus.")
         };
         return page_with(
             &node,
@@ -1140,7 +1172,10 @@ pub async fn cancel(
         id,
         "raison",
         kept,
-        (&href, "La réunion est annulée. Les services sont prévenus."),
+        (
+            &href,
+            loc.t("La réunion est annulée. Les services sont prévenus."),
+        ),
         move |conn, stream| {
             Box::pin(async move { hub::cancel(conn, &stream_of(stream)?, id, &reason).await })
         },
@@ -1159,6 +1194,7 @@ pub async fn outcomes(
 ) -> Result<Response, PageError> {
     let m = open(&node, &viewer, &id).await?;
     let id = m.id;
+    let loc = viewer.locale;
     let minutes = form.get("compte_rendu").cloned().unwrap_or_default();
     let mut decisions = BTreeMap::new();
     for (key, value) in &form {
@@ -1178,12 +1214,12 @@ pub async fn outcomes(
     if minutes.trim().is_empty() {
         errors.push(field_error(
             "compte-rendu",
-            "Écrivez le compte rendu de la réunion.",
+            loc.t("Écrivez le compte rendu de la réunion."),
         ));
     } else if minutes.trim().chars().count() > 12_000 {
         errors.push(field_error(
             "compte-rendu",
-            "Le compte rendu est trop long : 12 000 caractères au plus.",
+            loc.t("Le compte rendu est trop long : 12 000 caractères au plus."),
         ));
     }
     let mut list = Vec::new();
@@ -1198,7 +1234,7 @@ pub async fn outcomes(
         if text.chars().count() > 4000 {
             errors.push(field_error(
                 &format!("decision-{}", line.position),
-                "Cette décision est trop longue : 4000 caractères au plus.",
+                loc.t("Cette décision est trop longue : 4000 caractères au plus."),
             ));
         }
         list.push(OutcomeInput {
@@ -1223,7 +1259,7 @@ pub async fn outcomes(
         kept,
         (
             &href,
-            "Le compte rendu et les décisions sont enregistrés. Les services concernés les recevront.",
+            loc.t("Le compte rendu et les décisions sont enregistrés. Les services concernés les recevront."),
         ),
         move |conn, stream| {
             Box::pin(async move {
@@ -1264,7 +1300,7 @@ mod tests {
             format: "petit-déjeuner".into(),
             annonce: String::new(),
         };
-        let d = form.details().unwrap();
+        let d = form.details(Locale::Fr).unwrap();
         assert_eq!(d.title, "Comité");
         assert_eq!(d.ends_at.map(|e| e.unix()), Some(1_923_121_800 + 5400));
         let bad = DetailsForm {
@@ -1273,7 +1309,7 @@ mod tests {
             ..form
         };
         let fields: Vec<String> = bad
-            .details()
+            .details(Locale::Fr)
             .unwrap_err()
             .into_iter()
             .map(|e| e.field)

@@ -4,13 +4,14 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use passerelle_protocol::body::DelegateRole;
 
-use super::{guard, plural, read};
+use super::{guard, read};
 use crate::domain::hub::{self, ProposalFilter};
 use crate::domain::joint::{DRAFT, PUBLISHED};
 use crate::fed::log::now;
 use crate::fed::peers::REVOKED;
 use crate::node::Node;
-use crate::web::{french_date, french_datetime, render, Flash, Layout, PageError, Viewer};
+use crate::web::labels::delegate_label;
+use crate::web::{render, Flash, Layout, Locale, PageError, Viewer};
 
 /// A week: a service silent for longer deserves a word.
 const QUIET_SECS: i64 = 7 * 86_400;
@@ -48,6 +49,7 @@ pub async fn home(
     let counts = hub::counts(&mut conn, &ProposalFilter::default()).await?;
     let subjects = hub::subjects(&mut conn).await?.len() as i64;
 
+    let loc = viewer.locale;
     let mut attention = Vec::new();
     let next = meetings
         .iter()
@@ -55,33 +57,35 @@ pub async fn home(
     let mut next_meeting = None;
     match next {
         Some(m) => {
-            attention.push(format!(
-                "Prochaine réunion commune {} : « {} ».",
-                french_datetime(m.starts_at.unix()),
-                m.title
+            attention.push(loc.t2(
+                "Prochaine réunion commune {quand} : « {titre} ».",
+                "quand",
+                loc.datetime(m.starts_at.unix()),
+                "titre",
+                &m.title,
             ));
             next_meeting = Some((format!("/reunions-communes/{}", m.id), m.title.clone()));
         }
-        None => attention.push("Aucune réunion commune n'est annoncée.".to_owned()),
+        None => attention.push(loc.t("Aucune réunion commune n'est annoncée.").to_owned()),
     }
     let drafts = meetings.iter().filter(|m| m.status == DRAFT).count() as i64;
     if drafts > 0 {
-        attention.push(if drafts == 1 {
-            "1 réunion est en brouillon : les services ne la voient pas encore.".to_owned()
-        } else {
-            format!("{drafts} réunions sont en brouillon : les services ne les voient pas encore.")
-        });
+        attention.push(loc.plural(
+            drafts,
+            "1 réunion est en brouillon : les services ne la voient pas encore.",
+            "{n} réunions sont en brouillon : les services ne les voient pas encore.",
+        ));
     }
     let unwritten = meetings
         .iter()
         .filter(|m| m.status == PUBLISHED && m.starts_at.unix() < t && m.minutes.is_none())
         .count() as i64;
     if unwritten > 0 {
-        attention.push(if unwritten == 1 {
-            "1 réunion passée attend son compte rendu.".to_owned()
-        } else {
-            format!("{unwritten} réunions passées attendent leur compte rendu.")
-        });
+        attention.push(loc.plural(
+            unwritten,
+            "1 réunion passée attend son compte rendu.",
+            "{n} réunions passées attendent leur compte rendu.",
+        ));
     }
     let active: Vec<&hub::MemberService> =
         services.iter().filter(|s| s.status != REVOKED).collect();
@@ -89,56 +93,72 @@ pub async fn home(
         .iter()
         .filter(|s| s.last_seen_at.is_none_or(|seen| t - seen > QUIET_SECS))
         .count() as i64;
-    if active.is_empty() {
-        attention.push("Aucun service n'a encore rejoint le comité inter-services.".to_owned());
+    attention.push(if active.is_empty() {
+        loc.t("Aucun service n'a encore rejoint le comité inter-services.")
+            .to_owned()
     } else if quiet == 0 {
-        attention.push("Tous les services ont donné des nouvelles cette semaine.".to_owned());
-    } else if quiet == 1 {
-        attention.push("1 service n'a rien envoyé depuis plus d'une semaine.".to_owned());
+        loc.t("Tous les services ont donné des nouvelles cette semaine.")
+            .to_owned()
     } else {
-        attention.push(format!(
-            "{quiet} services n'ont rien envoyé depuis plus d'une semaine."
-        ));
-    }
+        loc.plural(
+            quiet,
+            "1 service n'a rien envoyé depuis plus d'une semaine.",
+            "{n} services n'ont rien envoyé depuis plus d'une semaine.",
+        )
+    });
     attention.push(match waiting_items {
-        0 => "Aucun point proposé par les services n'attend l'ordre du jour.".to_owned(),
-        1 => "1 point proposé par un service attend une place à l'ordre du jour.".to_owned(),
-        n => format!("{n} points proposés par les services attendent une place à l'ordre du jour."),
+        0 => loc
+            .t("Aucun point proposé par les services n'attend l'ordre du jour.")
+            .to_owned(),
+        n => loc.plural(
+            n,
+            "1 point proposé par un service attend une place à l'ordre du jour.",
+            "{n} points proposés par les services attendent une place à l'ordre du jour.",
+        ),
     });
 
     let destinations = vec![
         Destination {
             href: "/services",
-            label: "Voir les services",
-            text: format!(
-                "{} : leurs délégué·es et leur dernier contact.",
-                plural(active.len() as i64, "service membre", "services membres")
+            label: loc.t("Voir les services"),
+            text: loc.t1(
+                "{services} : leurs délégué·es et leur dernier contact.",
+                "services",
+                loc.plural(
+                    active.len() as i64,
+                    "1 service membre",
+                    "{n} services membres",
+                ),
             ),
         },
         Destination {
             href: "/propositions",
-            label: "Voir les propositions",
-            text: format!(
-                "{} par les services. Chercher, compter, imprimer, télécharger.",
-                plural(
+            label: loc.t("Voir les propositions"),
+            text: loc.t1(
+                "{propositions} par les services. Chercher, compter, imprimer, télécharger.",
+                "propositions",
+                loc.plural(
                     counts.total,
-                    "proposition partagée",
-                    "propositions partagées"
-                )
+                    "1 proposition partagée",
+                    "{n} propositions partagées",
+                ),
             ),
         },
         Destination {
             href: "/sujets",
-            label: "Voir les sujets communs",
-            text: format!(
-                "{}. Relier des propositions de plusieurs services qui parlent de la même chose.",
-                plural(subjects, "sujet commun", "sujets communs")
+            label: loc.t("Voir les sujets communs"),
+            text: loc.t1(
+                "{sujets}. Relier des propositions de plusieurs services qui parlent de la même chose.",
+                "sujets",
+                loc.plural(subjects, "1 sujet commun", "{n} sujets communs"),
             ),
         },
         Destination {
             href: "/reunions-communes",
-            label: "Préparer une réunion commune",
-            text: "Date, lieu, ordre du jour, publication, décisions.".to_owned(),
+            label: loc.t("Préparer une réunion commune"),
+            text: loc
+                .t("Date, lieu, ordre du jour, publication, décisions.")
+                .to_owned(),
         },
     ];
     render(&HomePage {
@@ -169,22 +189,55 @@ struct ServicesPage {
     active: i64,
 }
 
-fn delegate_words(d: &passerelle_protocol::body::Delegate) -> String {
+fn delegate_words(d: &passerelle_protocol::body::Delegate, loc: Locale) -> String {
     let role = match d.role {
-        DelegateRole::Delegate => "délégué·e",
-        DelegateRole::Substitute => "suppléant·e",
+        DelegateRole::Delegate => loc.t("délégué·e"),
+        DelegateRole::Substitute => loc.t("suppléant·e"),
     };
-    let start = format!(", depuis {}", french_date(d.term_start.inner()));
+    let start = loc.t1(", depuis {date}", "date", loc.date(d.term_start.inner()));
     let end = d
         .term_end
-        .map(|e| {
-            format!(
-                ", jusqu'{}",
-                french_date(e.inner()).replacen("le ", "au ", 1)
-            )
-        })
+        .map(|e| loc.t1(", jusqu'au {jour}", "jour", loc.day(e.inner())))
         .unwrap_or_default();
-    format!("{} ({role}{start}{end})", d.label)
+    format!("{} ({role}{start}{end})", delegate_label(&d.label, loc))
+}
+
+/// How a member service's exchanges look (« à jour », « silencieux
+/// depuis 3 jours »…), from the same facts as `hub::sync_health`.
+fn health_words(s: &hub::MemberService, t: i64, loc: Locale) -> (String, bool) {
+    if s.status == REVOKED {
+        return (loc.t("révoqué").to_owned(), false);
+    }
+    let Some(seen) = s.last_seen_at else {
+        return (loc.t("jamais connecté").to_owned(), false);
+    };
+    let quiet = (t - seen).max(0);
+    let words = match quiet {
+        q if q <= hub::FRESH_SECS => return (loc.t("à jour").to_owned(), true),
+        q if q < 3600 => loc.plural(
+            q / 60,
+            "silencieux depuis 1 minute",
+            "silencieux depuis {n} minutes",
+        ),
+        q if q < 86_400 => loc.plural(
+            q / 3600,
+            "silencieux depuis 1 heure",
+            "silencieux depuis {n} heures",
+        ),
+        q => loc.plural(
+            q / 86_400,
+            "silencieux depuis 1 jour",
+            "silencieux depuis {n} jours",
+        ),
+    };
+    (words, false)
+}
+
+fn capitalized(words: &str) -> String {
+    let mut chars = words.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().collect::<String>() + chars.as_str()
+    })
 }
 
 /// `GET /services`
@@ -194,29 +247,28 @@ pub async fn services(
     Query(flash): Query<Flash>,
 ) -> Result<Response, PageError> {
     guard(&viewer)?;
+    let loc = viewer.locale;
+    let t = now();
     let mut conn = read(&node).await?;
     let list = hub::member_services(&mut conn).await?;
     let active = list.iter().filter(|s| s.status != REVOKED).count() as i64;
     let services = list
         .into_iter()
-        .map(|s| ServiceRow {
-            revoked: s.status == REVOKED,
-            delegates: s.delegates.iter().map(delegate_words).collect(),
-            last_contact: match s.last_seen_at {
-                Some(at) => {
-                    let words = french_datetime(at);
-                    let mut chars = words.chars();
-                    chars.next().map_or(words.clone(), |c| {
-                        c.to_uppercase().collect::<String>() + chars.as_str()
-                    })
-                }
-                None => "Jamais".to_owned(),
-            },
-            fresh: s.sync_health == "à jour",
-            health: s.sync_health,
-            shared: plural(s.shared_proposals, "proposition", "propositions"),
-            name: s.name,
-            id: s.id,
+        .map(|s| {
+            let (health, fresh) = health_words(&s, t, loc);
+            ServiceRow {
+                revoked: s.status == REVOKED,
+                delegates: s.delegates.iter().map(|d| delegate_words(d, loc)).collect(),
+                last_contact: match s.last_seen_at {
+                    Some(at) => capitalized(&loc.datetime(at)),
+                    None => loc.t("Jamais").to_owned(),
+                },
+                fresh,
+                health,
+                shared: loc.plural(s.shared_proposals, "1 proposition", "{n} propositions"),
+                name: s.name,
+                id: s.id,
+            }
         })
         .collect();
     render(&ServicesPage {

@@ -10,13 +10,13 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    guard, origin_label, plural, read, service_label, status_from, status_label, support_words,
-    theme_from, theme_label, Choice, STATUSES, THEMES,
+    guard, origin_label, read, service_label, status_from, status_label, support_words, theme_from,
+    theme_label, Choice, STATUSES, THEMES,
 };
 use crate::domain::federated::enum_text;
 use crate::domain::hub::{self, AggregatedProposal, Count, ProposalFilter, ProposalSort};
 use crate::node::Node;
-use crate::web::{french_date, french_datetime, render, Layout, PageError, Viewer};
+use crate::web::{render, Layout, Locale, PageError, Viewer};
 
 /// The filter as the form sends it (`GET /propositions?theme=…`). Every
 /// field is text, so that a strange value is ignored instead of breaking
@@ -151,12 +151,14 @@ async fn subject_titles(
         .collect())
 }
 
-fn answer_words(p: &AggregatedProposal) -> Option<String> {
+fn answer_words(p: &AggregatedProposal, loc: Locale) -> Option<String> {
     p.answer.as_ref().map(|a| {
-        format!(
-            "Réponse de la direction ({}) : {}",
-            french_date(a.date.inner()),
-            a.text
+        loc.t2(
+            "Réponse de la direction ({date}) : {texte}",
+            "date",
+            loc.date(a.date.inner()),
+            "texte",
+            &a.text,
         )
     })
 }
@@ -169,6 +171,7 @@ pub async fn proposals(
     query: Option<String>,
 ) -> Result<Response, PageError> {
     guard(&viewer)?;
+    let loc = viewer.locale;
     let form = FilterForm::parse(query.as_deref());
     let filter = form.filter();
     let mut conn = read(&node).await?;
@@ -185,31 +188,31 @@ pub async fn proposals(
     };
     let mut themes = vec![choice(
         String::new(),
-        "Tous les thèmes".into(),
+        loc.t("Tous les thèmes").into(),
         filter.theme.is_none(),
     )];
     themes.extend(THEMES.iter().map(|t| {
         choice(
             enum_text(t),
-            theme_label(*t).into(),
+            theme_label(*t, loc).into(),
             filter.theme == Some(*t),
         )
     }));
     let mut statuses = vec![choice(
         String::new(),
-        "Tous les états".into(),
+        loc.t("Tous les états").into(),
         filter.status.is_none(),
     )];
     statuses.extend(STATUSES.iter().map(|s| {
         choice(
             enum_text(s),
-            status_label(*s).into(),
+            status_label(*s, loc).into(),
             filter.status == Some(*s),
         )
     }));
     let mut services = vec![choice(
         String::new(),
-        "Tous les services".into(),
+        loc.t("Tous les services").into(),
         filter.service.is_none(),
     )];
     services.extend(names.iter().map(|(id, name)| {
@@ -223,42 +226,43 @@ pub async fn proposals(
     let sorts = vec![
         choice(
             "soutien".into(),
-            "Les plus soutenues d'abord".into(),
+            loc.t("Les plus soutenues d'abord").into(),
             sort == ProposalSort::Support,
         ),
         choice(
             "recentes".into(),
-            "Les plus récentes d'abord".into(),
+            loc.t("Les plus récentes d'abord").into(),
             sort == ProposalSort::Recent,
         ),
         choice(
             "titre".into(),
-            "Par titre, de A à Z".into(),
+            loc.t("Par titre, de A à Z").into(),
             sort == ProposalSort::Title,
         ),
     ];
 
     let mut summary = Vec::new();
     if let Some(t) = filter.theme {
-        summary.push(format!("thème « {} »", theme_label(t)));
+        summary.push(loc.t1("thème « {theme} »", "theme", theme_label(t, loc)));
     }
     if let Some(s) = filter.status {
-        summary.push(format!("état « {} »", status_label(s)));
+        summary.push(loc.t1("état « {etat} »", "etat", status_label(s, loc)));
     }
     if let Some(s) = &filter.service {
-        summary.push(format!("service « {} »", name_of(s)));
+        summary.push(loc.t1("service « {service} »", "service", name_of(s)));
     }
     if let Some(m) = &filter.text {
-        summary.push(format!("mots « {m} »"));
+        summary.push(loc.t1("mots « {mots} »", "mots", m));
     }
     if filter.include_withdrawn {
-        summary.push("propositions retirées comprises".into());
+        summary.push(loc.t("propositions retirées comprises").into());
     }
     let filtered = !summary.is_empty();
     let summary = if filtered {
-        format!("Recherche : {}.", summary.join(", "))
+        loc.t1("Recherche : {filtres}.", "filtres", summary.join(", "))
     } else {
-        "Toutes les propositions partagées par les services.".to_owned()
+        loc.t("Toutes les propositions partagées par les services.")
+            .to_owned()
     };
 
     let row = |label: String, c: &Count| CountRow {
@@ -270,7 +274,7 @@ pub async fn proposals(
         .iter()
         .map(|c| {
             row(
-                theme_from(&c.key).map_or(c.key.clone(), |t| theme_label(t).into()),
+                theme_from(&c.key).map_or(c.key.clone(), |t| theme_label(t, loc).into()),
                 c,
             )
         })
@@ -280,7 +284,7 @@ pub async fn proposals(
         .iter()
         .map(|c| {
             row(
-                status_from(&c.key).map_or(c.key.clone(), |s| status_label(s).into()),
+                status_from(&c.key).map_or(c.key.clone(), |s| status_label(s, loc).into()),
                 c,
             )
         })
@@ -296,24 +300,24 @@ pub async fn proposals(
         .map(|p| Item {
             title: p.title.clone(),
             service: service_label(&p.service_id, p.service_name.as_deref()),
-            theme: theme_label(p.theme),
-            status: status_label(p.status),
-            support: support_words(p.support),
+            theme: theme_label(p.theme, loc),
+            status: status_label(p.status, loc),
+            support: support_words(p.support, loc),
             description: p.description.clone(),
-            origin: origin_label(p.origin),
+            origin: origin_label(p.origin, loc),
             tags: p.tags.join(", "),
-            answer: answer_words(p),
+            answer: answer_words(p, loc),
             subject: p.subject.map(|s| {
                 (
                     format!("/sujets/{s}"),
                     subjects
                         .get(&s)
                         .cloned()
-                        .unwrap_or_else(|| "sans titre".into()),
+                        .unwrap_or_else(|| loc.t("sans titre").into()),
                 )
             }),
             withdrawn: p.withdrawn,
-            updated: french_datetime(p.updated_at),
+            updated: loc.datetime(p.updated_at),
         })
         .collect();
     let query = form.query();
@@ -328,7 +332,7 @@ pub async fn proposals(
         filtered,
         summary,
         total: counts.total,
-        total_words: plural(counts.total, "proposition", "propositions"),
+        total_words: loc.plural(counts.total, "1 proposition", "{n} propositions"),
         by_theme,
         by_status,
         by_service,
@@ -390,26 +394,27 @@ pub async fn csv_download(
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     guard(&viewer)?;
+    let loc = viewer.locale;
     let filter = FilterForm::parse(query.as_deref()).filter();
     let mut conn = read(&node).await?;
     let list = hub::aggregated(&mut conn, &filter).await?;
     let subjects = subject_titles(&mut conn).await?;
     let mut rows = vec![[
-        "Service",
-        "Titre",
-        "Description",
-        "Thème",
-        "État",
-        "Soutenue par (nombre de services)",
-        "Sujet commun",
-        "Origine",
-        "Réponse de la direction",
-        "Date de la réponse",
-        "Mots-clés",
-        "Dernier changement",
-        "Retirée par son service",
-        "Identifiant du service",
-        "Identifiant de la proposition",
+        loc.t("Service"),
+        loc.t("Titre"),
+        loc.t("Description"),
+        loc.t("Thème"),
+        loc.t("État"),
+        loc.t("Soutenue par (nombre de services)"),
+        loc.t("Sujet commun"),
+        loc.t("Origine"),
+        loc.t("Réponse de la direction"),
+        loc.t("Date de la réponse"),
+        loc.t("Mots-clés"),
+        loc.t("Dernier changement"),
+        loc.t("Retirée par son service"),
+        loc.t("Identifiant du service"),
+        loc.t("Identifiant de la proposition"),
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -419,13 +424,13 @@ pub async fn csv_download(
             service_label(&p.service_id, p.service_name.as_deref()),
             p.title.clone(),
             p.description.clone(),
-            theme_label(p.theme).to_owned(),
-            status_label(p.status).to_owned(),
+            theme_label(p.theme, loc).to_owned(),
+            status_label(p.status, loc).to_owned(),
             p.support.to_string(),
             p.subject
                 .and_then(|s| subjects.get(&s).cloned())
                 .unwrap_or_default(),
-            origin_label(p.origin).to_owned(),
+            origin_label(p.origin, loc).to_owned(),
             p.answer
                 .as_ref()
                 .map(|a| a.text.clone())
@@ -436,7 +441,12 @@ pub async fn csv_download(
                 .unwrap_or_default(),
             p.tags.join(", "),
             local_time(p.updated_at),
-            if p.withdrawn { "oui" } else { "non" }.to_owned(),
+            if p.withdrawn {
+                loc.tc("tableur", "oui")
+            } else {
+                loc.tc("tableur", "non")
+            }
+            .to_owned(),
             p.service_id.clone(),
             p.proposal_id.hyphenated().to_string(),
         ]);
@@ -448,7 +458,10 @@ pub async fn csv_download(
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"propositions-{today}.csv\""),
+                format!(
+                    "attachment; filename=\"{}\"",
+                    loc.t1("propositions-{date}.csv", "date", today)
+                ),
             ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],

@@ -15,7 +15,8 @@ use super::{
 };
 use crate::domain::hub::{self, ProposalFilter, ProposalSort, SubjectView};
 use crate::node::Node;
-use crate::web::{done, french_datetime, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
+use crate::web::Locale;
+use crate::web::{done, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
 
 /// A proposal that may join a subject (shared, and in no subject yet).
 struct Candidate {
@@ -91,10 +92,14 @@ struct SubjectPage {
 /// titles of the log), in the order of the lists: by service, then title.
 pub(super) struct Proposals {
     all: Vec<hub::AggregatedProposal>,
+    loc: Locale,
 }
 
 impl Proposals {
-    pub(super) async fn load(conn: &mut sqlx::AnyConnection) -> Result<Proposals, PageError> {
+    pub(super) async fn load(
+        conn: &mut sqlx::AnyConnection,
+        loc: Locale,
+    ) -> Result<Proposals, PageError> {
         let mut all = hub::aggregated(
             conn,
             &ProposalFilter {
@@ -110,7 +115,7 @@ impl Proposals {
             la.cmp(&lb)
                 .then(a.title.to_lowercase().cmp(&b.title.to_lowercase()))
         });
-        Ok(Proposals { all })
+        Ok(Proposals { all, loc })
     }
 
     fn find(&self, r: &ProposalRef) -> Option<&hub::AggregatedProposal> {
@@ -127,7 +132,11 @@ impl Proposals {
                 service_label(&p.service_id, p.service_name.as_deref()),
                 p.title
             ),
-            None => format!("{} — proposition inconnue ici", r.service.as_str()),
+            None => self.loc.t1(
+                "{service} — proposition inconnue ici",
+                "service",
+                r.service.as_str(),
+            ),
         }
     }
 
@@ -146,21 +155,22 @@ fn reference(p: &hub::AggregatedProposal) -> Option<ProposalRef> {
     })
 }
 
-fn support_sentence(n: i64) -> String {
-    if n == 1 {
-        "1 service soutient ce sujet.".to_owned()
-    } else {
-        format!("{n} services différents soutiennent ce sujet.")
-    }
+fn support_sentence(n: i64, loc: Locale) -> String {
+    loc.plural(
+        n,
+        "1 service soutient ce sujet.",
+        "{n} services différents soutiennent ce sujet.",
+    )
 }
 
 fn card(s: &SubjectView, proposals: &Proposals, errors: &[FieldError]) -> SubjectCard {
+    let loc = proposals.loc;
     let add_id = format!("ajouter-{}", s.id);
     let remove_id = format!("retirer-{}", s.id);
     SubjectCard {
         href: format!("/sujets/{}", s.id),
         title: s.title.clone(),
-        support: support_sentence(s.support),
+        support: support_sentence(s.support, loc),
         proposals: s
             .proposals
             .iter()
@@ -176,9 +186,9 @@ fn card(s: &SubjectView, proposals: &Proposals, errors: &[FieldError]) -> Subjec
                     details: match found {
                         Some(f) => format!(
                             "{} — {} — {}.",
-                            theme_label(f.theme),
-                            status_label(f.status),
-                            support_words(p.support)
+                            theme_label(f.theme, loc),
+                            status_label(f.status, loc),
+                            support_words(p.support, loc)
                         ),
                         None => String::new(),
                     },
@@ -190,7 +200,7 @@ fn card(s: &SubjectView, proposals: &Proposals, errors: &[FieldError]) -> Subjec
         remove_error: super::error_of(errors, &remove_id),
         remove_id,
         add_id,
-        updated: french_datetime(s.updated_at),
+        updated: loc.datetime(s.updated_at),
     }
 }
 
@@ -215,9 +225,10 @@ async fn list_page(
     kept: NewSubject,
     flash: Option<String>,
 ) -> Result<SubjectsPage, PageError> {
+    let loc = viewer.locale;
     let mut conn = read(node).await?;
     let subjects = hub::subjects(&mut conn).await?;
-    let proposals = Proposals::load(&mut conn).await?;
+    let proposals = Proposals::load(&mut conn, loc).await?;
     let candidates = proposals
         .free()
         .filter_map(|p| {
@@ -237,8 +248,8 @@ async fn list_page(
             .collect(),
         candidates,
         addable: addable(&proposals),
-        title: Field::new("titre", "titre", "Titre du sujet commun")
-            .hint("Quelques mots que tout le monde comprend. Par exemple : Ouvrir le soir.")
+        title: Field::new("titre", "titre", loc.t("Titre du sujet commun"))
+            .hint(loc.t("Quelques mots que tout le monde comprend. Par exemple : Ouvrir le soir."))
             .value(kept.title)
             .errors(&errors),
         proposals_error: super::error_of(&errors, "choix-0"),
@@ -266,6 +277,7 @@ pub async fn create(
     CsrfForm(form): CsrfForm<BTreeMap<String, String>>,
 ) -> Result<Response, PageError> {
     guard(&viewer)?;
+    let loc = viewer.locale;
     let title = form.get("titre").cloned().unwrap_or_default();
     let mut ticked: Vec<ProposalRef> = Vec::new();
     let mut unreadable = false;
@@ -285,15 +297,18 @@ pub async fn create(
     if ticked.is_empty() {
         errors.push(field_error(
             "choix-0",
-            "Cochez au moins une proposition à relier.",
+            loc.t("Cochez au moins une proposition à relier."),
         ));
     }
     if title.trim().is_empty() {
-        errors.push(field_error("titre", "Écrivez un titre pour ce sujet."));
+        errors.push(field_error(
+            "titre",
+            loc.t("Écrivez un titre pour ce sujet."),
+        ));
     } else if title.trim().chars().count() > 200 {
         errors.push(field_error(
             "titre",
-            "Le titre est trop long : 200 caractères au plus.",
+            loc.t("Le titre est trop long : 200 caractères au plus."),
         ));
     }
     if errors.is_empty() {
@@ -310,10 +325,10 @@ pub async fn create(
             Ok(id) => {
                 return Ok(done(
                     &format!("/sujets/{id}"),
-                    "Le sujet commun est créé. Les services le verront.",
+                    loc.t("Le sujet commun est créé. Les services le verront."),
                 ))
             }
-            Err(e) => errors.push(refusal_on("choix-0", e)?),
+            Err(e) => errors.push(refusal_on("choix-0", e, loc)?),
         }
     }
     let page = list_page(&node, &viewer, errors, NewSubject { title, ticked }, None).await?;
@@ -327,9 +342,10 @@ async fn detail_page(
     errors: Vec<FieldError>,
     flash: Option<String>,
 ) -> Result<SubjectPage, PageError> {
+    let loc = viewer.locale;
     let mut conn = read(node).await?;
     let subjects = hub::subjects(&mut conn).await?;
-    let proposals = Proposals::load(&mut conn).await?;
+    let proposals = Proposals::load(&mut conn, loc).await?;
     let log = hub::subject_log(&mut conn, &id).await?;
     let subject = subjects.iter().find(|s| s.id == id);
     if subject.is_none() && log.is_empty() {
@@ -340,18 +356,18 @@ async fn detail_page(
         l: viewer.layout("/sujets", flash),
         title: card
             .as_ref()
-            .map_or_else(|| "Sujet dissous".to_owned(), |c| c.title.clone()),
+            .map_or_else(|| loc.t("Sujet dissous").to_owned(), |c| c.title.clone()),
         subject: card,
         addable: addable(&proposals),
         log: log
             .iter()
             .map(|e| LogLine {
-                at: french_datetime(e.at),
+                at: loc.datetime(e.at),
                 actor: e.actor.clone(),
                 action: if e.action == "link" {
-                    "Reliée au sujet"
+                    loc.t("Reliée au sujet")
                 } else {
-                    "Retirée du sujet"
+                    loc.t("Retirée du sujet")
                 },
                 proposal: proposals.label(&e.proposal),
             })
@@ -390,6 +406,7 @@ async fn change(
     link: bool,
 ) -> Result<Response, PageError> {
     guard(&viewer)?;
+    let loc = viewer.locale;
     let id = path_id(&id)?;
     let back = if form.retour == "sujet" {
         format!("/sujets/{id}")
@@ -402,7 +419,7 @@ async fn change(
         format!("retirer-{id}")
     };
     let error = match ref_from_value(&form.proposition) {
-        None if link => field_error(&field, "Choisissez la proposition à ajouter."),
+        None if link => field_error(&field, loc.t("Choisissez la proposition à ajouter.")),
         None => return Err(PageError::BadForm),
         Some(r) => {
             let actor = viewer.account.username.clone();
@@ -425,17 +442,17 @@ async fn change(
                         hub::subjects(&mut conn).await?.iter().any(|s| s.id == id)
                     };
                     return Ok(if link {
-                        done(&back, "La proposition est ajoutée au sujet.")
+                        done(&back, loc.t("La proposition est ajoutée au sujet."))
                     } else if still_there {
-                        done(&back, "La proposition est retirée du sujet.")
+                        done(&back, loc.t("La proposition est retirée du sujet."))
                     } else {
                         done(
                             "/sujets",
-                            "La proposition est retirée. Le sujet n'avait plus de proposition : il est dissous.",
+                            loc.t("La proposition est retirée. Le sujet n'avait plus de proposition : il est dissous."),
                         )
                     });
                 }
-                Err(e) => refusal_on(&field, e)?,
+                Err(e) => refusal_on(&field, e, loc)?,
             }
         }
     };

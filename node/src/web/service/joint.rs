@@ -23,7 +23,7 @@ use crate::error::NodeError;
 use crate::fed::peers;
 use crate::node::Node;
 use crate::web::{
-    done, french_datetime, ics, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer,
+    done, ics, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
 };
 
 fn not_joined() -> NodeError {
@@ -32,6 +32,7 @@ fn not_joined() -> NodeError {
 
 /// Names of things the pages mention: services and shared proposals.
 struct Names {
+    loc: Locale,
     me: String,
     services: BTreeMap<String, String>,
     /// (service, proposal) → (title, link if it is ours).
@@ -41,7 +42,7 @@ struct Names {
 impl Names {
     fn service(&self, id: &str) -> String {
         if id == self.me {
-            return "Votre service".to_owned();
+            return self.loc.t("Votre service").to_owned();
         }
         self.services
             .get(id)
@@ -55,7 +56,7 @@ impl Names {
             .proposals
             .get(&key)
             .cloned()
-            .unwrap_or_else(|| ("Une proposition".to_owned(), String::new()));
+            .unwrap_or_else(|| (self.loc.t("Une proposition").to_owned(), String::new()));
         ProposalName {
             title,
             href,
@@ -65,6 +66,7 @@ impl Names {
 }
 
 async fn names(
+    loc: Locale,
     node: &Node,
     conn: &mut sqlx::AnyConnection,
     others: &[domain::OtherProposal],
@@ -91,6 +93,7 @@ async fn names(
         );
     }
     Ok(Names {
+        loc,
         me,
         services,
         proposals: proposals_by_ref,
@@ -137,17 +140,17 @@ fn line(names: &Names, a: &AgendaLine) -> Line {
 }
 
 fn joint_meeting(names: &Names, m: &MeetingView) -> JointMeeting {
+    let loc = names.loc;
     let starts = m.starts_at.unix();
     let when = match &m.ends_at {
-        Some(end) => format!(
-            "{}, jusqu'à {}",
-            french_datetime(starts),
-            french_datetime(end.unix())
-                .rsplit(" à ")
-                .next()
-                .unwrap_or_default()
+        Some(end) => loc.t2(
+            "{debut}, jusqu'à {fin}",
+            "debut",
+            loc.datetime(starts),
+            "fin",
+            loc.time_of(end.unix()),
         ),
-        None => french_datetime(starts),
+        None => loc.datetime(starts),
     };
     JointMeeting {
         href: format!("/inter-services/reunions/{}", m.id),
@@ -223,10 +226,16 @@ struct Posted {
     comment: String,
 }
 
-fn support_text(n: i64) -> String {
+fn support_text(n: i64, loc: Locale) -> String {
     match n {
-        ..=1 => "Soutenue par 1 service : celui qui l'a proposée.".to_owned(),
-        n => format!("Soutenue par {n} services, en comptant celui qui l'a proposée."),
+        ..=1 => loc
+            .t("Soutenue par 1 service : celui qui l'a proposée.")
+            .to_owned(),
+        n => loc.t1(
+            "Soutenue par {n} services, en comptant celui qui l'a proposée.",
+            "n",
+            n,
+        ),
     }
 }
 
@@ -237,6 +246,7 @@ async fn corner_page(
     posted: Posted,
     flash: Option<String>,
 ) -> Result<CornerPage, PageError> {
+    let loc = viewer.locale;
     let l = viewer.layout("/inter-services", flash);
     if node.federation().await?.is_none() {
         return Ok(CornerPage {
@@ -256,7 +266,7 @@ async fn corner_page(
     let me = node.id().as_str().to_owned();
     let upcoming = domain::upcoming_meetings(&mut conn, crate::fed::log::now()).await?;
     let others = domain::other_services_proposals(&mut conn, &me).await?;
-    let names = names(node, &mut conn, &others).await?;
+    let names = names(loc, node, &mut conn, &others).await?;
     let own_shared: Vec<proposals::Proposal> = proposals::list(&mut conn)
         .await?
         .into_iter()
@@ -268,7 +278,7 @@ async fn corner_page(
         .map(|o| OutcomeView {
             meeting_href: format!("/inter-services/reunions/{}", o.meeting),
             meeting_title: o.meeting_title,
-            when: french_datetime(o.starts_at.unix()),
+            when: loc.datetime(o.starts_at.unix()),
             subject: o.subject_title.unwrap_or_default(),
             decision: paragraphs(&o.decision),
             proposals: o
@@ -282,13 +292,17 @@ async fn corner_page(
 
     let mut item_proposals = vec![Choice::new(
         "",
-        "Aucune proposition en particulier",
+        loc.t("Aucune proposition en particulier"),
         posted.item_proposal.is_empty(),
     )];
     for p in &own_shared {
         let v = format!("{me}/{}", p.id);
         let sel = v == posted.item_proposal;
-        item_proposals.push(Choice::new(v, format!("{} (votre service)", p.title), sel));
+        item_proposals.push(Choice::new(
+            v,
+            loc.t1("{titre} (votre service)", "titre", &p.title),
+            sel,
+        ));
     }
     for p in &others {
         let v = format!("{}/{}", p.service_id, p.proposal_id);
@@ -301,7 +315,7 @@ async fn corner_page(
     }
     let mut item_meetings = vec![Choice::new(
         "",
-        "La prochaine réunion commune",
+        loc.t("La prochaine réunion commune"),
         posted.item_meeting.is_empty(),
     )];
     for m in &upcoming {
@@ -309,7 +323,7 @@ async fn corner_page(
         let sel = v == posted.item_meeting;
         item_meetings.push(Choice::new(
             v,
-            format!("{}, {}", m.title, french_datetime(m.starts_at.unix())),
+            format!("{}, {}", m.title, loc.datetime(m.starts_at.unix())),
             sel,
         ));
     }
@@ -331,15 +345,15 @@ async fn corner_page(
                 proposal_id: p.proposal_id,
                 title: p.title.clone(),
                 service: names.service(&p.service_id),
-                theme: theme_label(p.theme),
-                badge: badge(p.status),
+                theme: theme_label(p.theme, loc),
+                badge: badge(p.status, loc),
                 description: paragraphs(&p.description),
                 answer: p
                     .answer
                     .as_ref()
                     .map(|a| paragraphs(&a.text))
                     .unwrap_or_default(),
-                support: support_text(p.support),
+                support: support_text(p.support, loc),
                 supported: p.supported_by_me,
             }
         })
@@ -398,6 +412,7 @@ pub(super) async fn support(
 ) -> Result<Response, PageError> {
     only_service(&viewer)?;
     viewer.require(PEOPLE)?;
+    let loc = viewer.locale;
     let proposal = target(&f)?;
     let anchor = format!("p-{}", proposal.proposal);
     let comment_id = format!("comment-{}", proposal.proposal);
@@ -415,7 +430,7 @@ pub(super) async fn support(
     match result {
         Ok(()) => Ok(done(
             "/inter-services",
-            "Votre comité soutient cette proposition. Le comité inter-services est prévenu.",
+            loc.t("Votre comité soutient cette proposition. Le comité inter-services est prévenu."),
         )),
         Err(e) => {
             let errors = refusal(
@@ -423,9 +438,10 @@ pub(super) async fn support(
                 &[(
                     "comment",
                     &comment_id,
-                    "Le mot d'accompagnement a au plus 1000 caractères.",
+                    loc.t("Le mot d'accompagnement a au plus 1000 caractères."),
                 )],
                 &anchor,
+                loc,
             )?;
             let posted = Posted {
                 support_for: anchor,
@@ -445,6 +461,7 @@ pub(super) async fn withdraw_support(
 ) -> Result<Response, PageError> {
     only_service(&viewer)?;
     viewer.require(PEOPLE)?;
+    let loc = viewer.locale;
     let proposal = target(&f)?;
     let anchor = format!("p-{}", proposal.proposal);
     match node
@@ -457,10 +474,10 @@ pub(super) async fn withdraw_support(
     {
         Ok(()) => Ok(done(
             "/inter-services",
-            "Votre comité ne soutient plus cette proposition.",
+            loc.t("Votre comité ne soutient plus cette proposition."),
         )),
         Err(e) => {
-            let errors = refusal(e, &[], &anchor)?;
+            let errors = refusal(e, &[], &anchor, loc)?;
             invalid(&corner_page(&node, &viewer, errors, Posted::default(), None).await?)
         }
     }
@@ -487,6 +504,7 @@ pub(super) async fn propose_item(
 ) -> Result<Response, PageError> {
     only_service(&viewer)?;
     viewer.require(PEOPLE)?;
+    let loc = viewer.locale;
     let proposal = match f.proposal.trim() {
         "" => None,
         text => {
@@ -500,7 +518,10 @@ pub(super) async fn propose_item(
     let meeting = optional_id(&f.meeting).map_err(|_| PageError::BadForm)?;
     let mut errors = Vec::new();
     if f.title.trim().is_empty() {
-        errors.push(field_error("point-title", "Écrivez le sujet du point."));
+        errors.push(field_error(
+            "point-title",
+            loc.t("Écrivez le sujet du point."),
+        ));
     }
     if errors.is_empty() {
         let (title, description) = (f.title.clone(), f.description.clone());
@@ -523,21 +544,26 @@ pub(super) async fn propose_item(
             Ok(_) => {
                 return Ok(done(
                     "/inter-services",
-                    "Le point est proposé. Le coordinateur ou la coordinatrice le recevra.",
+                    loc.t("Le point est proposé. Le coordinateur ou la coordinatrice le recevra."),
                 ))
             }
             Err(e) => {
                 errors = refusal(
                     e,
                     &[
-                        ("title", "point-title", "Le sujet a de 1 à 200 caractères."),
+                        (
+                            "title",
+                            "point-title",
+                            loc.t("Le sujet a de 1 à 200 caractères."),
+                        ),
                         (
                             "description",
                             "point-description",
-                            "L'explication a au plus 4000 caractères.",
+                            loc.t("L'explication a au plus 4000 caractères."),
                         ),
                     ],
                     "point-title",
+                    loc,
                 )?
             }
         }
@@ -577,16 +603,19 @@ pub(super) async fn meeting(
     let id = path_id(raw)?;
     let mut conn = read(&node).await?;
     let m = domain::meeting(&mut conn, &id).await?;
+    let loc = viewer.locale;
     if ics_wanted {
-        let mut description = format!("Forme : {}\n", m.format);
+        let mut description = loc.t1("Forme : {forme}", "forme", &m.format);
+        description.push('\n');
         if !m.agenda.is_empty() {
-            description.push_str("Ordre du jour :\n");
+            description.push_str(loc.t("Ordre du jour :"));
+            description.push('\n');
             for (i, a) in m.agenda.iter().enumerate() {
                 description.push_str(&format!("{}. {}\n", i + 1, a.title));
             }
         }
         let title = if m.status == domain::CANCELLED {
-            format!("ANNULÉE : {}", m.title)
+            loc.t1("ANNULÉE : {titre}", "titre", &m.title)
         } else {
             m.title.clone()
         };
@@ -601,7 +630,7 @@ pub(super) async fn meeting(
         return Ok(calendar(&format!("reunion-commune-{id}.ics"), body));
     }
     let others = domain::other_services_proposals(&mut conn, node.id().as_str()).await?;
-    let names = names(&node, &mut conn, &others).await?;
+    let names = names(loc, &node, &mut conn, &others).await?;
     render(&MeetingPage {
         l: viewer.layout("/inter-services", None),
         m: joint_meeting(&names, &m),

@@ -18,9 +18,9 @@ use crate::domain::meetings::{
 use crate::domain::{members, proposals};
 use crate::error::NodeError;
 use crate::node::Node;
+use crate::web::labels::{attendance_label, minutes_label};
 use crate::web::{
-    done, french_date, french_datetime, ics, render, CsrfForm, FieldError, Flash, Layout,
-    PageError, Viewer,
+    done, ics, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
 };
 
 // ---------------------------------------------------------------------------
@@ -43,15 +43,6 @@ struct Row {
     minutes: &'static str,
 }
 
-fn minutes_label(s: Option<MinutesStatus>) -> &'static str {
-    match s {
-        None => "Pas encore écrit",
-        Some(MinutesStatus::Draft) => "Brouillon",
-        Some(MinutesStatus::Adopted) => "Adopté",
-        Some(MinutesStatus::SentToManagement) => "Adopté et envoyé à la direction",
-    }
-}
-
 /// `GET /reunions`
 pub(super) async fn list(
     State(node): State<Node>,
@@ -60,6 +51,7 @@ pub(super) async fn list(
 ) -> Result<Response, PageError> {
     only_service(&viewer)?;
     viewer.require(PEOPLE)?;
+    let loc = viewer.locale;
     let now = crate::fed::log::now();
     let all = domain::list(&mut *read(&node).await?).await?;
     let (mut upcoming, mut past) = (Vec::new(), Vec::new());
@@ -68,9 +60,9 @@ pub(super) async fn list(
         let row = Row {
             href: format!("/reunions/{}", m.id),
             title: m.title,
-            when: french_datetime(m.starts_at),
+            when: loc.datetime(m.starts_at),
             place: m.place,
-            minutes: minutes_label(m.minutes_status),
+            minutes: minutes_label(m.minutes_status, loc),
         };
         if coming {
             upcoming.push(row);
@@ -123,12 +115,13 @@ pub(super) struct NewForm {
 pub(super) async fn new_form(viewer: Viewer) -> Result<Response, PageError> {
     only_service(&viewer)?;
     viewer.require(ADMINS)?;
+    let loc = viewer.locale;
     render(&NewPage {
         l: viewer.layout("/reunions", None),
         errors: Vec::new(),
         f: NewForm {
-            title: "Réunion du comité".into(),
-            format: "réunion".into(),
+            title: loc.t("Réunion du comité").into(),
+            format: loc.t("réunion").into(),
             ..NewForm::default()
         },
     })
@@ -142,31 +135,35 @@ pub(super) async fn create(
 ) -> Result<Response, PageError> {
     only_service(&viewer)?;
     viewer.require(ADMINS)?;
+    let loc = viewer.locale;
     let mut errors = Vec::new();
     if f.title.trim().is_empty() {
-        errors.push(field_error("title", "Écrivez le nom de la réunion."));
+        errors.push(field_error("title", loc.t("Écrivez le nom de la réunion.")));
     }
     let starts_at = if f.date.trim().is_empty() {
-        errors.push(field_error("date", "Écrivez la date de la réunion."));
+        errors.push(field_error("date", loc.t("Écrivez la date de la réunion.")));
         None
     } else if f.time.trim().is_empty() {
-        errors.push(field_error("time", "Écrivez l'heure du début."));
+        errors.push(field_error("time", loc.t("Écrivez l'heure du début.")));
         None
     } else {
         let t = parse_local(&f.date, &f.time);
         if t.is_none() {
             errors.push(field_error(
                 "date",
-                "La date ou l'heure ne va pas. Exemple : 10/12/2030 à 09:30.",
+                loc.t("La date ou l'heure ne va pas. Exemple : 10/12/2030 à 09:30."),
             ));
         }
         t
     };
     if f.place.trim().is_empty() {
-        errors.push(field_error("place", "Écrivez où a lieu la réunion."));
+        errors.push(field_error("place", loc.t("Écrivez où a lieu la réunion.")));
     }
     if f.format.trim().is_empty() {
-        errors.push(field_error("format", "Écrivez la forme de la réunion."));
+        errors.push(field_error(
+            "format",
+            loc.t("Écrivez la forme de la réunion."),
+        ));
     }
     if let (true, Some(starts_at)) = (errors.is_empty(), starts_at) {
         let m = NewMeeting {
@@ -182,19 +179,24 @@ pub(super) async fn create(
             Ok(id) => {
                 return Ok(done(
                     &format!("/reunions/{id}"),
-                    "La réunion est prévue. Vous pouvez maintenant écrire l'ordre du jour.",
+                    loc.t("La réunion est prévue. Vous pouvez maintenant écrire l'ordre du jour."),
                 ))
             }
             Err(e) => {
                 errors = refusal(
                     e,
                     &[
-                        ("title", "title", "Le nom a de 1 à 200 caractères."),
-                        ("place", "place", "Le lieu a de 1 à 200 caractères."),
-                        ("format", "format", "La forme a de 1 à 80 caractères."),
-                        ("starts_at", "date", "Cette date n'est pas possible."),
+                        ("title", "title", loc.t("Le nom a de 1 à 200 caractères.")),
+                        ("place", "place", loc.t("Le lieu a de 1 à 200 caractères.")),
+                        (
+                            "format",
+                            "format",
+                            loc.t("La forme a de 1 à 80 caractères."),
+                        ),
+                        ("starts_at", "date", loc.t("Cette date n'est pas possible.")),
                     ],
                     "title",
+                    loc,
                 )?
             }
         }
@@ -310,6 +312,7 @@ async fn detail_page(
     posted: Posted,
     flash: Option<String>,
 ) -> Result<DetailPage, PageError> {
+    let loc = viewer.locale;
     let mut conn = read(node).await?;
     let d: MeetingDetail = domain::get(&mut conn, id).await?;
     let all_members = members::list(&mut conn, true).await?;
@@ -331,7 +334,11 @@ async fn detail_page(
             .unwrap_or_default()
     };
     let proposal_choices = |selected: &str| {
-        let mut out = vec![Choice::new("", "Aucune proposition", selected.is_empty())];
+        let mut out = vec![Choice::new(
+            "",
+            loc.t("Aucune proposition"),
+            selected.is_empty(),
+        )];
         out.extend(all_proposals.iter().map(|p| {
             let v = p.id.to_string();
             let sel = v == selected;
@@ -355,18 +362,18 @@ async fn detail_page(
             .adopted_at_meeting
             .and_then(|a| meetings.iter().find(|y| y.id == a));
         MinutesView {
-            status: minutes_label(Some(x.status)),
+            status: minutes_label(Some(x.status), loc),
             text: paragraphs(&x.text),
             secretary: x.secretary.map(name_of).unwrap_or_default(),
             adopted_at: adopted
-                .map(|a| format!("{}, {}", a.title, french_datetime(a.starts_at)))
+                .map(|a| format!("{}, {}", a.title, loc.datetime(a.starts_at)))
                 .unwrap_or_default(),
             adopted_href: adopted
                 .map(|a| format!("/reunions/{}", a.id))
                 .unwrap_or_default(),
             sent_on: x
                 .sent_to_management_on
-                .map(|s| french_date(s.inner()))
+                .map(|s| loc.date(s.inner()))
                 .unwrap_or_default(),
         }
     });
@@ -379,7 +386,7 @@ async fn detail_page(
     let secretary = posted.minutes_secretary.unwrap_or(current_secretary);
     let mut secretaries = vec![Choice::new(
         "",
-        "Personne en particulier",
+        loc.t("Personne en particulier"),
         secretary.is_empty(),
     )];
     secretaries.extend(active.iter().map(|x| {
@@ -404,7 +411,7 @@ async fn detail_page(
             };
             Choice::new(
                 v,
-                format!("{}, {}", x.title, french_datetime(x.starts_at)),
+                format!("{}, {}", x.title, loc.datetime(x.starts_at)),
                 sel,
             )
         })
@@ -412,7 +419,7 @@ async fn detail_page(
 
     let mut attendance_members = vec![Choice::new(
         "",
-        "Choisissez un membre",
+        loc.t("Choisissez un membre"),
         posted.att_member.is_empty(),
     )];
     attendance_members.extend(active.iter().map(|x| {
@@ -425,7 +432,7 @@ async fn detail_page(
         .map(|s| {
             let v = crate::domain::federated::enum_text(s);
             let sel = v == posted.att_status;
-            Choice::new(v, s.label(), sel)
+            Choice::new(v, attendance_label(*s, loc), sel)
         })
         .collect();
 
@@ -434,7 +441,7 @@ async fn detail_page(
         errors,
         id,
         title: m.title.clone(),
-        when: french_datetime(m.starts_at),
+        when: loc.datetime(m.starts_at),
         place: m.place.clone(),
         format: m.format.clone(),
         is_admin: is_admin(viewer),
@@ -463,9 +470,9 @@ async fn detail_page(
             .map(|a| AnswerView {
                 href: format!("/propositions/{}", a.proposal_id),
                 title: a.title,
-                badge: badge(a.status),
+                badge: badge(a.status, loc),
                 text: paragraphs(a.answer_text.as_deref().unwrap_or_default()),
-                when: french_datetime(a.answered_at),
+                when: loc.datetime(a.answered_at),
             })
             .collect(),
         attendance: d
@@ -473,7 +480,7 @@ async fn detail_page(
             .iter()
             .map(|a| AttendanceView {
                 name: a.display_name.clone(),
-                status: a.status.label(),
+                status: attendance_label(a.status, loc),
             })
             .collect(),
         attendance_members,
@@ -523,7 +530,7 @@ pub(super) async fn detail(
             None,
             &d.meeting.title,
             &d.meeting.place,
-            &agenda_text(&d),
+            &agenda_text(&d, viewer.locale),
         );
         return Ok(calendar(&format!("reunion-{id}.ics"), body));
     }
@@ -532,10 +539,12 @@ pub(super) async fn detail(
 }
 
 /// The agenda as plain text, for the calendar file.
-fn agenda_text(d: &MeetingDetail) -> String {
-    let mut out = format!("Forme : {}\n", d.meeting.format);
+fn agenda_text(d: &MeetingDetail, loc: Locale) -> String {
+    let mut out = loc.t1("Forme : {forme}", "forme", &d.meeting.format);
+    out.push('\n');
     if !d.agenda.is_empty() {
-        out.push_str("Ordre du jour :\n");
+        out.push_str(loc.t("Ordre du jour :"));
+        out.push('\n');
         for (i, a) in d.agenda.iter().enumerate() {
             out.push_str(&format!("{}. {}\n", i + 1, a.title));
         }
@@ -568,7 +577,7 @@ where
     match node.write(f).await {
         Ok(()) => Ok(done(&format!("/reunions/{id}"), message)),
         Err(e) => {
-            let errors = refusal(e, map, fallback)?;
+            let errors = refusal(e, map, fallback, viewer.locale)?;
             invalid(&detail_page(node, viewer, id, errors, posted, None).await?)
         }
     }
@@ -612,9 +621,13 @@ pub(super) async fn add_item(
     CsrfForm(f): CsrfForm<ItemForm>,
 ) -> Result<Response, PageError> {
     let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
     let mut errors = Vec::new();
     if f.title.trim().is_empty() {
-        errors.push(field_error("item-title", "Écrivez le sujet du point."));
+        errors.push(field_error(
+            "item-title",
+            loc.t("Écrivez le sujet du point."),
+        ));
     }
     let proposal = optional_id(&f.proposal).map_err(|_| PageError::BadForm)?;
     let posted = Posted {
@@ -637,15 +650,19 @@ pub(super) async fn add_item(
         id,
         posted,
         &[
-            ("title", "item-title", "Le sujet a de 1 à 200 caractères."),
+            (
+                "title",
+                "item-title",
+                loc.t("Le sujet a de 1 à 200 caractères."),
+            ),
             (
                 "description",
                 "item-description",
-                "L'explication a au plus 2000 caractères.",
+                loc.t("L'explication a au plus 2000 caractères."),
             ),
         ],
         "item-title",
-        "Le point est ajouté à l'ordre du jour.",
+        loc.t("Le point est ajouté à l'ordre du jour."),
         move |conn, _| {
             Box::pin(async move { domain::add_agenda_item(conn, id, &item).await.map(|_| ()) })
         },
@@ -664,6 +681,7 @@ pub(super) async fn remove_item(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
     let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
     let item = path_id(&item)?;
     change(
         &node,
@@ -672,7 +690,7 @@ pub(super) async fn remove_item(
         Posted::default(),
         &[],
         "ordre-du-jour",
-        "Le point est retiré de l'ordre du jour.",
+        loc.t("Le point est retiré de l'ordre du jour."),
         move |conn, _| Box::pin(async move { domain::remove_agenda_item(conn, id, item).await }),
     )
     .await
@@ -694,16 +712,17 @@ pub(super) async fn attendance(
     CsrfForm(f): CsrfForm<AttendanceForm>,
 ) -> Result<Response, PageError> {
     let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
     let mut errors = Vec::new();
     let member = optional_id(&f.member).map_err(|_| PageError::BadForm)?;
     if member.is_none() {
-        errors.push(field_error("att-member", "Choisissez un membre."));
+        errors.push(field_error("att-member", loc.t("Choisissez un membre.")));
     }
     let status = parse_choice::<AttendanceStatus>(&f.status);
     if status.is_none() {
         errors.push(field_error(
             "att-status",
-            "Dites si la personne était présente, excusée ou absente.",
+            loc.t("Dites si la personne était présente, excusée ou absente."),
         ));
     }
     let posted = Posted {
@@ -721,7 +740,7 @@ pub(super) async fn attendance(
         posted,
         &[],
         "att-member",
-        "La présence est notée.",
+        loc.t("La présence est notée."),
         move |conn, _| {
             Box::pin(async move { domain::record_attendance(conn, id, member, status).await })
         },
@@ -745,6 +764,7 @@ pub(super) async fn draft_minutes(
     CsrfForm(f): CsrfForm<MinutesForm>,
 ) -> Result<Response, PageError> {
     let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
     let secretary = optional_id(&f.secretary).map_err(|_| PageError::BadForm)?;
     let posted = Posted {
         minutes_text: Some(f.text.clone()),
@@ -754,7 +774,7 @@ pub(super) async fn draft_minutes(
     if f.text.trim().is_empty() {
         let errors = vec![field_error(
             "minutes-text",
-            "Écrivez le procès-verbal avant de l'enregistrer.",
+            loc.t("Écrivez le procès-verbal avant de l'enregistrer."),
         )];
         return refuse(&node, &viewer, id, errors, posted).await;
     }
@@ -767,10 +787,10 @@ pub(super) async fn draft_minutes(
         &[(
             "text",
             "minutes-text",
-            "Le procès-verbal a au plus 20 000 caractères.",
+            loc.t("Le procès-verbal a au plus 20 000 caractères."),
         )],
         "minutes-text",
-        "Le brouillon du procès-verbal est enregistré.",
+        loc.t("Le brouillon du procès-verbal est enregistré."),
         move |conn, _| {
             Box::pin(async move { domain::draft_minutes(conn, id, &text, secretary).await })
         },
@@ -792,6 +812,7 @@ pub(super) async fn adopt_minutes(
     CsrfForm(f): CsrfForm<AdoptForm>,
 ) -> Result<Response, PageError> {
     let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
     let posted = Posted {
         adopt_meeting: f.at_meeting.clone(),
         ..Posted::default()
@@ -799,7 +820,7 @@ pub(super) async fn adopt_minutes(
     let Some(at) = optional_id(&f.at_meeting).map_err(|_| PageError::BadForm)? else {
         let errors = vec![field_error(
             "adopt-meeting",
-            "Choisissez la réunion où le comité a adopté le procès-verbal.",
+            loc.t("Choisissez la réunion où le comité a adopté le procès-verbal."),
         )];
         return refuse(&node, &viewer, id, errors, posted).await;
     };
@@ -810,7 +831,7 @@ pub(super) async fn adopt_minutes(
         posted,
         &[],
         "adopt-meeting",
-        "Le procès-verbal est adopté.",
+        loc.t("Le procès-verbal est adopté."),
         move |conn, _| Box::pin(async move { domain::adopt_minutes(conn, id, at).await }),
     )
     .await
@@ -824,6 +845,7 @@ pub(super) async fn send_minutes(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
     let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
     change(
         &node,
         &viewer,
@@ -831,7 +853,7 @@ pub(super) async fn send_minutes(
         Posted::default(),
         &[],
         "proces-verbal",
-        "C'est noté : le procès-verbal est envoyé à la direction.",
+        loc.t("C'est noté : le procès-verbal est envoyé à la direction."),
         move |conn, _| Box::pin(async move { domain::send_minutes_to_management(conn, id).await }),
     )
     .await
@@ -853,6 +875,7 @@ pub(super) async fn decision(
     CsrfForm(f): CsrfForm<DecisionForm>,
 ) -> Result<Response, PageError> {
     let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
     let proposal = optional_id(&f.proposal).map_err(|_| PageError::BadForm)?;
     let posted = Posted {
         decision_text: f.text.clone(),
@@ -860,7 +883,7 @@ pub(super) async fn decision(
         ..Posted::default()
     };
     if f.text.trim().is_empty() {
-        let errors = vec![field_error("decision-text", "Écrivez la décision.")];
+        let errors = vec![field_error("decision-text", loc.t("Écrivez la décision."))];
         return refuse(&node, &viewer, id, errors, posted).await;
     }
     let text = f.text;
@@ -872,10 +895,10 @@ pub(super) async fn decision(
         &[(
             "text",
             "decision-text",
-            "La décision a au plus 2000 caractères.",
+            loc.t("La décision a au plus 2000 caractères."),
         )],
         "decision-text",
-        "La décision est notée.",
+        loc.t("La décision est notée."),
         move |conn, _| {
             Box::pin(async move {
                 domain::record_decision(conn, id, &text, proposal)

@@ -14,22 +14,14 @@ use super::{
 use crate::domain::delegates;
 use crate::domain::members::{self, MemberRole, NewMember};
 use crate::node::Node;
-use crate::web::{
-    done, french_datetime, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer,
-};
+use crate::web::labels::{delegate_label, delegate_role_label, member_role_label};
+use crate::web::{done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
 
 const ROLES: [MemberRole; 3] = [
     MemberRole::Usager,
     MemberRole::ProfessionnelDelegue,
     MemberRole::Autre,
 ];
-
-fn delegate_role_label(r: DelegateRole) -> &'static str {
-    match r {
-        DelegateRole::Delegate => "Délégué·e",
-        DelegateRole::Substitute => "Suppléant·e",
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Members.
@@ -62,12 +54,13 @@ pub(super) async fn members(
     only_service(&viewer)?;
     viewer.require(PEOPLE)?;
     let admin = is_admin(&viewer);
+    let loc = viewer.locale;
     let all = members::list(&mut *read(&node).await?, true).await?;
     let (mut active, mut left) = (Vec::new(), Vec::new());
     for m in all {
         let row = MemberRow {
             id: m.id,
-            role: m.role.label(),
+            role: member_role_label(m.role, loc),
             // Members see names and roles, never contact details.
             contact: if admin {
                 m.contact.clone().unwrap_or_default()
@@ -78,9 +71,9 @@ pub(super) async fn members(
             consent_since: m
                 .consent_given_at
                 .filter(|_| m.consent)
-                .map(french_datetime)
+                .map(|at| loc.datetime(at))
                 .unwrap_or_default(),
-            left_on: m.left_at.map(french_datetime).unwrap_or_default(),
+            left_on: m.left_at.map(|at| loc.datetime(at)).unwrap_or_default(),
             name: m.display_name,
         };
         if m.left_at.is_some() {
@@ -127,12 +120,19 @@ pub(super) struct NewMemberForm {
 }
 
 fn new_member_page(viewer: &Viewer, f: NewMemberForm, errors: Vec<FieldError>) -> NewMemberPage {
+    let loc = viewer.locale;
     NewMemberPage {
         l: viewer.layout("/membres", None),
         errors,
         roles: ROLES
             .iter()
-            .map(|r| Choice::new(enum_text(r), r.label(), enum_text(r) == f.role))
+            .map(|r| {
+                Choice::new(
+                    enum_text(r),
+                    member_role_label(*r, loc),
+                    enum_text(r) == f.role,
+                )
+            })
             .collect(),
         display_name: f.display_name,
         contact: f.contact,
@@ -159,18 +159,19 @@ pub(super) async fn add_member(
 ) -> Result<Response, PageError> {
     only_service(&viewer)?;
     viewer.require(ADMINS)?;
+    let loc = viewer.locale;
     let mut errors = Vec::new();
     if f.display_name.trim().is_empty() {
         errors.push(field_error(
             "display_name",
-            "Écrivez le nom de la personne (un prénom ou un pseudonyme suffit).",
+            loc.t("Écrivez le nom de la personne (un prénom ou un pseudonyme suffit)."),
         ));
     }
     let role = parse_choice::<MemberRole>(&f.role);
     if role.is_none() {
         errors.push(field_error(
             "role",
-            "Choisissez la place de la personne dans le comité.",
+            loc.t("Choisissez la place de la personne dans le comité."),
         ));
     }
     if let (true, Some(role)) = (errors.is_empty(), role) {
@@ -184,7 +185,7 @@ pub(super) async fn add_member(
             .write(move |conn, _| Box::pin(async move { members::create(conn, &m).await }))
             .await
         {
-            Ok(_) => return Ok(done("/membres", "Le membre est ajouté.")),
+            Ok(_) => return Ok(done("/membres", loc.t("Le membre est ajouté."))),
             Err(e) => {
                 errors = refusal(
                     e,
@@ -192,11 +193,16 @@ pub(super) async fn add_member(
                         (
                             "display_name",
                             "display_name",
-                            "Le nom a de 1 à 80 caractères.",
+                            loc.t("Le nom a de 1 à 80 caractères."),
                         ),
-                        ("contact", "contact", "Le contact a au plus 200 caractères."),
+                        (
+                            "contact",
+                            "contact",
+                            loc.t("Le contact a au plus 200 caractères."),
+                        ),
                     ],
                     "display_name",
+                    loc,
                 )?
             }
         }
@@ -219,6 +225,7 @@ pub(super) async fn consent(
 ) -> Result<Response, PageError> {
     only_service(&viewer)?;
     viewer.require(ADMINS)?;
+    let loc = viewer.locale;
     let id = path_id(&id)?;
     let consent = match f.consent.as_str() {
         "oui" => true,
@@ -232,33 +239,10 @@ pub(super) async fn consent(
     Ok(done(
         "/membres",
         if consent {
-            "C'est noté : son nom peut être montré au comité inter-services."
+            loc.t("C'est noté : son nom peut être montré au comité inter-services.")
         } else {
-            "C'est noté : son nom ne sera plus montré au comité inter-services."
+            loc.t("C'est noté : son nom ne sera plus montré au comité inter-services.")
         },
-    ))
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct Empty {}
-
-/// `POST /membres/{id}/depart` — the member left the committee.
-pub(super) async fn leave(
-    State(node): State<Node>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(ADMINS)?;
-    let id = path_id(&id)?;
-    node.write(move |conn, stream| {
-        Box::pin(async move { members::leave(conn, stream.as_ref(), id).await })
-    })
-    .await?;
-    Ok(done(
-        "/membres",
-        "C'est noté : cette personne a quitté le comité.",
     ))
 }
 
@@ -310,6 +294,7 @@ async fn delegates_page(
     end_value: String,
     flash: Option<String>,
 ) -> Result<DelegatesPage, PageError> {
+    let loc = viewer.locale;
     let mut conn = read(node).await?;
     let today = delegates::today();
     let current = delegates::list_current(&mut conn, today)
@@ -318,16 +303,20 @@ async fn delegates_page(
         .map(|d| DesignationRow {
             id: d.id,
             field: format!("end-{}", d.id),
-            end_label: format!("Dernier jour du mandat de {}", d.display_name),
+            end_label: loc.t1("Dernier jour du mandat de {nom}", "nom", &d.display_name),
             end_input: if end_for == d.id.to_string() {
                 end_value.clone()
             } else {
                 today.to_string()
             },
             name: d.display_name,
-            role: delegate_role_label(d.role),
-            start: show_date(&d.term_start),
-            end: d.term_end.as_ref().map(show_date).unwrap_or_default(),
+            role: delegate_role_label(d.role, loc),
+            start: show_date(&d.term_start, loc),
+            end: d
+                .term_end
+                .as_ref()
+                .map(|e| show_date(e, loc))
+                .unwrap_or_default(),
             consent: d.consent,
         })
         .collect();
@@ -336,10 +325,14 @@ async fn delegates_page(
         .delegates
         .into_iter()
         .map(|d| PublicRow {
-            label: d.label,
-            role: delegate_role_label(d.role),
-            start: show_date(&d.term_start),
-            end: d.term_end.as_ref().map(show_date).unwrap_or_default(),
+            label: delegate_label(&d.label, loc),
+            role: delegate_role_label(d.role, loc),
+            start: show_date(&d.term_start, loc),
+            end: d
+                .term_end
+                .as_ref()
+                .map(|e| show_date(e, loc))
+                .unwrap_or_default(),
         })
         .collect();
     Ok(DelegatesPage {
@@ -388,13 +381,14 @@ pub(super) async fn end_term(
 ) -> Result<Response, PageError> {
     only_service(&viewer)?;
     viewer.require(ADMINS)?;
+    let loc = viewer.locale;
     let id = path_id(&id)?;
     delegates::get(&mut *read(&node).await?, id).await?;
     let field = format!("end-{id}");
     let errors = match parse_date(&f.end) {
         None => vec![field_error(
             &field,
-            "Écrivez le dernier jour du mandat. Exemple : 31/12/2030.",
+            loc.t("Écrivez le dernier jour du mandat. Exemple : 31/12/2030."),
         )],
         Some(end) => match node
             .write(move |conn, stream| {
@@ -402,15 +396,21 @@ pub(super) async fn end_term(
             })
             .await
         {
-            Ok(()) => return Ok(done("/delegues", "C'est noté : le mandat se termine.")),
+            Ok(()) => {
+                return Ok(done(
+                    "/delegues",
+                    loc.t("C'est noté : le mandat se termine."),
+                ))
+            }
             Err(e) => refusal(
                 e,
                 &[(
                     "end",
                     &field,
-                    "Le mandat ne peut pas finir avant d'avoir commencé.",
+                    loc.t("Le mandat ne peut pas finir avant d'avoir commencé."),
                 )],
                 &field,
+                loc,
             )?,
         },
     };
@@ -453,8 +453,13 @@ async fn designate_page(
     f: DesignateForm,
     errors: Vec<FieldError>,
 ) -> Result<DesignatePage, PageError> {
+    let loc = viewer.locale;
     let list = members::list(&mut *read(node).await?, false).await?;
-    let mut choices = vec![Choice::new("", "Choisissez un membre", f.member.is_empty())];
+    let mut choices = vec![Choice::new(
+        "",
+        loc.t("Choisissez un membre"),
+        f.member.is_empty(),
+    )];
     choices.extend(list.iter().map(|m| {
         let v = m.id.to_string();
         let sel = v == f.member;
@@ -465,7 +470,7 @@ async fn designate_page(
         .map(|r| {
             Choice::new(
                 enum_text(r),
-                delegate_role_label(*r),
+                delegate_role_label(*r, loc),
                 enum_text(r) == f.role,
             )
         })
@@ -503,23 +508,24 @@ pub(super) async fn designate(
 ) -> Result<Response, PageError> {
     only_service(&viewer)?;
     viewer.require(ADMINS)?;
+    let loc = viewer.locale;
     let mut errors = Vec::new();
     let member = optional_id(&f.member).map_err(|_| PageError::BadForm)?;
     if member.is_none() {
-        errors.push(field_error("member", "Choisissez le membre."));
+        errors.push(field_error("member", loc.t("Choisissez le membre.")));
     }
     let role = parse_choice::<DelegateRole>(&f.role);
     if role.is_none() {
         errors.push(field_error(
             "role",
-            "Choisissez : délégué·e ou suppléant·e.",
+            loc.t("Choisissez : délégué·e ou suppléant·e."),
         ));
     }
     let start = parse_date(&f.term_start);
     if start.is_none() {
         errors.push(field_error(
             "term_start",
-            "Écrivez le premier jour du mandat. Exemple : 01/01/2031.",
+            loc.t("Écrivez le premier jour du mandat. Exemple : 01/01/2031."),
         ));
     }
     let end = if f.term_end.trim().is_empty() {
@@ -529,7 +535,7 @@ pub(super) async fn designate(
         if end.is_none() {
             errors.push(field_error(
                 "term_end",
-                "La date de fin ne va pas. Exemple : 31/12/2031.",
+                loc.t("La date de fin ne va pas. Exemple : 31/12/2031."),
             ));
         }
         end
@@ -544,16 +550,17 @@ pub(super) async fn designate(
             })
             .await
         {
-            Ok(_) => return Ok(done("/delegues", "La désignation est notée.")),
+            Ok(_) => return Ok(done("/delegues", loc.t("La désignation est notée."))),
             Err(e) => {
                 errors = refusal(
                     e,
                     &[(
                         "term_end",
                         "term_end",
-                        "La fin du mandat ne peut pas être avant son début.",
+                        loc.t("La fin du mandat ne peut pas être avant son début."),
                     )],
                     "member",
+                    loc,
                 )?
             }
         }

@@ -16,10 +16,8 @@ use super::{
 use crate::domain::proposals::{self as domain, NewProposal, SHARED, WITHDRAWN};
 use crate::domain::{joint, rule, validate};
 use crate::node::Node;
-use crate::web::{
-    done, french_date, french_datetime, render, CsrfForm, FieldError, Flash, Layout, PageError,
-    Viewer,
-};
+use crate::web::Locale;
+use crate::web::{done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
 
 // ---------------------------------------------------------------------------
 // The list.
@@ -39,11 +37,11 @@ struct Row {
     shared: &'static str,
 }
 
-fn shared_label(shared: i64) -> &'static str {
+fn shared_label(shared: i64, loc: Locale) -> &'static str {
     match shared {
-        SHARED => "Oui",
-        WITHDRAWN => "Plus maintenant",
-        _ => "Non",
+        SHARED => loc.t("Oui"),
+        WITHDRAWN => loc.t("Plus maintenant"),
+        _ => loc.t("Non"),
     }
 }
 
@@ -57,6 +55,7 @@ pub(super) async fn list(
         return crate::web::hub::proposals(node, viewer, query).await;
     }
     viewer.require(PEOPLE)?;
+    let loc = viewer.locale;
     let flash: Flash =
         serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
     let mut conn = read(&node).await?;
@@ -66,9 +65,9 @@ pub(super) async fn list(
         .map(|p| Row {
             href: format!("/propositions/{}", p.id),
             title: p.title,
-            theme: theme_label(p.theme),
-            badge: badge(p.status),
-            shared: shared_label(p.shared),
+            theme: theme_label(p.theme, loc),
+            badge: badge(p.status, loc),
+            shared: shared_label(p.shared, loc),
         })
         .collect();
     render(&ListPage {
@@ -113,16 +112,23 @@ pub(super) struct NewForm {
 }
 
 fn new_page(viewer: &Viewer, f: NewForm, errors: Vec<FieldError>) -> NewPage {
+    let loc = viewer.locale;
     NewPage {
         l: viewer.layout("/propositions", None),
         errors,
         themes: THEMES
             .iter()
-            .map(|t| Choice::new(enum_text(t), theme_label(*t), enum_text(t) == f.theme))
+            .map(|t| Choice::new(enum_text(t), theme_label(*t, loc), enum_text(t) == f.theme))
             .collect(),
         origins: ORIGINS
             .iter()
-            .map(|o| Choice::new(enum_text(o), origin_label(*o), enum_text(o) == f.origin))
+            .map(|o| {
+                Choice::new(
+                    enum_text(o),
+                    origin_label(*o, loc),
+                    enum_text(o) == f.origin,
+                )
+            })
             .collect(),
         title: f.title,
         description: f.description,
@@ -138,18 +144,18 @@ pub(super) async fn new_form(viewer: Viewer) -> Result<Response, PageError> {
 }
 
 /// Free tags: comma-separated, trimmed, without duplicates.
-fn tags(text: &str) -> Result<Vec<String>, &'static str> {
+fn tags(text: &str, loc: Locale) -> Result<Vec<String>, &'static str> {
     let mut out: Vec<String> = Vec::new();
     for t in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         if t.chars().count() > 40 {
-            return Err("Un mot-clé a au plus 40 caractères.");
+            return Err(loc.t("Un mot-clé a au plus 40 caractères."));
         }
         if !out.iter().any(|o| o.eq_ignore_ascii_case(t)) {
             out.push(t.to_owned());
         }
     }
     if out.len() > 10 {
-        return Err("Mettez au plus 10 mots-clés.");
+        return Err(loc.t("Mettez au plus 10 mots-clés."));
     }
     Ok(out)
 }
@@ -162,37 +168,47 @@ pub(super) async fn create(
 ) -> Result<Response, PageError> {
     only_service(&viewer)?;
     viewer.require(PEOPLE)?;
+    let loc = viewer.locale;
     let mut errors = Vec::new();
     let title = f.title.trim();
     if title.is_empty() {
-        errors.push(field_error("title", "Écrivez le titre de la proposition."));
+        errors.push(field_error(
+            "title",
+            loc.t("Écrivez le titre de la proposition."),
+        ));
     } else if title.chars().count() > 200 {
-        errors.push(field_error("title", "Le titre a au plus 200 caractères."));
+        errors.push(field_error(
+            "title",
+            loc.t("Le titre a au plus 200 caractères."),
+        ));
     }
     let description = f.description.trim();
     if description.is_empty() {
         errors.push(field_error(
             "description",
-            "Expliquez la proposition en quelques phrases.",
+            loc.t("Expliquez la proposition en quelques phrases."),
         ));
     } else if description.chars().count() > 8000 {
         errors.push(field_error(
             "description",
-            "L'explication est trop longue : 8000 caractères au plus.",
+            loc.t("L'explication est trop longue : 8000 caractères au plus."),
         ));
     }
     let theme = parse_choice::<Theme>(&f.theme);
     if theme.is_none() {
         errors.push(field_error(
             "theme",
-            "Choisissez le thème de la proposition.",
+            loc.t("Choisissez le thème de la proposition."),
         ));
     }
     let origin = parse_choice::<Origin>(&f.origin);
     if origin.is_none() {
-        errors.push(field_error("origin", "Dites d'où vient la proposition."));
+        errors.push(field_error(
+            "origin",
+            loc.t("Dites d'où vient la proposition."),
+        ));
     }
-    let tag_list = match tags(&f.tags) {
+    let tag_list = match tags(&f.tags, loc) {
         Ok(t) => t,
         Err(message) => {
             errors.push(field_error("tags", message));
@@ -215,7 +231,7 @@ pub(super) async fn create(
             Ok(id) => {
                 return Ok(done(
                     &format!("/propositions/{id}"),
-                    "La proposition est enregistrée. Elle reste dans votre service.",
+                    loc.t("La proposition est enregistrée. Elle reste dans votre service."),
                 ))
             }
             Err(e) => {
@@ -225,15 +241,16 @@ pub(super) async fn create(
                         (
                             "title",
                             "title",
-                            "Le titre doit avoir de 1 à 200 caractères.",
+                            loc.t("Le titre doit avoir de 1 à 200 caractères."),
                         ),
                         (
                             "description",
                             "description",
-                            "L'explication doit avoir de 1 à 8000 caractères.",
+                            loc.t("L'explication doit avoir de 1 à 8000 caractères."),
                         ),
                     ],
                     "title",
+                    loc,
                 )?
             }
         }
@@ -322,32 +339,32 @@ struct Posted {
     reason: String,
 }
 
-fn step_words(to: ProposalStatus) -> (&'static str, &'static str, &'static str) {
+fn step_words(to: ProposalStatus, loc: Locale) -> (&'static str, &'static str, &'static str) {
     match to {
         ProposalStatus::Discussed => (
-            "Le comité en a parlé",
-            "Le comité a discuté de cette proposition en réunion.",
-            "Discutée en comité",
+            loc.t("Le comité en a parlé"),
+            loc.t("Le comité a discuté de cette proposition en réunion."),
+            loc.t("Discutée en comité"),
         ),
         ProposalStatus::SentToManagement => (
-            "Envoyer à la direction",
-            "Le comité envoie cette proposition à la direction du service. Ensuite, on attend sa réponse.",
-            "Envoyer à la direction",
+            loc.t("Envoyer à la direction"),
+            loc.t("Le comité envoie cette proposition à la direction du service. Ensuite, on attend sa réponse."),
+            loc.t("Envoyer à la direction"),
         ),
         ProposalStatus::InProgress => (
-            "C'est en cours",
-            "Le service a commencé à faire ce que la proposition demande.",
-            "C'est en cours",
+            loc.t("C'est en cours"),
+            loc.t("Le service a commencé à faire ce que la proposition demande."),
+            loc.t("C'est en cours"),
         ),
         ProposalStatus::Realised => (
-            "C'est réalisé",
-            "Ce que la proposition demandait est fait.",
-            "C'est réalisé",
+            loc.t("C'est réalisé"),
+            loc.t("Ce que la proposition demandait est fait."),
+            loc.t("C'est réalisé"),
         ),
         ProposalStatus::Abandoned => (
-            "Abandonner",
-            "Le comité arrête de suivre cette proposition. Vous pouvez dire pourquoi dans le commentaire.",
-            "Abandonner cette proposition",
+            loc.t("Abandonner"),
+            loc.t("Le comité arrête de suivre cette proposition. Vous pouvez dire pourquoi dans le commentaire."),
+            loc.t("Abandonner cette proposition"),
         ),
         // Answers have their own form.
         _ => ("", "", ""),
@@ -368,11 +385,11 @@ const ANSWERS: [ProposalStatus; 3] = [
     ProposalStatus::Refused,
 ];
 
-fn answer_label(s: ProposalStatus) -> &'static str {
+fn answer_label(s: ProposalStatus, loc: Locale) -> &'static str {
     match s {
-        ProposalStatus::Accepted => "La direction accepte.",
-        ProposalStatus::Adapted => "La direction accepte, avec des changements.",
-        _ => "La direction refuse.",
+        ProposalStatus::Accepted => loc.t("La direction accepte."),
+        ProposalStatus::Adapted => loc.t("La direction accepte, avec des changements."),
+        _ => loc.t("La direction refuse."),
     }
 }
 
@@ -384,14 +401,15 @@ async fn detail_page(
     posted: Posted,
     flash: Option<String>,
 ) -> Result<DetailPage, PageError> {
+    let loc = viewer.locale;
     let mut conn = read(node).await?;
     let p = domain::get(&mut conn, id).await?;
     let history = domain::history(&mut conn, id)
         .await?
         .into_iter()
         .map(|h| Step {
-            label: status_label(h.to_status),
-            when: french_datetime(h.at),
+            label: status_label(h.to_status, loc),
+            when: loc.datetime(h.at),
             actor: h.actor,
             comment: h.comment.unwrap_or_default(),
         })
@@ -408,7 +426,7 @@ async fn detail_page(
         .map(|o| Outcome {
             meeting_href: format!("/inter-services/reunions/{}", o.meeting),
             meeting_title: o.meeting_title,
-            when: french_datetime(o.starts_at.unix()),
+            when: loc.datetime(o.starts_at.unix()),
             decision: o.decision,
         })
         .collect();
@@ -419,10 +437,10 @@ async fn detail_page(
             .filter(|to| domain::transition_allowed(p.status, **to))
             .map(|to| {
                 let target = enum_text(to);
-                let (heading, explain, button) = step_words(*to);
+                let (heading, explain, button) = step_words(*to, loc);
                 let heading =
                     if *to == ProposalStatus::Discussed && p.status == ProposalStatus::Refused {
-                        "En reparler en comité"
+                        loc.t("En reparler en comité")
                     } else {
                         heading
                     };
@@ -453,13 +471,13 @@ async fn detail_page(
         .map(|s| {
             Choice::new(
                 enum_text(s),
-                answer_label(*s),
+                answer_label(*s, loc),
                 enum_text(s) == posted.status,
             )
         })
         .collect();
     let (answer_text, answer_date) = match &p.answer {
-        Some(a) => (paragraphs(&a.text), french_date(a.date.inner())),
+        Some(a) => (paragraphs(&a.text), loc.date(a.date.inner())),
         None => (Vec::new(), String::new()),
     };
     Ok(DetailPage {
@@ -467,10 +485,10 @@ async fn detail_page(
         errors,
         id,
         description: paragraphs(&p.description),
-        theme: theme_label(p.theme),
-        origin: origin_label(p.origin),
+        theme: theme_label(p.theme, loc),
+        origin: origin_label(p.origin, loc),
         tags: p.tags.join(", "),
-        badge: badge(p.status),
+        badge: badge(p.status, loc),
         answer_text,
         answer_date,
         history,
@@ -522,6 +540,7 @@ pub(super) async fn change_status(
 ) -> Result<Response, PageError> {
     only_service(&viewer)?;
     viewer.require(ADMINS)?;
+    let loc = viewer.locale;
     let id = path_id(&id)?;
     let current = domain::get(&mut *read(&node).await?, id).await?;
     let is_answer = f.form == "answer";
@@ -531,26 +550,26 @@ pub(super) async fn change_status(
     match to {
         None if is_answer => errors.push(field_error(
             "answer-choice",
-            "Choisissez ce que la direction a répondu.",
+            loc.t("Choisissez ce que la direction a répondu."),
         )),
         None => return Err(PageError::BadForm),
         Some(to) if to.has_answer() != is_answer => return Err(PageError::BadForm),
         Some(to) if !domain::transition_allowed(current.status, to) => errors.push(field_error(
             "etapes",
-            "Cette étape n'est pas possible maintenant. Regardez où en est la proposition.",
+            loc.t("Cette étape n'est pas possible maintenant. Regardez où en est la proposition."),
         )),
         Some(_) => {}
     }
     if is_answer && f.answer.trim().is_empty() {
         errors.push(field_error(
             "answer-text",
-            "Écrivez ce que la direction a répondu. Pour un refus, écrivez la raison.",
+            loc.t("Écrivez ce que la direction a répondu. Pour un refus, écrivez la raison."),
         ));
     }
     if f.comment.chars().count() > 2000 {
         errors.push(field_error(
             &comment_id,
-            "Le commentaire a au plus 2000 caractères.",
+            loc.t("Le commentaire a au plus 2000 caractères."),
         ));
     }
     if let (true, Some(to)) = (errors.is_empty(), to) {
@@ -570,14 +589,16 @@ pub(super) async fn change_status(
         match changed {
             Ok(()) => {
                 let message = match to {
-                    ProposalStatus::Discussed => "C'est noté : le comité en a discuté.",
+                    ProposalStatus::Discussed => loc.t("C'est noté : le comité en a discuté."),
                     ProposalStatus::SentToManagement => {
-                        "C'est noté : la proposition est envoyée à la direction."
+                        loc.t("C'est noté : la proposition est envoyée à la direction.")
                     }
-                    ProposalStatus::InProgress => "C'est noté : c'est en cours.",
-                    ProposalStatus::Realised => "C'est noté : c'est réalisé. Bravo !",
-                    ProposalStatus::Abandoned => "C'est noté : la proposition est abandonnée.",
-                    _ => "La réponse de la direction est notée.",
+                    ProposalStatus::InProgress => loc.t("C'est noté : c'est en cours."),
+                    ProposalStatus::Realised => loc.t("C'est noté : c'est réalisé. Bravo !"),
+                    ProposalStatus::Abandoned => {
+                        loc.t("C'est noté : la proposition est abandonnée.")
+                    }
+                    _ => loc.t("La réponse de la direction est notée."),
                 };
                 return Ok(done(&format!("/propositions/{id}"), message));
             }
@@ -589,15 +610,16 @@ pub(super) async fn change_status(
                         (
                             "answer",
                             "answer-text",
-                            "La réponse a au plus 4000 caractères.",
+                            loc.t("La réponse a au plus 4000 caractères."),
                         ),
                         (
                             "comment",
                             &comment_id,
-                            "Le commentaire a au plus 2000 caractères.",
+                            loc.t("Le commentaire a au plus 2000 caractères."),
                         ),
                     ],
                     fallback,
+                    loc,
                 )?
             }
         }
@@ -643,10 +665,12 @@ pub(super) async fn share(
     match shared {
         Ok(()) => Ok(done(
             &format!("/propositions/{id}"),
-            "La proposition est partagée avec le comité inter-services.",
+            viewer
+                .locale
+                .t("La proposition est partagée avec le comité inter-services."),
         )),
         Err(e) => {
-            let errors = refusal(e, &[], "partage")?;
+            let errors = refusal(e, &[], "partage", viewer.locale)?;
             invalid(&detail_page(&node, &viewer, id, errors, Posted::default(), None).await?)
         }
     }
@@ -678,7 +702,9 @@ pub(super) async fn withdraw(
     match result {
         Ok(()) => Ok(done(
             &format!("/propositions/{id}"),
-            "La proposition n'est plus partagée. Les autres services sont prévenus.",
+            viewer
+                .locale
+                .t("La proposition n'est plus partagée. Les autres services sont prévenus."),
         )),
         Err(e) => {
             let errors = refusal(
@@ -686,9 +712,10 @@ pub(super) async fn withdraw(
                 &[(
                     "reason",
                     "withdraw-reason",
-                    "La raison a au plus 2000 caractères.",
+                    viewer.locale.t("La raison a au plus 2000 caractères."),
                 )],
                 "withdraw-reason",
+                viewer.locale,
             )?;
             let posted = Posted {
                 reason: f.reason,
@@ -715,6 +742,9 @@ pub(super) async fn ballot_form(viewer: Viewer) -> Result<Response, PageError> {
     viewer.require(PEOPLE)?;
     render(&BallotPage {
         l: viewer.layout("/propositions", None),
-        themes: THEMES.iter().map(|t| theme_label(*t)).collect(),
+        themes: THEMES
+            .iter()
+            .map(|t| theme_label(*t, viewer.locale))
+            .collect(),
     })
 }
