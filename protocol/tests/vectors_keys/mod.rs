@@ -311,6 +311,7 @@ pub fn negative_vectors() -> Vec<NegativeVector> {
                 input: sign_members(super::members(&e), &hub),
                 public_key: hub.public_key().to_string(),
                 audience: HUB.into(),
+                now: None,
                 step: "body".into(),
                 error: "invalid_body".into(),
             }
