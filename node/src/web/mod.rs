@@ -226,12 +226,31 @@ impl<S: Send + Sync> FromRequestParts<S> for Guest {
     }
 }
 
-/// The path and query of a request.
+/// The page a person is on, for the language link: the path and query of
+/// a GET. A form sent with POST may come back as a page (with its errors)
+/// at an address that only takes POST: the link then leads back to the
+/// page the form was on (its `Referer`, when it is ours), else home.
 fn here(parts: &Parts) -> String {
+    if parts.method == axum::http::Method::GET {
+        return parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+    }
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
     parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned())
+        .headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://"))
+        .and_then(|(_, rest)| {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            (Some(authority) == host && path.starts_with('/')).then(|| path.to_owned())
+        })
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 /// A layout for people who are not signed in.
@@ -513,6 +532,30 @@ mod tests {
     fn the_message_goes_before_the_fragment() {
         assert_eq!(done_location("/x#y", "c'est fait"), "/x?ok=c%27est+fait#y");
         assert_eq!(done_location("/x?a=1", "ok"), "/x?a=1&ok=ok");
+    }
+
+    #[test]
+    fn the_language_link_of_a_posted_form_leads_back_to_its_page() {
+        let parts = |method: &str, referer: &str| {
+            let mut req = axum::http::Request::builder()
+                .method(method)
+                .uri("/reunions-communes/x/ajouter")
+                .header(header::HOST, "127.0.0.1:8080");
+            if !referer.is_empty() {
+                req = req.header(header::REFERER, referer);
+            }
+            req.body(()).unwrap().into_parts().0
+        };
+        assert_eq!(here(&parts("GET", "")), "/reunions-communes/x/ajouter");
+        assert_eq!(
+            here(&parts(
+                "POST",
+                "http://127.0.0.1:8080/reunions-communes/x?ok=1"
+            )),
+            "/reunions-communes/x?ok=1"
+        );
+        assert_eq!(here(&parts("POST", "https://ailleurs.example/x")), "/");
+        assert_eq!(here(&parts("POST", "")), "/");
     }
 
     #[test]
