@@ -75,18 +75,56 @@ pub struct Layout {
     pub switch_href: String,
 }
 
+/// Words of a template, in the page's language. Like the template's own
+/// text, they are written into the page as they are (a unit test keeps
+/// `<`, `>`, `&` and `"` out of the catalog and the French texts); the
+/// values put in their placeholders are data, and are escaped.
+#[derive(Debug, Clone)]
+pub struct Words(std::borrow::Cow<'static, str>);
+
+impl Words {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Display for Words {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for Words {}
+
+/// Text made safe for HTML, as askama escapes it.
+fn escaped(value: impl std::fmt::Display) -> String {
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&#38;"),
+            '<' => out.push_str("&#60;"),
+            '>' => out.push_str("&#62;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Templates translate through their layout: `{{ l.t("Membres") }}`.
 impl Layout {
-    pub fn t(&self, fr: &'static str) -> &'static str {
-        self.locale.t(fr)
+    pub fn t(&self, fr: &'static str) -> Words {
+        Words(self.locale.t(fr).into())
     }
 
-    pub fn tc(&self, context: &str, fr: &'static str) -> &'static str {
-        self.locale.tc(context, fr)
+    pub fn tc(&self, context: &str, fr: &'static str) -> Words {
+        Words(self.locale.tc(context, fr).into())
     }
 
-    pub fn t1(&self, fr: &'static str, name: &str, value: impl std::fmt::Display) -> String {
-        self.locale.t1(fr, name, value)
+    pub fn t1(&self, fr: &'static str, name: &str, value: impl std::fmt::Display) -> Words {
+        Words(self.locale.t1(fr, name, escaped(value)).into())
     }
 
     pub fn t2(
@@ -96,12 +134,16 @@ impl Layout {
         value: impl std::fmt::Display,
         name2: &str,
         value2: impl std::fmt::Display,
-    ) -> String {
-        self.locale.t2(fr, name, value, name2, value2)
+    ) -> Words {
+        Words(
+            self.locale
+                .t2(fr, name, escaped(value), name2, escaped(value2))
+                .into(),
+        )
     }
 
-    pub fn plural(&self, n: i64, one: &'static str, many: &'static str) -> String {
-        self.locale.plural(n, one, many)
+    pub fn plural(&self, n: i64, one: &'static str, many: &'static str) -> Words {
+        Words(self.locale.plural(n, one, many).into())
     }
 
     /// The language the switch link offers.
