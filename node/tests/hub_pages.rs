@@ -695,8 +695,8 @@ async fn a_joint_meeting_from_draft_to_decisions() {
     page.assert_has("Passée : compte rendu à écrire");
     page.assert_has("Enregistrer le compte rendu et les décisions");
     assert!(
-        !page.body.contains("/monter"),
-        "a published agenda does not move"
+        page.body.contains("/monter") && !page.body.contains("/retirer\""),
+        "a published agenda can be reordered (the services are told), not cut"
     );
     {
         let mut conn = hub.node.db.pool().acquire().await.unwrap();

@@ -643,6 +643,19 @@ async fn the_whole_story_through_the_pages() {
         "a meeting that started can get its minutes: {text}"
     );
     s.check("hub: réunion commune (publiée)").await;
+    // A published agenda can still be reordered: the services get the new
+    // order as an update, with a notice that says what moved.
+    s.b.click_button(&format!("Descendre : {FREE_ITEM}")).await;
+    assert_eq!(
+        s.flash().await,
+        "L'ordre du jour a changé. Les services reçoivent la nouvelle version."
+    );
+    assert_eq!(
+        s.texts("ol.hub-agenda > li > h3").await,
+        [SUBJECT, FREE_ITEM]
+    );
+    let notice = format!("L'ordre du jour a changé : « {FREE_ITEM} » est maintenant le point 2.");
+    assert!(s.b.text().await.contains(&notice), "{}", s.b.text().await);
     let hub_meeting = s.b.current_url().await;
     let hub_meeting = hub_meeting.split('?').next().unwrap().to_owned();
     s.b.click_link("← Toutes les réunions communes").await;
@@ -658,18 +671,20 @@ async fn the_whole_story_through_the_pages() {
             .reload_until(&format!("{base}/inter-services"), MEETING)
             .await;
         println!("TIME the meeting reached service {} in {took:?}", i + 1);
+        s.reload_until(&format!("{base}/inter-services"), &notice)
+            .await;
         assert_eq!(
             s.texts(".service-joint-meeting .service-agenda > li > strong")
                 .await,
-            [FREE_ITEM, SUBJECT],
-            "the agenda, in the coordinator's order"
+            [SUBJECT, FREE_ITEM],
+            "the agenda, in the coordinator's last order"
         );
         let lines = s.texts(".service-joint-meeting .service-agenda > li").await;
-        assert!(lines[1].contains(&format!("{A_TITLE} —")), "{lines:?}");
-        assert!(lines[1].contains(&format!("{C_TITLE} —")), "{lines:?}");
+        assert!(lines[0].contains(&format!("{A_TITLE} —")), "{lines:?}");
+        assert!(lines[0].contains(&format!("{C_TITLE} —")), "{lines:?}");
         if i == 0 {
             assert!(
-                lines[1].contains(&format!("{A_TITLE} — Votre service")),
+                lines[0].contains(&format!("{A_TITLE} — Votre service")),
                 "{lines:?}"
             );
             s.check("service: comité inter-services (réunion annoncée)")

@@ -75,18 +75,56 @@ pub struct Layout {
     pub switch_href: String,
 }
 
+/// Words of a template, in the page's language. Like the template's own
+/// text, they are written into the page as they are (a unit test keeps
+/// `<`, `>`, `&` and `"` out of the catalog and the French texts); the
+/// values put in their placeholders are data, and are escaped.
+#[derive(Debug, Clone)]
+pub struct Words(std::borrow::Cow<'static, str>);
+
+impl Words {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Display for Words {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for Words {}
+
+/// Text made safe for HTML, as askama escapes it.
+fn escaped(value: impl std::fmt::Display) -> String {
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&#38;"),
+            '<' => out.push_str("&#60;"),
+            '>' => out.push_str("&#62;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Templates translate through their layout: `{{ l.t("Membres") }}`.
 impl Layout {
-    pub fn t(&self, fr: &'static str) -> &'static str {
-        self.locale.t(fr)
+    pub fn t(&self, fr: &'static str) -> Words {
+        Words(self.locale.t(fr).into())
     }
 
-    pub fn tc(&self, context: &str, fr: &'static str) -> &'static str {
-        self.locale.tc(context, fr)
+    pub fn tc(&self, context: &str, fr: &'static str) -> Words {
+        Words(self.locale.tc(context, fr).into())
     }
 
-    pub fn t1(&self, fr: &'static str, name: &str, value: impl std::fmt::Display) -> String {
-        self.locale.t1(fr, name, value)
+    pub fn t1(&self, fr: &'static str, name: &str, value: impl std::fmt::Display) -> Words {
+        Words(self.locale.t1(fr, name, escaped(value)).into())
     }
 
     pub fn t2(
@@ -96,12 +134,16 @@ impl Layout {
         value: impl std::fmt::Display,
         name2: &str,
         value2: impl std::fmt::Display,
-    ) -> String {
-        self.locale.t2(fr, name, value, name2, value2)
+    ) -> Words {
+        Words(
+            self.locale
+                .t2(fr, name, escaped(value), name2, escaped(value2))
+                .into(),
+        )
     }
 
-    pub fn plural(&self, n: i64, one: &'static str, many: &'static str) -> String {
-        self.locale.plural(n, one, many)
+    pub fn plural(&self, n: i64, one: &'static str, many: &'static str) -> Words {
+        Words(self.locale.plural(n, one, many).into())
     }
 
     /// The language the switch link offers.
@@ -226,12 +268,31 @@ impl<S: Send + Sync> FromRequestParts<S> for Guest {
     }
 }
 
-/// The path and query of a request.
+/// The page a person is on, for the language link: the path and query of
+/// a GET. A form sent with POST may come back as a page (with its errors)
+/// at an address that only takes POST: the link then leads back to the
+/// page the form was on (its `Referer`, when it is ours), else home.
 fn here(parts: &Parts) -> String {
+    if parts.method == axum::http::Method::GET {
+        return parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+    }
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
     parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned())
+        .headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://"))
+        .and_then(|(_, rest)| {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            (Some(authority) == host && path.starts_with('/')).then(|| path.to_owned())
+        })
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 /// A layout for people who are not signed in.
@@ -521,6 +582,30 @@ mod tests {
     fn the_message_goes_before_the_fragment() {
         assert_eq!(done_location("/x#y", "c'est fait"), "/x?ok=c%27est+fait#y");
         assert_eq!(done_location("/x?a=1", "ok"), "/x?a=1&ok=ok");
+    }
+
+    #[test]
+    fn the_language_link_of_a_posted_form_leads_back_to_its_page() {
+        let parts = |method: &str, referer: &str| {
+            let mut req = axum::http::Request::builder()
+                .method(method)
+                .uri("/reunions-communes/x/ajouter")
+                .header(header::HOST, "127.0.0.1:8080");
+            if !referer.is_empty() {
+                req = req.header(header::REFERER, referer);
+            }
+            req.body(()).unwrap().into_parts().0
+        };
+        assert_eq!(here(&parts("GET", "")), "/reunions-communes/x/ajouter");
+        assert_eq!(
+            here(&parts(
+                "POST",
+                "http://127.0.0.1:8080/reunions-communes/x?ok=1"
+            )),
+            "/reunions-communes/x?ok=1"
+        );
+        assert_eq!(here(&parts("POST", "https://ailleurs.example/x")), "/");
+        assert_eq!(here(&parts("POST", "")), "/");
     }
 
     #[test]

@@ -406,6 +406,8 @@ struct MeetingPage {
     is_draft: bool,
     is_published: bool,
     is_cancelled: bool,
+    /// A published agenda may still be reordered (until the outcomes).
+    can_reorder: bool,
     /// Outcomes were recorded: the meeting took place.
     is_over: bool,
     /// It has started: its outcomes may be written.
@@ -637,6 +639,7 @@ async fn meeting_page(
         is_draft,
         is_published: m.status == PUBLISHED,
         is_cancelled: m.status == CANCELLED,
+        can_reorder: m.status == PUBLISHED && m.minutes.is_none(),
         is_over: m.minutes.is_some(),
         started,
         agenda,
@@ -982,6 +985,9 @@ async fn change_entry(
         return page_with(&node, &viewer, id, stale(), Kept::default()).await;
     }
     let mut entries = inputs_of(&m.agenda);
+    if m.status == PUBLISHED {
+        return reorder_published(node, viewer, m, entries, position, shift).await;
+    }
     let message = match shift {
         0 => {
             entries.remove(position);
@@ -1011,6 +1017,72 @@ async fn change_entry(
         Kept::default(),
         (&href, message),
         move |conn, _| Box::pin(async move { hub::set_agenda(conn, id, &entries).await }),
+    )
+    .await
+}
+
+/// Moves one entry of a published meeting's agenda (`-1` up, `+1` down):
+/// the services receive the new agenda as an update, with a notice that
+/// says what moved. A published agenda is only reordered here, never cut.
+async fn reorder_published(
+    node: Node,
+    viewer: Viewer,
+    m: MeetingView,
+    mut entries: Vec<AgendaEntryInput>,
+    position: usize,
+    shift: i64,
+) -> Result<Response, PageError> {
+    let (id, loc) = (m.id, viewer.locale);
+    let to = match shift {
+        -1 if position > 0 => position - 1,
+        1 if position + 1 < entries.len() => position + 1,
+        0 => return Err(PageError::BadForm),
+        _ => {
+            return Ok(done(
+                &format!("/reunions-communes/{id}"),
+                loc.t("Rien n'a changé."),
+            ))
+        }
+    };
+    entries.swap(position, to);
+    let title = m
+        .agenda
+        .get(position)
+        .map(|l| l.title.clone())
+        .unwrap_or_default();
+    let notice = loc.t2(
+        "L'ordre du jour a changé : « {titre} » est maintenant le point {n}.",
+        "titre",
+        title,
+        "n",
+        to + 1,
+    );
+    let changes = MeetingChanges {
+        details: MeetingDetails {
+            title: m.title.clone(),
+            starts_at: m.starts_at,
+            ends_at: m.ends_at,
+            place: m.place.clone(),
+            format: m.format.clone(),
+        },
+        agenda: Some(entries),
+    };
+    let href = format!("/reunions-communes/{id}#ordre-du-jour");
+    write_or_page(
+        &node,
+        &viewer,
+        id,
+        "ordre-du-jour",
+        Kept::default(),
+        (
+            &href,
+            loc.t("L'ordre du jour a changé. Les services reçoivent la nouvelle version."),
+        ),
+        move |conn, stream| {
+            Box::pin(
+                async move { hub::update(conn, &stream_of(stream)?, id, &changes, &notice).await },
+            )
+        },
     )
     .await
 }

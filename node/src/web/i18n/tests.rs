@@ -296,6 +296,19 @@ fn every_text_has_its_english() {
     println!("I18N {} texts translated into English", entries.len());
 }
 
+/// Texts of the catalog are written into pages unescaped (like the
+/// templates' own words): they must hold nothing HTML would read.
+#[test]
+fn texts_are_safe_to_write_as_they_are() {
+    let catalog = parse_catalog(EN_TOML).unwrap();
+    let unsafe_texts: Vec<String> = catalog_entries(&catalog)
+        .into_iter()
+        .flat_map(|((_, fr), en)| [fr, en])
+        .filter(|t| t.contains(['<', '>', '&', '"']))
+        .collect();
+    assert!(unsafe_texts.is_empty(), "{unsafe_texts:?}");
+}
+
 /// What is left of a template once its tags, expressions, statements and
 /// comments are taken out: the text a person would read as written.
 fn bare_text(template: &str) -> String {
