@@ -15,18 +15,24 @@
 //! PostgreSQL (so message positions become visible in the order they were
 //! allocated, which is what makes a feed cursor safe).
 //!
-//! On PostgreSQL, a session opened while the database was read-only
-//! (`ALTER DATABASE … SET default_transaction_read_only = on`, a standby
-//! during a fail-over) stays read-only after writes are allowed again. Such a
-//! connection is closed when it comes back to the pool instead of being
-//! reused, so the node recovers by itself as soon as the database does.
+//! Two kinds of connections are closed when they come back to the pool
+//! instead of being reused, so that a node recovers by itself as soon as its
+//! storage does:
+//! - on PostgreSQL, a session opened while the database was read-only
+//!   (`ALTER DATABASE … SET default_transaction_read_only = on`, a standby
+//!   during a fail-over): it stays read-only after writes are allowed again;
+//! - a connection sqlx still believes to be inside a transaction. SQLite
+//!   ends a transaction by itself when a write fails for lack of space
+//!   (`SQLITE_FULL`, some I/O errors); sqlx's `ROLLBACK` then fails, its
+//!   count of open transactions stays at one, and every later `BEGIN` on
+//!   that connection would be refused ("non-zero transaction depth").
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 
 use crate::error::NodeError;
 
@@ -105,14 +111,23 @@ impl Db {
             })
             .after_release(move |conn, _meta| {
                 Box::pin(async move {
-                    if backend != Backend::Postgres {
-                        return Ok(true);
-                    }
-                    let read_only: String =
-                        sqlx::query_scalar("SELECT current_setting('transaction_read_only')")
+                    // A query first: it runs after any rollback still queued
+                    // on this connection.
+                    let read_only = match backend {
+                        Backend::Sqlite => {
+                            conn.execute("SELECT 1").await?;
+                            false
+                        }
+                        Backend::Postgres => {
+                            sqlx::query_scalar::<_, String>(
+                                "SELECT current_setting('transaction_read_only')",
+                            )
                             .fetch_one(&mut *conn)
-                            .await?;
-                    Ok(read_only != "on")
+                            .await?
+                                == "on"
+                        }
+                    };
+                    Ok(!read_only && !conn.is_in_transaction())
                 })
             })
             .connect_with(options)
@@ -122,10 +137,14 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator
-            .run(&pool)
-            .await
-            .map_err(|e| NodeError::config(format!("cannot migrate the database: {e}")))?;
+        // A database already up to date is not touched: a node (or
+        // `passerelle status`) can then open one that only accepts reads.
+        if !up_to_date(&pool, migrator).await {
+            migrator
+                .run(&pool)
+                .await
+                .map_err(|e| NodeError::config(format!("cannot migrate the database: {e}")))?;
+        }
         Ok(Db { pool, backend })
     }
 
@@ -210,6 +229,30 @@ impl Db {
     }
 }
 
+/// Whether every migration is applied, unchanged (read only; any doubt
+/// answers `false` and lets the migrator decide).
+async fn up_to_date(pool: &AnyPool, migrator: &sqlx::migrate::Migrator) -> bool {
+    let Ok(rows) =
+        sqlx::query("SELECT version, checksum FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_all(pool)
+            .await
+    else {
+        return false;
+    };
+    let applied: Vec<(i64, Vec<u8>)> = rows
+        .iter()
+        .filter_map(|r| {
+            use sqlx::Row;
+            Some((r.try_get("version").ok()?, r.try_get("checksum").ok()?))
+        })
+        .collect();
+    migrator.iter().all(|m| {
+        applied
+            .iter()
+            .any(|(v, c)| *v == m.version && c.as_slice() == &*m.checksum)
+    })
+}
+
 /// A database URL with its password hidden, for messages.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -235,6 +278,24 @@ mod tests {
             "postgres://u:***@h/db"
         );
         assert_eq!(redact_url("sqlite:///x.db"), "sqlite:///x.db");
+    }
+
+    #[tokio::test]
+    async fn a_migrated_database_opens_read_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::temp_sqlite(dir.path()).await.unwrap();
+        assert!(up_to_date(db.pool(), &SQLITE_MIGRATIONS).await);
+        db.close().await;
+        // A database file that only accepts reads still opens.
+        let url = format!("sqlite://{}?mode=ro", dir.path().join("test.db").display());
+        let ro = Db::connect(&url).await.unwrap();
+        assert!(
+            sqlx::query("INSERT INTO seen_requests (sig, seen_at) VALUES ('x', 1)")
+                .execute(ro.pool())
+                .await
+                .is_err()
+        );
+        ro.close().await;
     }
 
     #[test]
