@@ -433,7 +433,7 @@ pub async fn revoke_member_key(
         new_key,
         reason,
     };
-    let body = Body::KeyRevoked(revocation.clone());
+    let body = Body::KeyRevoked(Box::new(revocation.clone()));
     // The same rules as any receiver's (from_seq ≤ next_seq, a new key…).
     Body::from_parts(body.kind(), &body.to_value()?)?;
     apply_revocation(w.conn(), node.id().as_str(), &revocation).await?;

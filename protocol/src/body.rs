@@ -70,7 +70,7 @@ pub enum Body {
     KeyRotated(KeyRotation),
     /// Hub → services: a member's key is compromised from a sequence number on.
     #[serde(rename = "key.revoked")]
-    KeyRevoked(KeyRevocation),
+    KeyRevoked(Box<KeyRevocation>),
 }
 
 impl Body {

@@ -243,7 +243,7 @@ pub async fn upsert(
             .execute(&mut *conn)
             .await?;
     }
-    let had_keys = !timeline(conn, id).await?.iter().next().is_none();
+    let had_keys = timeline(conn, id).await?.iter().next().is_some();
     for (n, key) in keys.iter().enumerate() {
         let key_status = if n == 0 && !had_keys {
             "current"

@@ -219,14 +219,14 @@ pub fn streams(bases: &[SignedEnvelope]) -> Streams {
         2,
         Some(meeting),
         "2027-02-10T14:00:00Z",
-        &Body::KeyRevoked(KeyRevocation {
+        &Body::KeyRevoked(Box::new(KeyRevocation {
             node: node(SERVICE),
             key: service.public_key(),
             from_seq: 3,
             next_seq: 5,
             new_key: Some(keys(OWNER_SEED).public_key()),
             reason: Some("Ordinateur du comité volé le 3 février.".into()),
-        }),
+        })),
         &hub,
     );
     Streams {
@@ -497,14 +497,14 @@ pub fn key_scenarios(bases: &[SignedEnvelope]) -> Vec<KeyScenario> {
         1,
         None,
         t,
-        &Body::KeyRevoked(KeyRevocation {
+        &Body::KeyRevoked(Box::new(KeyRevocation {
             node: node(SERVICE),
             key: service.public_key(),
             from_seq: 3,
             next_seq: 5,
             new_key: Some(owner.public_key()),
             reason: None,
-        }),
+        })),
         &hub,
     );
     let fifth = |by: &KeyPair, n: u16| {
@@ -525,14 +525,14 @@ pub fn key_scenarios(bases: &[SignedEnvelope]) -> Vec<KeyScenario> {
         6,
         Some(&by_owner),
         t,
-        &Body::KeyRevoked(KeyRevocation {
+        &Body::KeyRevoked(Box::new(KeyRevocation {
             node: node(SERVICE),
             key: thief.public_key(),
             from_seq: 1,
             next_seq: 6,
             new_key: None,
             reason: None,
-        }),
+        })),
         &owner,
     );
     let theft = scenario(
