@@ -234,6 +234,6 @@ async fn account_pages_in_a_real_browser() {
     service.stop().await;
     hub.stop().await;
     let took = started.elapsed();
+    // A figure, not a limit: speed is not asserted by tests.
     println!("TIME {TEST} {:.1} s", took.as_secs_f64());
-    assert!(took.as_secs() < 30, "took {took:?}");
 }
