@@ -10,27 +10,10 @@ use std::time::Duration;
 
 use passerelle_node::config::Overrides;
 use passerelle_node::Node;
+use passerelle_tests::procs::{free_port, run_ok};
 use passerelle_tests::*;
 use rand::{Rng, SeedableRng};
 use sqlx::Row;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let out = Command::new(passerelle_bin()).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "passerelle {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Starts `passerelle serve`, appending its log to `<dir>.log`.
 fn serve(dir: &Path) -> Child {
