@@ -236,9 +236,11 @@ impl Node {
         Ok(out)
     }
 
-    /// Asks every task of this node to stop.
+    /// Asks every task of this node to stop. The flag is stored even when
+    /// no task listens yet (`send` would drop it), so a node stopped right
+    /// after it was started still stops.
     pub fn stop(&self) {
-        let _ = self.shutdown.send(true);
+        self.shutdown.send_replace(true);
     }
 
     /// A receiver that turns `true` when the node must stop.
