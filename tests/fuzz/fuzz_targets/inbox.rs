@@ -54,6 +54,8 @@ const NODE_CODES: &[&str] = &[
 
 struct Fuzz {
     rt: tokio::runtime::Runtime,
+    /// The database as the last input left it (nothing else writes to it).
+    last: std::sync::Mutex<Option<Dump>>,
     node: Node,
     app: axum::Router,
     member: KeyPair,
@@ -101,7 +103,7 @@ fn fuzz() -> &'static Fuzz {
             .enable_all()
             .build()
             .expect("runtime");
-        let dir = tempfile::tempdir().expect("temp dir").keep();
+        let dir = scratch_dir();
         let (node, app, member, tables) = rt.block_on(async {
             let (node, _) = Node::init(InitOptions {
                 data_dir: dir.join("hub"),
@@ -152,12 +154,38 @@ fn fuzz() -> &'static Fuzz {
         });
         Fuzz {
             rt,
+            last: std::sync::Mutex::new(None),
             node,
             app,
             member,
             tables,
         }
     })
+}
+
+/// A folder for this process's hub, on tmpfs when there is one (the same
+/// SQLite code, without waiting for the disk at every commit). libFuzzer
+/// ends the process without running destructors, so folders of processes
+/// that are gone are removed here instead.
+fn scratch_dir() -> std::path::PathBuf {
+    let shm = std::path::Path::new("/dev/shm");
+    let base = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    const PREFIX: &str = "passerelle-fuzz-";
+    let procfs = std::path::Path::new("/proc/self").exists();
+    for entry in std::fs::read_dir(&base).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name.strip_prefix(PREFIX).and_then(|p| p.parse::<u32>().ok());
+        if procfs && pid.is_some_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let dir = base.join(format!("{PREFIX}{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }
 
 async fn table_columns(node: &Node) -> Vec<(String, Vec<String>)> {
@@ -198,7 +226,7 @@ async fn dump(f: &Fuzz) -> Dump {
     for (table, columns) in &f.tables {
         let select: Vec<String> = columns
             .iter()
-            .map(|c| format!("CAST(\"{c}\" AS TEXT)"))
+            .map(|c| format!("quote(\"{c}\")"))
             .collect();
         let rows = sqlx::query(&format!("SELECT {} FROM \"{table}\"", select.join(", ")))
             .fetch_all(f.node.db.pool())
@@ -304,7 +332,11 @@ fuzz_target!(|data: &[u8]| {
         } else {
             resigned_push(f, rest, &head)
         };
-        let before = dump(f).await;
+        let cached = f.last.lock().expect("lock").take();
+        let before = match cached {
+            Some(d) => d,
+            None => dump(f).await,
+        };
         let (status, answer) = call(&f.app, &f.member, "/fed/v1/inbox", body).await;
         assert!(
             !status.is_server_error(),
@@ -335,5 +367,6 @@ fuzz_target!(|data: &[u8]| {
                 "{answer}"
             );
         }
+        *f.last.lock().expect("lock") = Some(after);
     });
 });
