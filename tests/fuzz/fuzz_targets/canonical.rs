@@ -28,24 +28,38 @@ fuzz_target!(|data: &[u8]| {
     match CanonicalValue::from_json_bytes(data, &limits) {
         Ok(value) => {
             let plain = plain.expect("accepted here, refused by a plain JSON parser");
-            let converted =
-                CanonicalValue::try_from(plain).expect("a plain parser read a value outside the subset");
+            let converted = CanonicalValue::try_from(plain)
+                .expect("a plain parser read a value outside the subset");
             assert_eq!(converted, value, "a plain parser reads another value");
             let canonical = value.to_canonical_bytes();
-            assert!(canonical.len() <= data.len(), "canonical form longer than the input");
+            assert!(
+                canonical.len() <= data.len(),
+                "canonical form longer than the input"
+            );
             let again = CanonicalValue::from_json_bytes(&canonical, &limits)
                 .expect("the canonical form is refused");
             assert_eq!(again, value, "the canonical form reads as another value");
-            assert_eq!(again.to_canonical_bytes(), canonical, "canonicalisation is not stable");
+            assert_eq!(
+                again.to_canonical_bytes(),
+                canonical,
+                "canonicalisation is not stable"
+            );
             assert_eq!(
                 canonicalize(data, &limits).expect("canonicalize refuses what parse accepts"),
                 canonical
             );
         }
         Err(e) => {
-            assert!(PARSE_CODES.contains(&e.code()), "unexpected code {}", e.code());
+            assert!(
+                PARSE_CODES.contains(&e.code()),
+                "unexpected code {}",
+                e.code()
+            );
             if e.code() == "malformed_json" {
-                assert!(plain.is_err(), "called malformed, but a plain parser reads it: {e}");
+                assert!(
+                    plain.is_err(),
+                    "called malformed, but a plain parser reads it: {e}"
+                );
             }
             // Size first: anything over the limit is too_large, whatever else is wrong.
             assert_eq!(data.len() > limits.max_bytes, e.code() == "too_large");

@@ -30,7 +30,11 @@ fuzz_target!(|data: &[u8]| {
     let env = match SignedEnvelope::parse(data) {
         Ok(env) => env,
         Err(e) => {
-            assert!(PARSE_CODES.contains(&e.code()), "unexpected code {}", e.code());
+            assert!(
+                PARSE_CODES.contains(&e.code()),
+                "unexpected code {}",
+                e.code()
+            );
             return;
         }
     };
@@ -53,7 +57,9 @@ fuzz_target!(|data: &[u8]| {
 
     if let Ok(body) = env.body() {
         assert_eq!(body.kind(), env.envelope().kind);
-        let value = body.to_value().expect("a body that reads cannot be written");
+        let value = body
+            .to_value()
+            .expect("a body that reads cannot be written");
         let back = Body::from_parts(body.kind(), &value).expect("a written body is refused");
         assert_eq!(back, body, "body round trip");
     }
@@ -64,7 +70,8 @@ fuzz_target!(|data: &[u8]| {
         signed
             .verify_signature(&fuzz_key.public_key())
             .expect("a fresh signature does not verify");
-        let reread = SignedEnvelope::parse(signed.canonical_bytes()).expect("a signed envelope is refused");
+        let reread =
+            SignedEnvelope::parse(signed.canonical_bytes()).expect("a signed envelope is refused");
         assert_eq!(reread, signed);
     }
 });

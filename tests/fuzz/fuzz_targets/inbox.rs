@@ -54,6 +54,8 @@ const NODE_CODES: &[&str] = &[
 
 struct Fuzz {
     rt: tokio::runtime::Runtime,
+    /// The database as the last input left it (nothing else writes to it).
+    last: std::sync::Mutex<Option<Dump>>,
     node: Node,
     app: axum::Router,
     member: KeyPair,
@@ -78,11 +80,19 @@ fn sign_request(member: &KeyPair, method: &str, target: &str, body: &[u8]) -> St
     .to_header()
 }
 
-async fn call(app: &axum::Router, member: &KeyPair, target: &str, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+async fn call(
+    app: &axum::Router,
+    member: &KeyPair,
+    target: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Vec<u8>) {
     let request = Request::builder()
         .method(Method::POST)
         .uri(target)
-        .header(header::AUTHORIZATION, sign_request(member, "POST", target, &body))
+        .header(
+            header::AUTHORIZATION,
+            sign_request(member, "POST", target, &body),
+        )
         .header(header::CONTENT_TYPE, "application/json")
         .body(HttpBody::from(body))
         .expect("request");
@@ -101,7 +111,7 @@ fn fuzz() -> &'static Fuzz {
             .enable_all()
             .build()
             .expect("runtime");
-        let dir = tempfile::tempdir().expect("temp dir").keep();
+        let dir = scratch_dir();
         let (node, app, member, tables) = rt.block_on(async {
             let (node, _) = Node::init(InitOptions {
                 data_dir: dir.join("hub"),
@@ -117,9 +127,10 @@ fn fuzz() -> &'static Fuzz {
             let app = passerelle_node::http::app(node.clone());
             // The member joins through the real route, with a real invitation.
             let member = KeyPair::generate().expect("key");
-            let code = passerelle_node::fed::hub::invite(&node, &NodeId::parse(MEMBER).expect("id"), 1)
-                .await
-                .expect("invitation");
+            let code =
+                passerelle_node::fed::hub::invite(&node, &NodeId::parse(MEMBER).expect("id"), 1)
+                    .await
+                    .expect("invitation");
             let descriptor = NodeDescriptor::signed(
                 NodeId::parse(MEMBER).expect("id"),
                 "Service du fuzzing".into(),
@@ -131,7 +142,12 @@ fn fuzz() -> &'static Fuzz {
             let join = serde_json::json!({"code": code, "descriptor": descriptor.to_json_value()});
             let (status, answer) =
                 call(&app, &member, "/fed/v1/join", join.to_string().into_bytes()).await;
-            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&answer));
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "{}",
+                String::from_utf8_lossy(&answer)
+            );
             // Its first message, so that its stream has a head.
             let first = Envelope::new(
                 NodeId::parse(MEMBER).expect("id"),
@@ -146,18 +162,51 @@ fn fuzz() -> &'static Fuzz {
             .expect("signed");
             let body = format!("{{\"messages\":[{}]}}", first.canonical_string());
             let (status, answer) = call(&app, &member, "/fed/v1/inbox", body.into_bytes()).await;
-            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&answer));
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "{}",
+                String::from_utf8_lossy(&answer)
+            );
             let tables = table_columns(&node).await;
             (node, app, member, tables)
         });
         Fuzz {
             rt,
+            last: std::sync::Mutex::new(None),
             node,
             app,
             member,
             tables,
         }
     })
+}
+
+/// A folder for this process's hub, on tmpfs when there is one (the same
+/// SQLite code, without waiting for the disk at every commit). libFuzzer
+/// ends the process without running destructors, so folders of processes
+/// that are gone are removed here instead.
+fn scratch_dir() -> std::path::PathBuf {
+    let shm = std::path::Path::new("/dev/shm");
+    let base = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    const PREFIX: &str = "passerelle-fuzz-";
+    let procfs = std::path::Path::new("/proc/self").exists();
+    for entry in std::fs::read_dir(&base).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix(PREFIX)
+            .and_then(|p| p.parse::<u32>().ok());
+        if procfs && pid.is_some_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let dir = base.join(format!("{PREFIX}{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }
 
 async fn table_columns(node: &Node) -> Vec<(String, Vec<String>)> {
@@ -177,15 +226,16 @@ async fn table_columns(node: &Node) -> Vec<(String, Vec<String>)> {
         if name == "seen_requests" {
             continue;
         }
-        let columns: Vec<String> = sqlx::query("SELECT name FROM pragma_table_info($1) ORDER BY cid")
-            .bind(&name)
-            .fetch_all(pool)
-            .await
-            .expect("columns")
-            .iter()
-            .map(|r| r.try_get("name").expect("name"))
-            .filter(|c: &String| !(name == "peers" && c == "last_seen_at"))
-            .collect();
+        let columns: Vec<String> =
+            sqlx::query("SELECT name FROM pragma_table_info($1) ORDER BY cid")
+                .bind(&name)
+                .fetch_all(pool)
+                .await
+                .expect("columns")
+                .iter()
+                .map(|r| r.try_get("name").expect("name"))
+                .filter(|c: &String| !(name == "peers" && c == "last_seen_at"))
+                .collect();
         out.push((name, columns));
     }
     out
@@ -196,10 +246,7 @@ type Dump = BTreeMap<String, Vec<Vec<Option<String>>>>;
 async fn dump(f: &Fuzz) -> Dump {
     let mut out = BTreeMap::new();
     for (table, columns) in &f.tables {
-        let select: Vec<String> = columns
-            .iter()
-            .map(|c| format!("CAST(\"{c}\" AS TEXT)"))
-            .collect();
+        let select: Vec<String> = columns.iter().map(|c| format!("quote(\"{c}\")")).collect();
         let rows = sqlx::query(&format!("SELECT {} FROM \"{table}\"", select.join(", ")))
             .fetch_all(f.node.db.pool())
             .await
@@ -225,7 +272,10 @@ async fn head(f: &Fuzz) -> (i64, Option<String>) {
         .await
         .expect("head");
     match row {
-        Some(r) => (r.try_get("seq").expect("seq"), Some(r.try_get("hash").expect("hash"))),
+        Some(r) => (
+            r.try_get("seq").expect("seq"),
+            Some(r.try_get("hash").expect("hash")),
+        ),
         None => (0, None),
     }
 }
@@ -254,7 +304,9 @@ fn resign(
         m.insert("key".into(), text(f.member.key_id().as_str()));
     }
     m.remove("sig");
-    let sig = f.member.sign(&CanonicalValue::Object(m.clone()).to_canonical_bytes());
+    let sig = f
+        .member
+        .sign(&CanonicalValue::Object(m.clone()).to_canonical_bytes());
     m.insert("sig".into(), text(&sig.to_string()));
     CanonicalValue::Object(m).to_canonical_string()
 }
@@ -304,7 +356,11 @@ fuzz_target!(|data: &[u8]| {
         } else {
             resigned_push(f, rest, &head)
         };
-        let before = dump(f).await;
+        let cached = f.last.lock().expect("lock").take();
+        let before = match cached {
+            Some(d) => d,
+            None => dump(f).await,
+        };
         let (status, answer) = call(&f.app, &f.member, "/fed/v1/inbox", body).await;
         assert!(
             !status.is_server_error(),
@@ -322,12 +378,15 @@ fuzz_target!(|data: &[u8]| {
                 "unknown code {code}"
             );
         }
-        let accepted = answer["results"]
-            .as_array()
-            .map_or(0, |r| r.iter().filter(|x| x["status"] == "accepted").count());
+        let accepted = answer["results"].as_array().map_or(0, |r| {
+            r.iter().filter(|x| x["status"] == "accepted").count()
+        });
         let after = dump(f).await;
         if accepted == 0 {
-            assert!(after == before, "nothing accepted, yet the database changed: {answer}");
+            assert!(
+                after == before,
+                "nothing accepted, yet the database changed: {answer}"
+            );
         } else {
             assert_eq!(
                 after["messages"].len(),
@@ -335,5 +394,6 @@ fuzz_target!(|data: &[u8]| {
                 "{answer}"
             );
         }
+        *f.last.lock().expect("lock") = Some(after);
     });
 });

@@ -23,7 +23,8 @@ fuzz_target!(|data: &[u8]| {
         match RequestSignature::parse_header(text) {
             Ok(sig) => {
                 assert!(
-                    text.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)),
+                    text.bytes()
+                        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b)),
                     "accepted a header with characters outside visible ASCII, space and tab"
                 );
                 let written = sig.to_header();
@@ -59,16 +60,30 @@ fuzz_target!(|data: &[u8]| {
     let sig = RequestSignature::sign(&parts, &origin, &key, now, nonce);
     let parsed = RequestSignature::parse_header(&sig.to_header()).expect("own header refused");
     assert_eq!(parsed, sig);
-    parsed.verify(&parts, &key.public_key()).expect("own signature refused");
+    parsed
+        .verify(&parts, &key.public_key())
+        .expect("own signature refused");
     let other_body: Vec<u8> = body.iter().copied().chain([b'x']).collect();
     let changed = [
-        RequestParts { method: "POST", ..parts.clone() },
-        RequestParts { body: &other_body, ..parts.clone() },
-        RequestParts { target: "/fed/v1/feed", ..parts.clone() },
+        RequestParts {
+            method: "POST",
+            ..parts.clone()
+        },
+        RequestParts {
+            body: &other_body,
+            ..parts.clone()
+        },
+        RequestParts {
+            target: "/fed/v1/feed",
+            ..parts.clone()
+        },
     ];
     for other in changed {
         if other != parts {
-            assert!(parsed.verify(&other, &key.public_key()).is_err(), "verified over other parts");
+            assert!(
+                parsed.verify(&other, &key.public_key()).is_err(),
+                "verified over other parts"
+            );
         }
     }
 });
