@@ -141,7 +141,26 @@ impl TestNode {
             task: None,
         };
         t.task = Some(tokio::spawn(passerelle_node::run(t.node.clone(), listener)));
+        t.wait_serving().await;
         t
+    }
+
+    /// Waits until the node answers `/healthz`: by then it holds its
+    /// directory's lock and its sync engine is started, so a test that
+    /// probes the lock or the port cannot race the start-up.
+    pub async fn wait_serving(&self) {
+        let client = reqwest::Client::new();
+        let url = format!("{}/healthz", self.url);
+        for _ in 0..500 {
+            if client.get(&url).send().await.is_ok() {
+                return;
+            }
+            if self.task.as_ref().is_some_and(|t| t.is_finished()) {
+                panic!("the node at {} stopped while starting", self.url);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the node at {} did not answer /healthz", self.url);
     }
 
     /// Stops the node (requests in flight finish) and waits for it.
@@ -165,6 +184,7 @@ impl TestNode {
             self.node.clone(),
             listener,
         )));
+        self.wait_serving().await;
     }
 }
 
