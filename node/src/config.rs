@@ -5,6 +5,13 @@
 //! default SQLite back-end, `passerelle.db`. Settings come from the file,
 //! then environment variables (`PASSERELLE_LISTEN`, `PASSERELLE_DATABASE_URL`),
 //! then command-line flags, each overriding the one before.
+//!
+//! Two settings matter only behind a reverse proxy (see `deploy/`):
+//! `public_url` (or `PASSERELLE_PUBLIC_URL`), whose `https://` makes session
+//! cookies `Secure` and turns on HSTS, and `trusted_proxies` (or
+//! `PASSERELLE_TRUSTED_PROXIES`, comma-separated), the addresses whose
+//! `X-Forwarded-For`/`X-Forwarded-Proto` headers are believed. A proxy on
+//! the same machine (loopback) is always trusted.
 
 use std::path::{Path, PathBuf};
 
@@ -19,8 +26,8 @@ pub const CONFIG_FILE: &str = "passerelle.toml";
 pub const KEY_FILE: &str = "node-key.pem";
 pub const DB_FILE: &str = "passerelle.db";
 
-/// What `passerelle.toml` holds.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// What `passerelle.toml` holds. Its `Debug` hides the database password.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The node's stable id, e.g. `ssm-courcelles`.
@@ -33,13 +40,47 @@ pub struct Config {
     /// `sqlite://…` or `postgres://…`; empty means `passerelle.db` in the data directory.
     #[serde(default)]
     pub database_url: String,
+    /// The address people and other nodes use, e.g. `https://hub.example.org`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub public_url: String,
+    /// Reverse proxies whose forwarding headers are believed, as addresses
+    /// or ranges (`10.0.0.5`, `172.16.0.0/12`); loopback is always trusted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_proxies: Vec<String>,
 }
 
-/// Overrides from the environment or the command line.
-#[derive(Debug, Clone, Default)]
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("listen", &self.listen)
+            .field("database_url", &crate::db::redact_url(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish()
+    }
+}
+
+/// Overrides from the environment or the command line. Its `Debug` hides
+/// the database password.
+#[derive(Clone, Default)]
 pub struct Overrides {
     pub listen: Option<String>,
     pub database_url: Option<String>,
+}
+
+impl std::fmt::Debug for Overrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overrides")
+            .field("listen", &self.listen)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(crate::db::redact_url),
+            )
+            .finish()
+    }
 }
 
 impl Config {
@@ -60,7 +101,38 @@ impl Config {
         if let Some(url) = &overrides.database_url {
             config.database_url.clone_from(url);
         }
+        if let Ok(url) = std::env::var("PASSERELLE_PUBLIC_URL") {
+            config.public_url = url;
+        }
+        if let Ok(list) = std::env::var("PASSERELLE_TRUSTED_PROXIES") {
+            config.trusted_proxies = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        config.check_proxy_settings()?;
         Ok(config)
+    }
+
+    /// Refuses a `public_url` that is not http(s) and a trusted proxy that
+    /// is not an address or a range, with the value in the message.
+    fn check_proxy_settings(&self) -> Result<(), NodeError> {
+        let url = self.public_url.as_str();
+        if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
+            return Err(NodeError::config(format!(
+                "public_url must start with https:// or http:// (got {url:?})"
+            )));
+        }
+        for entry in &self.trusted_proxies {
+            if crate::http::security::parse_range(entry).is_none() {
+                return Err(NodeError::config(format!(
+                    "trusted_proxies: {entry:?} is neither an address (10.0.0.5) nor a range (172.16.0.0/12)"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Writes the configuration file (refusing to overwrite one).

@@ -18,6 +18,7 @@ pub mod node;
 pub mod protocol_tools;
 pub mod sessions;
 pub mod status;
+pub mod throttle;
 pub mod web;
 
 use tokio::net::TcpListener;

@@ -27,6 +27,19 @@ use crate::http::api::request_token;
 use crate::node::Node;
 use crate::sessions;
 
+/// The page routes anyone may use without signing in, as (method, path).
+/// Every other page route takes a [`Viewer`] (anonymous callers go to the
+/// login page) and every other POST a [`CsrfForm`]. `tests/web_security.rs`
+/// finds every `.route(..)` under `src/web/`, checks it against the router
+/// and calls each one anonymously and with forged forms: a new route that
+/// forgets either fails it, unless it is listed here.
+pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/static/passerelle.css"),
+    ("GET", "/connexion"),
+    // No session yet, so no session-bound token: `account::same_origin`.
+    ("POST", "/connexion"),
+];
+
 /// Every page route, merged into the application.
 pub fn routes() -> Router<Node> {
     Router::new()
@@ -55,8 +68,8 @@ pub struct NavItem {
     pub current: bool,
 }
 
-/// What every page's layout needs.
-#[derive(Debug, Clone)]
+/// What every page's layout needs (no `Debug`: it holds the CSRF token).
+#[derive(Clone)]
 pub struct Layout {
     pub node_name: String,
     pub username: Option<String>,
@@ -84,8 +97,8 @@ const HUB_NAV: &[(&str, &str)] = &[
     ("/reunions-communes", "Réunions communes"),
 ];
 
-/// A signed-in person looking at a page.
-#[derive(Debug, Clone)]
+/// A signed-in person looking at a page (no `Debug`: it holds the CSRF token).
+#[derive(Clone)]
 pub struct Viewer {
     pub account: Account,
     pub csrf: String,
