@@ -86,7 +86,7 @@ pub async fn run(
                         tracing::debug!(error = %e, "connection ended with an error");
                     }
                 }
-                _ = closing_rx.wait_for(|c| *c) => {
+                _ = closing_rx.changed() => {
                     connection.as_mut().graceful_shutdown();
                     let _ = connection.await;
                 }
