@@ -78,7 +78,10 @@ impl std::fmt::Debug for InitOptions {
                 "database_url",
                 &self.database_url.as_deref().map(crate::db::redact_url),
             )
-            .field("admin_password", &self.admin_password.as_ref().map(|_| "[redacted]"))
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -248,9 +251,11 @@ impl Node {
         Ok(out)
     }
 
-    /// Asks every task of this node to stop.
+    /// Asks every task of this node to stop. The flag is stored even when
+    /// no task listens yet (`send` would drop it), so a node stopped right
+    /// after it was started still stops.
     pub fn stop(&self) {
-        let _ = self.shutdown.send(true);
+        self.shutdown.send_replace(true);
     }
 
     /// A receiver that turns `true` when the node must stop.

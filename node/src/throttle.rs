@@ -144,7 +144,9 @@ fn client_key(client: Option<IpAddr>) -> String {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
-        Some(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or_else(String::new, |v4| v4.to_string()),
+        Some(IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or_else(String::new, |v4| v4.to_string()),
         Some(IpAddr::V4(v4)) => v4.to_string(),
         None => "unknown".to_owned(),
     };
@@ -233,20 +235,47 @@ mod tests {
     fn names_ignore_case_and_ipv6_counts_by_64() {
         assert_eq!(account_key(" Admin "), account_key("admin"));
         assert_ne!(account_key("admin"), account_key("admin2"));
-        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap_or(IpAddr::from([0; 4]));
-        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap_or(IpAddr::from([0; 4]));
+        let a: IpAddr = "2001:db8:1:2:aaaa::1"
+            .parse()
+            .unwrap_or(IpAddr::from([0; 4]));
+        let b: IpAddr = "2001:db8:1:2:bbbb::9"
+            .parse()
+            .unwrap_or(IpAddr::from([0; 4]));
         let c: IpAddr = "2001:db8:1:3::1".parse().unwrap_or(IpAddr::from([0; 4]));
         assert_eq!(client_key(Some(a)), client_key(Some(b)));
         assert_ne!(client_key(Some(a)), client_key(Some(c)));
         let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap_or(IpAddr::from([0; 4]));
-        assert_eq!(client_key(Some(mapped)), client_key(Some(IpAddr::from([192, 0, 2, 1]))));
+        assert_eq!(
+            client_key(Some(mapped)),
+            client_key(Some(IpAddr::from([192, 0, 2, 1])))
+        );
     }
 
     #[test]
     fn minutes_round_up() {
-        assert_eq!(Blocked { retry_after_secs: 1 }.minutes(), 1);
-        assert_eq!(Blocked { retry_after_secs: 61 }.minutes(), 2);
-        assert!(Blocked { retry_after_secs: 61 }.french().contains("2 minutes"));
-        assert!(Blocked { retry_after_secs: 30 }.french().contains("1 minute "));
+        assert_eq!(
+            Blocked {
+                retry_after_secs: 1
+            }
+            .minutes(),
+            1
+        );
+        assert_eq!(
+            Blocked {
+                retry_after_secs: 61
+            }
+            .minutes(),
+            2
+        );
+        assert!(Blocked {
+            retry_after_secs: 61
+        }
+        .french()
+        .contains("2 minutes"));
+        assert!(Blocked {
+            retry_after_secs: 30
+        }
+        .french()
+        .contains("1 minute "));
     }
 }

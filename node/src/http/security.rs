@@ -29,8 +29,7 @@ use crate::node::Node;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; \
      img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 /// Features a committee's pages never need.
-pub const PERMISSIONS_POLICY: &str =
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
+pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
 /// One year, only ever sent over TLS.
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
 
@@ -64,7 +63,11 @@ pub async fn headers(State(node): State<Node>, req: Request, next: Next) -> Resp
     // (the stylesheet does).
     set(h, header::CACHE_CONTROL, "no-store");
     if tls {
-        set(h, header::STRICT_TRANSPORT_SECURITY, STRICT_TRANSPORT_SECURITY);
+        set(
+            h,
+            header::STRICT_TRANSPORT_SECURITY,
+            STRICT_TRANSPORT_SECURITY,
+        );
     }
     response
 }
@@ -173,8 +176,19 @@ mod tests {
         assert!(parse_range("fd00::/8").is_some());
         assert!(parse_range("proxy.local").is_none());
         let ranges = trusted_ranges(&["172.16.0.0/12".into()]);
-        assert!(is_trusted(&ranges, "172.20.1.2".parse().unwrap_or(IpAddr::from([0; 4]))));
-        assert!(is_trusted(&ranges, "::ffff:127.0.0.1".parse().unwrap_or(IpAddr::from([0; 4]))));
-        assert!(!is_trusted(&ranges, "192.168.1.2".parse().unwrap_or(IpAddr::from([127, 0, 0, 1]))));
+        assert!(is_trusted(
+            &ranges,
+            "172.20.1.2".parse().unwrap_or(IpAddr::from([0; 4]))
+        ));
+        assert!(is_trusted(
+            &ranges,
+            "::ffff:127.0.0.1".parse().unwrap_or(IpAddr::from([0; 4]))
+        ));
+        assert!(!is_trusted(
+            &ranges,
+            "192.168.1.2"
+                .parse()
+                .unwrap_or(IpAddr::from([127, 0, 0, 1]))
+        ));
     }
 }

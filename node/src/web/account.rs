@@ -130,25 +130,24 @@ async fn login(
     if !same_origin(&headers) {
         return Err(PageError::Csrf);
     }
-    let account = match throttle::log_in(&node.db, f.username.trim(), &f.password, client.address)
-        .await?
-    {
-        Login::Allowed(account) => account,
-        Login::Refused => {
-            let message =
-                "Le nom d'utilisateur ou le mot de passe ne va pas. Vérifiez et recommencez.";
-            return Ok(login_again(
-                &node,
-                f,
-                message.into(),
-                StatusCode::UNAUTHORIZED,
-            ));
-        }
-        Login::Blocked(blocked) => {
-            let page = login_again(&node, f, blocked.french(), StatusCode::TOO_MANY_REQUESTS);
-            return Ok(blocked.mark(page));
-        }
-    };
+    let account =
+        match throttle::log_in(&node.db, f.username.trim(), &f.password, client.address).await? {
+            Login::Allowed(account) => account,
+            Login::Refused => {
+                let message =
+                    "Le nom d'utilisateur ou le mot de passe ne va pas. Vérifiez et recommencez.";
+                return Ok(login_again(
+                    &node,
+                    f,
+                    message.into(),
+                    StatusCode::UNAUTHORIZED,
+                ));
+            }
+            Login::Blocked(blocked) => {
+                let page = login_again(&node, f, blocked.french(), StatusCode::TOO_MANY_REQUESTS);
+                return Ok(blocked.mark(page));
+            }
+        };
     let token = sessions::open(&node.db, &account, sessions::SESSION, None).await?;
     let cookie = sessions::cookie(&token, client.tls);
     let to = if account.must_change_password {
@@ -282,19 +281,18 @@ async fn change_password(
     }
     if errors.is_empty() {
         // Checking the current password is a login in disguise: same throttle.
-        let attempt = match throttle::begin(&node.db, &viewer.account.username, client.address)
-            .await?
-        {
-            Ok(attempt) => attempt,
-            Err(blocked) => {
-                errors.push(FieldError {
-                    field: "current".into(),
-                    message: blocked.french(),
-                });
-                let page = render(&password_page_with(&viewer, errors, None))?;
-                return Ok(blocked.mark(page));
-            }
-        };
+        let attempt =
+            match throttle::begin(&node.db, &viewer.account.username, client.address).await? {
+                Ok(attempt) => attempt,
+                Err(blocked) => {
+                    errors.push(FieldError {
+                        field: "current".into(),
+                        message: blocked.french(),
+                    });
+                    let page = render(&password_page_with(&viewer, errors, None))?;
+                    return Ok(blocked.mark(page));
+                }
+            };
         match accounts::change_password(&node.db, viewer.account.id, &f.current, &f.new).await {
             Ok(()) => {
                 attempt.succeeded(&node.db).await?;
