@@ -142,7 +142,7 @@ fn last_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        .last()
+        .next_back()
 }
 
 /// An address (`10.0.0.5`, `::1`) or a range (`172.16.0.0/12`).
