@@ -337,6 +337,9 @@ mod logs {
         let hashes = password_hashes(&svc_dir).await;
         assert!(!hashes.is_empty());
         for h in hashes {
+            // Rule: passwords are stored as argon2id hashes (computed on the
+            // blocking pool: accounts::hash_password, verify_blocking).
+            assert!(h.starts_with("$argon2id$"), "not an argon2id hash");
             secrets.push(("password hash".into(), h));
         }
         for (what, secret) in &secrets {
