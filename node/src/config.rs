@@ -5,6 +5,13 @@
 //! default SQLite back-end, `passerelle.db`. Settings come from the file,
 //! then environment variables (`PASSERELLE_LISTEN`, `PASSERELLE_DATABASE_URL`),
 //! then command-line flags, each overriding the one before.
+//!
+//! Two settings matter only behind a reverse proxy (see `deploy/`):
+//! `public_url` (or `PASSERELLE_PUBLIC_URL`), whose `https://` makes session
+//! cookies `Secure` and turns on HSTS, and `trusted_proxies` (or
+//! `PASSERELLE_TRUSTED_PROXIES`, comma-separated), the addresses whose
+//! `X-Forwarded-For`/`X-Forwarded-Proto` headers are believed. A proxy on
+//! the same machine (loopback) is always trusted.
 
 use std::path::{Path, PathBuf};
 
@@ -21,8 +28,8 @@ pub const DB_FILE: &str = "passerelle.db";
 /// Held (an advisory lock) by a serving node, for as long as it serves.
 pub const LOCK_FILE: &str = "passerelle.lock";
 
-/// What `passerelle.toml` holds.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// What `passerelle.toml` holds. Its `Debug` hides the database password.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The node's stable id, e.g. `ssm-courcelles`.
@@ -35,13 +42,47 @@ pub struct Config {
     /// `sqlite://…` or `postgres://…`; empty means `passerelle.db` in the data directory.
     #[serde(default)]
     pub database_url: String,
+    /// The address people and other nodes use, e.g. `https://hub.example.org`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub public_url: String,
+    /// Reverse proxies whose forwarding headers are believed, as addresses
+    /// or ranges (`10.0.0.5`, `172.16.0.0/12`); loopback is always trusted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_proxies: Vec<String>,
 }
 
-/// Overrides from the environment or the command line.
-#[derive(Debug, Clone, Default)]
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("listen", &self.listen)
+            .field("database_url", &crate::db::redact_url(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish()
+    }
+}
+
+/// Overrides from the environment or the command line. Its `Debug` hides
+/// the database password.
+#[derive(Clone, Default)]
 pub struct Overrides {
     pub listen: Option<String>,
     pub database_url: Option<String>,
+}
+
+impl std::fmt::Debug for Overrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overrides")
+            .field("listen", &self.listen)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(crate::db::redact_url),
+            )
+            .finish()
+    }
 }
 
 impl Config {
@@ -62,7 +103,38 @@ impl Config {
         if let Some(url) = &overrides.database_url {
             config.database_url.clone_from(url);
         }
+        if let Ok(url) = std::env::var("PASSERELLE_PUBLIC_URL") {
+            config.public_url = url;
+        }
+        if let Ok(list) = std::env::var("PASSERELLE_TRUSTED_PROXIES") {
+            config.trusted_proxies = list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        config.check_proxy_settings()?;
         Ok(config)
+    }
+
+    /// Refuses a `public_url` that is not http(s) and a trusted proxy that
+    /// is not an address or a range, with the value in the message.
+    fn check_proxy_settings(&self) -> Result<(), NodeError> {
+        let url = self.public_url.as_str();
+        if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
+            return Err(NodeError::config(format!(
+                "public_url must start with https:// or http:// (got {url:?})"
+            )));
+        }
+        for entry in &self.trusted_proxies {
+            if crate::http::security::parse_range(entry).is_none() {
+                return Err(NodeError::config(format!(
+                    "trusted_proxies: {entry:?} is neither an address (10.0.0.5) nor a range (172.16.0.0/12)"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Writes the configuration file (refusing to overwrite one).
@@ -123,26 +195,22 @@ pub fn data_dir_or_default(dir: Option<PathBuf>) -> PathBuf {
     dir.unwrap_or_else(|| PathBuf::from("passerelle-data"))
 }
 
-/// Proof that no node serves from a data directory: an exclusive advisory
-/// lock on `passerelle.lock`, held by `passerelle serve` while it runs and
-/// by the commands that need the node stopped (`restore`, `key rotate`,
-/// `key replace`). Released when dropped (or when the process dies).
+/// Advisory lock on a data directory's `passerelle.lock`, released when
+/// dropped (or when the process dies). `passerelle serve` holds it *shared*:
+/// several hub processes may serve one directory (on PostgreSQL, behind a
+/// load balancer). The commands that need every node stopped (`restore`,
+/// `key rotate`, `key replace`) hold it *exclusive*, so they refuse while
+/// any process serves, and a process refuses to start while they run.
 #[derive(Debug)]
 pub struct DirLock {
     _file: std::fs::File,
 }
 
 impl DirLock {
-    /// Takes the lock of `dir`, or says that its node is running. `doing`
-    /// completes "stop it before …".
+    /// Takes the exclusive lock of `dir`, or says that its node is
+    /// running. `doing` completes "stop it before …".
     pub fn acquire(dir: &Path, doing: &str) -> Result<DirLock, NodeError> {
-        let path = dir.join(LOCK_FILE);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| NodeError::io(format!("opening {}", path.display()), e))?;
+        let (path, file) = DirLock::open(dir)?;
         match file.try_lock() {
             Ok(()) => Ok(DirLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => Err(NodeError::refused(
@@ -157,5 +225,61 @@ impl DirLock {
                 Err(NodeError::io(format!("locking {}", path.display()), e))
             }
         }
+    }
+
+    /// Takes the lock of `dir` shared, for serving: refused only while a
+    /// command that needs the node stopped is at work.
+    pub fn share(dir: &Path) -> Result<DirLock, NodeError> {
+        let (path, file) = DirLock::open(dir)?;
+        match file.try_lock_shared() {
+            Ok(()) => Ok(DirLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(NodeError::refused(
+                "directory_busy",
+                axum::http::StatusCode::CONFLICT,
+                format!(
+                    "une restauration ou un changement de clé est en cours dans {} : attendez qu'il soit fini",
+                    dir.display()
+                ),
+            )),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(NodeError::io(format!("locking {}", path.display()), e))
+            }
+        }
+    }
+
+    fn open(dir: &Path) -> Result<(PathBuf, std::fs::File), NodeError> {
+        let path = dir.join(LOCK_FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| NodeError::io(format!("opening {}", path.display()), e))?;
+        Ok((path, file))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DirLock;
+
+    #[test]
+    fn serving_processes_share_the_directory_and_stopped_only_commands_wait() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let first = DirLock::share(dir.path()).expect("a first serving process");
+        let second = DirLock::share(dir.path()).expect("a second serving process beside it");
+        let refused = DirLock::acquire(dir.path(), "restaurer").expect_err("restore while serving");
+        assert_eq!(refused.code(), "node_running");
+        drop(first);
+        assert!(
+            DirLock::acquire(dir.path(), "restaurer").is_err(),
+            "one still serves"
+        );
+        drop(second);
+        let restore = DirLock::acquire(dir.path(), "restaurer").expect("all stopped");
+        let refused = DirLock::share(dir.path()).expect_err("serving during a restore");
+        assert_eq!(refused.code(), "directory_busy");
+        drop(restore);
+        DirLock::share(dir.path()).expect("serving again after the restore");
     }
 }

@@ -20,6 +20,7 @@ pub mod node;
 pub mod protocol_tools;
 pub mod sessions;
 pub mod status;
+pub mod throttle;
 pub mod web;
 
 use tokio::net::TcpListener;
@@ -30,8 +31,9 @@ pub use node::{InitOptions, Node};
 /// Serves HTTP on `listener` and, for a service, runs the sync engine,
 /// until [`Node::stop`] is called. Requests in flight finish first.
 pub async fn run(node: Node, listener: TcpListener) -> Result<(), NodeError> {
-    // `restore` and `key rotate` refuse to touch a directory while this is held.
-    let _lock = config::DirLock::acquire(&node.data_dir, "le démarrer à nouveau")?;
+    // Shared: `restore` and `key rotate` refuse to touch a directory while
+    // any process serves it; several hub processes may serve it together.
+    let _lock = config::DirLock::share(&node.data_dir)?;
     let sync = (!node.is_hub()).then(|| tokio::spawn(fed::service::run(node.clone())));
     let shutdown = node::stopped(node.shutdown_signal());
     let served = http::serve(node.clone(), listener, shutdown).await;

@@ -49,8 +49,9 @@ impl std::ops::Deref for Node {
     }
 }
 
-/// What `passerelle init` needs.
-#[derive(Debug, Clone)]
+/// What `passerelle init` needs. Its `Debug` hides the password and the
+/// database password.
+#[derive(Clone)]
 pub struct InitOptions {
     pub data_dir: PathBuf,
     pub role: NodeRole,
@@ -62,13 +63,42 @@ pub struct InitOptions {
     pub admin_password: Option<String>,
 }
 
-/// What `passerelle init` reports, once.
-#[derive(Debug)]
+/// What `passerelle init` reports, once. Its `Debug` hides the password.
 pub struct InitReport {
     pub admin_username: String,
     /// Shown once, then only its hash is kept.
     pub admin_password: String,
     pub key_id: String,
+}
+
+impl std::fmt::Debug for InitOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InitOptions")
+            .field("data_dir", &self.data_dir)
+            .field("role", &self.role)
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("listen", &self.listen)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(crate::db::redact_url),
+            )
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for InitReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InitReport")
+            .field("admin_username", &self.admin_username)
+            .field("admin_password", &"[redacted]")
+            .field("key_id", &self.key_id)
+            .finish()
+    }
 }
 
 impl Node {
@@ -113,6 +143,8 @@ impl Node {
             role: options.role,
             listen: options.listen.clone(),
             database_url: options.database_url.clone().unwrap_or_default(),
+            public_url: String::new(),
+            trusted_proxies: Vec::new(),
         };
         let keys = KeyPair::generate()?;
         config::write_secret_key(&dir.join(config::KEY_FILE), &keys)?;

@@ -80,3 +80,24 @@ pub async fn close(db: &Db, token: &str) -> Result<(), NodeError> {
         .await?;
     w.commit().await
 }
+
+/// The `Set-Cookie` value of a new session: `HttpOnly` (no script can read
+/// it), `SameSite=Strict` (no other site's page can make the browser send
+/// it), and `Secure` when the client reached us over TLS (see
+/// `http::security::client`), so the browser never sends it in clear.
+pub fn cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECS}{}",
+        crate::http::SESSION_COOKIE,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that ends the session in the browser.
+pub fn expired_cookie(secure: bool) -> String {
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        crate::http::SESSION_COOKIE,
+        if secure { "; Secure" } else { "" }
+    )
+}

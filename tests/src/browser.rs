@@ -192,6 +192,7 @@ pub struct Browser {
     port: u16,
     session: Option<String>,
     axe_js: String,
+    languages: String,
     _profile: tempfile::TempDir,
 }
 
@@ -282,6 +283,7 @@ impl Browser {
             port,
             session,
             axe_js,
+            languages: languages.to_owned(),
             _profile: profile,
         })
     }
@@ -621,6 +623,36 @@ impl Browser {
             self.click_and_wait(link, &format!("the link « {text} »"))
                 .await;
         }
+    }
+
+    /// What a link to `url` would download (a `.csv`, an `.ics`), fetched
+    /// as this browser would: with its cookies and its languages. (A script
+    /// in the page cannot fetch it: the pages' CSP forbids connections.)
+    pub async fn download(&self, url: &str) -> String {
+        let cookies = self
+            .client
+            .get_all_cookies()
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot read cookies: {e}", self.test));
+        let cookie = cookies
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let response = reqwest::Client::new()
+            .get(url)
+            .header("cookie", cookie)
+            .header("accept-language", &self.languages)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{}: cannot download {url}: {e}", self.test));
+        assert!(
+            response.status().is_success(),
+            "{}: {url} answered {}",
+            self.test,
+            response.status()
+        );
+        response.text().await.unwrap_or_default()
     }
 
     /// Runs a script in the page (`return …` gives a value).

@@ -426,8 +426,13 @@ pub async fn table_counts(node: &Node) -> Vec<(String, i64)> {
         .collect();
     let mut out = Vec::new();
     for name in names {
-        // Sessions and replay records are written by authentication itself.
-        if name == "sessions" || name == "seen_requests" || name == "_sqlx_migrations" {
+        // Sessions, replay records and login attempts are written by
+        // authentication itself.
+        if name == "sessions"
+            || name == "seen_requests"
+            || name == "login_failures"
+            || name == "_sqlx_migrations"
+        {
             continue;
         }
         let n: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {name}"))

@@ -282,13 +282,7 @@ async fn the_pages_in_english() {
         .contains("Supported by its own service only."));
     w.check("hub: proposals").await;
     w.b.screenshot("en-hub-proposals").await;
-    let csv =
-        w.b.execute(
-            "const r = new XMLHttpRequest(); r.open('GET', '/propositions.csv', false); r.send(); \
-             return r.responseText;",
-        )
-        .await;
-    let csv = csv.as_str().unwrap_or_default();
+    let csv = w.b.download(&format!("{hub}/propositions.csv")).await;
     assert!(
         csv.contains("Service;Title;Description;Topic;State"),
         "the spreadsheet speaks the page's language: {csv}"

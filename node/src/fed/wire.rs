@@ -62,13 +62,22 @@ pub struct FeedItem {
     pub envelope: Box<RawValue>,
 }
 
-/// `POST /fed/v1/join`.
-#[derive(Debug, Serialize, Deserialize)]
+/// `POST /fed/v1/join`. Its `Debug` hides the invitation code.
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     pub code: String,
     /// The service's signed descriptor.
     pub descriptor: serde_json::Value,
+}
+
+impl std::fmt::Debug for JoinRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoinRequest")
+            .field("code", &"[redacted]")
+            .field("descriptor", &self.descriptor)
+            .finish()
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]

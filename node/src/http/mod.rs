@@ -6,25 +6,34 @@
 
 pub mod api;
 mod federation;
+pub mod security;
+pub mod serve;
 
 pub use api::{openapi, Auth, SESSION_COOKIE};
 
 use std::future::Future;
-use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
+
+pub use serve::Limits;
 use tower_http::trace::TraceLayer;
 
 use crate::error::NodeError;
 use crate::fed::wire::MAX_BODY_BYTES;
 use crate::node::Node;
 
-/// The whole application.
+/// The whole application, with the default [`Limits`].
 pub fn app(node: Node) -> Router {
+    app_with(node, Limits::default())
+}
+
+/// The whole application; `limits.request_timeout` bounds each request
+/// (body and answer), after which it gets 408.
+pub fn app_with(node: Node, limits: Limits) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/.well-known/passerelle", get(descriptor))
@@ -36,9 +45,13 @@ pub fn app(node: Node) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(60),
+            limits.request_timeout,
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            node.clone(),
+            security::headers,
+        ))
         .layer(axum::middleware::from_fn(run_to_completion))
         .with_state(node)
 }
@@ -65,10 +78,17 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
-    axum::serve(listener, app(node))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| NodeError::io("serving HTTP", e))
+    serve_with(node, listener, shutdown, Limits::default()).await
+}
+
+/// [`serve`] with other [`Limits`] (tests use short ones).
+pub async fn serve_with(
+    node: Node,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: Limits,
+) -> Result<(), NodeError> {
+    serve::run(app_with(node, limits), listener, shutdown, limits).await
 }
 
 /// Any other path: a JSON 404, like every other error.

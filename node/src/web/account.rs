@@ -1,20 +1,29 @@
 //! Logging in and out, and changing one's password.
+//!
+//! The login form has no session yet, so no session-bound CSRF token: it is
+//! protected by the browser's own word instead (`Sec-Fetch-Site`, or
+//! `Origin` against `Host`), which another site's page cannot forge. Logins
+//! and checks of the current password go through the throttle
+//! ([`crate::throttle`]).
 
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use super::i18n::Locale;
 use super::{
     anonymous_layout, done, render, safe_next, CsrfForm, FieldError, Flash, Guest, Layout,
     PageError, Viewer,
 };
 use crate::accounts;
 use crate::http::api::SESSION_COOKIE;
+use crate::http::security::Client;
 use crate::node::Node;
 use crate::sessions;
+use crate::throttle::{self, Blocked, Login};
 
 pub fn routes() -> Router<Node> {
     Router::new()
@@ -30,6 +39,8 @@ struct LoginPage {
     next: String,
     username: String,
     errors: Vec<FieldError>,
+    /// Too many failed attempts: the error says how long to wait.
+    blocked: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -49,10 +60,12 @@ async fn login_page(
         next: safe_next(&q.suite),
         username: String::new(),
         errors: Vec::new(),
+        blocked: false,
     })
 }
 
-#[derive(Debug, Deserialize)]
+/// No `Debug`: it holds a password.
+#[derive(Deserialize)]
 struct LoginForm {
     #[serde(default)]
     username: String,
@@ -62,41 +75,91 @@ struct LoginForm {
     suite: String,
 }
 
+/// Whether a form was sent by a page of this very site, by the browser's
+/// word: `Sec-Fetch-Site` (every current browser), else `Origin` against
+/// `Host`. A client that sends neither (a script, an old browser) is not a
+/// browser tricked by another site, and passes.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = get("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (get("origin"), get("host")) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
+        (Some(_), None) => false,
+        (None, _) => true,
+    }
+}
+
+/// The login page again, with a sentence on the name field.
+fn login_again(
+    node: &Node,
+    guest: &Guest,
+    f: LoginForm,
+    message: String,
+    status: StatusCode,
+) -> Response {
+    let page = LoginPage {
+        l: anonymous_layout(node, guest),
+        next: safe_next(&f.suite),
+        username: f.username,
+        errors: vec![FieldError {
+            field: "username".into(),
+            message,
+        }],
+        blocked: status == StatusCode::TOO_MANY_REQUESTS,
+    };
+    match render(&page) {
+        Ok(mut response) => {
+            *response.status_mut() = status;
+            response
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
 /// `POST /connexion` — opens a session and sets its cookie.
 async fn login(
     State(node): State<Node>,
+    client: Client,
     guest: Guest,
-    headers: axum::http::HeaderMap,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let loc = guest.locale;
-    let Some(account) = accounts::check(&node.db, f.username.trim(), &f.password).await? else {
-        let mut page = LoginPage {
-            l: anonymous_layout(&node, &guest),
-            next: safe_next(&f.suite),
-            username: f.username,
-            errors: vec![FieldError {
-                field: "username".into(),
-                message:
-                    loc.t("Le nom d'utilisateur ou le mot de passe ne va pas. Vérifiez et recommencez.")
-                        .into(),
-            }],
-        };
-        page.l.flash = None;
-        let mut response = render(&page)?;
-        *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
-        return Ok(response);
+    if !same_origin(&headers) {
+        return Err(PageError::Csrf);
+    }
+    let account = match throttle::log_in(&node.db, f.username.trim(), &f.password, client.address)
+        .await?
+    {
+        Login::Allowed(account) => account,
+        Login::Refused => {
+            let message = loc
+                .t("Le nom d'utilisateur ou le mot de passe ne va pas. Vérifiez et recommencez.");
+            return Ok(login_again(
+                &node,
+                &guest,
+                f,
+                message.into(),
+                StatusCode::UNAUTHORIZED,
+            ));
+        }
+        Login::Blocked(blocked) => {
+            let page = login_again(
+                &node,
+                &guest,
+                f,
+                blocked_sentence(loc, &blocked),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+            return Ok(blocked.mark(page));
+        }
     };
     let token = sessions::open(&node.db, &account, sessions::SESSION, None).await?;
-    let secure = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        sessions::SESSION_SECS,
-        if secure { "; Secure" } else { "" }
-    );
+    let cookie = sessions::cookie(&token, client.tls);
     let to = if account.must_change_password {
         "/mot-de-passe".to_owned()
     } else {
@@ -105,12 +168,22 @@ async fn login(
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response())
 }
 
+/// Why a login is refused for now, and for how long.
+fn blocked_sentence(loc: Locale, blocked: &Blocked) -> String {
+    loc.plural(
+        blocked.minutes(),
+        "Trop d'essais de connexion ratés. Par sécurité, attendez {n} minute avant de réessayer.",
+        "Trop d'essais de connexion ratés. Par sécurité, attendez {n} minutes avant de réessayer.",
+    )
+}
+
 #[derive(Debug, Deserialize)]
 struct Empty {}
 
 /// `POST /deconnexion`
 async fn logout(
     State(node): State<Node>,
+    client: Client,
     viewer: Viewer,
     parts: axum::http::HeaderMap,
     CsrfForm(_): CsrfForm<Empty>,
@@ -128,7 +201,7 @@ async fn logout(
         })
         .unwrap_or_default();
     sessions::close(&node.db, &token).await?;
-    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let expired = sessions::expired_cookie(client.tls);
     Ok(([(header::SET_COOKIE, expired)], Redirect::to("/connexion")).into_response())
 }
 
@@ -198,7 +271,8 @@ async fn password_page(viewer: Viewer, Query(flash): Query<Flash>) -> Result<Res
     render(&password_page_with(&viewer, Vec::new(), flash.ok))
 }
 
-#[derive(Debug, Deserialize)]
+/// No `Debug`: it holds passwords.
+#[derive(Deserialize)]
 struct PasswordForm {
     #[serde(default)]
     current: String,
@@ -211,6 +285,7 @@ struct PasswordForm {
 /// `POST /mot-de-passe`
 async fn change_password(
     State(node): State<Node>,
+    client: Client,
     viewer: Viewer,
     CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
@@ -232,8 +307,24 @@ async fn change_password(
         });
     }
     if errors.is_empty() {
+        // Checking the current password is a login in disguise: same throttle.
+        let attempt =
+            match throttle::begin(&node.db, &viewer.account.username, client.address).await? {
+                Ok(attempt) => attempt,
+                Err(blocked) => {
+                    errors.push(FieldError {
+                        field: "current".into(),
+                        message: blocked_sentence(loc, &blocked),
+                    });
+                    let page = render(&password_page_with(&viewer, errors, None))?;
+                    return Ok(blocked.mark(page));
+                }
+            };
         match accounts::change_password(&node.db, viewer.account.id, &f.current, &f.new).await {
-            Ok(()) => return Ok(done("/", loc.t("Votre mot de passe est changé."))),
+            Ok(()) => {
+                attempt.succeeded(&node.db).await?;
+                return Ok(done("/", loc.t("Votre mot de passe est changé.")));
+            }
             Err(e) if e.code() == "invalid_field" => errors.push(FieldError {
                 field: "current".into(),
                 message: loc.t("Ce n'est pas votre mot de passe actuel.").into(),

@@ -31,6 +31,21 @@ use crate::node::Node;
 use crate::sessions;
 pub use i18n::Locale;
 
+/// The page routes anyone may use without signing in, as (method, path).
+/// Every other page route takes a [`Viewer`] (anonymous callers go to the
+/// login page) and every other POST a [`CsrfForm`]. `tests/tests/web_security/pages.rs`
+/// finds every `.route(..)` under `src/web/`, checks it against the router
+/// and calls each one anonymously and with forged forms: a new route that
+/// forgets either fails it, unless it is listed here.
+pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/static/passerelle.css"),
+    ("GET", "/connexion"),
+    // No session yet, so no session-bound token: `account::same_origin`.
+    ("POST", "/connexion"),
+    // The language switch is on the login page too; it only sets a cookie.
+    ("GET", "/langue"),
+];
+
 /// Every page route, merged into the application.
 pub fn routes() -> Router<Node> {
     Router::new()
@@ -61,8 +76,8 @@ pub struct NavItem {
     pub current: bool,
 }
 
-/// What every page's layout needs.
-#[derive(Debug, Clone)]
+/// What every page's layout needs (no `Debug`: it holds the CSRF token).
+#[derive(Clone)]
 pub struct Layout {
     pub node_name: String,
     pub username: Option<String>,
@@ -184,8 +199,8 @@ fn hub_nav(loc: Locale) -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-/// A signed-in person looking at a page.
-#[derive(Debug, Clone)]
+/// A signed-in person looking at a page (no `Debug`: it holds the CSRF token).
+#[derive(Clone)]
 pub struct Viewer {
     pub account: Account,
     pub csrf: String,

@@ -1,7 +1,7 @@
 //! Logging in and out, API tokens, passwords and accounts.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -9,11 +9,13 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiJson, Auth, Authorized, Managers, SESSION_COOKIE};
+use super::{ApiJson, Auth, Authorized, Managers};
 use crate::accounts::{self, Account, Role};
 use crate::error::NodeError;
+use crate::http::security::Client;
 use crate::node::Node;
 use crate::sessions;
+use crate::throttle::{self, Login};
 
 pub fn routes() -> OpenApiRouter<Node> {
     OpenApiRouter::new()
@@ -24,13 +26,15 @@ pub fn routes() -> OpenApiRouter<Node> {
         .routes(routes!(list_accounts, create_account))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// No `Debug`: it holds a password.
+#[derive(Deserialize, ToSchema)]
 pub struct Credentials {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// No `Debug`: it holds a password.
+#[derive(Deserialize, ToSchema)]
 pub struct TokenRequest {
     pub username: String,
     pub password: String,
@@ -38,20 +42,23 @@ pub struct TokenRequest {
     pub label: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// No `Debug`: it holds the token.
+#[derive(Serialize, ToSchema)]
 pub struct TokenResponse {
     /// Send as `Authorization: Bearer <token>`. Shown once.
     pub token: String,
     pub account: Account,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// No `Debug`: it holds a password.
+#[derive(Deserialize, ToSchema)]
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// No `Debug`: it holds a password.
+#[derive(Deserialize, ToSchema)]
 pub struct NewAccount {
     pub username: String,
     pub role: Role,
@@ -59,45 +66,41 @@ pub struct NewAccount {
     pub password: String,
 }
 
-async fn authenticate(node: &Node, username: &str, password: &str) -> Result<Account, NodeError> {
-    accounts::check(&node.db, username, password)
-        .await?
-        .ok_or_else(|| {
-            NodeError::refused(
-                "bad_credentials",
-                StatusCode::UNAUTHORIZED,
-                "wrong username or password",
-            )
-        })
-}
-
-fn secure_suffix(headers: &HeaderMap) -> &'static str {
-    let behind_tls = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    if behind_tls {
-        "; Secure"
-    } else {
-        ""
+/// Checks a password under the login throttle: the account, or the
+/// answer to send (401 `bad_credentials`, or 429 `too_many_attempts`).
+async fn authenticate(
+    node: &Node,
+    client: Client,
+    username: &str,
+    password: &str,
+) -> Result<Account, Response> {
+    match throttle::log_in(&node.db, username, password, client.address).await {
+        Ok(Login::Allowed(account)) => Ok(account),
+        Ok(Login::Refused) => Err(NodeError::refused(
+            "bad_credentials",
+            StatusCode::UNAUTHORIZED,
+            "wrong username or password",
+        )
+        .into_response()),
+        Ok(Login::Blocked(blocked)) => Err(blocked.into_response()),
+        Err(e) => Err(e.into_response()),
     }
 }
 
 /// Log in: opens a session and sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "account", request_body = Credentials,
-    responses((status = 200, body = Account), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Account), (status = 401, body = crate::error::ErrorBody),
+        (status = 429, description = "Too many failed attempts: wait `Retry-After` seconds", body = crate::error::ErrorBody)))]
 async fn login(
     State(node): State<Node>,
-    headers: HeaderMap,
+    client: Client,
     ApiJson(c): ApiJson<Credentials>,
-) -> Result<Response, NodeError> {
-    let account = authenticate(&node, &c.username, &c.password).await?;
-    let token = sessions::open(&node.db, &account, sessions::SESSION, None).await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        sessions::SESSION_SECS,
-        secure_suffix(&headers)
-    );
+) -> Result<Response, Response> {
+    let account = authenticate(&node, client, &c.username, &c.password).await?;
+    let token = sessions::open(&node.db, &account, sessions::SESSION, None)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let cookie = sessions::cookie(&token, client.tls);
     Ok(([(header::SET_COOKIE, cookie)], Json(account)).into_response())
 }
 
@@ -105,22 +108,31 @@ async fn login(
 #[utoipa::path(delete, path = "/api/v1/session", tag = "account",
     responses((status = 204), (status = 401, body = crate::error::ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
-async fn logout(State(node): State<Node>, auth: Auth) -> Result<Response, NodeError> {
+async fn logout(
+    State(node): State<Node>,
+    client: Client,
+    auth: Auth,
+) -> Result<Response, NodeError> {
     sessions::close(&node.db, &auth.token).await?;
-    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let expired = sessions::expired_cookie(client.tls);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired)]).into_response())
 }
 
 /// Issue a bearer token for scripts (valid one year).
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "account", request_body = TokenRequest,
-    responses((status = 201, body = TokenResponse), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = TokenResponse), (status = 401, body = crate::error::ErrorBody),
+        (status = 429, description = "Too many failed attempts: wait `Retry-After` seconds", body = crate::error::ErrorBody)))]
 async fn create_token(
     State(node): State<Node>,
+    client: Client,
     ApiJson(r): ApiJson<TokenRequest>,
-) -> Result<(StatusCode, Json<TokenResponse>), NodeError> {
-    let account = authenticate(&node, &r.username, &r.password).await?;
-    let label = crate::domain::validate::optional_text("label", r.label.as_deref(), 80)?;
-    let token = sessions::open(&node.db, &account, sessions::API_TOKEN, label.as_deref()).await?;
+) -> Result<(StatusCode, Json<TokenResponse>), Response> {
+    let label = crate::domain::validate::optional_text("label", r.label.as_deref(), 80)
+        .map_err(IntoResponse::into_response)?;
+    let account = authenticate(&node, client, &r.username, &r.password).await?;
+    let token = sessions::open(&node.db, &account, sessions::API_TOKEN, label.as_deref())
+        .await
+        .map_err(IntoResponse::into_response)?;
     Ok((StatusCode::CREATED, Json(TokenResponse { token, account })))
 }
 
@@ -134,20 +146,32 @@ async fn me(auth: Auth) -> Json<Account> {
 
 /// Change one's own password.
 #[utoipa::path(post, path = "/api/v1/password", tag = "account", request_body = PasswordChange,
-    responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody),
+        (status = 429, description = "Too many wrong current passwords: wait `Retry-After` seconds", body = crate::error::ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn change_password(
     State(node): State<Node>,
+    client: Client,
     auth: Auth,
     ApiJson(p): ApiJson<PasswordChange>,
-) -> Result<StatusCode, NodeError> {
+) -> Result<StatusCode, Response> {
+    // Checking the current password is a login in disguise: same throttle.
+    let attempt = throttle::begin(&node.db, &auth.account.username, client.address)
+        .await
+        .map_err(IntoResponse::into_response)?
+        .map_err(IntoResponse::into_response)?;
     accounts::change_password(
         &node.db,
         auth.account.id,
         &p.current_password,
         &p.new_password,
     )
-    .await?;
+    .await
+    .map_err(IntoResponse::into_response)?;
+    attempt
+        .succeeded(&node.db)
+        .await
+        .map_err(IntoResponse::into_response)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

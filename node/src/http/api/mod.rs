@@ -91,12 +91,21 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     router().1
 }
 
-/// The authenticated caller.
-#[derive(Debug, Clone)]
+/// The authenticated caller. Its `Debug` hides the token.
+#[derive(Clone)]
 pub struct Auth {
     pub account: Account,
     /// The token that authenticated the request (to log out).
     pub token: String,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("account", &self.account)
+            .field("token", &"[redacted]")
+            .finish()
+    }
 }
 
 impl Auth {

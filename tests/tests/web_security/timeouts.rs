@@ -1,0 +1,111 @@
+//! Slow clients are cut off.
+
+use std::time::{Duration, Instant};
+
+use passerelle_protocol::body::NodeRole;
+use passerelle_tests::*;
+
+/// Rule: request timeouts at the HTTP layer. A client that sends its
+/// headers, or its body, a byte at a time is cut off (here with short
+/// limits; the defaults are 30 s and 60 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_cut_off() {
+    use passerelle_node::http::Limits;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    assert_eq!(
+        Limits::default(),
+        Limits {
+            header_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(60)
+        }
+    );
+    let root = tempfile::tempdir().unwrap();
+    let (node, _) = passerelle_node::Node::init(passerelle_node::InitOptions {
+        data_dir: root.path().join("h"),
+        role: NodeRole::Hub,
+        id: passerelle_protocol::NodeId::parse("hub-slow").unwrap(),
+        name: "Lent".into(),
+        listen: "127.0.0.1:0".into(),
+        database_url: None,
+        admin_password: Some(TEST_PASSWORD.into()),
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = Limits {
+        header_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(3),
+    };
+    let stopper = node.clone();
+    let server = tokio::spawn(passerelle_node::http::serve_with(
+        node.clone(),
+        listener,
+        passerelle_node::node::stopped(stopper.shutdown_signal()),
+        limits,
+    ));
+
+    /// Sends `head` then one byte of `drip` every 200 ms, until the server
+    /// answers or closes; returns what it said and when.
+    async fn dribble(addr: std::net::SocketAddr, head: &str, drip: &[u8]) -> (String, Duration) {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let start = Instant::now();
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        for byte in drip.iter().cycle() {
+            assert!(start.elapsed() < Duration::from_secs(30), "never cut off");
+            if stream.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            match tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break,
+                Ok(Ok(n)) => {
+                    answer.extend_from_slice(&buf[..n]);
+                    break;
+                }
+                Err(_) => {}
+            }
+        }
+        (
+            String::from_utf8_lossy(&answer).into_owned(),
+            start.elapsed(),
+        )
+    }
+
+    // Headers that never end.
+    let (answer, took) = dribble(
+        addr,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n",
+        b"X-Slow: aaaa\r\n",
+    )
+    .await;
+    assert!(
+        took >= Duration::from_millis(1500),
+        "cut off too early: {took:?} {answer}"
+    );
+    println!(
+        "FIGURE slow headers cut after {took:?}: {:?}",
+        answer.lines().next()
+    );
+    // A body that never ends: 408 in the API's error format.
+    let (answer, took) = dribble(
+        addr,
+        "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n",
+        b" ",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        took >= Duration::from_millis(2500),
+        "cut off too early: {took:?}"
+    );
+    println!("FIGURE slow body cut after {took:?}");
+    // The server is still fine for everyone else.
+    let ok = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    node.stop();
+    server.await.unwrap().unwrap();
+}
