@@ -1,5 +1,6 @@
 //! Web and API security, one test per rule (issue #6): pages refuse
-//! anonymous callers and forged forms (`pages`), security headers, cookies
+//! anonymous callers and forged forms (`pages`), page writes check the
+//! role (`roles`), security headers, cookies
 //! and forwarding headers (`headers`), login throttling (`throttle`), slow
 //! clients cut off (`timeouts`), and no secret in the logs or `Debug`
 //! (`secrets`).
@@ -10,6 +11,7 @@
 
 mod headers;
 mod pages;
+mod roles;
 mod secrets;
 mod throttle;
 mod timeouts;

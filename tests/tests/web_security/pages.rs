@@ -25,7 +25,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Every `.route("path", get(..).post(..))` in `node/src/web/`, as
 /// (method, path). A route whose path is not a literal fails the test: it
 /// could not be checked.
-fn page_routes_in_source() -> BTreeSet<(String, String)> {
+pub(crate) fn page_routes_in_source() -> BTreeSet<(String, String)> {
     let mut files = Vec::new();
     rust_files(&workspace().join("node/src/web"), &mut files);
     let mut routes = BTreeSet::new();
@@ -92,7 +92,7 @@ fn page_routes_in_source() -> BTreeSet<(String, String)> {
     routes
 }
 
-fn concrete(path: &str) -> String {
+pub(crate) fn concrete(path: &str) -> String {
     let mut out = String::new();
     let mut in_param = false;
     for c in path.chars() {
