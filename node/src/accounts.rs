@@ -230,3 +230,51 @@ fn check_strength(password: &str) -> Result<(), NodeError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{hash_password, verify_blocking};
+
+    /// Runs `work` on a one-thread runtime and counts how many 1 ms timer
+    /// ticks another task got meanwhile. Work done on the runtime's own
+    /// thread would starve that task: at most one tick.
+    fn ticks_during<F>(work: impl FnOnce() -> F) -> (F::Output, u32)
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let task = tokio::spawn(work());
+            let mut ticks = 0;
+            while !task.is_finished() {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                ticks += 1;
+            }
+            (task.await.expect("task"), ticks)
+        })
+    }
+
+    /// Rule: argon2 runs off the async runtime, so one login does not stall
+    /// every other request of a small node.
+    #[test]
+    fn password_hashing_leaves_the_runtime_free() {
+        let (hash, ticks) = ticks_during(|| hash_password("un-mot-de-passe-long".into()));
+        let hash = hash.expect("hash");
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(
+            ticks > 1,
+            "the runtime was blocked while hashing ({ticks} tick)"
+        );
+        let (ok, ticks) =
+            ticks_during(move || verify_blocking(hash, "un-mot-de-passe-long".into()));
+        assert!(ok.expect("verify"));
+        assert!(
+            ticks > 1,
+            "the runtime was blocked while verifying ({ticks} tick)"
+        );
+    }
+}
