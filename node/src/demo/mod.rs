@@ -2,7 +2,7 @@
 //!
 //! A hub and the seven Charleroi services, each a separate node with its own
 //! key, SQLite file and HTTP port, enrolled through the real invitation flow
-//! and talking real HTTP over loopback. The demo content ([`seed`]) is
+//! and talking real HTTP over loopback. The demo content (`seed`) is
 //! created through the same domain functions people's actions use, so the
 //! traffic between the nodes is real signed messages too.
 

@@ -81,7 +81,7 @@ pub async fn serve(
     serve_with(node, listener, shutdown, Limits::default()).await
 }
 
-/// [`serve`] with other [`Limits`] (tests use short ones).
+/// [`serve()`] with other [`Limits`] (tests use short ones).
 pub async fn serve_with(
     node: Node,
     listener: TcpListener,
