@@ -210,44 +210,38 @@ impl DirLock {
     /// Takes the exclusive lock of `dir`, or says that its node is
     /// running. `doing` completes "stop it before …".
     pub fn acquire(dir: &Path, doing: &str) -> Result<DirLock, NodeError> {
-        let (path, file) = DirLock::open(dir)?;
-        match file.try_lock() {
-            Ok(()) => Ok(DirLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(NodeError::refused(
+        DirLock::take(dir, std::fs::File::try_lock, || {
+            NodeError::refused(
                 "node_running",
                 axum::http::StatusCode::CONFLICT,
                 format!(
                     "le nœud de {} est en marche : arrêtez-le avant de {doing}",
                     dir.display()
                 ),
-            )),
-            Err(std::fs::TryLockError::Error(e)) => {
-                Err(NodeError::io(format!("locking {}", path.display()), e))
-            }
-        }
+            )
+        })
     }
 
     /// Takes the lock of `dir` shared, for serving: refused only while a
     /// command that needs the node stopped is at work.
     pub fn share(dir: &Path) -> Result<DirLock, NodeError> {
-        let (path, file) = DirLock::open(dir)?;
-        match file.try_lock_shared() {
-            Ok(()) => Ok(DirLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(NodeError::refused(
+        DirLock::take(dir, std::fs::File::try_lock_shared, || {
+            NodeError::refused(
                 "directory_busy",
                 axum::http::StatusCode::CONFLICT,
                 format!(
                     "une restauration ou un changement de clé est en cours dans {} : attendez qu'il soit fini",
                     dir.display()
                 ),
-            )),
-            Err(std::fs::TryLockError::Error(e)) => {
-                Err(NodeError::io(format!("locking {}", path.display()), e))
-            }
-        }
+            )
+        })
     }
 
-    fn open(dir: &Path) -> Result<(PathBuf, std::fs::File), NodeError> {
+    fn take(
+        dir: &Path,
+        lock: fn(&std::fs::File) -> Result<(), std::fs::TryLockError>,
+        held: impl FnOnce() -> NodeError,
+    ) -> Result<DirLock, NodeError> {
         let path = dir.join(LOCK_FILE);
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -255,7 +249,13 @@ impl DirLock {
             .write(true)
             .open(&path)
             .map_err(|e| NodeError::io(format!("opening {}", path.display()), e))?;
-        Ok((path, file))
+        match lock(&file) {
+            Ok(()) => Ok(DirLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(held()),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(NodeError::io(format!("locking {}", path.display()), e))
+            }
+        }
     }
 }
 
