@@ -215,6 +215,9 @@ fn in_words(e: &NodeError, loc: Locale) -> String {
     if let Some((_, words)) = known.iter().find(|(k, _)| message.contains(k)) {
         return (*words).to_owned();
     }
+    if let Some((_, words)) = committee_rules(loc).iter().find(|(k, _)| message == *k) {
+        return (*words).to_owned();
+    }
     if message.is_ascii() {
         // An English rule we do not know yet: say it plainly, without jargon.
         return loc
@@ -230,6 +233,24 @@ fn in_words(e: &NodeError, loc: Locale) -> String {
         out.push('.');
     }
     out
+}
+
+/// The committee's rules, as the domain words them (in French, for the
+/// service's own people), and as a page says them in its language.
+fn committee_rules(loc: Locale) -> [(&'static str, &'static str); 11] {
+    [
+        ("ce membre avait quitté le comité avant cette réunion", loc.t("Ce membre avait quitté le comité avant cette réunion.")),
+        ("ce procès-verbal est déjà adopté : il ne peut plus être modifié", loc.t("Ce procès-verbal est déjà adopté : il ne peut plus être modifié.")),
+        ("il n'y a pas encore de procès-verbal à adopter", loc.t("Il n'y a pas encore de procès-verbal à adopter.")),
+        ("ce procès-verbal est déjà adopté", loc.t("Ce procès-verbal est déjà adopté.")),
+        ("un procès-verbal s'adopte lors d'une réunion suivante, pas pendant la réunion elle-même ni avant", loc.t("Un procès-verbal s'adopte lors d'une réunion suivante, pas pendant la réunion elle-même ni avant.")),
+        ("ce procès-verbal a déjà été envoyé à la direction", loc.t("Ce procès-verbal a déjà été envoyé à la direction.")),
+        ("seul un procès-verbal adopté par le comité peut être envoyé à la direction", loc.t("Seul un procès-verbal adopté par le comité peut être envoyé à la direction.")),
+        ("ce membre a déjà quitté le comité", loc.t("Ce membre a déjà quitté le comité.")),
+        ("ce membre a quitté le comité : il ne peut plus être désigné", loc.t("Ce membre a quitté le comité : il ne peut plus être désigné.")),
+        ("ce membre est déjà désigné pour une partie de cette période", loc.t("Ce membre est déjà désigné pour une partie de cette période.")),
+        ("ce mandat est déjà terminé", loc.t("Ce mandat est déjà terminé.")),
+    ]
 }
 
 /// A choice of a select or of radio buttons.

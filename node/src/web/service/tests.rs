@@ -968,3 +968,56 @@ async fn a_hub_has_none_of_these_pages() {
     assert_eq!(list.status, StatusCode::OK);
     assert!(!list.body.contains("Les propositions du comité</h1>"));
 }
+
+/// The French refusals of the committee's rules, as written in the domain's
+/// source (`rule("…")` with a literal text that is not plain ASCII).
+fn french_rules_in_the_domain() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/domain");
+    let mut found = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.file_name().is_some_and(|n| n == "tests.rs") {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+            for (at, _) in code.match_indices("rule(") {
+                let rest = code[at + 5..].trim_start();
+                let Some(text) = rest.strip_prefix('"') else {
+                    continue; // format!(…): not a fixed text
+                };
+                let end = text.find('"').unwrap();
+                if !text[..end].is_ascii() {
+                    found.push(text[..end].to_owned());
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_french_committee_rule_is_said_in_both_languages() {
+    use super::in_words;
+    use crate::web::Locale;
+    let rules = french_rules_in_the_domain();
+    assert!(rules.len() >= 10, "only {} rules found", rules.len());
+    for rule in rules {
+        let e = crate::domain::rule(rule.clone());
+        let french = in_words(&e, Locale::Fr);
+        let mut sentence: String = rule[..1].to_uppercase() + &rule[1..];
+        sentence.push('.');
+        assert_eq!(french, sentence);
+        let english = in_words(&e, Locale::En);
+        assert!(
+            english != french && english.is_ascii(),
+            "no English for the rule « {rule} » (add it to committee_rules in web/service.rs and to en.toml): {english}"
+        );
+    }
+}
