@@ -7,17 +7,18 @@ use std::time::Duration;
 use axum::http::{HeaderMap, StatusCode};
 use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::signed_object::NodeDescriptor;
-use passerelle_protocol::{Body, CanonicalValue, Hash, NodeId, RequestParts};
+use passerelle_protocol::{Body, CanonicalValue, Hash, KeyId, NodeId, PublicKey, RequestParts};
 use sqlx::{AnyConnection, Row};
 
-use crate::error::{ErrorDetail, NodeError};
+use crate::error::NodeError;
 use crate::fed::auth;
-use crate::fed::ingest::{self, Accepted, Source};
+use crate::fed::inbox;
+use crate::fed::ingest::Prechecked;
 use crate::fed::log::{self, now, OwnStream};
 use crate::fed::peers::{self, Peer};
 use crate::fed::wire::{
-    FeedItem, FeedResponse, Head, JoinRequest, JoinResponse, PushRequest, PushResponse, PushResult,
-    MAX_BATCH, MAX_WAIT_SECS,
+    FeedItem, FeedResponse, Head, JoinRequest, JoinResponse, PushRequest, PushResponse, MAX_BATCH,
+    MAX_WAIT_SECS,
 };
 use crate::node::{stopped, Node};
 
@@ -198,11 +199,13 @@ pub async fn revoke(node: &Node, service_id: &str) -> Result<(), NodeError> {
     Ok(())
 }
 
-/// `POST /fed/v1/inbox`: stores the requester's messages in order, in one
-/// transaction, stopping at the first one refused.
+/// `POST /fed/v1/inbox`: stores the requester's messages in order, stopping
+/// at the first one refused. The request was authenticated but not yet
+/// recorded against replay (`verified`): that record is written with the
+/// messages, in a transaction shared with concurrent pushes (`fed::inbox`).
 pub async fn push(
     node: &Node,
-    peer: &Peer,
+    verified: auth::Verified,
     req: PushRequest,
 ) -> Result<(StatusCode, PushResponse), NodeError> {
     require_hub(node)?;
@@ -213,76 +216,42 @@ pub async fn push(
             format!("at most {MAX_BATCH} messages per push"),
         ));
     }
-    let mut w = node.db.begin_write().await?;
-    let mut results = Vec::with_capacity(req.messages.len());
-    let mut failure: Option<NodeError> = None;
-    let mut stored_any = false;
-    for (index, raw) in req.messages.iter().enumerate() {
-        match ingest::ingest(
-            w.conn(),
-            node.id(),
-            node.id(),
-            Source::Inbox {
-                requester: &peer.id,
-            },
-            raw.get(),
-        )
-        .await
-        {
-            Ok((_, accepted)) => {
-                stored_any |= accepted != Accepted::Duplicate;
-                results.push(PushResult {
-                    index,
-                    status: if accepted == Accepted::Duplicate {
-                        "duplicate"
-                    } else {
-                        "accepted"
-                    }
-                    .into(),
-                    code: None,
-                    message: None,
-                });
-            }
-            Err(e @ (NodeError::Database(_) | NodeError::Io { .. })) => return Err(e),
-            Err(e) => {
-                tracing::info!(peer = %peer.id, index, code = e.code(), error = %e, "message refused");
-                results.push(PushResult {
-                    index,
-                    status: "rejected".into(),
-                    code: Some(e.code().into()),
-                    message: Some(e.public_message()),
-                });
-                failure = Some(e);
-                break;
-            }
+    let pre = precheck(node, &verified.peer, &req).await?;
+    inbox::submit(node, verified.peer, verified.sig, req, pre).await
+}
+
+/// Parses the pushed envelopes and verifies their signatures with the
+/// sender's pinned keys, before and outside the write transaction (see
+/// `fed::ingest::Prechecked`). Writes nothing and refuses nothing: the
+/// pipeline decides, in its order, inside the transaction.
+async fn precheck(
+    node: &Node,
+    peer: &Peer,
+    req: &PushRequest,
+) -> Result<Vec<Option<Prechecked>>, NodeError> {
+    let mut keys: Vec<(KeyId, Option<PublicKey>)> = Vec::new();
+    let mut conn = node.db.pool().acquire().await?;
+    let mut out = Vec::with_capacity(req.messages.len());
+    for raw in &req.messages {
+        let Some(mut checked) = Prechecked::new(raw.get(), None) else {
+            out.push(None);
+            continue;
+        };
+        let e = checked.env.envelope();
+        if e.from.as_str() == peer.id {
+            let key = match keys.iter().find(|(id, _)| *id == e.key) {
+                Some((_, key)) => *key,
+                None => {
+                    let key = peers::usable_key(&mut conn, &peer.id, &e.key).await?;
+                    keys.push((e.key.clone(), key));
+                    key
+                }
+            };
+            checked.verified_with = key.filter(|k| checked.env.verify_signature(k).is_ok());
         }
+        out.push(Some(checked));
     }
-    let head = log::head(w.conn(), &peer.id).await?.map(|h| Head {
-        seq: h.seq,
-        hash: h.hash.to_string(),
-    });
-    w.commit().await?;
-    if stored_any {
-        node.log_changed.notify_waiters();
-    }
-    let (status, error) = match failure {
-        Some(e) => (
-            e.status(),
-            Some(ErrorDetail {
-                code: e.code().into(),
-                message: e.public_message(),
-            }),
-        ),
-        None => (StatusCode::OK, None),
-    };
-    Ok((
-        status,
-        PushResponse {
-            results,
-            head,
-            error,
-        },
-    ))
+    Ok(out)
 }
 
 /// `GET /fed/v1/feed`: the messages after `after` that the requester did not

@@ -2,13 +2,14 @@
 //!
 //! `log` stores streams, `ingest` is the one verification pipeline,
 //! `auth` checks signed requests, `hub` and `service` hold each role's side
-//! of the exchange, `client` makes the outgoing requests and `wire` the
+//! of the exchange (`inbox`: the hub's group commit), `client` makes the outgoing requests and `wire` the
 //! JSON shapes on the wire.
 
 pub mod auth;
 pub mod backoff;
 pub mod client;
 pub mod hub;
+pub mod inbox;
 pub mod ingest;
 pub mod log;
 pub mod outbox;
