@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub mod browser;
+pub mod sim;
 
 /// The environment variable naming a PostgreSQL server for tests.
 pub const POSTGRES_ENV: &str = "PASSERELLE_TEST_POSTGRES_URL";

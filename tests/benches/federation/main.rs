@@ -13,7 +13,6 @@
 
 mod procs;
 mod regional;
-mod sim;
 mod small;
 
 use std::time::Duration;

@@ -20,10 +20,19 @@ pub fn bin() -> PathBuf {
         .and_then(Path::parent)
         .expect("target dir")
         .to_path_buf();
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "-p", "passerelle-node", "--bin", "passerelle"])
-        .status()
-        .expect("cargo build");
+    let mut cargo = Command::new(env!("CARGO"));
+    cargo.args(["build", "--release", "-p", "passerelle-node", "--bin", "passerelle"]);
+    // Without the variables `cargo bench` set for this process: some build
+    // scripts watch them, and would rebuild everything each time.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        if (name.starts_with("CARGO_") && name != "CARGO_HOME" && name != "CARGO_TARGET_DIR")
+            || name == "OUT_DIR"
+        {
+            cargo.env_remove(name);
+        }
+    }
+    let status = cargo.status().expect("cargo build");
     assert!(status.success(), "building the release binary failed");
     dir.join("passerelle")
 }
@@ -106,6 +115,16 @@ impl NodeProc {
 
     /// `(VmRSS, VmHWM)` in KiB.
     pub fn memory(&self) -> (u64, u64) {
+        (self.status_kib("VmRSS:"), self.status_kib("VmHWM:"))
+    }
+
+    /// Resident memory that is the process's own (heap, stacks), not pages
+    /// of the binary's code mapped from the file (shared, reclaimable), in KiB.
+    pub fn anonymous(&self) -> u64 {
+        self.status_kib("RssAnon:")
+    }
+
+    fn status_kib(&self, name: &str) -> u64 {
         let pid = self.child.as_ref().map(Child::id).expect("running");
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc");
         let field = |name: &str| {
@@ -115,7 +134,7 @@ impl NodeProc {
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
                 .unwrap_or(0)
         };
-        (field("VmRSS:"), field("VmHWM:"))
+        field(name)
     }
 }
 

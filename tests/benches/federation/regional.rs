@@ -1,7 +1,7 @@
-//! A hub at regional scale: 500 services, each sharing 100 proposals.
+//! A hub at regional scale: 440 services, each sharing 100 proposals.
 //! Measures ingest over HTTP against the raw limit (the same verification
 //! and inserts in a tight loop, no HTTP), ingest with one message per
-//! request, and the coordinator's view of the 50,000 proposals.
+//! request, and the coordinator's view of the 44,000 proposals.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,10 +14,12 @@ use passerelle_protocol::NodeId;
 use passerelle_tests::Api;
 
 use crate::procs::{self, NodeProc};
-use crate::sim::{push_request, send_push, SimService};
+use passerelle_tests::sim::{push_request, send_push, SimService};
 use crate::{quantile_ms, Row};
 
-const SERVICES: usize = 500;
+/// Not 500: past about 444 members the hub's `members.list` outgrows the
+/// 64 KiB envelope limit and the next join is refused (see the README).
+const SERVICES: usize = 440;
 const PROPOSALS: usize = 100;
 /// Concurrent pushers in the batched run.
 const BATCH_SENDERS: usize = 50;
@@ -259,7 +261,7 @@ async fn coordinator_view(url: &str) -> Vec<Row> {
         ("Page, one service", "/propositions?service=ssm-bench-0042"),
         ("Page, theme + status", "/propositions?theme=care&status=discussed"),
         ("Page, words", "/propositions?text=proposition+42+"),
-        ("API, no filter (all 50,000)", "/api/v1/hub/proposals"),
+        ("API, no filter (all 44,000)", "/api/v1/hub/proposals"),
     ];
     let mut rows = Vec::new();
     for (name, path) in cases {

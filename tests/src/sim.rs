@@ -1,7 +1,8 @@
 //! Simulated services: each has its own key and stream, enrols at the hub
 //! through a real invitation over HTTP, and pushes real signed envelopes
 //! with real signed requests — what a service node's pusher sends, without
-//! a whole node (and its SQLite file) per simulated service.
+//! a whole node (and its SQLite file) per simulated service. Used by the
+//! federation benchmark and the group-commit test.
 
 use passerelle_node::fed::wire::{JoinRequest, PushResponse};
 use passerelle_protocol::body::{NodeRole, Origin, ProposalRef, ProposalStatus, SharedProposal, Support, Theme};
@@ -32,8 +33,12 @@ pub struct SimService {
 
 impl SimService {
     pub fn new(n: usize) -> SimService {
+        SimService::named(&format!("ssm-bench-{n:04}"))
+    }
+
+    pub fn named(id: &str) -> SimService {
         SimService {
-            id: NodeId::parse(&format!("ssm-bench-{n:04}")).expect("service id"),
+            id: NodeId::parse(id).expect("service id"),
             keys: KeyPair::generate().expect("key"),
             seq: 0,
             prev: None,
@@ -169,4 +174,26 @@ pub async fn send_push(http: &reqwest::Client, hub_url: &str, req: (String, Vec<
         "push not fully accepted ({status}): {}",
         String::from_utf8_lossy(&bytes)
     );
+}
+
+/// Sends a signed push; returns the status and the JSON answer.
+pub async fn push_raw(
+    http: &reqwest::Client,
+    hub_url: &str,
+    req: (String, Vec<u8>),
+) -> (u16, serde_json::Value) {
+    let resp = http
+        .post(format!("{hub_url}/fed/v1/inbox"))
+        .header("authorization", req.0)
+        .header("content-type", "application/json")
+        .body(req.1)
+        .send()
+        .await
+        .expect("push request");
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.expect("push answer");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
 }
