@@ -5,9 +5,13 @@
 //! federation benchmark and the group-commit test.
 
 use passerelle_node::fed::wire::{JoinRequest, PushResponse};
-use passerelle_protocol::body::{NodeRole, Origin, ProposalRef, ProposalStatus, SharedProposal, Support, Theme};
+use passerelle_protocol::body::{
+    NodeRole, Origin, ProposalRef, ProposalStatus, SharedProposal, Support, Theme,
+};
 use passerelle_protocol::signed_object::NodeDescriptor;
-use passerelle_protocol::{Body, Envelope, Hash, KeyPair, NodeId, RequestParts, RequestSignature, Timestamp};
+use passerelle_protocol::{
+    Body, Envelope, Hash, KeyPair, NodeId, RequestParts, RequestSignature, Timestamp,
+};
 use uuid::Uuid;
 
 const THEMES: [Theme; 8] = [
@@ -144,7 +148,12 @@ impl SimService {
             .await
             .expect("join request");
         let status = resp.status();
-        assert!(status.is_success(), "join of {} refused: {}", self.id, resp.text().await.unwrap_or_default());
+        assert!(
+            status.is_success(),
+            "join of {} refused: {}",
+            self.id,
+            resp.text().await.unwrap_or_default()
+        );
     }
 }
 
@@ -155,7 +164,12 @@ pub fn push_request(svc: &SimService, hub: &NodeId, envelopes: &[String]) -> (St
 }
 
 /// Sends a signed push; panics unless every message was accepted.
-pub async fn send_push(http: &reqwest::Client, hub_url: &str, req: (String, Vec<u8>), expected: usize) {
+pub async fn send_push(
+    http: &reqwest::Client,
+    hub_url: &str,
+    req: (String, Vec<u8>),
+    expected: usize,
+) {
     let resp = http
         .post(format!("{hub_url}/fed/v1/inbox"))
         .header("authorization", req.0)
@@ -166,9 +180,17 @@ pub async fn send_push(http: &reqwest::Client, hub_url: &str, req: (String, Vec<
         .expect("push request");
     let status = resp.status();
     let bytes = resp.bytes().await.expect("push answer");
-    let answer: PushResponse = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| panic!("push refused ({status}): {}", String::from_utf8_lossy(&bytes)));
-    let accepted = answer.results.iter().filter(|r| r.status == "accepted").count();
+    let answer: PushResponse = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+        panic!(
+            "push refused ({status}): {}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    let accepted = answer
+        .results
+        .iter()
+        .filter(|r| r.status == "accepted")
+        .count();
     assert!(
         status.is_success() && accepted == expected,
         "push not fully accepted ({status}): {}",

@@ -15,14 +15,17 @@ const PER_PUSH: usize = 4;
 
 async fn concurrent_pushes(hub_db: Option<String>) {
     let root = tempfile::tempdir().unwrap();
-    let mut hub = TestNode::create(&root.path().join("hub"), NodeRole::Hub, "hub-test", hub_db).await;
+    let mut hub =
+        TestNode::create(&root.path().join("hub"), NodeRole::Hub, "hub-test", hub_db).await;
     let hub_id = hub.node.id().clone();
     let http = reqwest::Client::new();
     let mut services: Vec<SimService> = (0..=SERVICES)
         .map(|i| SimService::named(&format!("ssm-g{i}")))
         .collect();
     for s in &services {
-        let code = passerelle_node::fed::hub::invite(&hub.node, &s.id, 1).await.unwrap();
+        let code = passerelle_node::fed::hub::invite(&hub.node, &s.id, 1)
+            .await
+            .unwrap();
         s.join(&http, &hub.url, &hub_id, &code).await;
     }
     // The last service forges its second message: the body no longer
@@ -30,7 +33,9 @@ async fn concurrent_pushes(hub_db: Option<String>) {
     let mut forger = services.pop().unwrap();
     let forged = {
         let good = forger.share(&hub_id, 0);
-        let bad = forger.share(&hub_id, 1).replacen("Proposition", "Propositiom", 1);
+        let bad = forger
+            .share(&hub_id, 1)
+            .replacen("Proposition", "Propositiom", 1);
         let after = forger.share(&hub_id, 2);
         push_request(&forger, &hub_id, &[good, bad, after])
     };
@@ -38,7 +43,9 @@ async fn concurrent_pushes(hub_db: Option<String>) {
     for s in &mut services {
         let pushes: Vec<(String, Vec<u8>)> = (0..PUSHES)
             .map(|p| {
-                let envs: Vec<String> = (0..PER_PUSH).map(|k| s.share(&hub_id, p * PER_PUSH + k)).collect();
+                let envs: Vec<String> = (0..PER_PUSH)
+                    .map(|k| s.share(&hub_id, p * PER_PUSH + k))
+                    .collect();
                 push_request(s, &hub_id, &envs)
             })
             .collect();
@@ -79,13 +86,24 @@ async fn concurrent_pushes(hub_db: Option<String>) {
         let (ok, replayed) = if a.0 == 200 { (a, b) } else { (b, a) };
         assert_eq!(ok.0, 200, "{id}: {answers:?}");
         assert_eq!(ok.1["results"].as_array().unwrap().len(), PER_PUSH, "{id}");
-        assert_eq!(replayed.0, 401, "{id}: the replay was not refused: {answers:?}");
+        assert_eq!(
+            replayed.0, 401,
+            "{id}: the replay was not refused: {answers:?}"
+        );
         assert_eq!(replayed.1["error"]["code"], "replayed_request", "{id}");
         for later in &answers[2..] {
             assert_eq!(later.0, 200, "{id}: {later:?}");
-            assert!(later.1["results"].as_array().unwrap().iter().all(|r| r["status"] == "accepted"));
+            assert!(later.1["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["status"] == "accepted"));
         }
-        assert_eq!(stream_of(&hub.node, &id).await, ((PUSHES * PER_PUSH) as i64, true), "{id}");
+        assert_eq!(
+            stream_of(&hub.node, &id).await,
+            ((PUSHES * PER_PUSH) as i64, true),
+            "{id}"
+        );
     }
     let (status, answer) = forger_task.await.unwrap();
     assert_ne!(status, 200, "{answer}");
@@ -106,7 +124,9 @@ async fn concurrent_pushes_are_answered_each_for_itself() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_pushes_are_answered_each_for_itself_with_hub_on_postgres() {
-    let Some(admin) = postgres_or_skip("concurrent_pushes_are_answered_each_for_itself_with_hub_on_postgres") else {
+    let Some(admin) =
+        postgres_or_skip("concurrent_pushes_are_answered_each_for_itself_with_hub_on_postgres")
+    else {
         return;
     };
     let pg = PgDatabase::create(&admin).await;

@@ -66,8 +66,10 @@ async fn forward(State(b): State<Balancer>, req: Request) -> Response {
     let mut out = b
         .http
         .request(parts.method.clone(), format!("{}{target}", b.backends[i]));
+    // End-to-end headers only (the signature travels in `Authorization`).
     for (name, value) in &parts.headers {
-        if name != axum::http::header::HOST {
+        use axum::http::header::{CONNECTION, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+        if ![HOST, CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION].contains(name) {
             out = out.header(name, value);
         }
     }
@@ -99,7 +101,7 @@ async fn start_balancer(backends: Vec<String>) -> (String, Balancer) {
     let app = axum::Router::new().fallback(forward).with_state(b.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let _server = tokio::spawn(async move { axum::serve(listener, app).await });
     (url, b)
 }
 
@@ -135,7 +137,10 @@ async fn two_hub_processes_on_one_postgres_converge_exactly_once() {
         .enumerate()
         .map(|(i, p)| serve(&hub_dir, *p, &root.path().join(format!("hub-{i}.log"))))
         .collect();
-    let backends: Vec<String> = ports.iter().map(|p| format!("http://127.0.0.1:{p}")).collect();
+    let backends: Vec<String> = ports
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect();
     for url in &backends {
         let up = wait_until(Duration::from_secs(60), || healthy(url)).await;
         assert!(up.is_some(), "hub process {url} did not start");
@@ -190,16 +195,28 @@ async fn two_hub_processes_on_one_postgres_converge_exactly_once() {
     .await;
     let logs = || {
         (0..2)
-            .map(|i| std::fs::read_to_string(root.path().join(format!("hub-{i}.log"))).unwrap_or_default())
+            .map(|i| {
+                std::fs::read_to_string(root.path().join(format!("hub-{i}.log")))
+                    .unwrap_or_default()
+            })
             .collect::<Vec<_>>()
             .join("\n---\n")
     };
-    assert!(all_arrived.is_some(), "not every message arrived everywhere; hub logs:\n{}", logs());
+    assert!(
+        all_arrived.is_some(),
+        "not every message arrived everywhere; hub logs:\n{}",
+        logs()
+    );
     for origin in &services {
         let id = origin.node.id().as_str();
         let at_hub = stream_hashes(&hub, id).await;
         for s in &services {
-            assert_eq!(stream_hashes(&s.node, id).await, at_hub, "{id} at {}", s.node.id());
+            assert_eq!(
+                stream_hashes(&s.node, id).await,
+                at_hub,
+                "{id} at {}",
+                s.node.id()
+            );
         }
     }
     // Applied exactly once: each service lists every shared proposal once.
@@ -208,7 +225,12 @@ async fn two_hub_processes_on_one_postgres_converge_exactly_once() {
         let n = titles.len();
         titles.sort();
         titles.dedup();
-        assert_eq!(titles.len(), n, "a proposal applied twice at {}", s.node.id());
+        assert_eq!(
+            titles.len(),
+            n,
+            "a proposal applied twice at {}",
+            s.node.id()
+        );
         assert_eq!(n, SERVICES * EACH, "at {}", s.node.id());
         let refused: i64 = sqlx::query("SELECT COUNT(*) AS n FROM refused_incoming")
             .fetch_one(s.node.db.pool())

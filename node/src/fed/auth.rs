@@ -103,19 +103,29 @@ impl Verified {
     pub async fn remember(self, node: &Node) -> Result<Peer, NodeError> {
         let mut conn = node.db.pool().acquire().await?;
         remember(&mut conn, &self.sig).await?;
-        touch(&mut conn, &self.peer.id).await?;
+        if stale_contact(&self.peer) {
+            touch(&mut conn, &self.peer.id).await?;
+        }
         Ok(self.peer)
     }
 }
 
-/// Notes when a peer was last heard from (at most every few seconds, so
-/// that most requests write nothing here).
+/// Contact times are kept to within this many seconds: most requests write nothing.
+const CONTACT_RESOLUTION_SECS: i64 = 5;
+
+/// Whether `peer`'s last contact, as read, is old enough to note again.
+pub fn stale_contact(peer: &Peer) -> bool {
+    peer.last_seen_at
+        .is_none_or(|t| t < now() - CONTACT_RESOLUTION_SECS)
+}
+
+/// Notes when a peer was last heard from (at most every few seconds).
 pub async fn touch(conn: &mut AnyConnection, peer: &str) -> Result<(), NodeError> {
     let t = now();
     sqlx::query("UPDATE peers SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)")
         .bind(t)
         .bind(peer)
-        .bind(t - 5)
+        .bind(t - CONTACT_RESOLUTION_SECS)
         .execute(&mut *conn)
         .await?;
     Ok(())

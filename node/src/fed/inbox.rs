@@ -259,7 +259,9 @@ async fn push_one(
     auth::remember(conn, &job.request_sig).await?;
     // Revoked while the request waited: refuse like the authentication would.
     auth::active_peer(conn, &peer.id).await?;
-    auth::touch(conn, &peer.id).await?;
+    if auth::stale_contact(peer) {
+        auth::touch(conn, &peer.id).await?;
+    }
     let mut results = Vec::with_capacity(job.req.messages.len());
     let mut failure: Option<NodeError> = None;
     let mut stored_any = false;

@@ -75,7 +75,10 @@ struct Unrecorded {
 }
 
 /// Reads and checks a signed request, writing nothing.
-async fn read_signed(req: Request, node: &Node) -> Result<(auth::Verified, Bytes, String), NodeError> {
+async fn read_signed(
+    req: Request,
+    node: &Node,
+) -> Result<(auth::Verified, Bytes, String), NodeError> {
     let (parts, body) = req.into_parts();
     let target = parts
         .extensions

@@ -105,10 +105,7 @@ fn print_table(rows: &[Row]) {
             .collect::<String>()
     );
     for row in &cells {
-        println!(
-            "{}",
-            line([&row[0], &row[1], &row[2], &row[3], &row[4]])
-        );
+        println!("{}", line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
     }
 }
 
@@ -125,7 +122,10 @@ fn machine() -> String {
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     format!(
         "{cpus} cores ({model}); load average at start: {}",
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     )
 }
 

@@ -21,7 +21,14 @@ pub fn bin() -> PathBuf {
         .expect("target dir")
         .to_path_buf();
     let mut cargo = Command::new(env!("CARGO"));
-    cargo.args(["build", "--release", "-p", "passerelle-node", "--bin", "passerelle"]);
+    cargo.args([
+        "build",
+        "--release",
+        "-p",
+        "passerelle-node",
+        "--bin",
+        "passerelle",
+    ]);
     // Without the variables `cargo bench` set for this process: some build
     // scripts watch them, and would rebuild everything each time.
     for (name, _) in std::env::vars_os() {
@@ -101,7 +108,12 @@ impl NodeProc {
             .expect("spawn passerelle");
         self.child = Some(child);
         let took = wait_answer(self.port, t0).await;
-        assert!(took.is_some(), "{} did not start; see {}/serve.log", self.url, self.dir.display());
+        assert!(
+            took.is_some(),
+            "{} did not start; see {}/serve.log",
+            self.url,
+            self.dir.display()
+        );
         took.unwrap_or_default()
     }
 

@@ -14,8 +14,8 @@ use passerelle_protocol::NodeId;
 use passerelle_tests::Api;
 
 use crate::procs::{self, NodeProc};
-use passerelle_tests::sim::{push_request, send_push, SimService};
 use crate::{quantile_ms, Row};
+use passerelle_tests::sim::{push_request, send_push, SimService};
 
 /// Not 500: past about 444 members the hub's `members.list` outgrows the
 /// 64 KiB envelope limit and the next join is refused (see the README).
@@ -101,12 +101,28 @@ pub async fn run(bin: &Path) -> Vec<Row> {
         .target("p99 < 15 ms", p99 < 15.0),
     );
 
+    let (rss, hwm) = hub.memory();
+    rows.push(Row::new(
+        format!(
+            "Hub memory after ingesting {} messages",
+            SERVICES * PROPOSALS + SINGLE_SENDERS * SINGLE_EACH
+        ),
+        format!(
+            "{:.1} MiB now, {:.1} MiB peak",
+            crate::mib(rss),
+            crate::mib(hwm)
+        ),
+    ));
     println!("regional: coordinator view…");
     rows.extend(coordinator_view(&hub.url).await);
     let (rss, hwm) = hub.memory();
     rows.push(Row::new(
-        format!("Hub memory after all this ({} messages)", SERVICES * PROPOSALS + SINGLE_SENDERS * SINGLE_EACH),
-        format!("{:.1} MiB now, {:.1} MiB peak", crate::mib(rss), crate::mib(hwm)),
+        "Hub memory after the coordinator's view (incl. the unfiltered list)",
+        format!(
+            "{:.1} MiB now, {:.1} MiB peak",
+            crate::mib(rss),
+            crate::mib(hwm)
+        ),
     ));
     hub.kill();
     rows
@@ -190,9 +206,17 @@ async fn raw_limit(root: &Path, services: &[SimService], batches: &[Vec<String>]
     let node = Node::open(&dir, &Default::default()).await.unwrap();
     let mut w = node.db.begin_write().await.unwrap();
     for s in services {
-        peers::upsert(w.conn(), s.id.as_str(), "Service", "service", peers::ACTIVE, None, &[s.keys.public_key()])
-            .await
-            .unwrap();
+        peers::upsert(
+            w.conn(),
+            s.id.as_str(),
+            "Service",
+            "service",
+            peers::ACTIVE,
+            None,
+            &[s.keys.public_key()],
+        )
+        .await
+        .unwrap();
     }
     w.commit().await.unwrap();
     let me = node.id().clone();
@@ -254,12 +278,27 @@ async fn coordinator_view(url: &str) -> Vec<Row> {
     let token = api.token.clone().unwrap();
     let http = reqwest::Client::new();
     let cases = [
-        ("API, one service", "/api/v1/hub/proposals?service=ssm-bench-0042"),
-        ("API, theme + status", "/api/v1/hub/proposals?theme=care&status=discussed"),
-        ("API, words", "/api/v1/hub/proposals?text=proposition%2042%20"),
-        ("API, counts by theme", "/api/v1/hub/proposals/counts?theme=care"),
+        (
+            "API, one service",
+            "/api/v1/hub/proposals?service=ssm-bench-0042",
+        ),
+        (
+            "API, theme + status",
+            "/api/v1/hub/proposals?theme=care&status=discussed",
+        ),
+        (
+            "API, words",
+            "/api/v1/hub/proposals?text=proposition%2042%20",
+        ),
+        (
+            "API, counts by theme",
+            "/api/v1/hub/proposals/counts?theme=care",
+        ),
         ("Page, one service", "/propositions?service=ssm-bench-0042"),
-        ("Page, theme + status", "/propositions?theme=care&status=discussed"),
+        (
+            "Page, theme + status",
+            "/propositions?theme=care&status=discussed",
+        ),
         ("Page, words", "/propositions?text=proposition+42+"),
         ("API, no filter (all 44,000)", "/api/v1/hub/proposals"),
     ];
@@ -273,6 +312,8 @@ async fn coordinator_view(url: &str) -> Vec<Row> {
             let resp = http
                 .get(format!("{url}{path}"))
                 .bearer_auth(&token)
+                // Pages read the session cookie; the API token is one.
+                .header("cookie", format!("passerelle_session={token}"))
                 .send()
                 .await
                 .unwrap();

@@ -66,7 +66,11 @@ pub async fn run(bin: &Path) -> Vec<Row> {
     rows.push(
         Row::new(
             "Start-up of the hub to its first answer, p50 / max",
-            format!("{:.0} / {:.0} ms", quantile_ms(&hub_starts, 0.5), quantile_ms(&hub_starts, 1.0)),
+            format!(
+                "{:.0} / {:.0} ms",
+                quantile_ms(&hub_starts, 0.5),
+                quantile_ms(&hub_starts, 1.0)
+            ),
         )
         .target("< 100 ms", quantile_ms(&hub_starts, 1.0) < 100.0),
     );
@@ -91,7 +95,9 @@ pub async fn run(bin: &Path) -> Vec<Row> {
     let p99 = quantile_ms(&times, 0.99);
     rows.push(
         Row::new(
-            format!("Propagation service → hub → service, idle, p50 / p99 ({PROPAGATIONS} changes)"),
+            format!(
+                "Propagation service → hub → service, idle, p50 / p99 ({PROPAGATIONS} changes)"
+            ),
             format!("{:.0} / {p99:.0} ms", quantile_ms(&times, 0.5)),
         )
         .target("p99 < 1 s", p99 < 1000.0),
@@ -134,20 +140,26 @@ async fn propagation(a: &NodeProc, b: &NodeProc) -> Vec<Duration> {
         assert_eq!(status, 201, "{created}");
         let id = created["id"].as_str().unwrap().to_owned();
         let t0 = Instant::now();
-        let (status, body) = api.post(&format!("/api/v1/proposals/{id}/share"), json!({})).await;
+        let (status, body) = api
+            .post(&format!("/api/v1/proposals/{id}/share"), json!({}))
+            .await;
         assert!(status < 300, "share: {status} {body}");
         loop {
-            let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM federated_proposals WHERE proposal_id = $1")
-                .bind(&id)
-                .fetch_one(&seen)
-                .await
-                .unwrap()
-                .try_get("n")
-                .unwrap();
+            let n: i64 =
+                sqlx::query("SELECT COUNT(*) AS n FROM federated_proposals WHERE proposal_id = $1")
+                    .bind(&id)
+                    .fetch_one(&seen)
+                    .await
+                    .unwrap()
+                    .try_get("n")
+                    .unwrap();
             if n > 0 {
                 break;
             }
-            assert!(t0.elapsed() < Duration::from_secs(60), "proposal {i} never arrived");
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "proposal {i} never arrived"
+            );
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         times.push(t0.elapsed());
@@ -232,16 +244,24 @@ async fn catch_up(hub: &mut NodeProc, services: &[NodeProc]) -> Vec<Row> {
     let secs = drained.as_secs_f64();
     vec![
         Row::new(
-            format!("Catch-up: {QUEUED} messages queued at {} services, hub back → all at the hub", services.len()),
+            format!(
+                "Catch-up: {QUEUED} messages queued at {} services, hub back → all at the hub",
+                services.len()
+            ),
             format!("{secs:.1} s (first after {:.1} s)", first.as_secs_f64()),
         )
         .target("< 10 s", secs < 10.0),
         Row::new(
             "  … → every service holds every message",
-            everywhere.map_or("not within 10 min".into(), |d| format!("{:.1} s", d.as_secs_f64())),
+            everywhere.map_or("not within 10 min".into(), |d| {
+                format!("{:.1} s", d.as_secs_f64())
+            }),
         ),
-        Row::new("  … hub peak resident memory", format!("{:.1} MiB", mib(hub_peak)))
-            .target("bounded", hub_peak < 200 * 1024),
+        Row::new(
+            "  … hub peak resident memory",
+            format!("{:.1} MiB", mib(hub_peak)),
+        )
+        .target("bounded", hub_peak < 200 * 1024),
         Row::new(
             "Service node under full load (catch-up), peak resident memory",
             format!("{:.1} MiB", mib(service_peak)),
