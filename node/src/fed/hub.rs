@@ -64,13 +64,20 @@ pub async fn invite(node: &Node, service_id: &NodeId, hours: u32) -> Result<Stri
     Ok(code)
 }
 
-/// Appends a fresh `members.list` to the hub's stream (after any change of membership).
-async fn publish_members(node: &Node, conn: &mut AnyConnection) -> Result<(), NodeError> {
-    let list = peers::member_list(
+/// Appends a `members.list` naming the members in `changed` (and the hub)
+/// to the hub's stream, after a change of their membership. Only the
+/// change: see `peers::member_update` and protocol/SPEC.md §8.6.
+async fn publish_members(
+    node: &Node,
+    conn: &mut AnyConnection,
+    changed: &[&str],
+) -> Result<(), NodeError> {
+    let list = peers::member_update(
         conn,
         node.id(),
         &node.config.name,
         vec![node.keys.public_key()],
+        changed,
     )
     .await?;
     let stream = OwnStream {
@@ -166,7 +173,7 @@ pub async fn join(
         &[descriptor.public_key],
     )
     .await?;
-    publish_members(node, w.conn()).await?;
+    publish_members(node, w.conn(), &[descriptor.id.as_str()]).await?;
     w.commit().await?;
     node.log_changed.notify_waiters();
     tracing::info!(service = %descriptor.id, "service joined");
@@ -193,7 +200,7 @@ pub async fn revoke(node: &Node, service_id: &str) -> Result<(), NodeError> {
         return Ok(());
     }
     peers::set_status(w.conn(), service_id, peers::REVOKED).await?;
-    publish_members(node, w.conn()).await?;
+    publish_members(node, w.conn(), &[service_id]).await?;
     w.commit().await?;
     node.log_changed.notify_waiters();
     Ok(())
