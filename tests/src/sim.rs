@@ -83,10 +83,9 @@ impl SimService {
             theme: THEMES[k % THEMES.len()],
             tags: vec![format!("tag-{}", k % 5)],
             origin: Origin::Committee,
-            status: if k % 3 == 0 {
-                ProposalStatus::Discussed
-            } else {
-                ProposalStatus::Idea
+            status: match k % 3 {
+                0 => ProposalStatus::Discussed,
+                _ => ProposalStatus::Idea,
             },
             answer: None,
         });
