@@ -38,6 +38,8 @@ pub struct NodeInner {
     pub log_changed: Notify,
     /// Woken when this node appends to its own stream (the pusher listens).
     pub outbox_changed: Notify,
+    /// Pushes waiting for the hub's group commit (`fed::inbox`).
+    pub inbox: crate::fed::inbox::Queue,
     /// Turns `true` when the node must stop.
     pub shutdown: watch::Sender<bool>,
 }
@@ -121,6 +123,7 @@ impl Node {
             db,
             log_changed: Notify::new(),
             outbox_changed: Notify::new(),
+            inbox: Default::default(),
             shutdown,
         }))
     }

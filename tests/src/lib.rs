@@ -27,6 +27,7 @@ pub mod hostile;
 pub mod log_capture;
 pub mod procs;
 pub mod proxy;
+pub mod sim;
 pub mod workload;
 
 /// The environment variable naming a PostgreSQL server for tests.

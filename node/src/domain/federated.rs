@@ -26,7 +26,10 @@ pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T
         .map_err(|_| NodeError::config(format!("unexpected stored value {text:?}")))
 }
 
-/// A service learns the members of its federation and their keys.
+/// A service learns the members of its federation and their keys. Each list
+/// is an update: the members it names are pinned as listed, the others are
+/// left as they are. (A hub now lists only the members that changed; older
+/// hubs listed every member each time, which reads the same way.)
 pub async fn apply_members(
     conn: &mut AnyConnection,
     list: &MemberList,

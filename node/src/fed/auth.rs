@@ -51,13 +51,17 @@ pub async fn check_signature(
 ) -> Result<(), NodeError> {
     sig.check_time(Timestamp::now(), WINDOW_SECS)?;
     sig.verify(parts, key)?;
-    remember(node, &sig.sig.to_string()).await
+    let mut conn = node.db.pool().acquire().await?;
+    remember(&mut conn, &sig.sig.to_string()).await
 }
 
 /// Records a request signature; refuses one already seen in the window.
-async fn remember(node: &Node, sig: &str) -> Result<(), NodeError> {
+///
+/// At the hub's inbox this runs inside the group-commit transaction that
+/// stores the pushed messages (see `fed::inbox`), so a push costs one commit,
+/// not two; elsewhere it runs on its own.
+pub async fn remember(conn: &mut AnyConnection, sig: &str) -> Result<(), NodeError> {
     let t = now();
-    let mut conn = node.db.pool().acquire().await?;
     let inserted = sqlx::query(
         "INSERT INTO seen_requests (sig, seen_at) VALUES ($1, $2) ON CONFLICT (sig) DO NOTHING",
     )
@@ -83,27 +87,80 @@ async fn remember(node: &Node, sig: &str) -> Result<(), NodeError> {
     Ok(())
 }
 
-/// Authenticates a request from an enrolled, active peer.
-pub async fn authenticate(
+/// A request whose signature, time and sender were checked, but which is
+/// not yet recorded against replay: [`Verified::remember`] (or
+/// [`remember`] inside the caller's transaction) must run before acting.
+#[derive(Debug)]
+pub struct Verified {
+    pub peer: Peer,
+    /// The request signature, to record in `seen_requests`.
+    pub sig: String,
+}
+
+impl Verified {
+    /// Records the request against replay and notes the peer's contact,
+    /// each on its own (for requests that write nothing else).
+    pub async fn remember(self, node: &Node) -> Result<Peer, NodeError> {
+        let mut conn = node.db.pool().acquire().await?;
+        remember(&mut conn, &self.sig).await?;
+        if stale_contact(&self.peer) {
+            touch(&mut conn, &self.peer.id).await?;
+        }
+        Ok(self.peer)
+    }
+}
+
+/// Contact times are kept to within this many seconds: most requests write nothing.
+const CONTACT_RESOLUTION_SECS: i64 = 5;
+
+/// Whether `peer`'s last contact, as read, is old enough to note again.
+pub fn stale_contact(peer: &Peer) -> bool {
+    peer.last_seen_at
+        .is_none_or(|t| t < now() - CONTACT_RESOLUTION_SECS)
+}
+
+/// Notes when a peer was last heard from (at most every few seconds).
+pub async fn touch(conn: &mut AnyConnection, peer: &str) -> Result<(), NodeError> {
+    let t = now();
+    sqlx::query("UPDATE peers SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)")
+        .bind(t)
+        .bind(peer)
+        .bind(t - CONTACT_RESOLUTION_SECS)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Checks a request from an enrolled, active peer without writing anything:
+/// header, time, sender, pinned key, signature. The replay check is left to
+/// the caller (see [`Verified`]).
+pub async fn verify(
     node: &Node,
     headers: &HeaderMap,
     parts: &RequestParts<'_>,
-) -> Result<Peer, NodeError> {
+) -> Result<Verified, NodeError> {
     let sig = signature_header(headers)?;
     let mut conn = node.db.pool().acquire().await?;
     let peer = active_peer(&mut conn, sig.origin.as_str()).await?;
     // Only the peer's current key signs requests (not a retired or revoked one).
     let key = peers::request_key(&mut conn, &peer.id, &sig.key).await?;
     drop(conn);
-    check_signature(node, &sig, parts, &key).await?;
-    let mut conn = node.db.pool().acquire().await?;
-    sqlx::query("UPDATE peers SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)")
-        .bind(now())
-        .bind(&peer.id)
-        .bind(now() - 5)
-        .execute(&mut *conn)
-        .await?;
-    Ok(peer)
+    sig.check_time(Timestamp::now(), WINDOW_SECS)?;
+    sig.verify(parts, &key)?;
+    Ok(Verified {
+        peer,
+        sig: sig.sig.to_string(),
+    })
+}
+
+/// Authenticates a request from an enrolled, active peer and records it
+/// against replay.
+pub async fn authenticate(
+    node: &Node,
+    headers: &HeaderMap,
+    parts: &RequestParts<'_>,
+) -> Result<Peer, NodeError> {
+    verify(node, headers, parts).await?.remember(node).await
 }
 
 /// The peer, if it is known and not revoked.

@@ -10,14 +10,15 @@ use passerelle_protocol::signed_object::NodeDescriptor;
 use passerelle_protocol::{Body, CanonicalValue, Hash, NodeId, RequestParts};
 use sqlx::{AnyConnection, Row};
 
-use crate::error::{ErrorDetail, NodeError};
+use crate::error::NodeError;
 use crate::fed::auth;
-use crate::fed::ingest::{self, Accepted, Source};
+use crate::fed::inbox;
+use crate::fed::ingest::Prechecked;
 use crate::fed::log::{self, now, OwnStream};
 use crate::fed::peers::{self, Peer};
 use crate::fed::wire::{
-    FeedItem, FeedResponse, Head, JoinRequest, JoinResponse, PushRequest, PushResponse, PushResult,
-    MAX_BATCH, MAX_WAIT_SECS,
+    FeedItem, FeedResponse, Head, JoinRequest, JoinResponse, PushRequest, PushResponse, MAX_BATCH,
+    MAX_WAIT_SECS,
 };
 use crate::node::{stopped, Node};
 
@@ -63,13 +64,20 @@ pub async fn invite(node: &Node, service_id: &NodeId, hours: u32) -> Result<Stri
     Ok(code)
 }
 
-/// Appends a fresh `members.list` to the hub's stream (after any change of membership).
-async fn publish_members(node: &Node, conn: &mut AnyConnection) -> Result<(), NodeError> {
-    let list = peers::member_list(
+/// Appends a `members.list` naming the members in `changed` (and the hub)
+/// to the hub's stream, after a change of their membership. Only the
+/// change: see `peers::member_update` and protocol/SPEC.md §8.6.
+async fn publish_members(
+    node: &Node,
+    conn: &mut AnyConnection,
+    changed: &[&str],
+) -> Result<(), NodeError> {
+    let list = peers::member_update(
         conn,
         node.id(),
         &node.config.name,
         crate::keys::published(node),
+        changed,
     )
     .await?;
     let stream = OwnStream {
@@ -165,7 +173,7 @@ pub async fn join(
         &[descriptor.public_key],
     )
     .await?;
-    publish_members(node, w.conn()).await?;
+    publish_members(node, w.conn(), &[descriptor.id.as_str()]).await?;
     w.commit().await?;
     node.log_changed.notify_waiters();
     tracing::info!(service = %descriptor.id, "service joined");
@@ -192,17 +200,19 @@ pub async fn revoke(node: &Node, service_id: &str) -> Result<(), NodeError> {
         return Ok(());
     }
     peers::set_status(w.conn(), service_id, peers::REVOKED).await?;
-    publish_members(node, w.conn()).await?;
+    publish_members(node, w.conn(), &[service_id]).await?;
     w.commit().await?;
     node.log_changed.notify_waiters();
     Ok(())
 }
 
-/// `POST /fed/v1/inbox`: stores the requester's messages in order, in one
-/// transaction, stopping at the first one refused.
+/// `POST /fed/v1/inbox`: stores the requester's messages in order, stopping
+/// at the first one refused. The request was authenticated but not yet
+/// recorded against replay (`verified`): that record is written with the
+/// messages, in a transaction shared with concurrent pushes (`fed::inbox`).
 pub async fn push(
     node: &Node,
-    peer: &Peer,
+    verified: auth::Verified,
     req: PushRequest,
 ) -> Result<(StatusCode, PushResponse), NodeError> {
     require_hub(node)?;
@@ -213,76 +223,37 @@ pub async fn push(
             format!("at most {MAX_BATCH} messages per push"),
         ));
     }
-    let mut w = node.db.begin_write().await?;
-    let mut results = Vec::with_capacity(req.messages.len());
-    let mut failure: Option<NodeError> = None;
-    let mut stored_any = false;
-    for (index, raw) in req.messages.iter().enumerate() {
-        match ingest::ingest(
-            w.conn(),
-            node.id(),
-            node.id(),
-            Source::Inbox {
-                requester: &peer.id,
-            },
-            raw.get(),
-        )
-        .await
-        {
-            Ok((_, accepted)) => {
-                stored_any |= accepted != Accepted::Duplicate;
-                results.push(PushResult {
-                    index,
-                    status: if accepted == Accepted::Duplicate {
-                        "duplicate"
-                    } else {
-                        "accepted"
-                    }
-                    .into(),
-                    code: None,
-                    message: None,
-                });
-            }
-            Err(e @ (NodeError::Database(_) | NodeError::Io { .. })) => return Err(e),
-            Err(e) => {
-                tracing::info!(peer = %peer.id, index, code = e.code(), error = %e, "message refused");
-                results.push(PushResult {
-                    index,
-                    status: "rejected".into(),
-                    code: Some(e.code().into()),
-                    message: Some(e.public_message()),
-                });
-                failure = Some(e);
-                break;
-            }
+    let pre = precheck(node, &verified.peer, &req).await?;
+    inbox::submit(node, verified.peer, verified.sig, req, pre).await
+}
+
+/// Parses the pushed envelopes and verifies their signatures with the
+/// sender's pinned keys, before and outside the write transaction (see
+/// `fed::ingest::Prechecked`). Writes nothing and refuses nothing: the
+/// pipeline decides, in its order, inside the transaction.
+async fn precheck(
+    node: &Node,
+    peer: &Peer,
+    req: &PushRequest,
+) -> Result<Vec<Option<Prechecked>>, NodeError> {
+    // The sender's key timeline, read once: which key may sign which seq.
+    let mut conn = node.db.pool().acquire().await?;
+    let timeline = peers::timeline(&mut conn, &peer.id).await?;
+    drop(conn);
+    let mut out = Vec::with_capacity(req.messages.len());
+    for raw in &req.messages {
+        let Some(mut checked) = Prechecked::new(raw.get(), None) else {
+            out.push(None);
+            continue;
+        };
+        let e = checked.env.envelope();
+        if e.from.as_str() == peer.id {
+            let key = timeline.key_for_message(&peer.id, &e.key, e.seq).ok();
+            checked.verified_with = key.filter(|k| checked.env.verify_signature(k).is_ok());
         }
+        out.push(Some(checked));
     }
-    let head = log::head(w.conn(), &peer.id).await?.map(|h| Head {
-        seq: h.seq,
-        hash: h.hash.to_string(),
-    });
-    w.commit().await?;
-    if stored_any {
-        node.log_changed.notify_waiters();
-    }
-    let (status, error) = match failure {
-        Some(e) => (
-            e.status(),
-            Some(ErrorDetail {
-                code: e.code().into(),
-                message: e.public_message(),
-            }),
-        ),
-        None => (StatusCode::OK, None),
-    };
-    Ok((
-        status,
-        PushResponse {
-            results,
-            head,
-            error,
-        },
-    ))
+    Ok(out)
 }
 
 /// `GET /fed/v1/feed`: the messages after `after` that the requester did not

@@ -8,10 +8,18 @@
 //! time not too far ahead (at the hub's inbox) → place in the sender's stream
 //! (next, duplicate, gap, fork, equivocation) → id not used by another
 //! message → typed body → domain rules. A refusal at any step writes nothing.
+//!
+//! The hub's inbox may parse and verify signatures *before* its write
+//! transaction ([`Prechecked`]), so that this CPU work runs in parallel and
+//! outside the write lock. The pipeline still runs every step in the same
+//! order inside the transaction: the signature step only skips the
+//! arithmetic when the key found there is the very key the envelope was
+//! already verified with (verification is a pure function of the bytes and
+//! the key), and otherwise verifies again.
 
 use passerelle_protocol::envelope::MAX_AHEAD_SECS;
 use passerelle_protocol::stream::{place, Placement};
-use passerelle_protocol::{NodeId, SignedEnvelope, Timestamp};
+use passerelle_protocol::{NodeId, PublicKey, SignedEnvelope, Timestamp};
 use sqlx::{Acquire, AnyConnection};
 
 use axum::http::StatusCode;
@@ -41,6 +49,24 @@ pub enum Accepted {
     Duplicate,
 }
 
+/// An envelope parsed from its raw bytes ahead of the pipeline, with the
+/// key its signature was found valid with, if any.
+#[derive(Debug)]
+pub struct Prechecked {
+    pub env: SignedEnvelope,
+    pub verified_with: Option<PublicKey>,
+}
+
+impl Prechecked {
+    /// Parses `raw` and, when `key` is given, verifies the signature with
+    /// it. `None` when `raw` does not parse: the pipeline will say why.
+    pub fn new(raw: &str, key: Option<&PublicKey>) -> Option<Prechecked> {
+        let env = SignedEnvelope::parse(raw.as_bytes()).ok()?;
+        let verified_with = key.filter(|k| env.verify_signature(k).is_ok()).copied();
+        Some(Prechecked { env, verified_with })
+    }
+}
+
 /// Runs the pipeline on `raw` and stores the message on success.
 pub async fn ingest(
     conn: &mut AnyConnection,
@@ -49,7 +75,23 @@ pub async fn ingest(
     source: Source<'_>,
     raw: &str,
 ) -> Result<(SignedEnvelope, Accepted), NodeError> {
-    let env = SignedEnvelope::parse(raw.as_bytes())?;
+    ingest_prechecked(conn, me, audience, source, raw, None).await
+}
+
+/// [`ingest`], with `raw` possibly already parsed and its signature checked
+/// (`pre` must come from [`Prechecked::new`] on these same bytes).
+pub async fn ingest_prechecked(
+    conn: &mut AnyConnection,
+    me: &NodeId,
+    audience: &NodeId,
+    source: Source<'_>,
+    raw: &str,
+    pre: Option<Prechecked>,
+) -> Result<(SignedEnvelope, Accepted), NodeError> {
+    let (env, verified_with) = match pre {
+        Some(p) => (p.env, p.verified_with),
+        None => (SignedEnvelope::parse(raw.as_bytes())?, None),
+    };
     let e = env.envelope();
     let origin = e.from.as_str();
     if let Source::Inbox { requester } = source {
@@ -78,7 +120,9 @@ pub async fn ingest(
     // The key must be pinned for the origin and valid at this seq: a key
     // retired by a rotation or revoked as compromised signs nothing after.
     let key = peers::message_key(conn, origin, &e.key, e.seq).await?;
-    env.verify_signature(&key)?;
+    if verified_with != Some(key) {
+        env.verify_signature(&key)?;
+    }
     env.check_audience(audience)?;
     // The hub, which every message enters through, refuses a time too far
     // ahead of its clock; not permanent, so the sender retries until the

@@ -2,14 +2,16 @@
 //!
 //! `log` stores streams, `ingest` is the one verification pipeline,
 //! `auth` checks signed requests, `resync` learns our own stream back from
-//! the hub after a restore, `hub` and `service` hold each role's side
-//! of the exchange, `client` makes the outgoing requests and `wire` the
+//! the hub after a restore, `hub` and `service` hold each role's side of the
+//! exchange (`inbox`: the hub's group commit), `client` makes the outgoing
+//! requests and `wire` the
 //! JSON shapes on the wire.
 
 pub mod auth;
 pub mod backoff;
 pub mod client;
 pub mod hub;
+pub mod inbox;
 pub mod ingest;
 pub mod log;
 pub mod outbox;

@@ -289,12 +289,18 @@ pub async fn touch(conn: &mut AnyConnection, id: &str) -> Result<(), NodeError> 
     Ok(())
 }
 
-/// The hub's member list: every service it ever enrolled, and itself.
-pub async fn member_list(
+/// A `members.list` update: the hub itself, then the service members named
+/// in `changed` (unknown ids are skipped). Only what changed, never every
+/// member: a complete list outgrows the envelope size limit past about 440
+/// services, and receivers pin what each list carries without forgetting
+/// anyone (protocol/SPEC.md §8.6), so the hub's stream, read from the
+/// start, names every member.
+pub async fn member_update(
     conn: &mut AnyConnection,
     hub_id: &NodeId,
     hub_name: &str,
     hub_keys: Vec<PublicKey>,
+    changed: &[&str],
 ) -> Result<MemberList, NodeError> {
     let mut members = vec![Member {
         id: hub_id.clone(),
@@ -303,7 +309,10 @@ pub async fn member_list(
         status: MemberStatus::Active,
         keys: hub_keys,
     }];
-    for p in list(&mut *conn).await? {
+    for id in changed {
+        let Some(p) = get(&mut *conn, id).await? else {
+            continue;
+        };
         if p.role != "service" {
             continue;
         }

@@ -60,44 +60,75 @@ async fn join(
 
 /// A federation request signed by an active member, checked against that
 /// member's pinned key over exactly what was sent: method, path and query,
-/// this node as destination, and the body (read within the size limit).
+/// this node as destination, and the body (read within the size limit) —
+/// and recorded against replay.
 struct Authenticated {
     peer: Peer,
-    body: Bytes,
     query: String,
+}
+
+/// The same checks, but the replay record is left to the handler's own
+/// write transaction (the inbox: one commit per group of pushes, not two
+/// per push).
+struct Unrecorded {
+    verified: auth::Verified,
+    body: Bytes,
+}
+
+/// Reads and checks a signed request, writing nothing.
+async fn read_signed(
+    req: Request,
+    node: &Node,
+) -> Result<(auth::Verified, Bytes, String), NodeError> {
+    let (parts, body) = req.into_parts();
+    let target = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or_else(|| target(&OriginalUri(parts.uri.clone())), target);
+    let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| crate::http::body_refusal(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let signed = RequestParts {
+        method: parts.method.as_str(),
+        target: &target,
+        destination: node.id(),
+        body: &body,
+    };
+    let verified = auth::verify(node, &parts.headers, &signed).await?;
+    Ok((
+        verified,
+        body,
+        parts.uri.query().unwrap_or_default().to_owned(),
+    ))
 }
 
 impl FromRequest<Node> for Authenticated {
     type Rejection = NodeError;
 
     async fn from_request(req: Request, node: &Node) -> Result<Self, NodeError> {
-        let (parts, body) = req.into_parts();
-        let target = parts
-            .extensions
-            .get::<OriginalUri>()
-            .map_or_else(|| target(&OriginalUri(parts.uri.clone())), target);
-        let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|e| crate::http::body_refusal(StatusCode::BAD_REQUEST, e.to_string()))?;
-        let signed = RequestParts {
-            method: parts.method.as_str(),
-            target: &target,
-            destination: node.id(),
-            body: &body,
-        };
-        let peer = auth::authenticate(node, &parts.headers, &signed).await?;
+        let (verified, _, query) = read_signed(req, node).await?;
         Ok(Authenticated {
-            peer,
-            body,
-            query: parts.uri.query().unwrap_or_default().to_owned(),
+            peer: verified.remember(node).await?,
+            query,
         })
     }
 }
 
+impl FromRequest<Node> for Unrecorded {
+    type Rejection = NodeError;
+
+    async fn from_request(req: Request, node: &Node) -> Result<Self, NodeError> {
+        let (verified, body, _) = read_signed(req, node).await?;
+        Ok(Unrecorded { verified, body })
+    }
+}
+
 /// `POST /fed/v1/inbox` — a member pushes messages of its own stream.
-async fn inbox(State(node): State<Node>, req: Authenticated) -> Result<Response, NodeError> {
+/// `hub::push` records the request against replay in the transaction that
+/// stores the messages.
+async fn inbox(State(node): State<Node>, req: Unrecorded) -> Result<Response, NodeError> {
     let push: PushRequest = parse_json(&req.body)?;
-    let (status, response) = hub::push(&node, &req.peer, push).await?;
+    let (status, response) = hub::push(&node, req.verified, push).await?;
     Ok((status, Json(response)).into_response())
 }
 
