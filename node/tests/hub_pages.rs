@@ -188,10 +188,17 @@ impl Hub {
         let messages = fed::log::stream_after(&mut conn, svc.id().as_str(), 0, 1000)
             .await
             .unwrap();
-        let raw = messages
-            .into_iter()
-            .map(|m| serde_json::value::RawValue::from_string(m.envelope).unwrap())
-            .collect();
+        // At most 100 messages per push, as a service sends them.
+        for chunk in messages.chunks(100) {
+            let raw = chunk
+                .iter()
+                .map(|m| serde_json::value::RawValue::from_string(m.envelope.clone()).unwrap())
+                .collect();
+            self.push_from(svc, raw).await;
+        }
+    }
+
+    async fn push_from(&self, svc: &Node, raw: Vec<Box<serde_json::value::RawValue>>) {
         let peer = {
             let mut hub_conn = self.node.db.pool().acquire().await.unwrap();
             peers::get(&mut hub_conn, svc.id().as_str())
@@ -415,6 +422,44 @@ async fn proposals_filter_keeps_its_values_and_exports_csv() {
     services.assert_has("SSM provincial de Courcelles");
     services.assert_has("Jamais connecté");
     services.assert_has("2 propositions");
+}
+
+#[tokio::test]
+async fn a_long_list_comes_page_by_page_and_the_csv_has_it_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::start(dir.path()).await;
+    let a = hub.enrol(dir.path(), "ssm-a", "SSM de Courcelles").await;
+    for i in 1..=120 {
+        share(&a, &format!("Idée numéro {i:03}"), Theme::Reception).await;
+    }
+    hub.deliver(&a).await;
+
+    let first = hub.get("/propositions?tri=titre").await;
+    assert_eq!(first.status, StatusCode::OK);
+    first.assert_has("La liste : 120 propositions");
+    first.assert_has("Propositions 1 à 50 sur 120 (page 1 sur 3).");
+    first.assert_has("Idée numéro 050");
+    assert!(!first.body.contains("Idée numéro 051"));
+    assert!(!first.body.contains("rel=\"prev\""));
+    first.assert_has("href=\"/propositions?tri=titre&page=2\" rel=\"next\"");
+
+    let last = hub.get("/propositions?tri=titre&page=3").await;
+    last.assert_has("Propositions 101 à 120 sur 120 (page 3 sur 3).");
+    last.assert_has("<ol class=\"cards hub-proposals\" start=\"101\">");
+    last.assert_has("Idée numéro 120");
+    assert!(!last.body.contains("Idée numéro 100"));
+    last.assert_has("href=\"/propositions?tri=titre&page=2\" rel=\"prev\"");
+    assert!(!last.body.contains("rel=\"next\""));
+    // A page past the end, or not a page at all: the nearest page.
+    hub.get("/propositions?tri=titre&page=99")
+        .await
+        .assert_has("(page 3 sur 3)");
+    hub.get("/propositions?tri=titre&page=zéro")
+        .await
+        .assert_has("(page 1 sur 3)");
+
+    let csv = hub.get("/propositions.csv?tri=titre").await;
+    assert_eq!(csv.body.split("\r\n").count(), 122, "header, 120, end");
 }
 
 #[tokio::test]

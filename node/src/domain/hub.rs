@@ -157,7 +157,30 @@ pub async fn aggregated(
     conn: &mut AnyConnection,
     filter: &ProposalFilter,
 ) -> Result<Vec<AggregatedProposal>, NodeError> {
+    aggregated_in(conn, filter, None).await
+}
+
+/// [`aggregated`], `limit` of them from the `offset`-th on (a page of a
+/// list that may hold tens of thousands).
+pub async fn aggregated_page(
+    conn: &mut AnyConnection,
+    filter: &ProposalFilter,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<AggregatedProposal>, NodeError> {
+    aggregated_in(conn, filter, Some((offset, limit))).await
+}
+
+async fn aggregated_in(
+    conn: &mut AnyConnection,
+    filter: &ProposalFilter,
+    page: Option<(u32, u32)>,
+) -> Result<Vec<AggregatedProposal>, NodeError> {
     let (where_sql, values) = filter_sql(filter);
+    // Numbers, not text: safe to write into the statement.
+    let page_sql = page.map_or(String::new(), |(offset, limit)| {
+        format!(" LIMIT {limit} OFFSET {offset}")
+    });
     let order = match filter.sort {
         ProposalSort::Support => "support DESC, f.updated_at DESC, f.service_id, f.proposal_id",
         ProposalSort::Recent => "f.updated_at DESC, f.service_id, f.proposal_id",
@@ -170,7 +193,7 @@ pub async fn aggregated(
          FROM federated_proposals f \
          LEFT JOIN peers p ON p.id = f.service_id \
          LEFT JOIN subject_proposals sp ON sp.service_id = f.service_id AND sp.proposal_id = f.proposal_id \
-         {where_sql} ORDER BY {order}"
+         {where_sql} ORDER BY {order}{page_sql}"
     );
     let mut query = sqlx::query(&sql);
     for v in values {

@@ -291,6 +291,21 @@ async fn coordinator_view(url: &str) -> Vec<Row> {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    // Pages take a session cookie (an API token is not one).
+    let login = http
+        .post(format!("{url}/api/v1/session"))
+        .json(&serde_json::json!({"username": "admin", "password": "mot-de-passe-du-banc-2"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let session = login
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
     let cases = [
         (
             "API, one service",
@@ -309,11 +324,12 @@ async fn coordinator_view(url: &str) -> Vec<Row> {
             "/api/v1/hub/proposals/counts?theme=care",
         ),
         ("Page, one service", "/propositions?service=ssm-bench-0042"),
+        ("Page, no filter (first 50 of 50,000)", "/propositions"),
         (
             "Page, theme + status",
-            "/propositions?theme=care&status=discussed",
+            "/propositions?theme=care&etat=discussed",
         ),
-        ("Page, words", "/propositions?text=proposition+42+"),
+        ("Page, words", "/propositions?mots=proposition+42+"),
         ("API, no filter (all 50,000)", "/api/v1/hub/proposals"),
     ];
     let mut rows = Vec::new();
@@ -323,14 +339,15 @@ async fn coordinator_view(url: &str) -> Vec<Row> {
         let n = if name.contains("no filter") { 5 } else { 40 };
         for _ in 0..n {
             let t = Instant::now();
-            let resp = http
-                .get(format!("{url}{path}"))
-                .bearer_auth(&token)
-                // Pages read the session cookie; the API token is one.
-                .header("cookie", format!("passerelle_session={token}"))
-                .send()
-                .await
-                .unwrap();
+            // The API takes the token; pages take only the session cookie
+            // (a request with a bearer token is not a browser's).
+            let request = http.get(format!("{url}{path}"));
+            let request = if path.starts_with("/api/") {
+                request.bearer_auth(&token)
+            } else {
+                request.header("cookie", &session)
+            };
+            let resp = request.send().await.unwrap();
             let status = resp.status();
             let body = resp.bytes().await.unwrap();
             times.push(t.elapsed());

@@ -30,12 +30,28 @@ struct FilterForm {
     mots: String,
     tri: String,
     retirees: String,
+    /// The page of the list, from 1.
+    page: String,
     ok: Option<String>,
 }
+
+/// Proposals shown on one page: a region's hub holds tens of thousands,
+/// and a page is read on old phones too. The CSV has them all.
+const PAGE_SIZE: u32 = 50;
 
 impl FilterForm {
     fn parse(raw: Option<&str>) -> FilterForm {
         serde_urlencoded::from_str(raw.unwrap_or_default()).unwrap_or_default()
+    }
+
+    /// The page asked for (1 for anything that is not a page number).
+    fn page(&self) -> u32 {
+        self.page
+            .trim()
+            .parse()
+            .ok()
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
     }
 
     fn sort(&self) -> ProposalSort {
@@ -126,7 +142,23 @@ struct ProposalsPage {
     by_status: Vec<CountRow>,
     by_service: Vec<CountRow>,
     items: Vec<Item>,
+    /// The number of the first item shown (for the list's numbering).
+    first: i64,
+    /// "Propositions 51 à 100 sur 6 250", when there is more than one page.
+    range_words: Option<String>,
+    previous_href: Option<String>,
+    next_href: Option<String>,
     csv_href: String,
+}
+
+/// The address of page `page` of the list with this filter.
+fn page_href(query: &str, page: u32) -> String {
+    match (query.is_empty(), page) {
+        (true, 1) => "/propositions".to_owned(),
+        (true, _) => format!("/propositions?page={page}"),
+        (false, 1) => format!("/propositions?{query}"),
+        (false, _) => format!("/propositions?{query}&page={page}"),
+    }
 }
 
 /// Service ids to names, from the member list.
@@ -175,8 +207,13 @@ pub async fn proposals(
     let form = FilterForm::parse(query.as_deref());
     let filter = form.filter();
     let mut conn = read(&node).await?;
-    let list = hub::aggregated(&mut conn, &filter).await?;
     let counts = hub::counts(&mut conn, &filter).await?;
+    let pages = u32::try_from((counts.total + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let page = form.page().min(pages);
+    let offset = (page - 1).saturating_mul(PAGE_SIZE);
+    let list = hub::aggregated_page(&mut conn, &filter, offset, PAGE_SIZE).await?;
     let names = service_names(&mut conn).await?;
     let subjects = subject_titles(&mut conn).await?;
     let name_of = |id: &str| service_label(id, names.get(id).map(String::as_str));
@@ -321,6 +358,20 @@ pub async fn proposals(
         })
         .collect();
     let query = form.query();
+    let first = i64::from(offset) + 1;
+    let last = i64::from(offset) + list.len() as i64;
+    let range_words = (pages > 1).then(|| {
+        loc.tf(
+            "Propositions {premiere} à {derniere} sur {total} (page {page} sur {pages}).",
+            &[
+                ("premiere", &first),
+                ("derniere", &last),
+                ("total", &counts.total),
+                ("page", &page),
+                ("pages", &pages),
+            ],
+        )
+    });
     render(&ProposalsPage {
         l: viewer.layout("/propositions", form.ok.clone()),
         themes,
@@ -337,6 +388,10 @@ pub async fn proposals(
         by_status,
         by_service,
         items,
+        first,
+        range_words,
+        previous_href: (page > 1).then(|| page_href(&query, page - 1)),
+        next_href: (page < pages).then(|| page_href(&query, page + 1)),
         csv_href: if query.is_empty() {
             "/propositions.csv".to_owned()
         } else {
