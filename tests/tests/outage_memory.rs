@@ -267,8 +267,14 @@ async fn a_long_outage_drains_thousands_of_messages_in_bounded_memory() {
             growth / 1024,
             (big.backlog_bytes - small.backlog_bytes) / 1_000_000
         );
+        // What a node may hold at once is bounded by a page, not by the
+        // backlog: a feed page (at most 500 messages), a push (at most 100)
+        // and, at the hub, a group of concurrent pushes. From 500 to 5,000
+        // queued, those fill up (a few MB each, in several copies while they
+        // are serialised); a node holding the backlog itself would grow by
+        // more than the backlog's size (the +71 MB bug this test found).
         assert!(
-            growth < backlog_kib / 2,
+            growth < backlog_kib,
             "{who}'s peak memory grew by {growth} KiB for a backlog of {backlog_kib} KiB: is the backlog held in memory?"
         );
     }
