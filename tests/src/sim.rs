@@ -5,25 +5,15 @@
 //! federation benchmark and the group-commit test.
 
 use passerelle_node::fed::wire::{JoinRequest, PushResponse};
+use passerelle_node::web::labels::THEMES;
 use passerelle_protocol::body::{
-    NodeRole, Origin, ProposalRef, ProposalStatus, SharedProposal, Support, Theme,
+    NodeRole, Origin, ProposalRef, ProposalStatus, SharedProposal, Support,
 };
 use passerelle_protocol::signed_object::NodeDescriptor;
 use passerelle_protocol::{
     Body, Envelope, Hash, KeyPair, NodeId, RequestParts, RequestSignature, Timestamp,
 };
 use uuid::Uuid;
-
-const THEMES: [Theme; 8] = [
-    Theme::Accessibility,
-    Theme::Reception,
-    Theme::Care,
-    Theme::WellBeing,
-    Theme::Functioning,
-    Theme::Activities,
-    Theme::Communication,
-    Theme::Other,
-];
 
 /// A service as the hub sees it: an id, a key, a stream.
 pub struct SimService {

@@ -20,6 +20,7 @@
 use passerelle_node::domain::hub as hub_domain;
 use passerelle_node::domain::joint;
 use passerelle_node::domain::proposals::{self, NewProposal};
+use passerelle_node::web::labels::THEMES;
 use passerelle_node::{Node, NodeError};
 use passerelle_protocol::body::{Origin, ProposalRef, ProposalStatus, Theme};
 use passerelle_protocol::NodeId;
@@ -64,17 +65,6 @@ pub enum Step {
     Linked,
     Nothing,
 }
-
-const THEMES: [Theme; 8] = [
-    Theme::Accessibility,
-    Theme::Reception,
-    Theme::Care,
-    Theme::WellBeing,
-    Theme::Functioning,
-    Theme::Activities,
-    Theme::Communication,
-    Theme::Other,
-];
 
 fn next_statuses(s: ProposalStatus) -> &'static [ProposalStatus] {
     use ProposalStatus::*;
