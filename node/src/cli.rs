@@ -150,14 +150,16 @@ pub enum MembersAction {
     RevokeKey {
         id: String,
         /// The compromised key (key id or public key); default: its current key.
-        #[arg(long)]
+        /// A public key may begin with '-'.
+        #[arg(long, allow_hyphen_values = true)]
         key: Option<String>,
         /// First message of its stream the key may no longer sign; default:
         /// its next message (nothing accepted so far is put in doubt).
         #[arg(long)]
         from_seq: Option<u64>,
-        /// The replacement public key that the member's `key replace` printed.
-        #[arg(long)]
+        /// The replacement public key that the member's `key replace` printed
+        /// (it may begin with '-').
+        #[arg(long, allow_hyphen_values = true)]
         new_key: Option<String>,
         #[arg(long)]
         reason: Option<String>,
@@ -198,7 +200,8 @@ pub enum ProtocolTool {
     },
     /// Signed envelope on stdin → `ok`, or the error code and a non-zero exit.
     Verify {
-        #[arg(long)]
+        /// The signer's public key, base64url (it may begin with '-').
+        #[arg(long, allow_hyphen_values = true)]
         public_key: String,
         /// Also check that the envelope is addressed to this hub.
         #[arg(long)]

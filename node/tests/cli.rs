@@ -91,7 +91,11 @@ fn keygen_sign_verify_round_trip() {
         ],
         &signed.stdout,
     );
-    assert!(verified.status.success());
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
     assert_eq!(String::from_utf8(verified.stdout).unwrap().trim(), "ok");
 
     let tampered = String::from_utf8(signed.stdout.clone())
@@ -122,6 +126,41 @@ fn keygen_sign_verify_round_trip() {
         String::from_utf8(elsewhere.stdout).unwrap().trim(),
         "wrong_audience"
     );
+}
+
+/// A public key is base64url: one in 64 begins with '-', which a command
+/// line would take for an option. `verify` (and `members revoke-key`) take it
+/// as the value it is.
+#[test]
+fn a_public_key_beginning_with_a_dash_is_a_value() {
+    let keys = (0u16..)
+        .map(|n| {
+            let mut seed = [7u8; 32];
+            seed[..2].copy_from_slice(&n.to_be_bytes());
+            passerelle_protocol::KeyPair::from_seed(&seed)
+        })
+        .find(|k| k.public_key().to_string().starts_with('-'))
+        .expect("a seed whose public key begins with '-'");
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.pem");
+    std::fs::write(&key, keys.to_pkcs8_pem().unwrap()).unwrap();
+    let unsigned = br#"{"v":1,"id":"01936b2a-7c00-7000-8000-000000000001","from":"ssm-a","to":"hub-x","seq":1,"prev":null,"ts":"2026-11-23T10:00:00Z","kind":"proposal.withdrawn","body":{"proposal":"01936b2a-7c00-7000-8000-000000000002","reason":null}}"#;
+    let signed = passerelle(
+        &["protocol", "sign", "--key", key.to_str().unwrap()],
+        unsigned,
+    );
+    assert!(signed.status.success());
+    let public_key = keys.public_key().to_string();
+    let verified = passerelle(
+        &["protocol", "verify", "--public-key", &public_key],
+        &signed.stdout,
+    );
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert_eq!(String::from_utf8(verified.stdout).unwrap().trim(), "ok");
 }
 
 #[test]
