@@ -105,6 +105,9 @@ impl Db {
                         conn.execute("PRAGMA synchronous = FULL").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
+                        // Statement journals (savepoints) in memory, not
+                        // in a file opened and closed for each statement.
+                        conn.execute("PRAGMA temp_store = MEMORY").await?;
                     }
                     Ok(())
                 })
@@ -112,10 +115,15 @@ impl Db {
             .after_release(move |conn, _meta| {
                 Box::pin(async move {
                     // A query first: it runs after any rollback still queued
-                    // on this connection.
+                    // on this connection. (On SQLite only when it still looks
+                    // inside a transaction: a queued rollback keeps it so until
+                    // it ran, and the query is a round-trip to the
+                    // connection's thread on every release.)
                     let read_only = match backend {
                         Backend::Sqlite => {
-                            conn.execute("SELECT 1").await?;
+                            if conn.is_in_transaction() {
+                                conn.execute("SELECT 1").await?;
+                            }
                             false
                         }
                         Backend::Postgres => {

@@ -199,9 +199,9 @@ impl Hub {
     }
 
     async fn push_from(&self, svc: &Node, raw: Vec<Box<serde_json::value::RawValue>>) {
-        let peer = {
+        let (peer, timeline) = {
             let mut hub_conn = self.node.db.pool().acquire().await.unwrap();
-            peers::get(&mut hub_conn, svc.id().as_str())
+            peers::with_timeline(&mut hub_conn, svc.id().as_str())
                 .await
                 .unwrap()
                 .unwrap()
@@ -215,6 +215,7 @@ impl Hub {
             },
             // A request signature never seen before, as an authenticated request has.
             sig: uuid::Uuid::now_v7().to_string(),
+            timeline,
         };
         let (status, answer) = fed::hub::push(
             &self.node,

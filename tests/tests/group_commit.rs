@@ -31,6 +31,17 @@ async fn concurrent_pushes(hub_db: Option<String>) {
     // The last service forges its second message: the body no longer
     // matches the signature.
     let mut forger = services.pop().unwrap();
+    // The one before signs a second message the committee's rules refuse:
+    // it passes every check made ahead of the transaction, so its group is
+    // first taken in batched mode, which must then leave nothing behind.
+    let mut misfit = services.pop().unwrap();
+    let refused_by_rule = {
+        let good = misfit.share(&hub_id, 0);
+        let other = services[0].id.clone();
+        let bad = misfit.support(&hub_id, &other, uuid::Uuid::from_u128(0x5eed));
+        let after = misfit.share(&hub_id, 1);
+        push_request(&misfit, &hub_id, &[good, bad, after])
+    };
     let forged = {
         let good = forger.share(&hub_id, 0);
         let bad = forger
@@ -56,6 +67,10 @@ async fn concurrent_pushes(hub_db: Option<String>) {
     let forger_task = {
         let (http, url) = (http.clone(), url.clone());
         tokio::spawn(async move { push_raw(&http, &url, forged).await })
+    };
+    let misfit_task = {
+        let (http, url) = (http.clone(), url.clone());
+        tokio::spawn(async move { push_raw(&http, &url, refused_by_rule).await })
     };
     let tasks: Vec<_> = lanes
         .into_iter()
@@ -114,7 +129,53 @@ async fn concurrent_pushes(hub_db: Option<String>) {
     assert_eq!(results[1]["code"], "bad_signature", "{answer}");
     assert_eq!(answer["head"]["seq"], 1);
     assert_eq!(stream_of(&hub.node, forger.id.as_str()).await, (1, true));
+
+    let (status, answer) = misfit_task.await.unwrap();
+    assert_eq!(status, 422, "{answer}");
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{answer}");
+    assert_eq!(results[0]["status"], "accepted");
+    assert_eq!(results[1]["code"], "domain_rule", "{answer}");
+    assert_eq!(answer["head"]["seq"], 1);
+    assert_eq!(stream_of(&hub.node, misfit.id.as_str()).await, (1, true));
+    feed_follows_every_stream(&hub.node).await;
     hub.stop().await;
+}
+
+/// In the feed (by position) each origin's messages come in stream order,
+/// and each stored head is the stream's last message: what a group writes
+/// at once keeps the order in which it accepted the messages.
+async fn feed_follows_every_stream(node: &passerelle_node::node::Node) {
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT origin, seq, hash FROM messages ORDER BY pos")
+        .fetch_all(node.db.pool())
+        .await
+        .unwrap();
+    let mut last: std::collections::BTreeMap<String, (i64, String)> = Default::default();
+    for r in &rows {
+        let origin: String = r.try_get("origin").unwrap();
+        let seq: i64 = r.try_get("seq").unwrap();
+        let before = last.get(&origin).map_or(0, |(s, _)| *s);
+        assert_eq!(
+            seq,
+            before + 1,
+            "{origin}: seq {seq} after {before} in the feed"
+        );
+        last.insert(origin, (seq, r.try_get("hash").unwrap()));
+    }
+    for (origin, (seq, hash)) in &last {
+        let head = sqlx::query("SELECT seq, hash FROM stream_heads WHERE origin = $1")
+            .bind(origin)
+            .fetch_one(node.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(head.try_get::<i64, _>("seq").unwrap(), *seq, "{origin}");
+        assert_eq!(
+            &head.try_get::<String, _>("hash").unwrap(),
+            hash,
+            "{origin}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

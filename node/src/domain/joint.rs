@@ -40,10 +40,31 @@ pub const PUBLISHED: &str = "published";
 pub const CANCELLED: &str = "cancelled";
 
 /// SQL for the support of the proposal `f` (a `federated_proposals` row):
-/// the number of distinct services backing it, its origin included.
+/// the number of distinct services backing it, its origin included. Its
+/// `support` column holds this, written by [`refresh_support`]; reads use
+/// the column (lists sort by it through an index).
 pub(crate) const SUPPORT_SQL: &str = "(1 + (SELECT COUNT(*) FROM supports s \
      WHERE s.service_id = f.service_id AND s.proposal_id = f.proposal_id \
      AND s.supporter <> f.service_id))";
+
+/// Writes [`SUPPORT_SQL`] into the proposal's `support` column. Called
+/// wherever supports change, in the same transaction. (On a service, its
+/// own proposals have no row here: nothing to write.)
+pub(crate) async fn refresh_support(
+    conn: &mut AnyConnection,
+    service: &str,
+    proposal: &str,
+) -> Result<(), NodeError> {
+    sqlx::query(&format!(
+        "UPDATE federated_proposals AS f SET support = {SUPPORT_SQL} \
+         WHERE f.service_id = $1 AND f.proposal_id = $2"
+    ))
+    .bind(service)
+    .bind(proposal)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
 
 // ---------------------------------------------------------------------------
 // Small shared helpers (also used by `domain::hub`).
@@ -496,18 +517,18 @@ pub async fn other_services_proposals(
     conn: &mut AnyConnection,
     me: &str,
 ) -> Result<Vec<OtherProposal>, NodeError> {
-    let rows = sqlx::query(&format!(
+    let rows = sqlx::query(
         "SELECT f.service_id, p.name AS service_name, f.proposal_id, f.title, f.description, \
          f.theme, f.tags, f.origin, f.status, f.answer_text, f.answer_date, sp.subject_id, \
-         {SUPPORT_SQL} AS support, \
+         f.support, \
          (SELECT COUNT(*) FROM supports m WHERE m.service_id = f.service_id \
           AND m.proposal_id = f.proposal_id AND m.supporter = $1) AS mine \
          FROM federated_proposals f \
          LEFT JOIN peers p ON p.id = f.service_id \
          LEFT JOIN subject_proposals sp ON sp.service_id = f.service_id AND sp.proposal_id = f.proposal_id \
          WHERE f.withdrawn = 0 AND f.service_id <> $2 \
-         ORDER BY support DESC, f.updated_at DESC, f.service_id, f.proposal_id"
-    ))
+         ORDER BY f.support DESC, f.updated_at DESC, f.service_id, f.proposal_id",
+    )
     .bind(me)
     .bind(me)
     .fetch_all(conn)

@@ -47,12 +47,23 @@ pub async fn apply(
     env: &SignedEnvelope,
     body: &Body,
 ) -> Result<(), NodeError> {
-    let origin = env.envelope().from.as_str();
-    let origin_role = peers::get(conn, origin)
+    let origin_role = peers::get(conn, env.envelope().from.as_str())
         .await?
         .map(|p| p.role)
         .unwrap_or_default();
-    let allowed = match origin_role.as_str() {
+    apply_as(conn, me, &origin_role, env, body).await
+}
+
+/// [`apply`], the origin's role (`service`, `hub`) already known.
+pub async fn apply_as(
+    conn: &mut AnyConnection,
+    me: &str,
+    origin_role: &str,
+    env: &SignedEnvelope,
+    body: &Body,
+) -> Result<(), NodeError> {
+    let origin = env.envelope().from.as_str();
+    let allowed = match origin_role {
         "service" => SERVICE_KINDS.contains(&body.kind()),
         "hub" => !SERVICE_KINDS.contains(&body.kind()) || body.kind() == "key.rotated",
         _ => false,

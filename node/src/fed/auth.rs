@@ -8,6 +8,7 @@
 //! (replay). Only then does the handler run.
 
 use axum::http::{HeaderMap, StatusCode};
+use passerelle_protocol::key_timeline::KeyTimeline;
 use passerelle_protocol::{PublicKey, RequestParts, RequestSignature, Timestamp};
 use sqlx::AnyConnection;
 
@@ -77,7 +78,36 @@ pub async fn remember(conn: &mut AnyConnection, sig: &str) -> Result<(), NodeErr
             "this signed request was already received",
         ));
     }
-    // Entries older than twice the window can never match a valid request again.
+    forget_old(conn, t).await
+}
+
+/// Records the distinct request signatures `sigs` in one statement, as
+/// [`remember`] does one by one; returns how many were new (the others
+/// were seen before: replays).
+pub async fn remember_all(conn: &mut AnyConnection, sigs: &[&str]) -> Result<usize, NodeError> {
+    if sigs.is_empty() {
+        return Ok(0);
+    }
+    let t = now();
+    let values = (0..sigs.len())
+        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO seen_requests (sig, seen_at) VALUES {values} ON CONFLICT (sig) DO NOTHING"
+    );
+    let mut q = sqlx::query(&sql);
+    for sig in sigs {
+        q = q.bind(*sig).bind(t);
+    }
+    let inserted = q.execute(&mut *conn).await?.rows_affected();
+    forget_old(conn, t).await?;
+    Ok(inserted as usize)
+}
+
+/// Entries older than twice the window can never match a valid request
+/// again: dropped about once a minute (when the clock's second is 0).
+async fn forget_old(conn: &mut AnyConnection, t: i64) -> Result<(), NodeError> {
     if t % 60 == 0 {
         sqlx::query("DELETE FROM seen_requests WHERE seen_at < $1")
             .bind(t - 2 * WINDOW_SECS as i64)
@@ -95,6 +125,10 @@ pub struct Verified {
     pub peer: Peer,
     /// The request signature, to record in `seen_requests`.
     pub sig: String,
+    /// The peer's pinned keys as read to check the request (read outside
+    /// any write transaction: a hint for checking what it carries ahead of
+    /// time, looked up again before anything is stored).
+    pub timeline: KeyTimeline,
 }
 
 impl Verified {
@@ -141,15 +175,18 @@ pub async fn verify(
 ) -> Result<Verified, NodeError> {
     let sig = signature_header(headers)?;
     let mut conn = node.db.pool().acquire().await?;
-    let peer = active_peer(&mut conn, sig.origin.as_str()).await?;
-    // Only the peer's current key signs requests (not a retired or revoked one).
-    let key = peers::request_key(&mut conn, &peer.id, &sig.key).await?;
+    let found = peers::with_timeline(&mut conn, sig.origin.as_str()).await?;
     drop(conn);
+    let (peer, timeline) = found.ok_or_else(|| unknown_sender(sig.origin.as_str()))?;
+    check_active(&peer)?;
+    // Only the peer's current key signs requests (not a retired or revoked one).
+    let key = peers::request_key_in(&timeline, &peer.id, &sig.key)?;
     sig.check_time(Timestamp::now(), WINDOW_SECS)?;
     sig.verify(parts, &key)?;
     Ok(Verified {
         peer,
         sig: sig.sig.to_string(),
+        timeline,
     })
 }
 
@@ -165,19 +202,30 @@ pub async fn authenticate(
 
 /// The peer, if it is known and not revoked.
 pub async fn active_peer(conn: &mut AnyConnection, id: &str) -> Result<Peer, NodeError> {
-    let peer = peers::get(conn, id).await?.ok_or_else(|| {
-        NodeError::refused(
-            "unknown_sender",
-            StatusCode::FORBIDDEN,
-            format!("{id} is not a member of this federation"),
-        )
-    })?;
+    let peer = peers::get(conn, id)
+        .await?
+        .ok_or_else(|| unknown_sender(id))?;
+    check_active(&peer)?;
+    Ok(peer)
+}
+
+/// The refusal of a request from a node that is not a member.
+pub fn unknown_sender(id: &str) -> NodeError {
+    NodeError::refused(
+        "unknown_sender",
+        StatusCode::FORBIDDEN,
+        format!("{id} is not a member of this federation"),
+    )
+}
+
+/// Refuses a peer whose membership was revoked.
+pub fn check_active(peer: &Peer) -> Result<(), NodeError> {
     if peer.status == peers::REVOKED {
         return Err(NodeError::refused(
             "revoked",
             StatusCode::FORBIDDEN,
-            format!("{id}'s membership was revoked"),
+            format!("{}'s membership was revoked", peer.id),
         ));
     }
-    Ok(peer)
+    Ok(())
 }

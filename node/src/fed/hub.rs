@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
 use passerelle_protocol::body::NodeRole;
+use passerelle_protocol::key_timeline::KeyTimeline;
 use passerelle_protocol::signed_object::NodeDescriptor;
 use passerelle_protocol::{Body, CanonicalValue, Hash, NodeId, RequestParts};
 use sqlx::{AnyConnection, Row};
@@ -223,7 +224,7 @@ pub async fn push(
             format!("at most {MAX_BATCH} messages per push"),
         ));
     }
-    let pre = precheck(node, &verified.peer, &req).await?;
+    let pre = precheck(&verified.peer, &verified.timeline, &req);
     inbox::submit(node, verified.peer, verified.sig, req, pre).await
 }
 
@@ -231,15 +232,7 @@ pub async fn push(
 /// sender's pinned keys, before and outside the write transaction (see
 /// `fed::ingest::Prechecked`). Writes nothing and refuses nothing: the
 /// pipeline decides, in its order, inside the transaction.
-async fn precheck(
-    node: &Node,
-    peer: &Peer,
-    req: &PushRequest,
-) -> Result<Vec<Option<Prechecked>>, NodeError> {
-    // The sender's key timeline, read once: which key may sign which seq.
-    let mut conn = node.db.pool().acquire().await?;
-    let timeline = peers::timeline(&mut conn, &peer.id).await?;
-    drop(conn);
+fn precheck(peer: &Peer, timeline: &KeyTimeline, req: &PushRequest) -> Vec<Option<Prechecked>> {
     let mut out = Vec::with_capacity(req.messages.len());
     for raw in &req.messages {
         let Some(mut checked) = Prechecked::new(raw.get(), None) else {
@@ -253,7 +246,7 @@ async fn precheck(
         }
         out.push(Some(checked));
     }
-    Ok(out)
+    out
 }
 
 /// `GET /fed/v1/feed`: the messages after `after` that the requester did not

@@ -26,7 +26,8 @@ use axum::http::StatusCode;
 
 use crate::domain;
 use crate::error::NodeError;
-use crate::fed::{log, peers};
+use crate::fed::known::Known;
+use crate::fed::peers;
 
 /// Where the envelope comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +89,22 @@ pub async fn ingest_prechecked(
     raw: &str,
     pre: Option<Prechecked>,
 ) -> Result<(SignedEnvelope, Accepted), NodeError> {
+    ingest_known(conn, &mut Known::direct(), me, audience, source, raw, pre).await
+}
+
+/// [`ingest_prechecked`], its lookups and writes made through `known`
+/// (direct, or batched for a group of pushes: see `fed::known`). When
+/// batched, the body is applied without a savepoint of its own: the caller
+/// must treat any refusal as spoiling the whole transaction.
+pub async fn ingest_known(
+    conn: &mut AnyConnection,
+    known: &mut Known,
+    me: &NodeId,
+    audience: &NodeId,
+    source: Source<'_>,
+    raw: &str,
+    pre: Option<Prechecked>,
+) -> Result<(SignedEnvelope, Accepted), NodeError> {
     let (env, verified_with) = match pre {
         Some(p) => (p.env, p.verified_with),
         None => (SignedEnvelope::parse(raw.as_bytes())?, None),
@@ -103,7 +120,7 @@ pub async fn ingest_prechecked(
             ));
         }
     }
-    let peer = peers::get(conn, origin).await?.ok_or_else(|| {
+    let (peer, timeline) = known.member(conn, origin).await?.ok_or_else(|| {
         NodeError::refused(
             "unknown_sender",
             StatusCode::FORBIDDEN,
@@ -119,7 +136,7 @@ pub async fn ingest_prechecked(
     }
     // The key must be pinned for the origin and valid at this seq: a key
     // retired by a rotation or revoked as compromised signs nothing after.
-    let key = peers::message_key(conn, origin, &e.key, e.seq).await?;
+    let key = timeline.key_for_message(origin, &e.key, e.seq)?;
     if verified_with != Some(key) {
         env.verify_signature(&key)?;
     }
@@ -132,9 +149,9 @@ pub async fn ingest_prechecked(
     if let Source::Inbox { .. } = source {
         env.check_time(Timestamp::now(), MAX_AHEAD_SECS)?;
     }
-    let head = log::head(conn, origin).await?;
+    let head = known.head(conn, origin).await?;
     let stored = match head.as_ref() {
-        Some(h) if e.seq <= h.seq => log::hash_at(conn, origin, e.seq).await?,
+        Some(h) if e.seq <= h.seq => known.hash_at(conn, origin, e.seq).await?,
         _ => None,
     };
     if place(
@@ -148,7 +165,7 @@ pub async fn ingest_prechecked(
         return Ok((env, Accepted::Duplicate));
     }
     let id = e.id.hyphenated().to_string();
-    if log::has_id(conn, &id).await? {
+    if known.has_id(conn, &id).await? {
         return Err(NodeError::refused(
             "replayed_id",
             StatusCode::CONFLICT,
@@ -160,13 +177,17 @@ pub async fn ingest_prechecked(
         // sender sets the message aside.
         Source::Inbox { .. } => {
             let body = env.body()?;
-            apply_in_savepoint(conn, me, &env, &body).await?;
+            if known.is_batched() {
+                domain::apply_as(conn, me.as_str(), &peer.role, &env, &body).await?;
+            } else {
+                apply_in_savepoint(conn, me, &peer.role, &env, &body).await?;
+            }
             true
         }
         // A service stores what the hub accepted even if it cannot apply it
         // (an older version, say): the origin's stream must stay complete.
         Source::Feed => match env.body() {
-            Ok(body) => match apply_in_savepoint(conn, me, &env, &body).await {
+            Ok(body) => match apply_in_savepoint(conn, me, &peer.role, &env, &body).await {
                 Ok(()) => true,
                 Err(err @ (NodeError::Database(_) | NodeError::Io { .. })) => return Err(err),
                 Err(err) => {
@@ -190,7 +211,7 @@ pub async fn ingest_prechecked(
             }
         },
     };
-    log::insert(conn, &env, raw, applied).await?;
+    known.insert(conn, &env, raw, applied).await?;
     Ok((
         env,
         if applied {
@@ -205,11 +226,12 @@ pub async fn ingest_prechecked(
 async fn apply_in_savepoint(
     conn: &mut AnyConnection,
     me: &NodeId,
+    origin_role: &str,
     env: &SignedEnvelope,
     body: &passerelle_protocol::Body,
 ) -> Result<(), NodeError> {
     let mut savepoint = conn.begin().await?;
-    domain::apply(&mut savepoint, me.as_str(), env, body).await?;
+    domain::apply_as(&mut savepoint, me.as_str(), origin_role, env, body).await?;
     savepoint.commit().await?;
     Ok(())
 }

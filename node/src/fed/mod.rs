@@ -13,6 +13,7 @@ pub mod client;
 pub mod hub;
 pub mod inbox;
 pub mod ingest;
+pub mod known;
 pub mod log;
 pub mod outbox;
 pub mod peers;

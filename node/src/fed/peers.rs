@@ -86,24 +86,76 @@ pub async fn timeline(conn: &mut AnyConnection, peer_id: &str) -> Result<KeyTime
     .await?;
     let mut t = KeyTimeline::new();
     for r in &rows {
-        let seq = |name: &str| -> Result<Option<u64>, NodeError> {
-            Ok(r.try_get::<Option<i64>, _>(name)?.map(|v| v as u64))
-        };
-        let introduced_by = r
-            .try_get::<Option<String>, _>("introduced_by")?
-            .map(|k| KeyId::parse(&k))
-            .transpose()?;
-        t.pin(
-            PublicKey::parse(&r.try_get::<String, _>("public_key")?)?,
-            KeySpan {
-                from: seq("valid_from_seq")?,
-                until: seq("valid_until_seq")?,
-                revoked_from: seq("revoked_from_seq")?,
-            },
-            introduced_by,
-        );
+        pin_row(&mut t, r)?;
     }
     Ok(t)
+}
+
+/// Adds the key of a `peer_keys` row (its columns as [`timeline`] reads them) to `t`.
+fn pin_row(t: &mut KeyTimeline, r: &sqlx::any::AnyRow) -> Result<(), NodeError> {
+    let seq = |name: &str| -> Result<Option<u64>, NodeError> {
+        Ok(r.try_get::<Option<i64>, _>(name)?.map(|v| v as u64))
+    };
+    let introduced_by = r
+        .try_get::<Option<String>, _>("introduced_by")?
+        .map(|k| KeyId::parse(&k))
+        .transpose()?;
+    t.pin(
+        PublicKey::parse(&r.try_get::<String, _>("public_key")?)?,
+        KeySpan {
+            from: seq("valid_from_seq")?,
+            until: seq("valid_until_seq")?,
+            revoked_from: seq("revoked_from_seq")?,
+        },
+        introduced_by,
+    );
+    Ok(())
+}
+
+/// The peers `ids` that are known, each with its key timeline, in one query
+/// (the hub asks this for every push: one round-trip instead of two).
+pub async fn with_timelines(
+    conn: &mut AnyConnection,
+    ids: &[&str],
+) -> Result<std::collections::BTreeMap<String, (Peer, KeyTimeline)>, NodeError> {
+    let mut out = std::collections::BTreeMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let list = (1..=ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT p.id, p.name, p.role, p.status, p.url, p.joined_at, p.last_seen_at, \
+         k.public_key, k.valid_from_seq, k.valid_until_seq, k.revoked_from_seq, k.introduced_by \
+         FROM peers p LEFT JOIN peer_keys k ON k.peer_id = p.id WHERE p.id IN ({list})"
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    for r in query.fetch_all(conn).await? {
+        let id: String = r.try_get("id")?;
+        let (_, t) = match out.entry(id) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert((peer(&r)?, KeyTimeline::new()))
+            }
+        };
+        if r.try_get::<Option<String>, _>("public_key")?.is_some() {
+            pin_row(t, &r)?;
+        }
+    }
+    Ok(out)
+}
+
+/// One peer with its key timeline (see [`with_timelines`]).
+pub async fn with_timeline(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<(Peer, KeyTimeline)>, NodeError> {
+    Ok(with_timelines(conn, &[id]).await?.remove(id))
 }
 
 /// Stores a peer's timeline back (every key it holds).
@@ -174,7 +226,15 @@ pub async fn request_key(
     origin: &str,
     key_id: &KeyId,
 ) -> Result<PublicKey, NodeError> {
-    let t = timeline(conn, origin).await?;
+    request_key_in(&timeline(conn, origin).await?, origin, key_id)
+}
+
+/// [`request_key`] in a timeline already read.
+pub fn request_key_in(
+    t: &KeyTimeline,
+    origin: &str,
+    key_id: &KeyId,
+) -> Result<PublicKey, NodeError> {
     let pinned = t.get(key_id).ok_or_else(|| ProtocolError::UnknownKey {
         sender: origin.to_owned(),
         key_id: key_id.to_string(),

@@ -7,6 +7,10 @@
 //! cargo bench -p passerelle-tests --bench federation
 //! ```
 //!
+//! `PASSERELLE_BENCH_REGIONAL_HUB=DIR` keeps the regional hub in `DIR`;
+//! a later run with the same `DIR` measures only the coordinator's view on
+//! it (see `regional::run`).
+//!
 //! It prints one table: figure, value, target, met or missed, and the ratio
 //! to the figure's baseline. See the README's "Performance" section.
 #![allow(clippy::unwrap_used)]

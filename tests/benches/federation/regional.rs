@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use passerelle_node::fed::known::Known;
 use passerelle_node::fed::{hub, ingest, peers};
 use passerelle_node::node::Node;
 use passerelle_protocol::body::NodeRole;
@@ -32,11 +33,33 @@ const SINGLE_EACH: usize = 150;
 const RELAY_BASELINE: f64 = 2_900.0;
 const HUB_ID: &str = "hub-bench";
 
+/// Where to keep the regional hub between runs (see [`run`]).
+const KEEP_ENV: &str = "PASSERELLE_BENCH_REGIONAL_HUB";
+/// The coordinator's password once the bench changed the first one.
+const NEW_PASSWORD: &str = "mot-de-passe-du-banc-2";
+
+/// The regional figures. With `PASSERELLE_BENCH_REGIONAL_HUB=DIR`, the
+/// hub's data directory is `DIR` and stays there after the run; when `DIR`
+/// already holds the hub of an earlier run, only the coordinator's view is
+/// measured, on that hub (seconds instead of minutes: for working on the
+/// coordinator's queries; a newer binary migrates the database first).
 pub async fn run(bin: &Path) -> Vec<Row> {
+    let kept = std::env::var_os(KEEP_ENV).map(std::path::PathBuf::from);
+    if let Some(dir) = kept.as_deref().filter(|d| d.join("passerelle.db").exists()) {
+        println!(
+            "regional: the coordinator's view only, on the hub in {}…",
+            dir.display()
+        );
+        let mut hub = NodeProc::new(bin, dir, procs::free_port());
+        hub.start().await;
+        let rows = coordinator_view(&hub.url, false).await;
+        hub.kill();
+        return rows;
+    }
     let mut rows = Vec::new();
     let root = tempfile::tempdir().unwrap();
     let hub_id = NodeId::parse(HUB_ID).unwrap();
-    let dir = root.path().join("hub");
+    let dir = kept.unwrap_or_else(|| root.path().join("hub"));
     let port = procs::free_port();
     procs::init(&dir, NodeRole::Hub, HUB_ID, port, None).await;
 
@@ -115,7 +138,7 @@ pub async fn run(bin: &Path) -> Vec<Row> {
         ),
     ));
     println!("regional: coordinator view…");
-    rows.extend(coordinator_view(&hub.url).await);
+    rows.extend(coordinator_view(&hub.url, true).await);
     let (rss, hwm) = hub.memory();
     rows.push(Row::new(
         "Hub memory after the coordinator's view (incl. the unfiltered list)",
@@ -199,8 +222,9 @@ async fn run_lanes(
     all
 }
 
-/// Verifies and stores `batches` with the library, as the hub's inbox does,
-/// in a fresh database: the rate in messages per second.
+/// Verifies and stores `batches` with the library, as the hub's inbox does
+/// (one batched transaction per push, `fed::known`), in a fresh database:
+/// the rate in messages per second.
 async fn raw_limit(root: &Path, services: &[SimService], batches: &[Vec<String>]) -> f64 {
     let dir = root.join("raw");
     procs::init(&dir, NodeRole::Hub, HUB_ID, 1, None).await;
@@ -224,19 +248,27 @@ async fn raw_limit(root: &Path, services: &[SimService], batches: &[Vec<String>]
     let t0 = Instant::now();
     for (s, batch) in services.iter().zip(batches) {
         let mut w = node.db.begin_write().await.unwrap();
-        for raw in batch {
-            ingest::ingest(
-                w.conn(),
-                &me,
-                &me,
-                ingest::Source::Inbox {
-                    requester: s.id.as_str(),
-                },
-                raw,
-            )
-            .await
-            .unwrap();
+        // Parsed here, verified in the pipeline: the same work as the inbox.
+        let parsed: Vec<_> = batch
+            .iter()
+            .map(|raw| ingest::Prechecked::new(raw, None))
+            .collect();
+        let ids = parsed
+            .iter()
+            .flatten()
+            .map(|p| p.env.envelope().id.hyphenated().to_string())
+            .collect();
+        let origins = [s.id.to_string()].into();
+        let mut known = Known::prefetch(w.conn(), &origins, &ids).await.unwrap();
+        for (raw, pre) in batch.iter().zip(parsed) {
+            let requester = ingest::Source::Inbox {
+                requester: s.id.as_str(),
+            };
+            ingest::ingest_known(w.conn(), &mut known, &me, &me, requester, raw, pre)
+                .await
+                .unwrap();
         }
+        known.flush(w.conn()).await.unwrap();
         w.commit().await.unwrap();
     }
     let rate = (services.len() * batches[0].len()) as f64 / t0.elapsed().as_secs_f64();
@@ -273,18 +305,24 @@ async fn single_messages(
 }
 
 /// The coordinator's list of shared proposals, by API and page, with
-/// typical filters: p50 and p99 over repeated requests.
-async fn coordinator_view(url: &str) -> Vec<Row> {
-    let api = Api::login(url, "admin", procs::PASSWORD).await;
-    // The first password must be changed before any page shows (they
-    // redirect to the password form until then).
-    let (status, body) = api
-        .post(
-            "/api/v1/password",
-            serde_json::json!({"current_password": procs::PASSWORD, "new_password": "mot-de-passe-du-banc-2"}),
-        )
-        .await;
-    assert_eq!(status, 204, "{body}");
+/// typical filters: p50 and p99 over repeated requests. `first_time`: the
+/// coordinator's first password is still to be changed.
+async fn coordinator_view(url: &str, first_time: bool) -> Vec<Row> {
+    let api = if first_time {
+        let api = Api::login(url, "admin", procs::PASSWORD).await;
+        // The first password must be changed before any page shows (they
+        // redirect to the password form until then).
+        let (status, body) = api
+            .post(
+                "/api/v1/password",
+                serde_json::json!({"current_password": procs::PASSWORD, "new_password": NEW_PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, 204, "{body}");
+        api
+    } else {
+        Api::login(url, "admin", NEW_PASSWORD).await
+    };
     let token = api.token.clone().unwrap();
     // Not following redirects: a page measured must be the page itself.
     let http = reqwest::Client::builder()
@@ -294,7 +332,7 @@ async fn coordinator_view(url: &str) -> Vec<Row> {
     // Pages take a session cookie (an API token is not one).
     let login = http
         .post(format!("{url}/api/v1/session"))
-        .json(&serde_json::json!({"username": "admin", "password": "mot-de-passe-du-banc-2"}))
+        .json(&serde_json::json!({"username": "admin", "password": NEW_PASSWORD}))
         .send()
         .await
         .unwrap();

@@ -120,7 +120,7 @@ pub async fn apply_support(
         .bind(origin)
         .bind(support.comment.clone())
         .bind(now())
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
     } else {
         let done = sqlx::query(
@@ -129,7 +129,7 @@ pub async fn apply_support(
         .bind(r.service.as_str())
         .bind(&proposal)
         .bind(origin)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 0 {
             return Err(rule(format!(
@@ -138,7 +138,7 @@ pub async fn apply_support(
             )));
         }
     }
-    Ok(())
+    refresh_support(conn, r.service.as_str(), &proposal).await
 }
 
 /// `figures.shared`: `origin`'s figures for a period, replaced whole.

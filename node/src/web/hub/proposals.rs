@@ -1,13 +1,10 @@
 //! The services' shared proposals, gathered: a filter, counts, a printable
 //! list, and the same list as a spreadsheet file.
 
-use std::collections::BTreeMap;
-
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{
     guard, origin_label, read, service_label, status_from, status_label, support_words, theme_from,
@@ -161,28 +158,6 @@ fn page_href(query: &str, page: u32) -> String {
     }
 }
 
-/// Service ids to names, from the member list.
-async fn service_names(
-    conn: &mut sqlx::AnyConnection,
-) -> Result<BTreeMap<String, String>, PageError> {
-    Ok(hub::member_services(conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect())
-}
-
-/// Subject ids to titles.
-async fn subject_titles(
-    conn: &mut sqlx::AnyConnection,
-) -> Result<BTreeMap<Uuid, String>, PageError> {
-    Ok(hub::subjects(conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.title))
-        .collect())
-}
-
 fn answer_words(p: &AggregatedProposal, loc: Locale) -> Option<String> {
     p.answer.as_ref().map(|a| {
         loc.t2(
@@ -214,8 +189,8 @@ pub async fn proposals(
     let page = form.page().min(pages);
     let offset = (page - 1).saturating_mul(PAGE_SIZE);
     let list = hub::aggregated_page(&mut conn, &filter, offset, PAGE_SIZE).await?;
-    let names = service_names(&mut conn).await?;
-    let subjects = subject_titles(&mut conn).await?;
+    let names = hub::service_names(&mut conn).await?;
+    let subjects = hub::subject_titles(&mut conn).await?;
     let name_of = |id: &str| service_label(id, names.get(id).map(String::as_str));
 
     let choice = |value: String, label: String, selected: bool| Choice {
@@ -453,7 +428,7 @@ pub async fn csv_download(
     let filter = FilterForm::parse(query.as_deref()).filter();
     let mut conn = read(&node).await?;
     let list = hub::aggregated(&mut conn, &filter).await?;
-    let subjects = subject_titles(&mut conn).await?;
+    let subjects = hub::subject_titles(&mut conn).await?;
     let mut rows = vec![[
         loc.t("Service"),
         loc.t("Titre"),
