@@ -16,6 +16,7 @@ pub mod error;
 pub mod fed;
 pub mod http;
 pub mod keys;
+pub mod memory;
 pub mod node;
 pub mod protocol_tools;
 pub mod sessions;
@@ -34,6 +35,7 @@ pub async fn run(node: Node, listener: TcpListener) -> Result<(), NodeError> {
     // Shared: `restore` and `key rotate` refuse to touch a directory while
     // any process serves it; several hub processes may serve it together.
     let _lock = config::DirLock::share(&node.data_dir)?;
+    memory::start_trimmer();
     let sync = (!node.is_hub()).then(|| tokio::spawn(fed::service::run(node.clone())));
     let shutdown = node::stopped(node.shutdown_signal());
     let served = http::serve(node.clone(), listener, shutdown).await;
