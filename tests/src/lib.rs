@@ -12,9 +12,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use passerelle_node::config::Overrides;
-use passerelle_node::domain::proposals::{self, NewProposal};
-use passerelle_node::node::{InitOptions, Node};
+use passerelle_core::config::Overrides;
+use passerelle_core::domain::proposals::{self, NewProposal};
+use passerelle_core::node::{InitOptions, Node};
 use passerelle_protocol::body::{NodeRole, Origin, Theme};
 use passerelle_protocol::NodeId;
 use sqlx::Row;
@@ -109,7 +109,7 @@ pub struct TestNode {
     pub port: u16,
     pub url: String,
     database_url: Option<String>,
-    task: Option<JoinHandle<Result<(), passerelle_node::NodeError>>>,
+    task: Option<JoinHandle<Result<(), passerelle_core::NodeError>>>,
 }
 
 impl TestNode {
@@ -141,7 +141,7 @@ impl TestNode {
             database_url,
             task: None,
         };
-        t.task = Some(tokio::spawn(passerelle_node::run(t.node.clone(), listener)));
+        t.task = Some(tokio::spawn(passerelle_web::run(t.node.clone(), listener)));
         t.wait_serving().await;
         t
     }
@@ -181,7 +181,7 @@ impl TestNode {
         };
         self.node = Node::open(&self.dir, &overrides).await.unwrap();
         let listener = bind_retrying(self.port).await;
-        self.task = Some(tokio::spawn(passerelle_node::run(
+        self.task = Some(tokio::spawn(passerelle_web::run(
             self.node.clone(),
             listener,
         )));
@@ -242,10 +242,10 @@ impl Federation {
 
 /// Enrols `service` at `hub` with a fresh invitation.
 pub async fn join(hub: &TestNode, service: &TestNode) {
-    let code = passerelle_node::fed::hub::invite(&hub.node, service.node.id(), 1)
+    let code = passerelle_core::fed::hub::invite(&hub.node, service.node.id(), 1)
         .await
         .unwrap();
-    passerelle_node::fed::service::join(&service.node, &hub.url, &code)
+    passerelle_core::fed::service::join(&service.node, &hub.url, &code)
         .await
         .unwrap();
 }
@@ -279,7 +279,7 @@ pub async fn share_proposal(node: &Node, title: &str) -> Uuid {
 /// `(service, title)` of every shared proposal a node knows.
 pub async fn federated_titles(node: &Node) -> Vec<(String, String)> {
     let mut conn = node.db.pool().acquire().await.unwrap();
-    passerelle_node::domain::federated::list(&mut conn)
+    passerelle_core::domain::federated::list(&mut conn)
         .await
         .unwrap()
         .into_iter()
@@ -336,7 +336,7 @@ pub fn passerelle_bin() -> PathBuf {
     let bin = dir.join(format!("passerelle{}", std::env::consts::EXE_SUFFIX));
     if !bin.exists() {
         let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-p", "passerelle-node", "--bin", "passerelle"])
+            .args(["build", "-p", "passerelle", "--bin", "passerelle"])
             .status()
             .unwrap();
         assert!(status.success());
@@ -543,7 +543,7 @@ impl DbDump {
 /// Dumps every table of a node's database (SQLite or PostgreSQL).
 pub async fn table_dump(node: &Node) -> DbDump {
     let pool = node.db.pool();
-    let postgres = node.db.backend() == passerelle_node::db::Backend::Postgres;
+    let postgres = node.db.backend() == passerelle_core::db::Backend::Postgres;
     let names = |rows: Vec<sqlx::any::AnyRow>| -> Vec<String> {
         rows.iter().map(|r| r.try_get("name").unwrap()).collect()
     };
@@ -647,15 +647,15 @@ pub fn passerelle(args: &[&str]) -> (bool, String, String) {
 impl TestNode {
     /// Stops the node, rotates its key as `passerelle key rotate` does, and
     /// serves it again.
-    pub async fn rotate_key(&mut self) -> passerelle_node::keys::Rotation {
+    pub async fn rotate_key(&mut self) -> passerelle_core::keys::Rotation {
         self.stop().await;
-        let _lock = passerelle_node::config::DirLock::acquire(&self.dir, "test").unwrap();
+        let _lock = passerelle_core::config::DirLock::acquire(&self.dir, "test").unwrap();
         let overrides = Overrides {
             listen: None,
             database_url: self.database_url.clone(),
         };
         let node = Node::open(&self.dir, &overrides).await.unwrap();
-        let rotation = passerelle_node::keys::rotate(&node).await.unwrap();
+        let rotation = passerelle_core::keys::rotate(&node).await.unwrap();
         node.db.close().await;
         drop(_lock);
         self.restart().await;

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use passerelle_node::config::Overrides;
-use passerelle_node::Node;
+use passerelle_core::config::Overrides;
+use passerelle_core::Node;
 
 use crate::{passerelle_bin, wait_until};
 

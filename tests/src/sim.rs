@@ -4,8 +4,7 @@
 //! a whole node (and its SQLite file) per simulated service. Used by the
 //! federation benchmark and the group-commit test.
 
-use passerelle_node::fed::wire::{JoinRequest, PushResponse};
-use passerelle_node::web::labels::THEMES;
+use passerelle_core::wire::{JoinRequest, PushResponse};
 use passerelle_protocol::body::{
     NodeRole, Origin, ProposalRef, ProposalStatus, SharedProposal, Support,
 };
@@ -13,6 +12,7 @@ use passerelle_protocol::signed_object::NodeDescriptor;
 use passerelle_protocol::{
     Body, Envelope, Hash, KeyPair, NodeId, RequestParts, RequestSignature, Timestamp,
 };
+use passerelle_web::pages::labels::THEMES;
 use uuid::Uuid;
 
 /// A service as the hub sees it: an id, a key, a stream.

@@ -17,13 +17,13 @@
 //! message.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
-use passerelle_node::domain::hub as hub_domain;
-use passerelle_node::domain::joint;
-use passerelle_node::domain::proposals::{self, NewProposal};
-use passerelle_node::web::labels::THEMES;
-use passerelle_node::{Node, NodeError};
+use passerelle_core::domain::hub as hub_domain;
+use passerelle_core::domain::joint;
+use passerelle_core::domain::proposals::{self, NewProposal};
+use passerelle_core::{Node, NodeError};
 use passerelle_protocol::body::{Origin, ProposalRef, ProposalStatus, Theme};
 use passerelle_protocol::NodeId;
+use passerelle_web::pages::labels::THEMES;
 use serde_json::json;
 
 use crate::Api;

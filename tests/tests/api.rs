@@ -265,7 +265,7 @@ async fn proposals_life_cycle_through_the_api() {
     let hub = &fed.hub.node;
     let seen = wait_until(std::time::Duration::from_secs(20), || async {
         let mut conn = hub.db.pool().acquire().await.unwrap();
-        passerelle_node::domain::federated::list(&mut conn)
+        passerelle_core::domain::federated::list(&mut conn)
             .await
             .unwrap()
             .iter()
@@ -298,7 +298,7 @@ async fn proposals_life_cycle_through_the_api() {
     assert_eq!(body["shared"], 2);
     let withdrawn = wait_until(std::time::Duration::from_secs(20), || async {
         let mut conn = hub.db.pool().acquire().await.unwrap();
-        passerelle_node::domain::federated::list(&mut conn)
+        passerelle_core::domain::federated::list(&mut conn)
             .await
             .unwrap()
             .iter()
@@ -339,7 +339,7 @@ async fn proposals_life_cycle_through_the_api() {
 /// The OpenAPI document is valid OpenAPI 3 (checked by an independent validator).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_document_validates() {
-    let doc = serde_json::to_string_pretty(&passerelle_node::http::openapi()).unwrap();
+    let doc = serde_json::to_string_pretty(&passerelle_web::openapi()).unwrap();
     assert!(doc.contains("\"openapi\": \"3."));
     let check = std::process::Command::new("python3")
         .args(["-c", "import sys, json; from openapi_spec_validator import validate; validate(json.load(sys.stdin)); print('valid')"])
@@ -435,7 +435,7 @@ async fn every_operation_checks_the_role() {
         .await;
     let member = Api::login(&service.url, "membre", "un-mot-de-passe-long").await;
     let coordinator = Api::login(&fed.hub.url, "admin", TEST_PASSWORD).await;
-    let doc = passerelle_node::http::openapi();
+    let doc = passerelle_web::openapi();
     let doc = serde_json::to_value(&doc).unwrap();
     let id = "01936b2a-7c00-7000-8000-000000000001";
     let mut refused = 0;
@@ -491,7 +491,7 @@ async fn every_body_is_validated_and_refusals_store_nothing() {
     let service = &fed.services[0];
     let admin = Api::login(&service.url, "admin", TEST_PASSWORD).await;
     let coordinator = Api::login(&fed.hub.url, "admin", TEST_PASSWORD).await;
-    let doc = serde_json::to_value(passerelle_node::http::openapi()).unwrap();
+    let doc = serde_json::to_value(passerelle_web::openapi()).unwrap();
     let id = "01936b2a-7c00-7000-8000-000000000001";
     let mut checked = 0;
     for (method, path, has_body) in operations(&doc) {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use passerelle_node::Node;
+use passerelle_core::Node;
 use passerelle_protocol::body::NodeRole;
 use passerelle_tests::*;
 use sqlx::{Connection, Row};
@@ -196,7 +196,7 @@ async fn a_restored_service_learns_its_stream_back_and_continues_without_fork() 
         .await
         .unwrap();
     assert_eq!(refused, 0, "the other service saw no fork");
-    let report = passerelle_node::status::report(&a).await.unwrap();
+    let report = passerelle::status::report(&a).await.unwrap();
     assert!(report.set_aside.is_empty());
     fed.stop().await;
 }
@@ -267,7 +267,7 @@ async fn restore_refuses_another_nodes_snapshot_and_what_is_not_a_snapshot() {
     }
     fed.hub.stop().await;
     let dir = fed.services[0].dir.clone();
-    let db = dir.join(passerelle_node::config::DB_FILE);
+    let db = dir.join(passerelle_core::config::DB_FILE);
     let before = (
         std::fs::read(&db).unwrap(),
         std::fs::read(dir.join("node-key.pem")).unwrap(),

@@ -23,7 +23,7 @@ async fn eventually(api: &Api, path: &str, check: impl Fn(&Value) -> bool) -> Va
 }
 
 fn today() -> String {
-    passerelle_node::domain::delegates::today().to_string()
+    passerelle_core::domain::delegates::today().to_string()
 }
 
 #[track_caller]
@@ -155,7 +155,7 @@ async fn members_consent_and_delegates() {
 async fn local_meetings_minutes_and_answers() {
     let fed = Federation::start(1, None).await;
     let admin = Api::login(&fed.services[0].url, "admin", TEST_PASSWORD).await;
-    let now = passerelle_node::fed::log::now();
+    let now = passerelle_core::clock::now();
     let secretary = ok(
         admin
             .post(

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use passerelle_node::config::Overrides;
-use passerelle_node::Node;
+use passerelle_core::config::Overrides;
+use passerelle_core::Node;
 use passerelle_tests::procs::{free_port, run_ok};
 use passerelle_tests::*;
 use rand::{Rng, SeedableRng};

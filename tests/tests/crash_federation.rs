@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use passerelle_node::Node;
+use passerelle_core::Node;
 use passerelle_tests::procs::{NodeSpec, ProcFederation};
 use passerelle_tests::workload::{self, Step, Via};
 use passerelle_tests::*;

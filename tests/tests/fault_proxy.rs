@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use passerelle_node::Node;
+use passerelle_core::Node;
 use passerelle_tests::procs::{NodeSpec, ProcFederation};
 use passerelle_tests::proxy::{FaultPlan, FaultProxy};
 use passerelle_tests::workload::{self, Step, Via};

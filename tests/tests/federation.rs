@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use passerelle_node::fed::client::HubClient;
+use passerelle_core::fed::client::HubClient;
 use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::NodeId;
 use passerelle_tests::*;
@@ -13,7 +13,7 @@ use sqlx::Row;
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
-async fn knows(node: &passerelle_node::Node, service: &str, title: &str) -> bool {
+async fn knows(node: &passerelle_core::Node, service: &str, title: &str) -> bool {
     federated_titles(node)
         .await
         .iter()
@@ -79,10 +79,10 @@ async fn hub_outage(hub_db: Option<String>, queued: usize) {
             .with_stream(move |conn, stream| {
                 Box::pin(async move {
                     for i in 0..50 {
-                        let id = passerelle_node::domain::proposals::create(
+                        let id = passerelle_core::domain::proposals::create(
                             conn,
                             "test",
-                            &passerelle_node::domain::proposals::NewProposal {
+                            &passerelle_core::domain::proposals::NewProposal {
                                 title: format!("Proposition {}", batch * 50 + i),
                                 description: "Pendant la panne".into(),
                                 theme: passerelle_protocol::body::Theme::Care,
@@ -91,7 +91,7 @@ async fn hub_outage(hub_db: Option<String>, queued: usize) {
                             },
                         )
                         .await?;
-                        passerelle_node::domain::proposals::share(conn, &stream, id).await?;
+                        passerelle_core::domain::proposals::share(conn, &stream, id).await?;
                     }
                     Ok(())
                 })
@@ -205,7 +205,7 @@ async fn message_tampered_in_the_relay_is_refused_with_hub_on_postgres() {
 /// Pushes one of `node`'s own messages straight to the hub; returns the
 /// status and the error code of the answer.
 async fn push_directly(
-    node: &passerelle_node::Node,
+    node: &passerelle_core::Node,
     hub_url: &str,
 ) -> (reqwest::StatusCode, String) {
     let env = sqlx::query("SELECT envelope FROM messages WHERE origin = $1 ORDER BY seq LIMIT 1")
@@ -233,7 +233,7 @@ async fn push_directly(
 
 async fn revoked_and_unenrolled(hub_db: Option<String>) {
     let fed = Federation::start(2, hub_db).await;
-    passerelle_node::fed::hub::revoke(&fed.hub.node, "ssm-1")
+    passerelle_core::fed::hub::revoke(&fed.hub.node, "ssm-1")
         .await
         .unwrap();
     let before = stream_of(&fed.hub.node, "ssm-1").await.0;
@@ -252,7 +252,7 @@ async fn revoked_and_unenrolled(hub_db: Option<String>) {
     // The other members learn of the revocation through the signed member list.
     let b = &fed.services[1].node;
     let learned = wait_until(PATIENCE, || async {
-        passerelle_node::fed::peers::get(&mut b.db.pool().acquire().await.unwrap(), "ssm-1")
+        passerelle_core::peers::get(&mut b.db.pool().acquire().await.unwrap(), "ssm-1")
             .await
             .unwrap()
             .is_some_and(|p| p.status == "revoked")
@@ -262,7 +262,7 @@ async fn revoked_and_unenrolled(hub_db: Option<String>) {
     // The revoked service's own status says what is wrong, in words.
     let a = &fed.services[0].node;
     let said = wait_until(PATIENCE, || async {
-        let report = passerelle_node::status::report(a).await.unwrap();
+        let report = passerelle::status::report(a).await.unwrap();
         report.peers.iter().any(|p| {
             p.last_error
                 .as_deref()
@@ -277,7 +277,7 @@ async fn revoked_and_unenrolled(hub_db: Option<String>) {
     let mut stranger = TestNode::create(&stranger_dir, NodeRole::Service, "ssm-intrus", None).await;
     // It pretends the hub is its hub to sign a message addressed to it.
     let mut w = stranger.node.db.begin_write().await.unwrap();
-    passerelle_node::fed::peers::upsert(
+    passerelle_core::peers::upsert(
         w.conn(),
         "hub-test",
         "hub",
@@ -341,11 +341,11 @@ async fn a_message_the_hub_can_never_accept_is_set_aside_and_does_not_block_the_
         arrived.is_some(),
         "the message after the refused one was blocked"
     );
-    let report = passerelle_node::status::report(a).await.unwrap();
+    let report = passerelle::status::report(a).await.unwrap();
     assert_eq!(report.set_aside.len(), 1);
     assert_eq!(report.set_aside[0].code, "domain_rule");
     assert_eq!(report.set_aside[0].kind, "proposal.withdrawn");
-    assert!(passerelle_node::status::render(&report, 0).contains("mis de côté"));
+    assert!(passerelle::status::render(&report, 0).contains("mis de côté"));
     // The stream stayed gapless and identical on both sides.
     assert_eq!(stream_of(a, "ssm-1").await, (2, true));
     assert_eq!(
@@ -371,8 +371,8 @@ async fn a_hub_that_lost_messages_gets_them_resent_from_the_gap() {
     fed.hub.stop().await;
     {
         let url =
-            passerelle_node::db::sqlite_url(&fed.hub.dir.join(passerelle_node::config::DB_FILE));
-        let db = passerelle_node::db::Db::connect(&url).await.unwrap();
+            passerelle_core::db::sqlite_url(&fed.hub.dir.join(passerelle_core::config::DB_FILE));
+        let db = passerelle_core::db::Db::connect(&url).await.unwrap();
         let pool = db.pool();
         let hash2: String =
             sqlx::query("SELECT hash FROM messages WHERE origin = 'ssm-1' AND seq = 2")

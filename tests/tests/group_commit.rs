@@ -23,7 +23,7 @@ async fn concurrent_pushes(hub_db: Option<String>) {
         .map(|i| SimService::named(&format!("ssm-g{i}")))
         .collect();
     for s in &services {
-        let code = passerelle_node::fed::hub::invite(&hub.node, &s.id, 1)
+        let code = passerelle_core::fed::hub::invite(&hub.node, &s.id, 1)
             .await
             .unwrap();
         s.join(&http, &hub.url, &hub_id, &code).await;
@@ -145,7 +145,7 @@ async fn concurrent_pushes(hub_db: Option<String>) {
 /// In the feed (by position) each origin's messages come in stream order,
 /// and each stored head is the stream's last message: what a group writes
 /// at once keeps the order in which it accepted the messages.
-async fn feed_follows_every_stream(node: &passerelle_node::node::Node) {
+async fn feed_follows_every_stream(node: &passerelle_core::node::Node) {
     use sqlx::Row;
     let rows = sqlx::query("SELECT origin, seq, hash FROM messages ORDER BY pos")
         .fetch_all(node.db.pool())

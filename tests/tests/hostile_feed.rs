@@ -27,7 +27,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
-use passerelle_node::Node;
+use passerelle_core::Node;
 use passerelle_protocol::body::{Member, MemberList, MemberStatus, NodeRole};
 use passerelle_protocol::signed_object::NodeDescriptor;
 use passerelle_protocol::{
@@ -411,7 +411,7 @@ async fn hostile_relayed_input_is_refused_logged_and_changes_nothing_else() {
     let root = tempfile::tempdir().unwrap();
     let mut service =
         TestNode::create(&root.path().join("ssm-1"), NodeRole::Service, "ssm-1", None).await;
-    passerelle_node::fed::service::join(&service.node, &url, "un-code")
+    passerelle_core::fed::service::join(&service.node, &url, "un-code")
         .await
         .unwrap();
     let node = service.node.clone();

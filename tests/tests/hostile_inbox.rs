@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use passerelle_node::Node;
+use passerelle_core::Node;
 use passerelle_protocol::body::MemberList;
 use passerelle_protocol::{Body, CanonicalValue, Hash, KeyPair, Timestamp};
 use passerelle_tests::hostile::*;
@@ -168,7 +168,7 @@ async fn run(hub: &Hub, case: &Case) {
     );
     // The replay record is written only for a request whose signature
     // verified; a push's, in the group commit with its messages
-    // (node/src/fed/inbox.rs), so only for a push whose body was read: one
+    // (node/core/src/fed/inbox.rs), so only for a push whose body was read: one
     // refused message by message.
     if let Some(sig) = sig {
         let authenticated = case.per_message
@@ -214,7 +214,7 @@ async fn hostile_input_at_the_hub(hub_db: Option<String>) {
         .unwrap();
     fed.services[1].stop().await;
     fed.services[2].stop().await;
-    passerelle_node::fed::hub::revoke(&fed.hub.node, "ssm-3")
+    passerelle_core::fed::hub::revoke(&fed.hub.node, "ssm-3")
         .await
         .unwrap();
     let hub = Hub {

@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use passerelle_node::fed::client::{self, HubClient};
-use passerelle_node::fed::ingest::{self, Source};
-use passerelle_node::keys::{NEXT_KEY_FILE, PREVIOUS_KEY_FILE};
-use passerelle_node::Node;
+use passerelle_core::fed::client::{self, HubClient};
+use passerelle_core::fed::ingest::{self, Source};
+use passerelle_core::keys::{NEXT_KEY_FILE, PREVIOUS_KEY_FILE};
+use passerelle_core::Node;
 use passerelle_protocol::body::{NodeRole, Origin, ProposalStatus, SharedProposal, Theme};
 use passerelle_protocol::{Body, Envelope, KeyPair, NodeId};
 use passerelle_tests::*;
@@ -25,7 +25,7 @@ async fn knows(node: &Node, service: &str, title: &str) -> bool {
 
 fn secret_of(dir: &std::path::Path) -> KeyPair {
     KeyPair::from_pkcs8_pem(
-        &std::fs::read_to_string(dir.join(passerelle_node::config::KEY_FILE)).unwrap(),
+        &std::fs::read_to_string(dir.join(passerelle_core::config::KEY_FILE)).unwrap(),
     )
     .unwrap()
 }
@@ -34,7 +34,7 @@ fn secret_of(dir: &std::path::Path) -> KeyPair {
 /// sharing a proposal titled `title`, signed with `keys`.
 async fn forge(hub: &Node, origin: &str, keys: &KeyPair, title: &str) -> String {
     let mut conn = hub.db.pool().acquire().await.unwrap();
-    let head = passerelle_node::fed::log::head(&mut conn, origin)
+    let head = passerelle_core::log::head(&mut conn, origin)
         .await
         .unwrap()
         .unwrap();
@@ -252,7 +252,7 @@ async fn the_hub_rotates_its_key_and_services_follow_through_the_feed() {
     .await;
     join(&fed.hub, &late).await;
     let seen = wait_until(PATIENCE, || async {
-        passerelle_node::fed::peers::get(&mut a.db.pool().acquire().await.unwrap(), "ssm-2")
+        passerelle_core::peers::get(&mut a.db.pool().acquire().await.unwrap(), "ssm-2")
             .await
             .unwrap()
             .is_some()
@@ -318,9 +318,9 @@ async fn a_stolen_key_is_revoked_by_the_hub_and_the_owner_carries_on() {
     // The owner makes a new key without signing anything with the stolen
     // one; the hub's operator revokes the stolen key from the forged
     // message on and installs the new key.
-    let replacement = passerelle_node::keys::replace(&owner).await.unwrap();
+    let replacement = passerelle_core::keys::replace(&owner).await.unwrap();
     owner.db.close().await;
-    let revocation = passerelle_node::keys::revoke_member_key(
+    let revocation = passerelle_core::keys::revoke_member_key(
         &hub,
         "ssm-1",
         None,
@@ -390,7 +390,7 @@ async fn an_interrupted_rotation_is_finished_or_undone_at_the_next_start() {
     let mut hub = TestNode::create(&dir.path().join("hub"), NodeRole::Hub, "hub-test", None).await;
     // The node is running: a rotation is refused (the lock is held).
     let locked = wait_until(PATIENCE, || async {
-        passerelle_node::config::DirLock::acquire(&hub.dir, "changer sa clé")
+        passerelle_core::config::DirLock::acquire(&hub.dir, "changer sa clé")
             .is_err_and(|e| e.code() == "node_running")
     })
     .await;
@@ -403,7 +403,7 @@ async fn an_interrupted_rotation_is_finished_or_undone_at_the_next_start() {
     hub.stop().await;
     // Crash after the database recorded the rotation, before the files
     // moved: the new key is still "next", the old one still current.
-    let key = hub.dir.join(passerelle_node::config::KEY_FILE);
+    let key = hub.dir.join(passerelle_core::config::KEY_FILE);
     std::fs::rename(&key, hub.dir.join(NEXT_KEY_FILE)).unwrap();
     std::fs::write(&key, before.to_pkcs8_pem().unwrap()).unwrap();
     let node = hub.open_stopped().await;
@@ -417,15 +417,15 @@ async fn an_interrupted_rotation_is_finished_or_undone_at_the_next_start() {
     // Crash before the database recorded anything: the new key is unknown
     // to everyone and is dropped.
     let stray = KeyPair::generate().unwrap();
-    passerelle_node::config::write_secret_key(&hub.dir.join(NEXT_KEY_FILE), &stray).unwrap();
+    passerelle_core::config::write_secret_key(&hub.dir.join(NEXT_KEY_FILE), &stray).unwrap();
     let node = hub.open_stopped().await;
     assert_eq!(node.keys.public_key(), rotation.new_key);
     assert!(!hub.dir.join(NEXT_KEY_FILE).exists());
     node.db.close().await;
     // A key file that the database does not know is refused, not used.
     std::fs::remove_file(&key).unwrap();
-    passerelle_node::config::write_secret_key(&key, &stray).unwrap();
-    let overrides = passerelle_node::config::Overrides::default();
+    passerelle_core::config::write_secret_key(&key, &stray).unwrap();
+    let overrides = passerelle_core::config::Overrides::default();
     let err = Node::open(&hub.dir, &overrides).await.unwrap_err();
     assert!(err.to_string().contains("database says"), "{err}");
 }
@@ -442,12 +442,12 @@ async fn key_commands_refuse_clearly() {
     assert!(err.contains("en marche"), "{err}");
     svc.stop().await;
     // Not joined: nothing to rotate; nothing changed.
-    let before = std::fs::read(svc.dir.join(passerelle_node::config::KEY_FILE)).unwrap();
+    let before = std::fs::read(svc.dir.join(passerelle_core::config::KEY_FILE)).unwrap();
     let (ok, _, err) = passerelle(&["key", "rotate", "--data", &d]);
     assert!(!ok);
     assert!(err.contains("pas encore rejoint"), "{err}");
     assert_eq!(
-        std::fs::read(svc.dir.join(passerelle_node::config::KEY_FILE)).unwrap(),
+        std::fs::read(svc.dir.join(passerelle_core::config::KEY_FILE)).unwrap(),
         before
     );
     assert!(!svc.dir.join(NEXT_KEY_FILE).exists());

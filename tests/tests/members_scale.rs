@@ -8,7 +8,8 @@
 
 use std::time::Duration;
 
-use passerelle_node::fed::{hub, peers};
+use passerelle_core::fed::hub;
+use passerelle_core::peers;
 use passerelle_protocol::body::NodeRole;
 use passerelle_tests::sim::{push_request, send_push, SimService};
 use passerelle_tests::*;
@@ -17,7 +18,7 @@ use passerelle_tests::*;
 const SIMULATED: usize = 480;
 
 /// `(active, revoked)` service peers a node has pinned, each with a key.
-async fn service_peers(node: &passerelle_node::Node) -> (usize, usize) {
+async fn service_peers(node: &passerelle_core::Node) -> (usize, usize) {
     let mut conn = node.db.pool().acquire().await.unwrap();
     let mut counts = (0, 0);
     for p in peers::list(&mut conn).await.unwrap() {

@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use passerelle_node::node::{InitOptions, Node};
+use passerelle_core::node::{InitOptions, Node};
 use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::NodeId;
 use passerelle_tests::*;
@@ -151,10 +151,10 @@ async fn two_hub_processes_on_one_postgres_converge_exactly_once() {
     for i in 1..=SERVICES {
         let id = format!("ssm-{i}");
         let s = TestNode::create(&root.path().join(&id), NodeRole::Service, &id, None).await;
-        let code = passerelle_node::fed::hub::invite(&hub, s.node.id(), 1)
+        let code = passerelle_core::fed::hub::invite(&hub, s.node.id(), 1)
             .await
             .unwrap();
-        passerelle_node::fed::service::join(&s.node, &address, &code)
+        passerelle_core::fed::service::join(&s.node, &address, &code)
             .await
             .unwrap();
         services.push(s);

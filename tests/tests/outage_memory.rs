@@ -21,8 +21,8 @@
 
 use std::time::{Duration, Instant};
 
-use passerelle_node::domain::proposals::{self, NewProposal};
-use passerelle_node::Node;
+use passerelle_core::domain::proposals::{self, NewProposal};
+use passerelle_core::Node;
 use passerelle_protocol::body::{Origin, Theme};
 use passerelle_tests::procs::{proc_status_kib, NodeSpec, ProcFederation};
 use passerelle_tests::workload;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use passerelle_node::Node;
+use passerelle_core::Node;
 use passerelle_protocol::body::Theme;
 use passerelle_tests::procs::{NodeSpec, ProcFederation, ProcNode};
 use passerelle_tests::workload::{self, Via};

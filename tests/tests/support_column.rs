@@ -5,9 +5,9 @@
 //! column, so a column that drifted would reorder them silently.
 #![allow(clippy::unwrap_used)]
 
-use passerelle_node::db::{sqlite_url, Db};
-use passerelle_node::domain::{self, hub};
-use passerelle_node::fed::peers;
+use passerelle_core::db::{sqlite_url, Db};
+use passerelle_core::domain::{self, hub};
+use passerelle_core::peers;
 use passerelle_protocol::body::{ProposalRef, ProposalWithdrawal, Support};
 use passerelle_protocol::{Body, NodeId, SignedEnvelope};
 use passerelle_tests::sim::SimService;

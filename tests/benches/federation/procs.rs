@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use passerelle_node::node::{InitOptions, Node};
+use passerelle_core::node::{InitOptions, Node};
 use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::NodeId;
 
@@ -25,7 +25,7 @@ pub fn bin() -> PathBuf {
         "build",
         "--release",
         "-p",
-        "passerelle-node",
+        "passerelle",
         "--bin",
         "passerelle",
     ]);

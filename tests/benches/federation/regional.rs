@@ -7,9 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use passerelle_node::fed::known::Known;
-use passerelle_node::fed::{hub, ingest, peers};
-use passerelle_node::node::Node;
+use passerelle_core::fed::known::Known;
+use passerelle_core::fed::{hub, ingest};
+use passerelle_core::node::Node;
+use passerelle_core::peers;
 use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::NodeId;
 use passerelle_tests::Api;

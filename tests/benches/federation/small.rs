@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use passerelle_node::domain::proposals::{self, NewProposal};
-use passerelle_node::fed;
-use passerelle_node::node::Node;
+use passerelle_core::domain::proposals::{self, NewProposal};
+use passerelle_core::fed;
+use passerelle_core::node::Node;
 use passerelle_protocol::body::{NodeRole, Origin, Theme};
 use passerelle_tests::Api;
 use serde_json::json;

@@ -1,6 +1,6 @@
 //! The hub's inbox (SPEC.md §10.4), end to end in one process: fuzzed bytes
 //! become the body of a `POST /fed/v1/inbox` correctly signed by an enrolled
-//! member, and go through the node's real router (`passerelle_node::http::
+//! member, and go through the node's real router (`passerelle_web::
 //! app`: authentication, body reading, the push handler, the ingest
 //! pipeline, domain rules) on a real SQLite hub in a temporary directory.
 //!
@@ -26,7 +26,7 @@ use std::sync::OnceLock;
 use axum::body::Body as HttpBody;
 use axum::http::{header, Method, Request, StatusCode};
 use libfuzzer_sys::fuzz_target;
-use passerelle_node::node::{InitOptions, Node};
+use passerelle_core::node::{InitOptions, Node};
 use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::signed_object::NodeDescriptor;
 use passerelle_protocol::{
@@ -124,11 +124,11 @@ fn fuzz() -> &'static Fuzz {
             })
             .await
             .expect("hub");
-            let app = passerelle_node::http::app(node.clone());
+            let app = passerelle_web::app(node.clone());
             // The member joins through the real route, with a real invitation.
             let member = KeyPair::generate().expect("key");
             let code =
-                passerelle_node::fed::hub::invite(&node, &NodeId::parse(MEMBER).expect("id"), 1)
+                passerelle_core::fed::hub::invite(&node, &NodeId::parse(MEMBER).expect("id"), 1)
                     .await
                     .expect("invitation");
             let descriptor = NodeDescriptor::signed(

@@ -84,7 +84,7 @@ async fn security_headers_on_every_answer() {
     );
 
     // The CSP holds only if no template carries inline script or style.
-    let templates = workspace().join("node/templates");
+    let templates = workspace().join("node/web/templates");
     for entry in std::fs::read_dir(&templates).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap().to_lowercase();
@@ -190,7 +190,7 @@ async fn session_cookies_are_httponly_samesite_and_secure_behind_tls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarding_headers_are_believed_from_trusted_proxies_only() {
     use axum::extract::ConnectInfo;
-    use passerelle_node::http::security::client as client_of;
+    use passerelle_web::security::client as client_of;
     let root = tempfile::tempdir().unwrap();
     let mut hub = TestNode::create(&root.path().join("h"), NodeRole::Hub, "hub-fw", None).await;
     let parts = |peer: &str, xff: &str| {
@@ -235,7 +235,7 @@ async fn forwarding_headers_are_believed_from_trusted_proxies_only() {
         format!("{text}trusted_proxies = [\"proxy.local\"]\n"),
     )
     .unwrap();
-    let e = passerelle_node::Node::open(&hub.dir, &Default::default())
+    let e = passerelle_core::Node::open(&hub.dir, &Default::default())
         .await
         .unwrap_err();
     assert!(e.to_string().contains("proxy.local"), "{e}");

@@ -49,13 +49,13 @@ async fn session(base: &str, username: &str, password: &str) -> String {
         .split(';')
         .next()
         .unwrap()
-        .strip_prefix(&format!("{}=", passerelle_node::http::SESSION_COOKIE))
+        .strip_prefix(&format!("{}=", passerelle_web::SESSION_COOKIE))
         .unwrap()
         .to_owned()
 }
 
 fn cookie_header(token: &str) -> String {
-    format!("{}={token}", passerelle_node::http::SESSION_COOKIE)
+    format!("{}={token}", passerelle_web::SESSION_COOKIE)
 }
 
 fn header(h: &HeaderMap, name: &str) -> String {

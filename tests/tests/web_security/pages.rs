@@ -22,12 +22,12 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Every `.route("path", get(..).post(..))` in `node/src/web/`, as
+/// Every `.route("path", get(..).post(..))` in `node/web/src/pages/`, as
 /// (method, path). A route whose path is not a literal fails the test: it
 /// could not be checked.
 pub(crate) fn page_routes_in_source() -> BTreeSet<(String, String)> {
     let mut files = Vec::new();
-    rust_files(&workspace().join("node/src/web"), &mut files);
+    rust_files(&workspace().join("node/web/src/pages"), &mut files);
     let mut routes = BTreeSet::new();
     for file in files {
         // Code only: comments may mention `.route(..)`.
@@ -121,7 +121,7 @@ async fn every_page_route_refuses_anonymous_callers_and_forged_forms() {
         "only {} page routes found",
         routes.len()
     );
-    let public: BTreeSet<(String, String)> = passerelle_node::web::PUBLIC_ROUTES
+    let public: BTreeSet<(String, String)> = passerelle_web::pages::PUBLIC_ROUTES
         .iter()
         .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
         .collect();
@@ -177,7 +177,7 @@ async fn every_page_route_refuses_anonymous_callers_and_forged_forms() {
             if method != "POST" {
                 continue;
             }
-            let good_for_other = passerelle_node::web::csrf_for(&other);
+            let good_for_other = passerelle_web::pages::csrf_for(&other);
             for (why, body) in [
                 ("no token", "titre=x".to_owned()),
                 ("a wrong token", "_csrf=0000&titre=x".to_owned()),

@@ -27,7 +27,7 @@ const HUB_ONLY: &[&str] = &["/reunions-communes", "/sujets"];
 /// is one of [`MEMBER_WRITES`]; and the refusals change nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_write_checks_the_role() {
-    let public: BTreeSet<(String, String)> = passerelle_node::web::PUBLIC_ROUTES
+    let public: BTreeSet<(String, String)> = passerelle_web::pages::PUBLIC_ROUTES
         .iter()
         .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
         .collect();
@@ -48,7 +48,7 @@ async fn every_page_write_checks_the_role() {
         .await;
     assert_eq!(status, 201);
     let token = session(&service.url, "marie", "un-mot-de-passe-long").await;
-    let csrf = passerelle_node::web::csrf_for(&token);
+    let csrf = passerelle_web::pages::csrf_for(&token);
     let http = client();
     let mut refused = 0;
     for path in &writes {

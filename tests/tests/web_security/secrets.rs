@@ -8,7 +8,7 @@ use crate::seed_forms;
 /// Rule: no secret in `Debug` output.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debug_output_hides_secrets() {
-    use passerelle_node::config::{Config, Overrides};
+    use passerelle_core::config::{Config, Overrides};
     let secret_url = "postgres://passerelle:s3cr3t-db@db.example/passerelle";
     let config: Config = toml_config(secret_url);
     let overrides = Overrides {
@@ -16,7 +16,7 @@ async fn debug_output_hides_secrets() {
         database_url: Some(secret_url.into()),
     };
     let root = tempfile::tempdir().unwrap();
-    let options = passerelle_node::InitOptions {
+    let options = passerelle_core::InitOptions {
         data_dir: root.path().join("n"),
         role: NodeRole::Service,
         id: passerelle_protocol::NodeId::parse("ssm-dbg").unwrap(),
@@ -25,7 +25,7 @@ async fn debug_output_hides_secrets() {
         database_url: Some(secret_url.into()),
         admin_password: Some("mot-de-passe-secret-1".into()),
     };
-    let join = passerelle_node::fed::wire::JoinRequest {
+    let join = passerelle_core::wire::JoinRequest {
         code: "code-d-invitation-secret".into(),
         descriptor: json!({}),
     };
@@ -53,7 +53,7 @@ async fn debug_output_hides_secrets() {
     // A whole node, and what init reports.
     let mut options = options;
     options.database_url = None;
-    let (node, report) = passerelle_node::Node::init(options).await.unwrap();
+    let (node, report) = passerelle_core::Node::init(options).await.unwrap();
     let pem = std::fs::read_to_string(node.data_dir.join("node-key.pem")).unwrap();
     let node_debug = format!("{node:?} {report:?}");
     assert!(!node_debug.contains(&report.admin_password));
@@ -63,19 +63,19 @@ async fn debug_output_hides_secrets() {
     for seed in seed_forms(&pem) {
         assert!(!node_debug.contains(&seed), "key seed in Debug");
     }
-    let token = passerelle_node::sessions::open(
+    let token = passerelle_core::sessions::open(
         &node.db,
-        &passerelle_node::accounts::get(&node.db, 1)
+        &passerelle_core::accounts::get(&node.db, 1)
             .await
             .unwrap()
             .unwrap(),
-        passerelle_node::sessions::API_TOKEN,
+        passerelle_core::sessions::API_TOKEN,
         None,
     )
     .await
     .unwrap();
-    let auth = passerelle_node::http::Auth {
-        account: passerelle_node::accounts::get(&node.db, 1)
+    let auth = passerelle_web::Auth {
+        account: passerelle_core::accounts::get(&node.db, 1)
             .await
             .unwrap()
             .unwrap(),
@@ -84,14 +84,14 @@ async fn debug_output_hides_secrets() {
     assert!(!format!("{auth:?}").contains(&token));
 }
 
-fn toml_config(database_url: &str) -> passerelle_node::config::Config {
+fn toml_config(database_url: &str) -> passerelle_core::config::Config {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("passerelle.toml"),
         format!("id = \"ssm-dbg\"\nname = \"x\"\nrole = \"service\"\nlisten = \"127.0.0.1:0\"\ndatabase_url = \"{database_url}\"\n"),
     )
     .unwrap();
-    passerelle_node::config::Config::load(dir.path(), &Default::default()).unwrap()
+    passerelle_core::config::Config::load(dir.path(), &Default::default()).unwrap()
 }
 
 #[cfg(unix)]

@@ -10,7 +10,7 @@ use crate::{client, header, token_attempt};
 /// The throttle's story, on a hub served by two processes over one
 /// database (each attempt alternates between them).
 async fn throttle_story(database: Option<String>) {
-    use passerelle_node::throttle::{PER_ACCOUNT, PER_CLIENT, WINDOW_SECS};
+    use passerelle_core::throttle::{PER_ACCOUNT, PER_CLIENT, WINDOW_SECS};
     let root = tempfile::tempdir().unwrap();
     let mut hub = TestNode::create(
         &root.path().join("h"),
@@ -20,16 +20,16 @@ async fn throttle_story(database: Option<String>) {
     )
     .await;
     // A second process of the same hub (same database), as behind a load balancer.
-    let overrides = passerelle_node::config::Overrides {
+    let overrides = passerelle_core::config::Overrides {
         listen: None,
         database_url: database,
     };
-    let second = passerelle_node::Node::open(&hub.dir, &overrides)
+    let second = passerelle_core::Node::open(&hub.dir, &overrides)
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let second_url = format!("http://{}", listener.local_addr().unwrap());
-    let second_task = tokio::spawn(passerelle_node::run(second.clone(), listener));
+    let second_task = tokio::spawn(passerelle_web::run(second.clone(), listener));
     let bases = [hub.url.clone(), second_url.clone()];
     let http = client();
     let admin = Api::login(&hub.url, "admin", TEST_PASSWORD).await;

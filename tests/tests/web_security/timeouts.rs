@@ -10,7 +10,7 @@ use passerelle_tests::*;
 /// limits; the defaults are 30 s and 60 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_clients_are_cut_off() {
-    use passerelle_node::http::Limits;
+    use passerelle_web::Limits;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     assert_eq!(
         Limits::default(),
@@ -20,7 +20,7 @@ async fn slow_clients_are_cut_off() {
         }
     );
     let root = tempfile::tempdir().unwrap();
-    let (node, _) = passerelle_node::Node::init(passerelle_node::InitOptions {
+    let (node, _) = passerelle_core::Node::init(passerelle_core::InitOptions {
         data_dir: root.path().join("h"),
         role: NodeRole::Hub,
         id: passerelle_protocol::NodeId::parse("hub-slow").unwrap(),
@@ -38,10 +38,10 @@ async fn slow_clients_are_cut_off() {
         request_timeout: Duration::from_secs(3),
     };
     let stopper = node.clone();
-    let server = tokio::spawn(passerelle_node::http::serve_with(
+    let server = tokio::spawn(passerelle_web::serve_with(
         node.clone(),
         listener,
-        passerelle_node::node::stopped(stopper.shutdown_signal()),
+        passerelle_core::node::stopped(stopper.shutdown_signal()),
         limits,
     ));
 

@@ -1,0 +1,369 @@
+//! The core's one error type, and the typed reasons of a refusal.
+//!
+//! Every error has a stable machine code and a sentence for programs.
+//! Protocol errors keep their protocol code. A refusal carries a
+//! [`Refusal`], never a bare string: the web crate alone turns it into an
+//! HTTP status, and pages and `passerelle status` into words, each through
+//! one exhaustive `match`. Internal details (SQL, I/O) are logged, never
+//! sent: the outside world sees `internal` and a plain sentence.
+//!
+//! One kind of database failure is told apart: when the *storage* refuses
+//! to take anything (the disk is full, or the database only accepts reads),
+//! the request was fine and will succeed later, once an administrator made
+//! room. Those answer `503 Service Unavailable` with `Retry-After` and the
+//! code `storage_full` or `storage_read_only`, so that a service's sync
+//! engine, a script or a person knows to wait rather than to give up.
+
+use passerelle_protocol::ProtocolError;
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, for people and for machines.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    /// A request refused for a reason the client can act on.
+    #[error("{message}")]
+    Refused { refusal: Refusal, message: String },
+    /// Bad configuration or data directory (command line only).
+    #[error("{0}")]
+    Config(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A file could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The other node could not be reached or answered badly.
+    #[error("{detail}")]
+    Remote {
+        failure: RemoteFailure,
+        detail: String,
+    },
+}
+
+/// The JSON body of every error answer: `{"error": {"code", "message"}}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine code, e.g. `invalid_field`.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// Why a request was refused. Each has a stable machine code, published
+/// in the API and in `protocol/SPEC.md`; rewording a message never
+/// changes what a program or a page recognises. Not `non_exhaustive`: the
+/// web crate matches every variant, so a new one without a status or
+/// words does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A field's value is not acceptable (the message names the field).
+    InvalidField,
+    /// What the request names does not exist (here).
+    NotFound,
+    /// A rule of the committee or of the federation forbids it.
+    DomainRule,
+    /// The person is known but may not do this.
+    Forbidden,
+    /// No valid session, token or request signature.
+    Unauthenticated,
+    /// Wrong account name or password.
+    BadCredentials,
+    /// The request itself cannot be read.
+    BadRequest,
+    /// The body is not JSON (code `bad_request`, status 415).
+    UnsupportedMediaType,
+    MethodNotAllowed,
+    /// The body is larger than the limit.
+    TooLarge,
+    /// More messages in one push than allowed.
+    BatchTooLarge,
+    /// Too many failed logins: wait.
+    TooManyAttempts,
+    /// A hub's route asked of a service.
+    NotAHub,
+    /// A service's route asked of a hub.
+    NotAService,
+    /// Another command holds the data directory.
+    DirectoryBusy,
+    /// The node is serving: stop it first.
+    NodeRunning,
+    /// A backup older than the node's key (restore).
+    NewerKey,
+    /// A backup of another node (restore).
+    OtherNode,
+    /// A message's signature does not verify.
+    BadSignature,
+    /// A request's signature header is missing or wrong.
+    InvalidRequestSignature,
+    /// A request already seen.
+    ReplayedRequest,
+    /// A message id already used by another message.
+    ReplayedId,
+    /// A sender relaying a message it did not write.
+    NotOrigin,
+    /// A member the hub revoked.
+    Revoked,
+    /// A sender the hub does not know.
+    UnknownSender,
+    InvalidInvitation,
+    InvitationUsed,
+    InvitationExpired,
+}
+
+impl Refusal {
+    /// The stable machine code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::InvalidField => "invalid_field",
+            Refusal::NotFound => "not_found",
+            Refusal::DomainRule => "domain_rule",
+            Refusal::Forbidden => "forbidden",
+            Refusal::Unauthenticated => "unauthenticated",
+            Refusal::BadCredentials => "bad_credentials",
+            Refusal::BadRequest | Refusal::UnsupportedMediaType => "bad_request",
+            Refusal::MethodNotAllowed => "method_not_allowed",
+            Refusal::TooLarge => "too_large",
+            Refusal::BatchTooLarge => "batch_too_large",
+            Refusal::TooManyAttempts => "too_many_attempts",
+            Refusal::NotAHub => "not_a_hub",
+            Refusal::NotAService => "not_a_service",
+            Refusal::DirectoryBusy => "directory_busy",
+            Refusal::NodeRunning => "node_running",
+            Refusal::NewerKey => "newer_key",
+            Refusal::OtherNode => "other_node",
+            Refusal::BadSignature => "bad_signature",
+            Refusal::InvalidRequestSignature => "invalid_request_signature",
+            Refusal::ReplayedRequest => "replayed_request",
+            Refusal::ReplayedId => "replayed_id",
+            Refusal::NotOrigin => "not_origin",
+            Refusal::Revoked => "revoked",
+            Refusal::UnknownSender => "unknown_sender",
+            Refusal::InvalidInvitation => "invalid_invitation",
+            Refusal::InvitationUsed => "invitation_used",
+            Refusal::InvitationExpired => "invitation_expired",
+        }
+    }
+}
+
+/// What went wrong with the other node, for whoever puts it in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteFailure {
+    /// No answer at all: the other node is down or the network is cut.
+    Unreachable,
+    /// It refused, with this machine code.
+    Refused(String),
+    /// The hub holds a version of our stream that we do not.
+    Fork,
+    /// It answered something we cannot use.
+    Unexpected,
+}
+
+/// The storage refusing to take anything, whatever the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageProblem {
+    /// No space left (SQLite `SQLITE_FULL`, PostgreSQL `53100 disk_full`).
+    Full,
+    /// The database only accepts reads (SQLite `SQLITE_READONLY`,
+    /// PostgreSQL `25006`: `default_transaction_read_only`, a standby).
+    ReadOnly,
+}
+
+impl StorageProblem {
+    /// What `e` says about the storage, if it is a storage problem.
+    pub fn of(e: &sqlx::Error) -> Option<StorageProblem> {
+        let sqlx::Error::Database(db) = e else {
+            return None;
+        };
+        if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+            return match pg.code() {
+                "53100" => Some(StorageProblem::Full),
+                "25006" => Some(StorageProblem::ReadOnly),
+                _ => None,
+            };
+        }
+        if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+            // SQLite gives the extended result code; the primary one is its low byte.
+            let extended: i64 = db.code()?.parse().ok()?;
+            return match extended & 0xff {
+                13 => Some(StorageProblem::Full),
+                8 => Some(StorageProblem::ReadOnly),
+                _ => None,
+            };
+        }
+        None
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            StorageProblem::Full => "storage_full",
+            StorageProblem::ReadOnly => "storage_read_only",
+        }
+    }
+}
+
+/// Seconds a client is asked to wait before retrying after a storage problem.
+pub const STORAGE_RETRY_AFTER_SECS: u32 = 60;
+
+impl NodeError {
+    pub fn refused(refusal: Refusal, message: impl Into<String>) -> Self {
+        NodeError::Refused {
+            refusal,
+            message: message.into(),
+        }
+    }
+
+    /// The reason of a refusal, if this is one.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            NodeError::Refused { refusal, .. } => Some(*refusal),
+            _ => None,
+        }
+    }
+
+    /// The other node answered something we cannot use.
+    pub fn remote(detail: impl Into<String>) -> Self {
+        NodeError::remote_failure(RemoteFailure::Unexpected, detail)
+    }
+
+    /// The other node failed us in the way `failure` says.
+    pub fn remote_failure(failure: RemoteFailure, detail: impl Into<String>) -> Self {
+        NodeError::Remote {
+            failure,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn config(message: impl Into<String>) -> Self {
+        NodeError::Config(message.into())
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        NodeError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// The storage problem behind this error, if that is what it is.
+    pub fn storage_problem(&self) -> Option<StorageProblem> {
+        match self {
+            NodeError::Database(e) => StorageProblem::of(e),
+            _ => None,
+        }
+    }
+
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            NodeError::Protocol(e) => e.code(),
+            NodeError::Refused { refusal, .. } => refusal.code(),
+            NodeError::Config(_) => "config",
+            NodeError::Database(e) => {
+                StorageProblem::of(e).map_or("internal", StorageProblem::code)
+            }
+            NodeError::Io { .. } => "internal",
+            NodeError::Remote { .. } => "remote",
+        }
+    }
+
+    /// The sentence shown to the other side (never internal details).
+    pub fn public_message(&self) -> String {
+        match self.storage_problem() {
+            Some(StorageProblem::Full) => {
+                return "the node's disk is full: nothing was stored; try again once its administrator has freed some space".into()
+            }
+            Some(StorageProblem::ReadOnly) => {
+                return "the node's database accepts no changes right now: nothing was stored; try again later".into()
+            }
+            None => {}
+        }
+        match self {
+            NodeError::Database(_) | NodeError::Io { .. } | NodeError::Config(_) => {
+                "internal error; the administrator can read the node's log".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// Whether retrying the same message can never succeed (the sender sets it aside).
+    pub fn is_permanent_for_message(code: &str) -> bool {
+        matches!(
+            code,
+            "malformed_json"
+                | "duplicate_key"
+                | "not_canonical_number"
+                | "too_large"
+                | "too_deep"
+                | "string_too_long"
+                | "invalid_envelope"
+                | "unsupported_version"
+                | "unknown_kind"
+                | "invalid_body"
+                | "domain_rule"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection;
+
+    async fn failure(conn: &mut sqlx::AnyConnection, sql: &str) -> NodeError {
+        NodeError::from(sqlx::query(sql).execute(conn).await.unwrap_err())
+    }
+
+    /// Real SQLite failures, not hand-made ones: a database that may not
+    /// grow (what a full disk looks like to SQLite) and a read-only one.
+    #[tokio::test]
+    async fn storage_problems_are_told_apart_from_other_database_errors() {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let url = crate::db::sqlite_url(&path);
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+        sqlx::query("CREATE TABLE t (x TEXT PRIMARY KEY)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO t VALUES ('a')")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+
+        let other = failure(&mut conn, "INSERT INTO t VALUES ('a')").await;
+        assert_eq!(other.code(), "internal");
+
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let full = failure(&mut conn, "INSERT INTO t VALUES (hex(zeroblob(100000)))").await;
+        assert_eq!(full.storage_problem(), Some(StorageProblem::Full));
+        assert_eq!(full.code(), "storage_full");
+        assert!(!full.public_message().contains("database or disk"));
+        conn.close().await.unwrap();
+
+        let mut ro = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", path.display()))
+            .await
+            .unwrap();
+        let read_only = failure(&mut ro, "INSERT INTO t VALUES ('b')").await;
+        assert_eq!(read_only.storage_problem(), Some(StorageProblem::ReadOnly));
+        assert_eq!(read_only.code(), "storage_read_only");
+    }
+}

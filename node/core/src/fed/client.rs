@@ -1,0 +1,239 @@
+//! Signed HTTP requests from a service to its hub.
+//!
+//! Outgoing requests are bounded: connection and total timeouts, no
+//! redirects (a redirect would change the signed target), and a cap on the
+//! size of what we read back.
+
+use std::time::Duration;
+
+use passerelle_protocol::signed_object::NodeDescriptor;
+use passerelle_protocol::{
+    CanonicalValue, Limits, NodeId, RequestParts, RequestSignature, Timestamp,
+};
+use reqwest::Method;
+
+use crate::error::{NodeError, RemoteFailure};
+use crate::node::Node;
+use crate::wire::{FeedResponse, Head, PushResponse, StateResponse};
+use reqwest::StatusCode;
+
+/// Largest answer we read from a peer.
+const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// The HTTP client all federation requests use.
+pub fn http_client() -> Result<reqwest::Client, NodeError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(70))
+        .user_agent(concat!("passerelle/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| NodeError::remote(format!("cannot build the HTTP client: {e}")))
+}
+
+fn remote(e: impl std::fmt::Display) -> NodeError {
+    NodeError::remote(e.to_string())
+}
+
+async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, NodeError> {
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(remote)? {
+        if out.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(NodeError::remote("the answer is too large"));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// Fetches and verifies a node's descriptor from `base_url`.
+pub async fn fetch_descriptor(
+    http: &reqwest::Client,
+    base_url: &str,
+) -> Result<NodeDescriptor, NodeError> {
+    let url = format!("{}/.well-known/passerelle", base_url.trim_end_matches('/'));
+    let resp = http.get(&url).send().await.map_err(|e| {
+        NodeError::remote_failure(
+            RemoteFailure::Unreachable,
+            format!("cannot reach {url}: {e}"),
+        )
+    })?;
+    if !resp.status().is_success() {
+        return Err(NodeError::remote(format!(
+            "{url} answered {}",
+            resp.status()
+        )));
+    }
+    let body = read_capped(resp).await?;
+    Ok(NodeDescriptor::verify(&CanonicalValue::from_json_bytes(
+        &body,
+        &Limits::ENVELOPE,
+    )?)?)
+}
+
+/// A service's connection to its hub.
+#[derive(Clone, Debug)]
+pub struct HubClient {
+    node: Node,
+    http: reqwest::Client,
+    base_url: String,
+    hub_id: NodeId,
+}
+
+impl HubClient {
+    pub fn new(node: Node, base_url: &str, hub_id: NodeId) -> Result<Self, NodeError> {
+        Ok(HubClient {
+            node,
+            http: http_client()?,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            hub_id,
+        })
+    }
+
+    /// Sends a signed request; returns the status and body.
+    pub async fn send(
+        &self,
+        method: Method,
+        target: &str,
+        body: Vec<u8>,
+    ) -> Result<(StatusCode, Vec<u8>), NodeError> {
+        let signer = crate::keys::request_signer(&self.node, self.hub_id.as_str()).await?;
+        let (status, answer) = send_signed(
+            &self.http,
+            &self.node,
+            signer,
+            &self.base_url,
+            &self.hub_id,
+            method.clone(),
+            target,
+            body.clone(),
+        )
+        .await?;
+        // The hub already holds our rotation (its answer to the push that
+        // carried it was lost): the new key is the one it accepts now.
+        let retired = status == StatusCode::UNAUTHORIZED
+            && serde_json::from_slice::<crate::error::ErrorBody>(&answer)
+                .is_ok_and(|b| b.error.code == "key_retired");
+        if retired && signer.key_id() != self.node.keys.key_id() {
+            return send_signed(
+                &self.http,
+                &self.node,
+                &self.node.keys,
+                &self.base_url,
+                &self.hub_id,
+                method,
+                target,
+                body,
+            )
+            .await;
+        }
+        Ok((status, answer))
+    }
+
+    /// Pushes envelopes (their canonical text) of our own stream.
+    pub async fn push(
+        &self,
+        envelopes: &[String],
+    ) -> Result<(StatusCode, PushResponse), NodeError> {
+        let body = format!("{{\"messages\":[{}]}}", envelopes.join(","));
+        let (status, bytes) = self
+            .send(Method::POST, "/fed/v1/inbox", body.into_bytes())
+            .await?;
+        if let Ok(parsed) = serde_json::from_slice::<PushResponse>(&bytes) {
+            return Ok((status, parsed));
+        }
+        // Refused before any message was looked at (authentication,
+        // membership, the hub's storage).
+        Err(refusal(status, &bytes))
+    }
+
+    /// Pulls the feed after `after`, waiting up to `wait` seconds for news.
+    pub async fn pull(&self, after: i64, wait: u64) -> Result<FeedResponse, NodeError> {
+        let target = format!("/fed/v1/feed?after={after}&limit=200&wait={wait}");
+        let (status, bytes) = self.send(Method::GET, &target, Vec::new()).await?;
+        if !status.is_success() {
+            return Err(refusal(status, &bytes));
+        }
+        serde_json::from_slice(&bytes)
+            .map_err(|e| NodeError::remote(format!("unreadable feed: {e}")))
+    }
+
+    /// What the hub has of our stream.
+    pub async fn state(&self) -> Result<Option<Head>, NodeError> {
+        let (status, bytes) = self.send(Method::GET, "/fed/v1/state", Vec::new()).await?;
+        if !status.is_success() {
+            return Err(refusal(status, &bytes));
+        }
+        let parsed: StateResponse = serde_json::from_slice(&bytes)
+            .map_err(|e| NodeError::remote(format!("unreadable state: {e}")))?;
+        Ok(parsed.head)
+    }
+}
+
+/// Signs (with `signer`, one of `node`'s keys) and sends one request to
+/// `destination` at `base_url`.
+#[allow(clippy::too_many_arguments)]
+pub async fn send_signed(
+    http: &reqwest::Client,
+    node: &Node,
+    signer: &passerelle_protocol::KeyPair,
+    base_url: &str,
+    destination: &NodeId,
+    method: Method,
+    target: &str,
+    body: Vec<u8>,
+) -> Result<(StatusCode, Vec<u8>), NodeError> {
+    let parts = RequestParts {
+        method: method.as_str(),
+        target,
+        destination,
+        body: &body,
+    };
+    let sig = RequestSignature::sign(
+        &parts,
+        node.id(),
+        signer,
+        Timestamp::now(),
+        passerelle_protocol::request::new_nonce()?,
+    );
+    let url = format!("{}{target}", base_url.trim_end_matches('/'));
+    let resp = http
+        .request(method, &url)
+        .header(reqwest::header::AUTHORIZATION, sig.to_header())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| {
+            NodeError::remote_failure(
+                RemoteFailure::Unreachable,
+                format!("cannot reach the hub: {e}"),
+            )
+        })?;
+    let status = StatusCode::from_u16(resp.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    Ok((status, read_capped(resp).await?))
+}
+
+/// An answer that is not what we asked for, as an error that ends with the
+/// hub's machine code in brackets when it gave one (`passerelle status`
+/// turns the code into words).
+fn refusal(status: StatusCode, bytes: &[u8]) -> NodeError {
+    match serde_json::from_slice::<crate::error::ErrorBody>(bytes) {
+        Ok(e) => NodeError::remote_failure(
+            RemoteFailure::Refused(e.error.code.clone()),
+            format!(
+                "the hub refused ({status}): {} [{}]",
+                e.error.message, e.error.code
+            ),
+        ),
+        Err(_) => NodeError::remote(format!(
+            "the hub answered {status} with: {}",
+            excerpt(bytes)
+        )),
+    }
+}
+
+/// The first 300 characters of an answer, for error messages.
+pub fn excerpt(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).chars().take(300).collect()
+}

@@ -1,0 +1,305 @@
+//! What only a hub does: invitations, enrolment, revocation, the inbox that
+//! services push to, and the feed they pull from. Plain functions over a
+//! [`Node`], so they can be tested without HTTP.
+
+use std::time::Duration;
+
+use passerelle_protocol::body::NodeRole;
+use passerelle_protocol::key_timeline::KeyTimeline;
+use passerelle_protocol::signed_object::NodeDescriptor;
+use passerelle_protocol::{Body, CanonicalValue, Hash, NodeId, RequestParts};
+use sqlx::{AnyConnection, Row};
+
+use crate::clock::now;
+use crate::error::{NodeError, Refusal};
+use crate::fed::auth;
+use crate::fed::inbox;
+use crate::fed::ingest::Prechecked;
+use crate::log::{self, OwnStream};
+use crate::node::{stopped, Node};
+use crate::peers::{self, Peer};
+use crate::wire::{
+    FeedItem, FeedResponse, Head, JoinRequest, JoinResponse, PushRequest, MAX_BATCH, MAX_WAIT_SECS,
+};
+
+fn require_hub(node: &Node) -> Result<(), NodeError> {
+    if node.is_hub() {
+        Ok(())
+    } else {
+        Err(NodeError::refused(
+            Refusal::NotAHub,
+            "this node is a service, not a hub",
+        ))
+    }
+}
+
+fn invitation_error(refusal: Refusal, message: &str) -> NodeError {
+    NodeError::refused(refusal, message)
+}
+
+/// Creates a single-use invitation for `service_id`, valid `hours` hours.
+/// Returns the code, which is shown once: only its hash is stored.
+pub async fn invite(node: &Node, service_id: &NodeId, hours: u32) -> Result<String, NodeError> {
+    require_hub(node)?;
+    if hours == 0 || hours > 24 * 30 {
+        return Err(NodeError::config(
+            "an invitation lasts from 1 hour to 30 days",
+        ));
+    }
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| NodeError::config(format!("no randomness: {e}")))?;
+    let code = passerelle_protocol::keys::b64_encode(&bytes);
+    let t = now();
+    let mut w = node.db.begin_write().await?;
+    sqlx::query("INSERT INTO invitations (code_hash, service_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(Hash::of(code.as_bytes()).as_str())
+        .bind(service_id.as_str())
+        .bind(t)
+        .bind(t + i64::from(hours) * 3600)
+        .execute(w.conn())
+        .await?;
+    w.commit().await?;
+    Ok(code)
+}
+
+/// Appends a `members.list` naming the members in `changed` (and the hub)
+/// to the hub's stream, after a change of their membership. Only the
+/// change: see `peers::member_update` and protocol/SPEC.md §8.6.
+async fn publish_members(
+    node: &Node,
+    conn: &mut AnyConnection,
+    changed: &[&str],
+) -> Result<(), NodeError> {
+    let list = peers::member_update(
+        conn,
+        node.id(),
+        &node.config.name,
+        crate::keys::published(node),
+        changed,
+    )
+    .await?;
+    let stream = OwnStream {
+        me: node.id(),
+        audience: node.id(),
+        keys: &node.keys,
+    };
+    stream.append(conn, &Body::MembersList(list)).await?;
+    Ok(())
+}
+
+/// `POST /fed/v1/join`: a service presents its invitation and descriptor,
+/// signed with the key it announces. The hub pins that key.
+pub async fn join(
+    node: &Node,
+    header: auth::AuthorizationHeader<'_>,
+    parts: &RequestParts<'_>,
+    req: JoinRequest,
+) -> Result<JoinResponse, NodeError> {
+    require_hub(node)?;
+    let descriptor = NodeDescriptor::verify(&CanonicalValue::try_from(req.descriptor)?)?;
+    if descriptor.role != NodeRole::Service {
+        return Err(invitation_error(
+            Refusal::InvalidInvitation,
+            "only a service can join a hub",
+        ));
+    }
+    let sig = auth::signature_header(header)?;
+    if sig.origin != descriptor.id || sig.key != descriptor.public_key.key_id() {
+        return Err(NodeError::refused(
+            Refusal::BadSignature,
+            "the request must be signed by the key the descriptor announces",
+        ));
+    }
+    auth::check_signature(node, &sig, parts, &descriptor.public_key).await?;
+    let key_id = descriptor.public_key.key_id();
+    let mut w = node.db.begin_write().await?;
+    let row = sqlx::query(
+        "SELECT service_id, expires_at, used_at, used_key_id FROM invitations WHERE code_hash = $1",
+    )
+    .bind(Hash::of(req.code.trim().as_bytes()).as_str())
+    .fetch_optional(w.conn())
+    .await?
+    .ok_or_else(|| {
+        invitation_error(
+            Refusal::InvalidInvitation,
+            "this invitation code is not valid",
+        )
+    })?;
+    let service_id: String = row.try_get("service_id")?;
+    if service_id != descriptor.id.as_str() {
+        return Err(invitation_error(
+            Refusal::InvalidInvitation,
+            "this invitation is for another service",
+        ));
+    }
+    let used_key: Option<String> = row.try_get("used_key_id")?;
+    if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
+        // The same service retrying after a lost answer gets the same answer.
+        if used_key.as_deref() == Some(key_id.as_str()) {
+            return Ok(JoinResponse {
+                hub: node.descriptor()?.to_json_value(),
+            });
+        }
+        return Err(invitation_error(
+            Refusal::InvitationUsed,
+            "this invitation was already used",
+        ));
+    }
+    if row.try_get::<i64, _>("expires_at")? < now() {
+        return Err(invitation_error(
+            Refusal::InvitationExpired,
+            "this invitation has expired; ask for a new one",
+        ));
+    }
+    if let Some(existing) = peers::get(w.conn(), descriptor.id.as_str()).await? {
+        if existing.status == peers::REVOKED {
+            return Err(invitation_error(
+                Refusal::Revoked,
+                "this service's membership was revoked",
+            ));
+        }
+    }
+    sqlx::query("UPDATE invitations SET used_at = $1, used_key_id = $2 WHERE code_hash = $3")
+        .bind(now())
+        .bind(key_id.as_str())
+        .bind(Hash::of(req.code.trim().as_bytes()).as_str())
+        .execute(w.conn())
+        .await?;
+    peers::upsert(
+        w.conn(),
+        descriptor.id.as_str(),
+        &descriptor.name,
+        "service",
+        peers::ACTIVE,
+        None,
+        &[descriptor.public_key],
+    )
+    .await?;
+    publish_members(node, w.conn(), &[descriptor.id.as_str()]).await?;
+    w.commit().await?;
+    node.log_changed.notify_waiters();
+    tracing::info!(service = %descriptor.id, "service joined");
+    Ok(JoinResponse {
+        hub: node.descriptor()?.to_json_value(),
+    })
+}
+
+/// Revokes a member: its requests and messages are refused from now on.
+pub async fn revoke(node: &Node, service_id: &str) -> Result<(), NodeError> {
+    require_hub(node)?;
+    let mut w = node.db.begin_write().await?;
+    let peer = peers::get(w.conn(), service_id)
+        .await?
+        .filter(|p| p.role == "service")
+        .ok_or_else(|| {
+            NodeError::refused(Refusal::NotFound, format!("{service_id} is not a member"))
+        })?;
+    if peer.status == peers::REVOKED {
+        return Ok(());
+    }
+    peers::set_status(w.conn(), service_id, peers::REVOKED).await?;
+    publish_members(node, w.conn(), &[service_id]).await?;
+    w.commit().await?;
+    node.log_changed.notify_waiters();
+    Ok(())
+}
+
+/// `POST /fed/v1/inbox`: stores the requester's messages in order, stopping
+/// at the first one refused. The request was authenticated but not yet
+/// recorded against replay (`verified`): that record is written with the
+/// messages, in a transaction shared with concurrent pushes (`fed::inbox`).
+pub async fn push(
+    node: &Node,
+    verified: auth::Verified,
+    req: PushRequest,
+) -> Result<inbox::Pushed, NodeError> {
+    require_hub(node)?;
+    if req.messages.len() > MAX_BATCH {
+        return Err(NodeError::refused(
+            Refusal::BatchTooLarge,
+            format!("at most {MAX_BATCH} messages per push"),
+        ));
+    }
+    let pre = precheck(&verified.peer, &verified.timeline, &req);
+    inbox::submit(node, verified.peer, verified.sig, req, pre).await
+}
+
+/// Parses the pushed envelopes and verifies their signatures with the
+/// sender's pinned keys, before and outside the write transaction (see
+/// `fed::ingest::Prechecked`). Writes nothing and refuses nothing: the
+/// pipeline decides, in its order, inside the transaction.
+fn precheck(peer: &Peer, timeline: &KeyTimeline, req: &PushRequest) -> Vec<Option<Prechecked>> {
+    let mut out = Vec::with_capacity(req.messages.len());
+    for raw in &req.messages {
+        let Some(mut checked) = Prechecked::new(raw.get(), None) else {
+            out.push(None);
+            continue;
+        };
+        let e = checked.env.envelope();
+        if e.from.as_str() == peer.id {
+            let key = timeline.key_for_message(&peer.id, &e.key, e.seq).ok();
+            checked.verified_with = key.filter(|k| checked.env.verify_signature(k).is_ok());
+        }
+        out.push(Some(checked));
+    }
+    out
+}
+
+/// `GET /fed/v1/feed`: the messages after `after` that the requester did not
+/// originate, waiting up to `wait` seconds for news when there is none.
+pub async fn feed(
+    node: &Node,
+    peer: &Peer,
+    after: i64,
+    limit: i64,
+    wait: u64,
+) -> Result<FeedResponse, NodeError> {
+    require_hub(node)?;
+    let limit = limit.clamp(1, 500);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.min(MAX_WAIT_SECS));
+    let mut shutdown = Box::pin(stopped(node.shutdown_signal()));
+    loop {
+        // Register for wake-ups before looking, so no commit slips between.
+        let notified = node.log_changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let mut conn = node.db.pool().acquire().await?;
+        let rows = log::feed_after(&mut conn, after, &peer.id, limit).await?;
+        drop(conn);
+        if !rows.is_empty() || tokio::time::Instant::now() >= deadline {
+            let next = rows.last().map_or(after, |m| m.pos);
+            let messages = rows
+                .into_iter()
+                .map(|m| {
+                    Ok(FeedItem {
+                        pos: m.pos,
+                        envelope: serde_json::value::RawValue::from_string(m.envelope).map_err(
+                            |e| NodeError::config(format!("stored envelope is not JSON: {e}")),
+                        )?,
+                    })
+                })
+                .collect::<Result<_, NodeError>>()?;
+            return Ok(FeedResponse { messages, next });
+        }
+        // Another hub process may have written: look again at least every second.
+        tokio::select! {
+            _ = &mut notified => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep_until(deadline) => {}
+            _ = &mut shutdown => {
+                return Ok(FeedResponse { messages: Vec::new(), next: after });
+            }
+        }
+    }
+}
+
+/// `GET /fed/v1/state`: the hub's head of the requester's stream.
+pub async fn state(node: &Node, peer: &Peer) -> Result<Option<Head>, NodeError> {
+    require_hub(node)?;
+    let mut conn = node.db.pool().acquire().await?;
+    Ok(log::head(&mut conn, &peer.id).await?.map(|h| Head {
+        seq: h.seq,
+        hash: h.hash.to_string(),
+    }))
+}

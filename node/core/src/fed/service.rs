@@ -1,0 +1,351 @@
+//! What only a service does: join a hub, then keep in sync with it.
+//!
+//! Services only dial out (they sit behind home routers): the **pusher**
+//! sends our unacknowledged messages to the hub's inbox as soon as there are
+//! any; the **puller** long-polls the hub's feed and applies what arrives.
+//! Both retry with capped exponential backoff and jitter, and any success
+//! resets it. Progress (acknowledged sequence, feed cursor) is stored in the
+//! same transaction as the data it covers, so a crash at any moment repeats
+//! at most an idempotent step: nothing is lost and nothing is applied twice.
+
+use std::time::Duration;
+
+use passerelle_protocol::body::NodeRole;
+use passerelle_protocol::{NodeId, SignedEnvelope};
+use reqwest::Method;
+
+use crate::clock::now;
+use crate::error::{NodeError, RemoteFailure};
+use crate::fed::client::{self, HubClient};
+use crate::fed::ingest::{self, Source};
+use crate::fed::{backoff, outbox, resync};
+use crate::log;
+use crate::node::{stopped, Node};
+use crate::wire::{FeedResponse, JoinRequest, JoinResponse, PushResponse, MAX_BATCH};
+use crate::{peers, sync_state};
+use reqwest::StatusCode;
+
+/// How long one feed request waits for news.
+pub const PULL_WAIT_SECS: u64 = 25;
+
+/// Joins the hub at `hub_url` with an invitation `code`: pins the hub's key
+/// and records the hub as this service's federation.
+pub async fn join(node: &Node, hub_url: &str, code: &str) -> Result<NodeId, NodeError> {
+    if node.is_hub() {
+        return Err(NodeError::config("a hub does not join another hub"));
+    }
+    let mut conn = node.db.pool().acquire().await?;
+    if let Some(hub) = peers::hub(&mut conn).await? {
+        return Err(NodeError::config(format!(
+            "this service already joined {} ({})",
+            hub.id,
+            hub.url.unwrap_or_default()
+        )));
+    }
+    drop(conn);
+    let http = client::http_client()?;
+    let hub = client::fetch_descriptor(&http, hub_url).await?;
+    if hub.role != NodeRole::Hub {
+        return Err(NodeError::remote(format!("{hub_url} is not a hub")));
+    }
+    let body = serde_json::to_vec(&JoinRequest {
+        code: code.trim().to_owned(),
+        descriptor: node.descriptor()?.to_json_value(),
+    })
+    .map_err(|e| NodeError::config(e.to_string()))?;
+    let (status, bytes) = client::send_signed(
+        &http,
+        node,
+        &node.keys,
+        hub_url,
+        &hub.id,
+        Method::POST,
+        "/fed/v1/join",
+        body,
+    )
+    .await?;
+    if status != StatusCode::OK {
+        let detail = serde_json::from_slice::<crate::error::ErrorBody>(&bytes)
+            .map(|b| format!("{} ({})", b.error.message, b.error.code))
+            .unwrap_or_else(|_| client::excerpt(&bytes));
+        return Err(NodeError::remote(format!("the hub refused: {detail}")));
+    }
+    let answer: JoinResponse = serde_json::from_slice(&bytes)
+        .map_err(|e| NodeError::remote(format!("unreadable answer: {e}")))?;
+    let confirmed = passerelle_protocol::signed_object::NodeDescriptor::verify(
+        &passerelle_protocol::CanonicalValue::try_from(answer.hub)?,
+    )?;
+    if confirmed.public_key != hub.public_key || confirmed.id != hub.id {
+        return Err(NodeError::remote(
+            "the hub's key changed during enrolment; try again",
+        ));
+    }
+    let mut w = node.db.begin_write().await?;
+    peers::upsert(
+        w.conn(),
+        hub.id.as_str(),
+        &hub.name,
+        "hub",
+        peers::ACTIVE,
+        Some(hub_url.trim_end_matches('/')),
+        // Its earlier keys too: they signed the start of its stream, which
+        // we are about to replay (the rotations in it give each its place).
+        &std::iter::once(hub.public_key)
+            .chain(hub.previous_keys.iter().copied())
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    sync_state::ensure(w.conn(), hub.id.as_str()).await?;
+    w.commit().await?;
+    node.outbox_changed.notify_one();
+    Ok(hub.id)
+}
+
+/// Runs the pusher and the puller until the node stops. Waits for the
+/// service to join a hub first.
+pub async fn run(node: Node) {
+    let client = loop {
+        match connect(&node).await {
+            Ok(Some(c)) => break c,
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "cannot read the hub's address"),
+        }
+        // `join` wakes us; the timer covers a join made by another process.
+        tokio::select! {
+            _ = stopped(node.shutdown_signal()) => return,
+            _ = node.outbox_changed.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    };
+    tokio::join!(
+        push_loop(node.clone(), client.0.clone(), client.1.clone()),
+        pull_loop(node, client.0, client.1)
+    );
+}
+
+async fn connect(node: &Node) -> Result<Option<(HubClient, String)>, NodeError> {
+    let mut conn = node.db.pool().acquire().await?;
+    let Some(hub) = peers::hub(&mut conn).await? else {
+        return Ok(None);
+    };
+    let url = hub.url.clone().unwrap_or_default();
+    Ok(Some((
+        HubClient::new(node.clone(), &url, NodeId::parse(&hub.id)?)?,
+        hub.id,
+    )))
+}
+
+/// Sleeps for the backoff delay, or until the node stops. Returns false when stopping.
+async fn pause(node: &Node, delay: Duration) -> bool {
+    tokio::select! {
+        _ = stopped(node.shutdown_signal()) => false,
+        _ = tokio::time::sleep(delay) => true,
+    }
+}
+
+async fn note_failure(
+    node: &Node,
+    hub_id: &str,
+    error: &NodeError,
+    failures: &mut u32,
+) -> Duration {
+    let delay = backoff::delay(*failures);
+    *failures = failures.saturating_add(1);
+    tracing::warn!(hub = hub_id, error = %error, retry_in = ?delay, "exchange with the hub failed");
+    let problem = sync_state::SyncProblem::of(error);
+    if let Err(e) =
+        sync_state::record_failure(&node.db, hub_id, &problem, delay.as_secs() as i64).await
+    {
+        tracing::error!(error = %e, "cannot record the failure");
+    }
+    delay
+}
+
+async fn push_loop(node: Node, client: HubClient, hub_id: String) {
+    let mut failures = 0u32;
+    loop {
+        if *node.shutdown_signal().borrow() {
+            return;
+        }
+        // Register for wake-ups before looking at the outbox.
+        let woken = node.outbox_changed.notified();
+        let outcome = push_once(&node, &client, &hub_id).await;
+        match outcome {
+            Ok(PushOutcome::Idle) => {
+                tokio::select! {
+                    _ = stopped(node.shutdown_signal()) => return,
+                    _ = woken => {}
+                    // Another process (the CLI, a script) may have written to the outbox.
+                    _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                }
+            }
+            Ok(PushOutcome::Progress) => {
+                failures = 0;
+                let _ = sync_state::record_success(&node.db, &hub_id).await;
+            }
+            Err(e) => {
+                let delay = note_failure(&node, &hub_id, &e, &mut failures).await;
+                if !pause(&node, delay).await {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+enum PushOutcome {
+    Idle,
+    Progress,
+}
+
+async fn push_once(
+    node: &Node,
+    client: &HubClient,
+    hub_id: &str,
+) -> Result<PushOutcome, NodeError> {
+    let mut conn = node.db.pool().acquire().await?;
+    // After a restore or a key replacement, learn what the hub holds of our
+    // stream before sending anything (SPEC §10.9).
+    if resync::pending(&mut conn).await?.is_some() {
+        drop(conn);
+        resync::resync(node, client, hub_id, true).await?;
+        return Ok(PushOutcome::Progress);
+    }
+    let acked = sync_state::get(&mut conn, hub_id).await?.acked_seq as u64;
+    let batch = outbox::pending(&mut conn, node, acked, MAX_BATCH as i64).await?;
+    drop(conn);
+    if batch.is_empty() {
+        return Ok(PushOutcome::Idle);
+    }
+    let texts: Vec<String> = batch.iter().map(|m| m.envelope.clone()).collect();
+    let (status, response) = client.push(&texts).await?;
+    handle_push_response(node, hub_id, &batch, status, response).await
+}
+
+async fn handle_push_response(
+    node: &Node,
+    hub_id: &str,
+    batch: &[log::StoredMessage],
+    status: StatusCode,
+    response: PushResponse,
+) -> Result<PushOutcome, NodeError> {
+    let me = node.id().as_str();
+    let hub_seq = response.head.as_ref().map_or(0, |h| h.seq);
+    let mut w = node.db.begin_write().await?;
+    if let Some(head) = &response.head {
+        // The hub's view of our stream must be a prefix of ours.
+        match log::hash_at(w.conn(), me, head.seq).await? {
+            Some(ours) if ours.as_str() == head.hash => {}
+            _ => {
+                return Err(NodeError::remote_failure(RemoteFailure::Fork, format!(
+                    "fork: the hub holds a message {} of ours that we do not have; restore from the hub (see `passerelle status`)",
+                    head.seq
+                )))
+            }
+        }
+    }
+    sync_state::set_acked(w.conn(), hub_id, hub_seq).await?;
+    w.commit().await?;
+    crate::keys::forget_previous_if_acknowledged(node, hub_seq).await?;
+    let Some(error) = response.error else {
+        return Ok(PushOutcome::Progress);
+    };
+    let rejected = response
+        .results
+        .iter()
+        .find(|r| r.status == "rejected")
+        .and_then(|r| batch.get(r.index));
+    if error.code == "gap" {
+        // Our acknowledged position was behind the hub's: we resend from its head.
+        return Ok(PushOutcome::Progress);
+    }
+    match rejected {
+        Some(message) if NodeError::is_permanent_for_message(&error.code) => {
+            outbox::set_aside(node, message.seq as u64, &error.code, &error.message).await?;
+            Ok(PushOutcome::Progress)
+        }
+        _ => Err(NodeError::remote_failure(
+            RemoteFailure::Refused(error.code.clone()),
+            format!(
+                "the hub refused ({status}): {} [{}]",
+                error.message, error.code
+            ),
+        )),
+    }
+}
+
+async fn pull_loop(node: Node, client: HubClient, hub_id: String) {
+    let mut failures = 0u32;
+    loop {
+        let cursor = match node.db.pool().acquire().await {
+            Ok(mut conn) => sync_state::get(&mut conn, &hub_id)
+                .await
+                .map(|s| s.feed_cursor),
+            Err(e) => Err(e.into()),
+        };
+        let result = match cursor {
+            Ok(cursor) => {
+                let wait = PULL_WAIT_SECS;
+                tokio::select! {
+                    _ = stopped(node.shutdown_signal()) => return,
+                    r = client.pull(cursor, wait) => r,
+                }
+            }
+            Err(e) => Err(e),
+        };
+        let outcome = match result {
+            Ok(feed) => apply_feed(&node, &hub_id, feed).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(()) => {
+                failures = 0;
+                let _ = sync_state::record_success(&node.db, &hub_id).await;
+            }
+            Err(e) => {
+                let delay = note_failure(&node, &hub_id, &e, &mut failures).await;
+                if !pause(&node, delay).await {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Applies a page of the hub's feed and moves the cursor, in one transaction.
+/// A message that fails verification is recorded as refused and skipped.
+pub async fn apply_feed(node: &Node, hub_id: &str, feed: FeedResponse) -> Result<(), NodeError> {
+    if feed.messages.is_empty() {
+        return Ok(());
+    }
+    let hub = NodeId::parse(hub_id)?;
+    let mut w = node.db.begin_write().await?;
+    for item in &feed.messages {
+        let raw = item.envelope.get();
+        match ingest::ingest(w.conn(), node.id(), &hub, Source::Feed, raw).await {
+            Ok(_) => {}
+            Err(e @ (NodeError::Database(_) | NodeError::Io { .. })) => return Err(e),
+            Err(e) => {
+                let origin = SignedEnvelope::parse(raw.as_bytes())
+                    .map(|env| env.envelope().from.to_string())
+                    .unwrap_or_else(|_| "?".into());
+                tracing::warn!(pos = item.pos, origin, code = e.code(), error = %e, "relayed message refused");
+                sqlx::query(
+                    "INSERT INTO refused_incoming (pos, origin, code, reason, refused_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (pos) DO NOTHING",
+                )
+                .bind(item.pos)
+                .bind(origin)
+                .bind(e.code())
+                .bind(e.to_string())
+                .bind(now())
+                .execute(w.conn())
+                .await?;
+            }
+        }
+    }
+    sync_state::set_cursor(w.conn(), hub_id, feed.next).await?;
+    w.commit().await?;
+    node.log_changed.notify_waiters();
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! # passerelle-core
+//!
+//! Everything a Passerelle node knows and does, without HTTP: storage and
+//! migrations, the message log, the committee domain, accounts and
+//! sessions, the federation engine (which dials out with its own client).
+//! The web crate serves it; the `passerelle` binary runs it.
+//!
+//! Modules are layered, each using only those listed before it
+//! (`ARCHITECTURE.md`, held by a test that reads the `use` lines):
+//!
+//! 1. `error`, `clock`, `db`, `config`, `memory`, `wire` — the ground;
+//! 2. `log`, `peers`, `sync_state` — the tables of the federation;
+//! 3. `keys` (this node's keys and the peers' key timelines);
+//! 4. `domain`, `accounts`, `sessions`, `throttle` — what things mean;
+//! 5. `node` — one node: configuration, key, database, signals;
+//! 6. `fed` — the federation engine; `status` — how the exchanges go.
+
+pub mod accounts;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod fed;
+pub mod keys;
+pub mod log;
+pub mod memory;
+pub mod node;
+pub mod peers;
+pub mod sessions;
+pub mod status;
+pub mod sync_state;
+pub mod throttle;
+pub mod wire;
+
+pub use error::NodeError;
+pub use node::{InitOptions, Node};

@@ -1,0 +1,209 @@
+//! The message log: every envelope this node accepted, its own included.
+//!
+//! One table, `messages`, holds each signed envelope exactly as it was
+//! received (or produced), so it can be re-verified and relayed byte for
+//! byte. `stream_heads` remembers, per origin, the last sequence number and
+//! hash accepted. At the hub, `messages.pos` is the feed order services pull.
+
+use passerelle_protocol::stream::StreamHead;
+use passerelle_protocol::{Body, Envelope, Hash, KeyPair, NodeId, SignedEnvelope};
+use sqlx::{AnyConnection, Row};
+
+use crate::clock::now;
+use crate::error::NodeError;
+
+/// A message as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub pos: i64,
+    pub id: String,
+    pub origin: String,
+    pub seq: i64,
+    pub kind: String,
+    pub envelope: String,
+}
+
+/// The last message accepted from `origin`, if any.
+pub async fn head(conn: &mut AnyConnection, origin: &str) -> Result<Option<StreamHead>, NodeError> {
+    let row = sqlx::query("SELECT seq, hash FROM stream_heads WHERE origin = $1")
+        .bind(origin)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        Ok(StreamHead {
+            seq: r.try_get::<i64, _>("seq")? as u64,
+            hash: Hash::parse(&r.try_get::<String, _>("hash")?)?,
+        })
+    })
+    .transpose()
+}
+
+/// The hash stored for `origin`'s message `seq`, if we have it.
+pub async fn hash_at(
+    conn: &mut AnyConnection,
+    origin: &str,
+    seq: u64,
+) -> Result<Option<Hash>, NodeError> {
+    let row = sqlx::query("SELECT hash FROM messages WHERE origin = $1 AND seq = $2")
+        .bind(origin)
+        .bind(seq as i64)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| Ok(Hash::parse(&r.try_get::<String, _>("hash")?)?))
+        .transpose()
+}
+
+/// Whether a message id is already in the log.
+pub async fn has_id(conn: &mut AnyConnection, id: &str) -> Result<bool, NodeError> {
+    Ok(sqlx::query("SELECT 1 AS one FROM messages WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .is_some())
+}
+
+/// Stores an accepted envelope (`raw`: its bytes as received) and advances
+/// its origin's head. Returns its position.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    env: &SignedEnvelope,
+    raw: &str,
+    applied: bool,
+) -> Result<i64, NodeError> {
+    let e = env.envelope();
+    let pos: i64 = sqlx::query(
+        "INSERT INTO messages (id, origin, seq, hash, kind, envelope, received_at, applied) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING pos",
+    )
+    .bind(e.id.hyphenated().to_string())
+    .bind(e.from.as_str())
+    .bind(e.seq as i64)
+    .bind(env.hash().as_str())
+    .bind(e.kind.as_str())
+    .bind(raw)
+    .bind(now())
+    .bind(i64::from(applied))
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("pos")?;
+    set_head(conn, e.from.as_str(), e.seq, env.hash()).await?;
+    Ok(pos)
+}
+
+pub async fn set_head(
+    conn: &mut AnyConnection,
+    origin: &str,
+    seq: u64,
+    hash: &Hash,
+) -> Result<(), NodeError> {
+    sqlx::query(
+        "INSERT INTO stream_heads (origin, seq, hash) VALUES ($1, $2, $3) \
+         ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    )
+    .bind(origin)
+    .bind(seq as i64)
+    .bind(hash.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Signs `body` as the next message of this node's own stream and stores it,
+/// in the caller's transaction: the change that the message announces and
+/// the message itself commit together or not at all (transactional outbox).
+pub async fn append_own(
+    conn: &mut AnyConnection,
+    me: &NodeId,
+    audience: &NodeId,
+    keys: &KeyPair,
+    body: &Body,
+) -> Result<SignedEnvelope, NodeError> {
+    let head = head(conn, me.as_str()).await?;
+    let envelope = Envelope::new(
+        me.clone(),
+        audience.clone(),
+        head.as_ref().map_or(1, |h| h.seq + 1),
+        head.map(|h| h.hash),
+        body,
+        keys.key_id().clone(),
+    )?;
+    let signed = envelope.sign(keys)?;
+    insert(conn, &signed, &signed.canonical_string(), true).await?;
+    Ok(signed)
+}
+
+/// Messages of `origin` with `seq` greater than `after`, in order, at most `limit`.
+pub async fn stream_after(
+    conn: &mut AnyConnection,
+    origin: &str,
+    after: u64,
+    limit: i64,
+) -> Result<Vec<StoredMessage>, NodeError> {
+    let rows = sqlx::query(
+        "SELECT pos, id, origin, seq, kind, envelope FROM messages \
+         WHERE origin = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    )
+    .bind(origin)
+    .bind(after as i64)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(stored).collect()
+}
+
+/// The feed: messages after position `after`, not originated by `exclude`.
+pub async fn feed_after(
+    conn: &mut AnyConnection,
+    after: i64,
+    exclude: &str,
+    limit: i64,
+) -> Result<Vec<StoredMessage>, NodeError> {
+    let rows = sqlx::query(
+        "SELECT pos, id, origin, seq, kind, envelope FROM messages \
+         WHERE pos > $1 AND origin <> $2 ORDER BY pos LIMIT $3",
+    )
+    .bind(after)
+    .bind(exclude)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(stored).collect()
+}
+
+/// The highest feed position (0 when empty).
+pub async fn last_pos(conn: &mut AnyConnection) -> Result<i64, NodeError> {
+    let row = sqlx::query("SELECT COALESCE(MAX(pos), 0) AS p FROM messages")
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get::<i64, _>("p")?)
+}
+
+fn stored(r: &sqlx::any::AnyRow) -> Result<StoredMessage, NodeError> {
+    Ok(StoredMessage {
+        pos: r.try_get("pos")?,
+        id: r.try_get("id")?,
+        origin: r.try_get("origin")?,
+        seq: r.try_get("seq")?,
+        kind: r.try_get("kind")?,
+        envelope: r.try_get("envelope")?,
+    })
+}
+
+/// What a node needs to add a message to its own stream.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnStream<'a> {
+    pub me: &'a NodeId,
+    pub audience: &'a NodeId,
+    pub keys: &'a KeyPair,
+}
+
+impl OwnStream<'_> {
+    /// See [`append_own`].
+    pub async fn append(
+        &self,
+        conn: &mut AnyConnection,
+        body: &Body,
+    ) -> Result<SignedEnvelope, NodeError> {
+        append_own(conn, self.me, self.audience, self.keys, body).await
+    }
+}

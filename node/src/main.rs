@@ -1,5 +1,0 @@
-//! The `passerelle` command. Everything lives in the library.
-
-fn main() -> std::process::ExitCode {
-    passerelle_node::cli::main()
-}

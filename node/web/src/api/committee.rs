@@ -1,0 +1,534 @@
+//! A service's own committee: members, delegates, local meetings.
+//! Administrators write; members read (without anyone's contact details).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use passerelle_protocol::body::{DelegateList, DelegateRole};
+use passerelle_protocol::Date;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::proposals::require_service;
+use super::{path_uuid, Admins, ApiJson, Auth, Authorized, People};
+use crate::error::ApiError;
+use passerelle_core::accounts::Role;
+use passerelle_core::domain::delegates::{self, Designation};
+use passerelle_core::domain::meetings::{
+    self, Answer, AttendanceStatus, Meeting, MeetingDetail, NewAgendaItem, NewMeeting,
+};
+use passerelle_core::domain::members::{self, Member, MemberUpdate, NewMember};
+use passerelle_core::error::{ErrorBody, NodeError};
+use passerelle_core::node::Node;
+
+pub fn routes() -> OpenApiRouter<Node> {
+    OpenApiRouter::new()
+        .routes(routes!(list_members, create_member))
+        .routes(routes!(get_member, update_member))
+        .routes(routes!(set_consent))
+        .routes(routes!(leave))
+        .routes(routes!(list_delegates, designate))
+        .routes(routes!(public_delegates))
+        .routes(routes!(end_term))
+        .routes(routes!(list_meetings, create_meeting))
+        .routes(routes!(get_meeting))
+        .routes(routes!(add_agenda_item))
+        .routes(routes!(reorder_agenda))
+        .routes(routes!(remove_agenda_item))
+        .routes(routes!(record_attendance))
+        .routes(routes!(draft_minutes))
+        .routes(routes!(adopt_minutes))
+        .routes(routes!(send_minutes))
+        .routes(routes!(record_decision))
+        .routes(routes!(answers))
+}
+
+const READERS: &[Role] = &[Role::Admin, Role::Member];
+const WRITERS: &[Role] = &[Role::Admin];
+
+/// Checks role and node kind, then opens a read connection.
+async fn reader(
+    node: &Node,
+    auth: &Auth,
+    roles: &[Role],
+) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {
+    auth.require(roles)?;
+    require_service(node)?;
+    Ok(node.db.pool().acquire().await?)
+}
+
+/// Members see each other's names and roles, not contact details.
+fn for_viewer(mut m: Member, auth: &Auth) -> Member {
+    if auth.account.role != Role::Admin {
+        m.contact = None;
+    }
+    m
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct MemberQuery {
+    /// Also list members who left.
+    #[serde(default)]
+    include_left: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct Consent {
+    /// Whether the member agrees to have their name shown to the inter-service committee.
+    consent: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct NewDesignation {
+    member: Uuid,
+    role: DelegateRole,
+    term_start: Date,
+    term_end: Option<Date>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct TermEnd {
+    end: Date,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct AgendaOrder {
+    /// Every item of the agenda, in the new order.
+    items: Vec<Uuid>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct AttendanceInput {
+    member: Uuid,
+    status: AttendanceStatus,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct MinutesInput {
+    text: String,
+    /// The member who wrote them (a user secretary, if the committee wants).
+    secretary: Option<Uuid>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct Adoption {
+    /// The (later) meeting at which the minutes were adopted.
+    at_meeting: Uuid,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct DecisionInput {
+    text: String,
+    proposal: Option<Uuid>,
+}
+
+/// The committee's members.
+#[utoipa::path(get, path = "/api/v1/members", tag = "committee", params(MemberQuery),
+    responses((status = 200, body = Vec<Member>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn list_members(
+    State(node): State<Node>,
+    auth: Authorized<People>,
+    Query(q): Query<MemberQuery>,
+) -> Result<Json<Vec<Member>>, ApiError> {
+    let mut conn = reader(&node, &auth, READERS).await?;
+    let list = members::list(&mut conn, q.include_left).await?;
+    Ok(Json(
+        list.into_iter().map(|m| for_viewer(m, &auth)).collect(),
+    ))
+}
+
+/// Add a member (a pseudonym is fine; contact details never leave this node).
+#[utoipa::path(post, path = "/api/v1/members", tag = "committee", request_body = NewMember,
+    responses((status = 201, body = Member), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn create_member(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    ApiJson(m): ApiJson<NewMember>,
+) -> Result<(StatusCode, Json<Member>), ApiError> {
+    reader(&node, &auth, WRITERS).await?;
+    let id = node
+        .write(move |conn, _| Box::pin(async move { members::create(conn, &m).await }))
+        .await?;
+    let mut conn = node.db.pool().acquire().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(members::get(&mut conn, id).await?),
+    ))
+}
+
+/// One member.
+#[utoipa::path(get, path = "/api/v1/members/{id}", tag = "committee", params(("id" = String, Path)),
+    responses((status = 200, body = Member), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn get_member(
+    State(node): State<Node>,
+    auth: Authorized<People>,
+    Path(id): Path<String>,
+) -> Result<Json<Member>, ApiError> {
+    let mut conn = reader(&node, &auth, READERS).await?;
+    Ok(Json(for_viewer(
+        members::get(&mut conn, path_uuid(&id)?).await?,
+        &auth,
+    )))
+}
+
+/// Change a member's name, role or contact details.
+#[utoipa::path(patch, path = "/api/v1/members/{id}", tag = "committee", params(("id" = String, Path)), request_body = MemberUpdate,
+    responses((status = 200, body = Member), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn update_member(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<MemberUpdate>,
+) -> Result<Json<Member>, ApiError> {
+    reader(&node, &auth, WRITERS).await?;
+    let id = path_uuid(&id)?;
+    node.write(move |conn, stream| {
+        Box::pin(async move { members::update(conn, stream.as_ref(), id, &u).await })
+    })
+    .await?;
+    Ok(Json(
+        members::get(&mut *node.db.pool().acquire().await?, id).await?,
+    ))
+}
+
+/// Record that a member gives (or withdraws) consent to show their name to the inter-service committee.
+#[utoipa::path(post, path = "/api/v1/members/{id}/consent", tag = "committee", params(("id" = String, Path)), request_body = Consent,
+    responses((status = 200, body = Member), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn set_consent(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(c): ApiJson<Consent>,
+) -> Result<Json<Member>, ApiError> {
+    reader(&node, &auth, WRITERS).await?;
+    let id = path_uuid(&id)?;
+    node.write(move |conn, stream| {
+        Box::pin(async move { members::set_consent(conn, stream.as_ref(), id, c.consent).await })
+    })
+    .await?;
+    Ok(Json(
+        members::get(&mut *node.db.pool().acquire().await?, id).await?,
+    ))
+}
+
+/// A member leaves the committee (their terms as delegate end today).
+#[utoipa::path(post, path = "/api/v1/members/{id}/leave", tag = "committee", params(("id" = String, Path)),
+    responses((status = 200, body = Member), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn leave(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+) -> Result<Json<Member>, ApiError> {
+    reader(&node, &auth, WRITERS).await?;
+    let id = path_uuid(&id)?;
+    node.write(move |conn, stream| {
+        Box::pin(async move { members::leave(conn, stream.as_ref(), id).await })
+    })
+    .await?;
+    Ok(Json(
+        members::get(&mut *node.db.pool().acquire().await?, id).await?,
+    ))
+}
+
+/// Current delegates and substitutes.
+#[utoipa::path(get, path = "/api/v1/delegates", tag = "committee",
+    responses((status = 200, body = Vec<Designation>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn list_delegates(
+    State(node): State<Node>,
+    auth: Authorized<People>,
+) -> Result<Json<Vec<Designation>>, ApiError> {
+    let mut conn = reader(&node, &auth, READERS).await?;
+    Ok(Json(
+        delegates::list_current(&mut conn, delegates::today()).await?,
+    ))
+}
+
+/// Exactly what the inter-service committee receives: names only with consent.
+#[utoipa::path(get, path = "/api/v1/delegates/public", tag = "committee",
+    responses((status = 200, body = DelegateList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn public_delegates(
+    State(node): State<Node>,
+    auth: Authorized<People>,
+) -> Result<Json<DelegateList>, ApiError> {
+    let mut conn = reader(&node, &auth, READERS).await?;
+    Ok(Json(
+        delegates::public_list(&mut conn, delegates::today()).await?,
+    ))
+}
+
+/// Designate a member as delegate or substitute for a term.
+#[utoipa::path(post, path = "/api/v1/delegates", tag = "committee", request_body = NewDesignation,
+    responses((status = 201, body = Designation), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn designate(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    ApiJson(d): ApiJson<NewDesignation>,
+) -> Result<(StatusCode, Json<Designation>), ApiError> {
+    reader(&node, &auth, WRITERS).await?;
+    let id = node
+        .write(move |conn, stream| {
+            Box::pin(async move {
+                delegates::designate(
+                    conn,
+                    stream.as_ref(),
+                    d.member,
+                    d.role,
+                    d.term_start,
+                    d.term_end,
+                )
+                .await
+            })
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(delegates::get(&mut *node.db.pool().acquire().await?, id).await?),
+    ))
+}
+
+/// End a delegate's term.
+#[utoipa::path(post, path = "/api/v1/delegates/{id}/end", tag = "committee", params(("id" = String, Path)), request_body = TermEnd,
+    responses((status = 200, body = Designation), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn end_term(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(t): ApiJson<TermEnd>,
+) -> Result<Json<Designation>, ApiError> {
+    reader(&node, &auth, WRITERS).await?;
+    let id = path_uuid(&id)?;
+    node.write(move |conn, stream| {
+        Box::pin(async move { delegates::end_term(conn, stream.as_ref(), id, t.end).await })
+    })
+    .await?;
+    Ok(Json(
+        delegates::get(&mut *node.db.pool().acquire().await?, id).await?,
+    ))
+}
+
+/// Local meetings, most recent first.
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "committee",
+    responses((status = 200, body = Vec<Meeting>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn list_meetings(
+    State(node): State<Node>,
+    auth: Authorized<People>,
+) -> Result<Json<Vec<Meeting>>, ApiError> {
+    let mut conn = reader(&node, &auth, READERS).await?;
+    Ok(Json(meetings::list(&mut conn).await?))
+}
+
+/// Plan a local meeting.
+#[utoipa::path(post, path = "/api/v1/meetings", tag = "committee", request_body = NewMeeting,
+    responses((status = 201, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn create_meeting(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    ApiJson(m): ApiJson<NewMeeting>,
+) -> Result<(StatusCode, Json<MeetingDetail>), ApiError> {
+    reader(&node, &auth, WRITERS).await?;
+    let id = node
+        .write(move |conn, _| Box::pin(async move { meetings::create(conn, &m).await }))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(meetings::get(&mut *node.db.pool().acquire().await?, id).await?),
+    ))
+}
+
+/// A meeting with its agenda, attendance, minutes and decisions.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "committee", params(("id" = String, Path)),
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn get_meeting(
+    State(node): State<Node>,
+    auth: Authorized<People>,
+    Path(id): Path<String>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    let mut conn = reader(&node, &auth, READERS).await?;
+    Ok(Json(meetings::get(&mut conn, path_uuid(&id)?).await?))
+}
+
+/// Runs a meeting change in a write transaction, then returns the meeting.
+async fn change_meeting<F>(
+    node: &Node,
+    auth: &Auth,
+    id: &str,
+    f: F,
+) -> Result<Json<MeetingDetail>, ApiError>
+where
+    F: for<'c> FnOnce(
+            &'c mut sqlx::AnyConnection,
+            Uuid,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), NodeError>> + Send + 'c>,
+        > + Send
+        + 'static,
+{
+    reader(node, auth, WRITERS).await?;
+    let id = path_uuid(id)?;
+    node.write(move |conn, _| f(conn, id)).await?;
+    Ok(Json(
+        meetings::get(&mut *node.db.pool().acquire().await?, id).await?,
+    ))
+}
+
+/// Add an item to a meeting's agenda.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/agenda", tag = "committee", params(("id" = String, Path)), request_body = NewAgendaItem,
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn add_agenda_item(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(item): ApiJson<NewAgendaItem>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, id| {
+        Box::pin(async move { meetings::add_agenda_item(conn, id, &item).await.map(|_| ()) })
+    })
+    .await
+}
+
+/// Put the agenda in a new order.
+#[utoipa::path(put, path = "/api/v1/meetings/{id}/agenda/order", tag = "committee", params(("id" = String, Path)), request_body = AgendaOrder,
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn reorder_agenda(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(o): ApiJson<AgendaOrder>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, id| {
+        Box::pin(async move { meetings::reorder_agenda(conn, id, &o.items).await })
+    })
+    .await
+}
+
+/// Remove an item from the agenda.
+#[utoipa::path(delete, path = "/api/v1/meetings/{id}/agenda/{item}", tag = "committee", params(("id" = String, Path), ("item" = String, Path)),
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn remove_agenda_item(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path((id, item)): Path<(String, String)>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    let item = path_uuid(&item)?;
+    change_meeting(&node, &auth, &id, move |conn, id| {
+        Box::pin(async move { meetings::remove_agenda_item(conn, id, item).await })
+    })
+    .await
+}
+
+/// Record whether a member was present, excused or absent.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/attendance", tag = "committee", params(("id" = String, Path)), request_body = AttendanceInput,
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn record_attendance(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(a): ApiJson<AttendanceInput>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, id| {
+        Box::pin(async move { meetings::record_attendance(conn, id, a.member, a.status).await })
+    })
+    .await
+}
+
+/// Write (or rewrite) the draft minutes.
+#[utoipa::path(put, path = "/api/v1/meetings/{id}/minutes", tag = "committee", params(("id" = String, Path)), request_body = MinutesInput,
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn draft_minutes(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(m): ApiJson<MinutesInput>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, id| {
+        Box::pin(async move { meetings::draft_minutes(conn, id, &m.text, m.secretary).await })
+    })
+    .await
+}
+
+/// Record that the minutes were adopted at a later meeting.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/minutes/adopt", tag = "committee", params(("id" = String, Path)), request_body = Adoption,
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn adopt_minutes(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(a): ApiJson<Adoption>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, id| {
+        Box::pin(async move { meetings::adopt_minutes(conn, id, a.at_meeting).await })
+    })
+    .await
+}
+
+/// Record that the adopted minutes were sent to management.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/minutes/send", tag = "committee", params(("id" = String, Path)),
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn send_minutes(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, id| {
+        Box::pin(async move { meetings::send_minutes_to_management(conn, id).await })
+    })
+    .await
+}
+
+/// Record a decision, possibly about a proposal.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/decisions", tag = "committee", params(("id" = String, Path)), request_body = DecisionInput,
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn record_decision(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(d): ApiJson<DecisionInput>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, id| {
+        Box::pin(async move {
+            meetings::record_decision(conn, id, &d.text, d.proposal)
+                .await
+                .map(|_| ())
+        })
+    })
+    .await
+}
+
+/// What management answered since the previous meeting (to read out at this one).
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/answers", tag = "committee", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<Answer>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn answers(
+    State(node): State<Node>,
+    auth: Authorized<People>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Answer>>, ApiError> {
+    let mut conn = reader(&node, &auth, READERS).await?;
+    Ok(Json(
+        meetings::answers_since_previous_meeting(&mut conn, path_uuid(&id)?).await?,
+    ))
+}

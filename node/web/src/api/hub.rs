@@ -1,0 +1,475 @@
+//! The coordinator's side of the hub: member services, the aggregated
+//! proposals, subjects linking proposals of several services, and joint
+//! meetings from draft to outcomes. Only coordinators may use it.
+
+use crate::error::ApiError;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use passerelle_core::error::Refusal;
+use passerelle_protocol::body::{ProposalRef, ProposalStatus, Theme};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::{path_uuid, ApiJson, Auth, Authorized, Coordinators};
+use passerelle_core::accounts::Role;
+use passerelle_core::domain::hub::{
+    self, AgendaEntryInput, AggregatedProposal, MeetingChanges, MeetingDetails, MemberService,
+    OutcomeInput, ProposalCounts, ProposalFilter, ProposalSort, ProposedItem, SubjectLogEntry,
+    SubjectView,
+};
+use passerelle_core::domain::joint::{self, MeetingView};
+use passerelle_core::domain::rule;
+use passerelle_core::error::{ErrorBody, NodeError};
+use passerelle_core::node::Node;
+
+pub fn routes() -> OpenApiRouter<Node> {
+    OpenApiRouter::new()
+        .routes(routes!(services))
+        .routes(routes!(proposals))
+        .routes(routes!(counts))
+        .routes(routes!(subjects, create_subject))
+        .routes(routes!(link))
+        .routes(routes!(unlink))
+        .routes(routes!(subject_log))
+        .routes(routes!(agenda_items))
+        .routes(routes!(meetings, create_meeting))
+        .routes(routes!(meeting, edit_meeting, delete_meeting))
+        .routes(routes!(set_agenda))
+        .routes(routes!(publish))
+        .routes(routes!(update))
+        .routes(routes!(cancel))
+        .routes(routes!(outcomes))
+}
+
+/// Checks the caller is a coordinator on a hub; opens a connection.
+async fn coordinator(
+    node: &Node,
+    auth: &Auth,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, NodeError> {
+    auth.require(&[Role::Coordinator])?;
+    if !node.is_hub() {
+        return Err(NodeError::refused(
+            Refusal::NotAHub,
+            "this node is a service, not a hub",
+        ));
+    }
+    Ok(node.db.pool().acquire().await?)
+}
+
+/// Filters of the aggregated proposals.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ProposalQuery {
+    theme: Option<Theme>,
+    status: Option<ProposalStatus>,
+    /// A service id.
+    service: Option<String>,
+    /// Words in the title or description.
+    text: Option<String>,
+    #[serde(default)]
+    include_withdrawn: bool,
+    /// `support` (default), `recent` or `title`.
+    sort: Option<ProposalSort>,
+}
+
+impl From<ProposalQuery> for ProposalFilter {
+    fn from(q: ProposalQuery) -> Self {
+        ProposalFilter {
+            theme: q.theme,
+            status: q.status,
+            service: q.service.filter(|s| !s.trim().is_empty()),
+            text: q.text.filter(|t| !t.trim().is_empty()),
+            include_withdrawn: q.include_withdrawn,
+            sort: q.sort.unwrap_or_default(),
+        }
+    }
+}
+
+fn query_filter(raw: Option<&str>) -> Result<ProposalFilter, NodeError> {
+    let uri: axum::http::Uri = format!("/?{}", raw.unwrap_or_default())
+        .parse()
+        .map_err(|_| {
+            passerelle_core::domain::validate::invalid("query", "unreadable query string")
+        })?;
+    Query::<ProposalQuery>::try_from_uri(&uri)
+        .map(|Query(q)| q.into())
+        .map_err(|e| passerelle_core::domain::validate::invalid("query", e.body_text()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct NewSubject {
+    title: String,
+    proposals: Vec<ProposalRef>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct Created {
+    id: Uuid,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct Notice {
+    /// What changed or why, in plain words, for the services.
+    notice: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct MeetingUpdate {
+    #[serde(flatten)]
+    changes: MeetingChanges,
+    notice: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct OutcomesInput {
+    minutes: String,
+    outcomes: Vec<OutcomeInput>,
+}
+
+/// Member services: delegates, last contact, sync health.
+#[utoipa::path(operation_id = "hub_services", get, path = "/api/v1/hub/services", tag = "hub",
+    responses((status = 200, body = Vec<MemberService>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn services(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+) -> Result<Json<Vec<MemberService>>, ApiError> {
+    let mut conn = coordinator(&node, &auth).await?;
+    Ok(Json(hub::member_services(&mut conn).await?))
+}
+
+/// Every shared proposal of every service, filtered and sorted (by support by default).
+#[utoipa::path(operation_id = "hub_proposals", get, path = "/api/v1/hub/proposals", tag = "hub", params(ProposalQuery),
+    responses((status = 200, body = Vec<AggregatedProposal>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn proposals(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    uri: axum::http::Uri,
+) -> Result<Json<Vec<AggregatedProposal>>, ApiError> {
+    let mut conn = coordinator(&node, &auth).await?;
+    Ok(Json(
+        hub::aggregated(&mut conn, &query_filter(uri.query())?).await?,
+    ))
+}
+
+/// Counts per theme, status and service, with the same filters.
+#[utoipa::path(operation_id = "hub_counts", get, path = "/api/v1/hub/proposals/counts", tag = "hub", params(ProposalQuery),
+    responses((status = 200, body = ProposalCounts), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn counts(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    uri: axum::http::Uri,
+) -> Result<Json<ProposalCounts>, ApiError> {
+    let mut conn = coordinator(&node, &auth).await?;
+    Ok(Json(
+        hub::counts(&mut conn, &query_filter(uri.query())?).await?,
+    ))
+}
+
+/// Subjects: proposals of several services linked as one.
+#[utoipa::path(operation_id = "hub_subjects", get, path = "/api/v1/hub/subjects", tag = "hub",
+    responses((status = 200, body = Vec<SubjectView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn subjects(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+) -> Result<Json<Vec<SubjectView>>, ApiError> {
+    let mut conn = coordinator(&node, &auth).await?;
+    Ok(Json(hub::subjects(&mut conn).await?))
+}
+
+/// Link proposals as one subject (the originals stay intact).
+#[utoipa::path(operation_id = "hub_create_subject", post, path = "/api/v1/hub/subjects", tag = "hub", request_body = NewSubject,
+    responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn create_subject(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    ApiJson(s): ApiJson<NewSubject>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    coordinator(&node, &auth).await?;
+    let actor = auth.actor().to_owned();
+    let id = node
+        .write(move |conn, stream| {
+            Box::pin(async move {
+                let stream = stream.ok_or_else(|| rule("no federation"))?;
+                hub::create_subject(conn, &stream, &s.title, &s.proposals, &actor).await
+            })
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+async fn change_subject(
+    node: &Node,
+    auth: &Auth,
+    id: &str,
+    target: ProposalRef,
+    link: bool,
+) -> Result<Json<Vec<SubjectView>>, ApiError> {
+    coordinator(node, auth).await?;
+    let id = path_uuid(id)?;
+    let actor = auth.actor().to_owned();
+    node.write(move |conn, stream| {
+        Box::pin(async move {
+            let stream = stream.ok_or_else(|| rule("no federation"))?;
+            if link {
+                hub::link(conn, &stream, id, target, &actor).await
+            } else {
+                hub::unlink(conn, &stream, id, target, &actor).await
+            }
+        })
+    })
+    .await?;
+    Ok(Json(
+        hub::subjects(&mut *node.db.pool().acquire().await?).await?,
+    ))
+}
+
+/// Add a proposal to a subject (logged).
+#[utoipa::path(operation_id = "hub_link", post, path = "/api/v1/hub/subjects/{id}/link", tag = "hub", params(("id" = String, Path)), request_body = ProposalRef,
+    responses((status = 200, body = Vec<SubjectView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn link(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<ProposalRef>,
+) -> Result<Json<Vec<SubjectView>>, ApiError> {
+    change_subject(&node, &auth, &id, p, true).await
+}
+
+/// Take a proposal out of a subject (logged).
+#[utoipa::path(operation_id = "hub_unlink", post, path = "/api/v1/hub/subjects/{id}/unlink", tag = "hub", params(("id" = String, Path)), request_body = ProposalRef,
+    responses((status = 200, body = Vec<SubjectView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn unlink(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    Path(id): Path<String>,
+    ApiJson(p): ApiJson<ProposalRef>,
+) -> Result<Json<Vec<SubjectView>>, ApiError> {
+    change_subject(&node, &auth, &id, p, false).await
+}
+
+/// Who linked and unlinked what, and when.
+#[utoipa::path(operation_id = "hub_subject_log", get, path = "/api/v1/hub/subjects/{id}/log", tag = "hub", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<SubjectLogEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn subject_log(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<SubjectLogEntry>>, ApiError> {
+    let mut conn = coordinator(&node, &auth).await?;
+    Ok(Json(hub::subject_log(&mut conn, &path_uuid(&id)?).await?))
+}
+
+/// Agenda items the services proposed, not yet on an agenda.
+#[utoipa::path(operation_id = "hub_agenda_items", get, path = "/api/v1/hub/agenda-items", tag = "hub",
+    responses((status = 200, body = Vec<ProposedItem>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn agenda_items(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+) -> Result<Json<Vec<ProposedItem>>, ApiError> {
+    let mut conn = coordinator(&node, &auth).await?;
+    Ok(Json(hub::proposed_agenda_items(&mut conn).await?))
+}
+
+/// Joint meetings, drafts included.
+#[utoipa::path(operation_id = "hub_meetings", get, path = "/api/v1/hub/meetings", tag = "hub",
+    responses((status = 200, body = Vec<MeetingView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn meetings(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+) -> Result<Json<Vec<MeetingView>>, ApiError> {
+    let mut conn = coordinator(&node, &auth).await?;
+    Ok(Json(hub::meetings(&mut conn).await?))
+}
+
+/// Start a joint meeting as a draft (services see it once published).
+#[utoipa::path(operation_id = "hub_create_meeting", post, path = "/api/v1/hub/meetings", tag = "hub", request_body = MeetingDetails,
+    responses((status = 201, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn create_meeting(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    ApiJson(d): ApiJson<MeetingDetails>,
+) -> Result<(StatusCode, Json<MeetingView>), ApiError> {
+    coordinator(&node, &auth).await?;
+    let id = node
+        .write(move |conn, _| Box::pin(async move { hub::create_meeting_draft(conn, &d).await }))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(joint::meeting(&mut *node.db.pool().acquire().await?, &id).await?),
+    ))
+}
+
+/// One joint meeting with its agenda.
+#[utoipa::path(operation_id = "hub_meeting", get, path = "/api/v1/hub/meetings/{id}", tag = "hub", params(("id" = String, Path)),
+    responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn meeting(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    Path(id): Path<String>,
+) -> Result<Json<MeetingView>, ApiError> {
+    let mut conn = coordinator(&node, &auth).await?;
+    Ok(Json(joint::meeting(&mut conn, &path_uuid(&id)?).await?))
+}
+
+/// Runs a change of a joint meeting, then returns the meeting.
+async fn change_meeting<F>(
+    node: &Node,
+    auth: &Auth,
+    id: &str,
+    f: F,
+) -> Result<Json<MeetingView>, ApiError>
+where
+    F: for<'c> FnOnce(
+            &'c mut sqlx::AnyConnection,
+            Option<passerelle_core::log::OwnStream<'c>>,
+            Uuid,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), NodeError>> + Send + 'c>,
+        > + Send
+        + 'static,
+{
+    coordinator(node, auth).await?;
+    let id = path_uuid(id)?;
+    node.write(move |conn, stream| f(conn, stream, id)).await?;
+    Ok(Json(
+        joint::meeting(&mut *node.db.pool().acquire().await?, &id).await?,
+    ))
+}
+
+fn stream_of(
+    stream: Option<passerelle_core::log::OwnStream<'_>>,
+) -> Result<passerelle_core::log::OwnStream<'_>, NodeError> {
+    stream.ok_or_else(|| rule("no federation"))
+}
+
+/// Change a draft's date, place or format.
+#[utoipa::path(operation_id = "hub_edit_meeting", put, path = "/api/v1/hub/meetings/{id}", tag = "hub", params(("id" = String, Path)), request_body = MeetingDetails,
+    responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn edit_meeting(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    Path(id): Path<String>,
+    ApiJson(d): ApiJson<MeetingDetails>,
+) -> Result<Json<MeetingView>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, _, id| {
+        Box::pin(async move { hub::edit_draft(conn, id, &d).await })
+    })
+    .await
+}
+
+/// Delete a draft (services never saw it).
+#[utoipa::path(operation_id = "hub_delete_meeting", delete, path = "/api/v1/hub/meetings/{id}", tag = "hub", params(("id" = String, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn delete_meeting(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    coordinator(&node, &auth).await?;
+    let id = path_uuid(&id)?;
+    node.write(move |conn, _| Box::pin(async move { hub::delete_draft(conn, id).await }))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Set a draft's agenda, in order: proposed items, subjects, free items.
+#[utoipa::path(operation_id = "hub_set_agenda", put, path = "/api/v1/hub/meetings/{id}/agenda", tag = "hub", params(("id" = String, Path)), request_body = Vec<AgendaEntryInput>,
+    responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn set_agenda(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    Path(id): Path<String>,
+    ApiJson(a): ApiJson<Vec<AgendaEntryInput>>,
+) -> Result<Json<MeetingView>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, _, id| {
+        Box::pin(async move { hub::set_agenda(conn, id, &a).await })
+    })
+    .await
+}
+
+/// Publish a meeting to every member service.
+#[utoipa::path(operation_id = "hub_publish", post, path = "/api/v1/hub/meetings/{id}/publish", tag = "hub", params(("id" = String, Path)),
+    responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn publish(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    Path(id): Path<String>,
+) -> Result<Json<MeetingView>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, stream, id| {
+        Box::pin(async move { hub::publish(conn, &stream_of(stream)?, id).await })
+    })
+    .await
+}
+
+/// Change a published meeting, with a notice to the services.
+#[utoipa::path(operation_id = "hub_update", post, path = "/api/v1/hub/meetings/{id}/update", tag = "hub", params(("id" = String, Path)), request_body = MeetingUpdate,
+    responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn update(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<MeetingUpdate>,
+) -> Result<Json<MeetingView>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, stream, id| {
+        Box::pin(
+            async move { hub::update(conn, &stream_of(stream)?, id, &u.changes, &u.notice).await },
+        )
+    })
+    .await
+}
+
+/// Cancel a published meeting, with a notice to the services.
+#[utoipa::path(operation_id = "hub_cancel", post, path = "/api/v1/hub/meetings/{id}/cancel", tag = "hub", params(("id" = String, Path)), request_body = Notice,
+    responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn cancel(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    Path(id): Path<String>,
+    ApiJson(n): ApiJson<Notice>,
+) -> Result<Json<MeetingView>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, stream, id| {
+        Box::pin(async move { hub::cancel(conn, &stream_of(stream)?, id, &n.notice).await })
+    })
+    .await
+}
+
+/// Record the minutes and the decision on each subject discussed; the
+/// services whose proposals they concern see them.
+#[utoipa::path(operation_id = "hub_outcomes", post, path = "/api/v1/hub/meetings/{id}/outcomes", tag = "hub", params(("id" = String, Path)), request_body = OutcomesInput,
+    responses((status = 200, body = MeetingView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn outcomes(
+    State(node): State<Node>,
+    auth: Authorized<Coordinators>,
+    Path(id): Path<String>,
+    ApiJson(o): ApiJson<OutcomesInput>,
+) -> Result<Json<MeetingView>, ApiError> {
+    change_meeting(&node, &auth, &id, move |conn, stream, id| {
+        Box::pin(async move {
+            hub::record_outcomes(conn, &stream_of(stream)?, id, &o.minutes, &o.outcomes).await
+        })
+    })
+    .await
+}

@@ -1,0 +1,862 @@
+//! Joint meetings: a draft, its agenda built from what the services
+//! proposed, publication, changes and cancellation with a notice, then the
+//! minutes and decisions. Every agenda change reads the current agenda and
+//! gives `hub::set_agenda` the new full list.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use passerelle_protocol::body::ProposalRef;
+use passerelle_protocol::Timestamp;
+use serde::Deserialize;
+use time::{Date, PrimitiveDateTime, Time};
+use uuid::Uuid;
+
+use super::subjects::Proposals;
+use super::{
+    field_error, guard, path_id, read, refusal_on, render_with, service_label, stream_of, Choice,
+    Field,
+};
+use crate::pages::{
+    brussels, done, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
+};
+use passerelle_core::clock::now;
+use passerelle_core::domain::hub::{
+    self, AgendaEntryInput, MeetingChanges, MeetingDetails, OutcomeInput,
+};
+use passerelle_core::domain::joint::{self, AgendaLine, MeetingView, CANCELLED, DRAFT, PUBLISHED};
+use passerelle_core::error::NodeError;
+use passerelle_core::node::Node;
+
+mod agenda;
+mod lifecycle;
+
+pub use agenda::*;
+pub use lifecycle::*;
+
+// ---------------------------------------------------------------------------
+// Belgian time in forms.
+
+/// `2030-12-10T09:30` (what `<input type="datetime-local">` sends), read
+/// as Belgian time, in Unix seconds.
+fn local_input_to_unix(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (date, time) = text.split_once('T').or_else(|| text.split_once(' '))?;
+    let date = Date::parse(
+        date,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    let time = parse_time(time)?;
+    Some(passerelle_core::clock::from_brussels(
+        PrimitiveDateTime::new(date, time),
+    ))
+}
+
+/// `09:30` or `09:30:00`.
+fn parse_time(text: &str) -> Option<Time> {
+    let text = text.trim();
+    Time::parse(text, time::macros::format_description!("[hour]:[minute]"))
+        .or_else(|_| {
+            Time::parse(
+                text,
+                time::macros::format_description!("[hour]:[minute]:[second]"),
+            )
+        })
+        .ok()
+}
+
+/// `2030-12-10T09:30`, for a `datetime-local` field's value.
+fn unix_to_local_input(unix: i64) -> String {
+    brussels(unix).map_or_else(String::new, |l| {
+        format!(
+            "{}-{:02}-{:02}T{:02}:{:02}",
+            l.year(),
+            u8::from(l.month()),
+            l.day(),
+            l.hour(),
+            l.minute()
+        )
+    })
+}
+
+/// `11:30`, for a `time` field's value.
+fn unix_to_time_input(unix: i64) -> String {
+    brussels(unix).map_or_else(String::new, |l| {
+        format!("{:02}:{:02}", l.hour(), l.minute())
+    })
+}
+
+/// "le 10 décembre 2030 à 9 h 30, jusqu'à 11 h 30".
+fn when_words(m: &MeetingView, loc: Locale) -> String {
+    let start = loc.datetime(m.starts_at.unix());
+    match m.ends_at {
+        Some(end) => loc.t2(
+            "{debut}, jusqu'à {fin}",
+            "debut",
+            start,
+            "fin",
+            loc.time_of(end.unix()),
+        ),
+        None => start,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The details form (create, edit a draft, change a published meeting).
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct DetailsForm {
+    titre: String,
+    debut: String,
+    fin: String,
+    lieu: String,
+    format: String,
+    /// For a published meeting: what changes, for the services.
+    annonce: String,
+}
+
+impl DetailsForm {
+    fn of(m: &MeetingView) -> DetailsForm {
+        DetailsForm {
+            titre: m.title.clone(),
+            debut: unix_to_local_input(m.starts_at.unix()),
+            fin: m
+                .ends_at
+                .map(|e| unix_to_time_input(e.unix()))
+                .unwrap_or_default(),
+            lieu: m.place.clone(),
+            format: m.format.clone(),
+            annonce: String::new(),
+        }
+    }
+
+    /// Checks the form; each problem is tied to its field.
+    fn details(&self, loc: Locale) -> Result<MeetingDetails, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut required = |id: &str, value: &str, max: usize, missing: &str| {
+            let v = value.trim();
+            if v.is_empty() {
+                errors.push(field_error(id, missing));
+            } else if v.chars().count() > max {
+                errors.push(field_error(
+                    id,
+                    &loc.t1("C'est trop long : {max} caractères au plus.", "max", max),
+                ));
+            }
+        };
+        required(
+            "titre",
+            &self.titre,
+            200,
+            loc.t("Écrivez un titre pour la réunion."),
+        );
+        required(
+            "lieu",
+            &self.lieu,
+            300,
+            loc.t("Écrivez où la réunion a lieu (adresse, salle, ou « en ligne »)."),
+        );
+        required(
+            "format",
+            &self.format,
+            100,
+            loc.t("Écrivez la forme de la réunion, par exemple : petit-déjeuner."),
+        );
+        let starts = local_input_to_unix(&self.debut);
+        if starts.is_none() {
+            errors.push(field_error(
+                "debut",
+                loc.t("Indiquez le jour et l'heure du début, par exemple 2030-12-10T09:30."),
+            ));
+        }
+        let mut ends = None;
+        if !self.fin.trim().is_empty() {
+            match (parse_time(&self.fin), local_input_to_unix(&self.debut)) {
+                (None, _) => errors.push(field_error(
+                    "fin",
+                    loc.t("Indiquez l'heure de fin comme ceci : 11:30. Ou laissez vide."),
+                )),
+                (Some(end), Some(start)) => {
+                    let day = brussels(start).map(|s| s.date());
+                    if let Some(day) = day {
+                        let end =
+                            passerelle_core::clock::from_brussels(PrimitiveDateTime::new(day, end));
+                        if end <= start {
+                            errors.push(field_error(
+                                "fin",
+                                loc.t("L'heure de fin doit venir après l'heure du début."),
+                            ));
+                        } else {
+                            ends = Some(end);
+                        }
+                    }
+                }
+                (Some(_), None) => {}
+            }
+        }
+        let to_ts = |secs: i64| Timestamp::from_unix(secs).ok();
+        let starts_at = starts.and_then(to_ts);
+        if starts.is_some() && starts_at.is_none() {
+            errors.push(field_error(
+                "debut",
+                loc.t("Cette date n'est pas possible."),
+            ));
+        }
+        match (errors.is_empty(), starts_at) {
+            (true, Some(starts_at)) => Ok(MeetingDetails {
+                title: self.titre.trim().to_owned(),
+                starts_at,
+                ends_at: ends.and_then(to_ts),
+                place: self.lieu.trim().to_owned(),
+                format: self.format.trim().to_owned(),
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    fn fields(&self, errors: &[FieldError], loc: Locale) -> Vec<Field> {
+        vec![
+            Field::new("titre", "titre", loc.t("Titre de la réunion"))
+                .hint(loc.t("Par exemple : Comité inter-services de mars."))
+                .value(&self.titre)
+                .errors(errors),
+            Field::new("debut", "debut", loc.t("Jour et heure du début"))
+                .kind("datetime-local")
+                .hint(loc.t("Heure de Belgique."))
+                .value(&self.debut)
+                .errors(errors),
+            Field::new("fin", "fin", loc.t("Heure de fin"))
+                .kind("time")
+                .hint(loc.t("Le même jour. Par exemple : 11:30."))
+                .optional()
+                .value(&self.fin)
+                .errors(errors),
+            Field::new("lieu", "lieu", loc.t("Lieu"))
+                .hint(loc.t("L'adresse et la salle, ou « en ligne » avec le lien."))
+                .value(&self.lieu)
+                .errors(errors),
+            Field::new("format", "format", loc.t("Forme de la réunion"))
+                .hint(loc.t("Par exemple : petit-déjeuner, réunion, en ligne."))
+                .value(&self.format)
+                .errors(errors),
+        ]
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The list of meetings.
+
+fn stage_words(m: &MeetingView, t: i64, loc: Locale) -> &'static str {
+    match m.status.as_str() {
+        DRAFT => loc.t("Brouillon : les services ne la voient pas encore"),
+        CANCELLED => loc.t("Annulée"),
+        _ if m.minutes.is_some() => loc.t("Terminée : décisions enregistrées"),
+        _ if m.starts_at.unix() <= t => loc.t("Passée : compte rendu à écrire"),
+        _ => loc.t("Publiée"),
+    }
+}
+
+struct MeetingRow {
+    href: String,
+    title: String,
+    when: String,
+    place: String,
+    format: String,
+    stage: &'static str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "hub_meetings.html")]
+struct MeetingsPage {
+    l: Layout,
+    errors: Vec<FieldError>,
+    meetings: Vec<MeetingRow>,
+    fields: Vec<Field>,
+}
+
+async fn list_page(
+    node: &Node,
+    viewer: &Viewer,
+    errors: Vec<FieldError>,
+    kept: DetailsForm,
+    flash: Option<String>,
+) -> Result<MeetingsPage, PageError> {
+    let loc = viewer.locale;
+    let mut conn = read(node).await?;
+    let t = now();
+    let meetings = hub::meetings(&mut conn)
+        .await?
+        .iter()
+        .map(|m| MeetingRow {
+            href: format!("/reunions-communes/{}", m.id),
+            title: m.title.clone(),
+            when: when_words(m, loc),
+            place: m.place.clone(),
+            format: m.format.clone(),
+            stage: stage_words(m, t, loc),
+        })
+        .collect();
+    Ok(MeetingsPage {
+        l: viewer.layout("/reunions-communes", flash),
+        meetings,
+        fields: kept.fields(&errors, loc),
+        errors,
+    })
+}
+
+/// `GET /reunions-communes`
+pub async fn list(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Query(flash): Query<Flash>,
+) -> Result<Response, PageError> {
+    guard(&viewer)?;
+    let loc = viewer.locale;
+    let kept = DetailsForm {
+        format: loc.t("petit-déjeuner").into(),
+        ..DetailsForm::default()
+    };
+    let page = list_page(&node, &viewer, Vec::new(), kept, flash.ok).await?;
+    render_with(&page, StatusCode::OK)
+}
+
+/// `POST /reunions-communes` — a new draft.
+pub async fn create(
+    State(node): State<Node>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<DetailsForm>,
+) -> Result<Response, PageError> {
+    guard(&viewer)?;
+    let loc = viewer.locale;
+    let errors = match form.details(loc) {
+        Ok(details) => {
+            let result = node
+                .write(move |conn, _| {
+                    Box::pin(async move { hub::create_meeting_draft(conn, &details).await })
+                })
+                .await;
+            match result {
+                Ok(id) => return Ok(done(
+                    &format!("/reunions-communes/{id}"),
+                    loc.t(
+                        "Le brouillon est créé. Ajoutez maintenant les points de l'ordre du jour.",
+                    ),
+                )),
+                Err(e) => vec![refusal_on("titre", e, loc)?],
+            }
+        }
+        Err(errors) => errors,
+    };
+    let page = list_page(&node, &viewer, errors, form, None).await?;
+    render_with(&page, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+// ---------------------------------------------------------------------------
+// One meeting.
+
+/// One agenda entry, in words.
+struct Line {
+    position: i64,
+    title: String,
+    description: Option<String>,
+    origin: String,
+    proposals: Vec<String>,
+    first: bool,
+    last: bool,
+    /// Its decision, once recorded.
+    decision: Option<String>,
+}
+
+/// A service's proposed item, as a radio button.
+struct ItemChoice {
+    id: String,
+    value: String,
+    label: String,
+    hint: String,
+    checked: bool,
+}
+
+/// What the person typed in the form that failed, kept for the page.
+#[derive(Debug, Default)]
+struct Kept {
+    details: Option<DetailsForm>,
+    item: String,
+    subject: String,
+    free_title: String,
+    free_description: String,
+    reason: String,
+    minutes: Option<String>,
+    decisions: BTreeMap<i64, String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "hub_meeting.html")]
+struct MeetingPage {
+    l: Layout,
+    errors: Vec<FieldError>,
+    href: String,
+    title: String,
+    when: String,
+    place: String,
+    format: String,
+    stage: &'static str,
+    notice: Option<String>,
+    is_draft: bool,
+    is_published: bool,
+    is_cancelled: bool,
+    /// A published agenda may still be reordered (until the outcomes).
+    can_reorder: bool,
+    /// Outcomes were recorded: the meeting took place.
+    is_over: bool,
+    /// It has started: its outcomes may be written.
+    started: bool,
+    agenda: Vec<Line>,
+    items: Vec<ItemChoice>,
+    items_error: Option<String>,
+    subjects: Vec<Choice>,
+    subject_error: Option<String>,
+    free_fields: Vec<Field>,
+    details: Vec<Field>,
+    notice_field: Field,
+    reason_field: Field,
+    confirm_error: Option<String>,
+    minutes: Option<String>,
+    minutes_field: Field,
+    decision_fields: Vec<Field>,
+    ics_href: String,
+}
+
+/// The entries of an agenda as the coordinator chose them, to give
+/// `set_agenda` the full list again.
+fn inputs_of(agenda: &[AgendaLine]) -> Vec<AgendaEntryInput> {
+    agenda
+        .iter()
+        .map(|line| match (line.item, line.subject) {
+            (Some(item), _) => AgendaEntryInput::Item { item },
+            (None, Some(subject)) => AgendaEntryInput::Subject { subject },
+            (None, None) => AgendaEntryInput::Free {
+                title: line.title.clone(),
+                description: line.description.clone(),
+            },
+        })
+        .collect()
+}
+
+/// The decisions recorded for a meeting, by agenda position. They are
+/// read back from what each member service can see of them (a decision
+/// is about a subject or proposals, so it concerns at least one service).
+async fn recorded_decisions(
+    conn: &mut sqlx::AnyConnection,
+    m: &MeetingView,
+) -> Result<BTreeMap<i64, String>, PageError> {
+    let mut out = BTreeMap::new();
+    if m.minutes.is_none() {
+        return Ok(out);
+    }
+    let mut seen = Vec::new();
+    for s in hub::member_services(conn).await? {
+        for o in joint::outcomes_for_my_proposals(conn, &s.id).await? {
+            if o.meeting == m.id {
+                seen.push(o);
+            }
+        }
+    }
+    let sorted = |refs: &[ProposalRef]| {
+        let mut v = refs.to_vec();
+        v.sort();
+        v
+    };
+    for line in &m.agenda {
+        let found = seen.iter().find(|o| match line.subject {
+            Some(s) => o.subject == Some(s),
+            None => o.subject.is_none() && sorted(&o.proposals) == sorted(&line.proposals),
+        });
+        if let Some(o) = found {
+            out.insert(line.position, o.decision.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Agenda entries a decision can be about (a subject or proposals).
+fn decidable(line: &AgendaLine) -> bool {
+    line.subject.is_some() || !line.proposals.is_empty()
+}
+
+async fn meeting_page(
+    node: &Node,
+    viewer: &Viewer,
+    id: Uuid,
+    errors: Vec<FieldError>,
+    kept: Kept,
+    flash: Option<String>,
+) -> Result<MeetingPage, PageError> {
+    let loc = viewer.locale;
+    let mut conn = read(node).await?;
+    let m = joint::meeting(&mut conn, &id).await?;
+    let t = now();
+    let proposals = Proposals::load(&mut conn, loc).await?;
+    let names: BTreeMap<String, String> = hub::member_services(&mut conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let decisions = recorded_decisions(&mut conn, &m).await?;
+    let count = m.agenda.len();
+    let agenda: Vec<Line> = m
+        .agenda
+        .iter()
+        .enumerate()
+        .map(|(i, line)| Line {
+            position: line.position,
+            title: line.title.clone(),
+            description: line.description.clone(),
+            origin: match (&line.proposed_by, line.subject) {
+                (Some(service), _) => loc.t1(
+                    "Proposé par {service}.",
+                    "service",
+                    service_label(service, names.get(service).map(String::as_str)),
+                ),
+                (None, Some(_)) => loc.t1(
+                    "Sujet commun : {propositions}.",
+                    "propositions",
+                    loc.plural(
+                        line.proposals.len() as i64,
+                        "1 proposition",
+                        "{n} propositions",
+                    ),
+                ),
+                (None, None) => loc.t("Point ajouté par la coordination.").to_owned(),
+            },
+            proposals: line.proposals.iter().map(|r| proposals.label(r)).collect(),
+            first: i == 0,
+            last: i + 1 == count,
+            decision: decisions.get(&line.position).cloned(),
+        })
+        .collect();
+
+    let is_draft = m.status == DRAFT;
+    let mut items = Vec::new();
+    let mut subjects = Vec::new();
+    if is_draft {
+        for (i, item) in hub::proposed_agenda_items(&mut conn)
+            .await?
+            .into_iter()
+            .enumerate()
+        {
+            let service = service_label(&item.service_id, item.service_name.as_deref());
+            let mut hint = Vec::new();
+            if let Some(d) = &item.description {
+                hint.push(d.clone());
+            }
+            if let Some(r) = &item.proposal {
+                hint.push(loc.t1("À propos de : {titre}.", "titre", proposals.label(r)));
+            }
+            if item.meeting == Some(m.id) {
+                hint.push(loc.t("Proposé pour cette réunion.").to_owned());
+            } else if item.meeting.is_some() {
+                hint.push(loc.t("Proposé pour une autre réunion.").to_owned());
+            }
+            hint.push(loc.t1("Reçu {quand}.", "quand", loc.datetime(item.received_at)));
+            let value = item.id.hyphenated().to_string();
+            items.push(ItemChoice {
+                id: format!("point-{i}"),
+                checked: kept.item == value,
+                value,
+                label: format!("{service} — {}", item.title),
+                hint: hint.join(" "),
+            });
+        }
+        let on_agenda: Vec<Uuid> = m.agenda.iter().filter_map(|l| l.subject).collect();
+        subjects = hub::subjects(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|s| !on_agenda.contains(&s.id))
+            .map(|s| {
+                let value = s.id.hyphenated().to_string();
+                Choice {
+                    selected: kept.subject == value,
+                    label: format!(
+                        "{} ({})",
+                        s.title,
+                        loc.plural(
+                            s.proposals.len() as i64,
+                            "1 proposition",
+                            "{n} propositions"
+                        )
+                    ),
+                    value,
+                }
+            })
+            .collect();
+    }
+
+    let details = kept.details.clone().unwrap_or_else(|| DetailsForm::of(&m));
+    let started = m.starts_at.unix() <= t;
+    let minutes_value = kept
+        .minutes
+        .clone()
+        .or_else(|| m.minutes.clone())
+        .unwrap_or_default();
+    let decision_fields = m
+        .agenda
+        .iter()
+        .filter(|l| decidable(l))
+        .map(|l| {
+            let id = format!("decision-{}", l.position);
+            let value = kept
+                .decisions
+                .get(&l.position)
+                .cloned()
+                .or_else(|| decisions.get(&l.position).cloned())
+                .unwrap_or_default();
+            Field::new(
+                id.clone(),
+                id,
+                loc.t1("Décision sur « {titre} »", "titre", &l.title),
+            )
+            .kind("textarea")
+            .optional()
+            .hint(loc.t(
+                "Ce qui a été décidé, en quelques phrases. Laissez vide si rien n'a été décidé.",
+            ))
+            .value(value)
+            .errors(&errors)
+        })
+        .collect();
+    Ok(MeetingPage {
+        l: viewer.layout("/reunions-communes", flash),
+        href: format!("/reunions-communes/{}", m.id),
+        ics_href: format!("/reunions-communes/{}.ics", m.id),
+        title: m.title.clone(),
+        when: when_words(&m, loc),
+        place: m.place.clone(),
+        format: m.format.clone(),
+        stage: stage_words(&m, t, loc),
+        notice: m.notice.clone(),
+        is_draft,
+        is_published: m.status == PUBLISHED,
+        is_cancelled: m.status == CANCELLED,
+        can_reorder: m.status == PUBLISHED && m.minutes.is_none(),
+        is_over: m.minutes.is_some(),
+        started,
+        agenda,
+        items,
+        items_error: super::error_of(&errors, "point-0"),
+        subjects,
+        subject_error: super::error_of(&errors, "sujet"),
+        free_fields: vec![
+            Field::new("titre-point", "titre_point", loc.t("Titre du point"))
+                .hint(loc.t("Par exemple : Accueil et café."))
+                .value(kept.free_title)
+                .errors(&errors),
+            Field::new("description-point", "description_point", loc.t("Explication"))
+                .kind("textarea")
+                .optional()
+                .value(kept.free_description)
+                .errors(&errors),
+        ],
+        details: details.fields(&errors, loc),
+        notice_field: Field::new("annonce", "annonce", loc.t("Ce qui change, pour les services"))
+            .kind("textarea")
+            .hint(loc.t("Une ou deux phrases simples. Par exemple : La réunion a lieu dans une autre salle, au 1er étage."))
+            .value(details.annonce.clone())
+            .errors(&errors),
+        reason_field: Field::new("raison", "raison", loc.t("Pourquoi la réunion est annulée"))
+            .kind("textarea")
+            .hint(loc.t("Les services recevront ce message. Par exemple : Grève des bus ; une nouvelle date suivra."))
+            .value(kept.reason)
+            .errors(&errors),
+        confirm_error: super::error_of(&errors, "confirmer"),
+        minutes: m.minutes.clone(),
+        minutes_field: Field::new("compte-rendu", "compte_rendu", loc.t("Compte rendu de la réunion"))
+            .kind("textarea")
+            .hint(loc.t("Qui était là (les services, pas les noms), ce qui a été dit, ce qui suit."))
+            .value(minutes_value)
+            .errors(&errors),
+        decision_fields,
+        errors,
+    })
+}
+
+async fn page_with(
+    node: &Node,
+    viewer: &Viewer,
+    id: Uuid,
+    errors: Vec<FieldError>,
+    kept: Kept,
+) -> Result<Response, PageError> {
+    let page = meeting_page(node, viewer, id, errors, kept, None).await?;
+    render_with(&page, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// `GET /reunions-communes/{id}` and `GET /reunions-communes/{id}.ics`.
+pub async fn page(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(flash): Query<Flash>,
+) -> Result<Response, PageError> {
+    guard(&viewer)?;
+    if let Some(raw) = id.strip_suffix(".ics") {
+        return calendar(&node, path_id(raw)?, viewer.locale).await;
+    }
+    let id = path_id(&id)?;
+    let page = meeting_page(&node, &viewer, id, Vec::new(), Kept::default(), flash.ok).await?;
+    render_with(&page, StatusCode::OK)
+}
+
+/// The meeting as an iCalendar file.
+async fn calendar(node: &Node, id: Uuid, loc: Locale) -> Result<Response, PageError> {
+    let mut conn = read(node).await?;
+    let m = joint::meeting(&mut conn, &id).await?;
+    let mut description = vec![loc.t1("Forme : {forme}.", "forme", &m.format)];
+    if !m.agenda.is_empty() {
+        description.push(loc.t("Ordre du jour :").to_owned());
+        for (i, line) in m.agenda.iter().enumerate() {
+            description.push(format!("{}. {}", i + 1, line.title));
+        }
+    }
+    if let Some(n) = &m.notice {
+        description.push(loc.t1("Message de la coordination : {message}", "message", n));
+    }
+    let summary = if m.status == CANCELLED {
+        loc.t1("Annulée — {titre}", "titre", &m.title)
+    } else {
+        m.title.clone()
+    };
+    let body = crate::pages::ics::event(
+        &format!("{}@passerelle", m.id),
+        m.starts_at.unix(),
+        m.ends_at.map(|e| e.unix()),
+        &summary,
+        &m.place,
+        &description.join("\n"),
+    );
+    let day = brussels(m.starts_at.unix()).map_or_else(String::new, |l| l.date().to_string());
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                crate::pages::ics::CONTENT_TYPE.to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"reunion-commune-{day}.ics\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Runs one write on a meeting; a refusal goes back to the page, next to
+/// `field`, with what the person typed.
+async fn write_or_page<F>(
+    node: &Node,
+    viewer: &Viewer,
+    id: Uuid,
+    field: &str,
+    kept: Kept,
+    success: (&str, &str),
+    f: F,
+) -> Result<Response, PageError>
+where
+    F: for<'c> FnOnce(
+            &'c mut sqlx::AnyConnection,
+            Option<passerelle_core::log::OwnStream<'c>>,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), NodeError>> + Send + 'c>,
+        > + Send
+        + 'static,
+{
+    match node.write(f).await {
+        Ok(()) => Ok(done(success.0, success.1)),
+        Err(e) => {
+            let error = refusal_on(field, e, viewer.locale)?;
+            page_with(node, viewer, id, vec![error], kept).await
+        }
+    }
+}
+
+/// Checks the person and the meeting; returns the meeting.
+async fn open(node: &Node, viewer: &Viewer, id: &str) -> Result<MeetingView, PageError> {
+    guard(viewer)?;
+    let id = path_id(id)?;
+    let mut conn = read(node).await?;
+    Ok(joint::meeting(&mut conn, &id).await?)
+}
+
+/// `POST /reunions-communes/{id}/modifier` — a draft's details.
+pub async fn edit(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<DetailsForm>,
+) -> Result<Response, PageError> {
+    let m = open(&node, &viewer, &id).await?;
+    let id = m.id;
+    let loc = viewer.locale;
+    let kept = Kept {
+        details: Some(form.clone()),
+        ..Kept::default()
+    };
+    match form.details(viewer.locale) {
+        Err(errors) => page_with(&node, &viewer, id, errors, kept).await,
+        Ok(d) => {
+            let href = format!("/reunions-communes/{id}");
+            write_or_page(
+                &node,
+                &viewer,
+                id,
+                "titre",
+                kept,
+                (&href, loc.t("Le brouillon est modifié.")),
+                move |conn, _| Box::pin(async move { hub::edit_draft(conn, id, &d).await }),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmForm {
+    confirmer: String,
+}
+
+/// `POST /reunions-communes/{id}/supprimer` — a draft the services never saw.
+pub async fn delete(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
+) -> Result<Response, PageError> {
+    let m = open(&node, &viewer, &id).await?;
+    let id = m.id;
+    let loc = viewer.locale;
+    if form.confirmer != "oui" {
+        let errors = vec![field_error(
+            "confirmer",
+            loc.t("Cochez la case pour confirmer que vous voulez supprimer ce brouillon."),
+        )];
+        return page_with(&node, &viewer, id, errors, Kept::default()).await;
+    }
+    write_or_page(
+        &node,
+        &viewer,
+        id,
+        "confirmer",
+        Kept::default(),
+        ("/reunions-communes", loc.t("Le brouillon est supprimé.")),
+        move |conn, _| Box::pin(async move { hub::delete_draft(conn, id).await }),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,911 @@
+//! The committee's own meetings: list, new meeting, and one meeting with
+//! its agenda, attendance, minutes and decisions (printable), plus its
+//! iCalendar file.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    badge, calendar, field_error, invalid, is_admin, only_service, optional_id, paragraphs,
+    parse_choice, parse_local, path_id, read, refusal, Badge, Choice, FieldMap, FormErrors, ADMINS,
+    PEOPLE,
+};
+use crate::pages::labels::{attendance_label, minutes_label};
+use crate::pages::{
+    done, ics, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
+};
+use passerelle_core::domain::meetings::{
+    self as domain, AttendanceStatus, MeetingDetail, MinutesStatus, NewAgendaItem, NewMeeting,
+};
+use passerelle_core::domain::{members, proposals};
+use passerelle_core::error::NodeError;
+use passerelle_core::node::Node;
+
+// ---------------------------------------------------------------------------
+// The list.
+
+#[derive(askama::Template)]
+#[template(path = "service_meetings.html")]
+struct ListPage {
+    l: Layout,
+    upcoming: Vec<Row>,
+    past: Vec<Row>,
+    is_admin: bool,
+}
+
+struct Row {
+    href: String,
+    title: String,
+    when: String,
+    place: String,
+    minutes: &'static str,
+}
+
+/// `GET /reunions`
+pub(super) async fn list(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Query(flash): Query<Flash>,
+) -> Result<Response, PageError> {
+    only_service(&viewer)?;
+    viewer.require(PEOPLE)?;
+    let loc = viewer.locale;
+    let now = passerelle_core::clock::now();
+    let all = domain::list(&mut *read(&node).await?).await?;
+    let (mut upcoming, mut past) = (Vec::new(), Vec::new());
+    for m in all {
+        let coming = m.starts_at + ics::DEFAULT_LENGTH_SECS >= now;
+        let row = Row {
+            href: format!("/reunions/{}", m.id),
+            title: m.title,
+            when: loc.datetime(m.starts_at),
+            place: m.place,
+            minutes: minutes_label(m.minutes_status, loc),
+        };
+        if coming {
+            upcoming.push(row);
+        } else {
+            past.push(row);
+        }
+    }
+    // The list comes most recent first: the next meeting goes first.
+    upcoming.reverse();
+    render(&ListPage {
+        l: viewer.layout("/reunions", flash.ok),
+        upcoming,
+        past,
+        is_admin: is_admin(&viewer),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// A new meeting.
+
+#[derive(askama::Template)]
+#[template(path = "service_meeting_new.html")]
+struct NewPage {
+    l: Layout,
+    errors: Vec<FieldError>,
+    f: NewForm,
+}
+
+impl FormErrors for NewPage {
+    fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct NewForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    time: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    format: String,
+}
+
+/// `GET /reunions/nouvelle`
+pub(super) async fn new_form(viewer: Viewer) -> Result<Response, PageError> {
+    only_service(&viewer)?;
+    viewer.require(ADMINS)?;
+    let loc = viewer.locale;
+    render(&NewPage {
+        l: viewer.layout("/reunions", None),
+        errors: Vec::new(),
+        f: NewForm {
+            title: loc.t("Réunion du comité").into(),
+            format: loc.t("réunion").into(),
+            ..NewForm::default()
+        },
+    })
+}
+
+/// `POST /reunions/nouvelle`
+pub(super) async fn create(
+    State(node): State<Node>,
+    viewer: Viewer,
+    CsrfForm(f): CsrfForm<NewForm>,
+) -> Result<Response, PageError> {
+    only_service(&viewer)?;
+    viewer.require(ADMINS)?;
+    let loc = viewer.locale;
+    let mut errors = Vec::new();
+    if f.title.trim().is_empty() {
+        errors.push(field_error("title", loc.t("Écrivez le nom de la réunion.")));
+    }
+    let starts_at = if f.date.trim().is_empty() {
+        errors.push(field_error("date", loc.t("Écrivez la date de la réunion.")));
+        None
+    } else if f.time.trim().is_empty() {
+        errors.push(field_error("time", loc.t("Écrivez l'heure du début.")));
+        None
+    } else {
+        let t = parse_local(&f.date, &f.time);
+        if t.is_none() {
+            errors.push(field_error(
+                "date",
+                loc.t("La date ou l'heure ne va pas. Exemple : 10/12/2030 à 09:30."),
+            ));
+        }
+        t
+    };
+    if f.place.trim().is_empty() {
+        errors.push(field_error("place", loc.t("Écrivez où a lieu la réunion.")));
+    }
+    if f.format.trim().is_empty() {
+        errors.push(field_error(
+            "format",
+            loc.t("Écrivez la forme de la réunion."),
+        ));
+    }
+    if let (true, Some(starts_at)) = (errors.is_empty(), starts_at) {
+        let m = NewMeeting {
+            title: f.title.trim().to_owned(),
+            starts_at,
+            place: f.place.trim().to_owned(),
+            format: f.format.trim().to_owned(),
+        };
+        match node
+            .write(move |conn, _| Box::pin(async move { domain::create(conn, &m).await }))
+            .await
+        {
+            Ok(id) => {
+                return Ok(done(
+                    &format!("/reunions/{id}"),
+                    loc.t("La réunion est prévue. Vous pouvez maintenant écrire l'ordre du jour."),
+                ))
+            }
+            Err(e) => {
+                errors = refusal(
+                    e,
+                    &[
+                        ("title", "title", loc.t("Le nom a de 1 à 200 caractères.")),
+                        ("place", "place", loc.t("Le lieu a de 1 à 200 caractères.")),
+                        (
+                            "format",
+                            "format",
+                            loc.t("La forme a de 1 à 80 caractères."),
+                        ),
+                        ("starts_at", "date", loc.t("Cette date n'est pas possible.")),
+                    ],
+                    "title",
+                    loc,
+                )?
+            }
+        }
+    }
+    invalid(&NewPage {
+        l: viewer.layout("/reunions", None),
+        errors,
+        f,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// One meeting.
+
+#[derive(askama::Template)]
+#[template(path = "service_meeting.html")]
+struct DetailPage {
+    l: Layout,
+    errors: Vec<FieldError>,
+    id: Uuid,
+    title: String,
+    when: String,
+    place: String,
+    format: String,
+    is_admin: bool,
+    agenda: Vec<ItemView>,
+    item_title: String,
+    item_description: String,
+    item_proposals: Vec<Choice>,
+    answers: Vec<AnswerView>,
+    attendance: Vec<AttendanceView>,
+    attendance_members: Vec<Choice>,
+    attendance_statuses: Vec<Choice>,
+    /// "none", "draft", "adopted" or "sent".
+    minutes_state: &'static str,
+    minutes: Option<MinutesView>,
+    minutes_text: String,
+    secretaries: Vec<Choice>,
+    later_meetings: Vec<Choice>,
+    decisions: Vec<DecisionView>,
+    decision_text: String,
+    decision_proposals: Vec<Choice>,
+}
+
+impl FormErrors for DetailPage {
+    fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+}
+
+struct ItemView {
+    id: Uuid,
+    title: String,
+    description: Vec<String>,
+    proposal_href: String,
+    proposal_title: String,
+}
+
+struct AnswerView {
+    href: String,
+    title: String,
+    badge: Badge,
+    text: Vec<String>,
+    when: String,
+}
+
+struct AttendanceView {
+    name: String,
+    status: &'static str,
+}
+
+struct MinutesView {
+    status: &'static str,
+    text: Vec<String>,
+    secretary: String,
+    adopted_at: String,
+    adopted_href: String,
+    sent_on: String,
+}
+
+struct DecisionView {
+    text: Vec<String>,
+    proposal_href: String,
+    proposal_title: String,
+}
+
+/// What was posted, kept when the page comes back with an error.
+#[derive(Debug, Default)]
+struct Posted {
+    item_title: String,
+    item_description: String,
+    item_proposal: String,
+    att_member: String,
+    att_status: String,
+    minutes_text: Option<String>,
+    minutes_secretary: Option<String>,
+    adopt_meeting: String,
+    decision_text: String,
+    decision_proposal: String,
+}
+
+const ATTENDANCE: [AttendanceStatus; 3] = [
+    AttendanceStatus::Present,
+    AttendanceStatus::Excused,
+    AttendanceStatus::Absent,
+];
+
+async fn detail_page(
+    node: &Node,
+    viewer: &Viewer,
+    id: Uuid,
+    errors: Vec<FieldError>,
+    posted: Posted,
+    flash: Option<String>,
+) -> Result<DetailPage, PageError> {
+    let loc = viewer.locale;
+    let mut conn = read(node).await?;
+    let d: MeetingDetail = domain::get(&mut conn, id).await?;
+    let all_members = members::list(&mut conn, true).await?;
+    let all_proposals = proposals::list(&mut conn).await?;
+    let answers = domain::answers_since_previous_meeting(&mut conn, id).await?;
+    let meetings = domain::list(&mut conn).await?;
+    let m = &d.meeting;
+
+    let name_of = |member: Uuid| {
+        all_members
+            .iter()
+            .find(|x| x.id == member)
+            .map(|x| x.display_name.clone())
+            .unwrap_or_default()
+    };
+    let proposal_title = |p: Option<Uuid>| {
+        p.and_then(|p| all_proposals.iter().find(|x| x.id == p))
+            .map(|x| x.title.clone())
+            .unwrap_or_default()
+    };
+    let proposal_choices = |selected: &str| {
+        let mut out = vec![Choice::new(
+            "",
+            loc.t("Aucune proposition"),
+            selected.is_empty(),
+        )];
+        out.extend(all_proposals.iter().map(|p| {
+            let v = p.id.to_string();
+            let sel = v == selected;
+            Choice::new(v, p.title.clone(), sel)
+        }));
+        out
+    };
+    let active: Vec<&members::Member> = all_members
+        .iter()
+        .filter(|x| x.left_at.is_none_or(|left| left >= m.starts_at))
+        .collect();
+
+    let minutes_state = match m.minutes_status {
+        None => "none",
+        Some(MinutesStatus::Draft) => "draft",
+        Some(MinutesStatus::Adopted) => "adopted",
+        Some(MinutesStatus::SentToManagement) => "sent",
+    };
+    let minutes = d.minutes.as_ref().map(|x| {
+        let adopted = x
+            .adopted_at_meeting
+            .and_then(|a| meetings.iter().find(|y| y.id == a));
+        MinutesView {
+            status: minutes_label(Some(x.status), loc),
+            text: paragraphs(&x.text),
+            secretary: x.secretary.map(name_of).unwrap_or_default(),
+            adopted_at: adopted
+                .map(|a| format!("{}, {}", a.title, loc.datetime(a.starts_at)))
+                .unwrap_or_default(),
+            adopted_href: adopted
+                .map(|a| format!("/reunions/{}", a.id))
+                .unwrap_or_default(),
+            sent_on: x
+                .sent_to_management_on
+                .map(|s| loc.date(s.inner()))
+                .unwrap_or_default(),
+        }
+    });
+    let current_secretary = d
+        .minutes
+        .as_ref()
+        .and_then(|x| x.secretary)
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let secretary = posted.minutes_secretary.unwrap_or(current_secretary);
+    let mut secretaries = vec![Choice::new(
+        "",
+        loc.t("Personne en particulier"),
+        secretary.is_empty(),
+    )];
+    secretaries.extend(active.iter().map(|x| {
+        let v = x.id.to_string();
+        let sel = v == secretary;
+        Choice::new(v, x.display_name.clone(), sel)
+    }));
+    let mut later: Vec<&domain::Meeting> = meetings
+        .iter()
+        .filter(|x| x.starts_at > m.starts_at)
+        .collect();
+    later.sort_by_key(|x| x.starts_at);
+    let later_meetings = later
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let v = x.id.to_string();
+            let sel = if posted.adopt_meeting.is_empty() {
+                i == 0
+            } else {
+                v == posted.adopt_meeting
+            };
+            Choice::new(
+                v,
+                format!("{}, {}", x.title, loc.datetime(x.starts_at)),
+                sel,
+            )
+        })
+        .collect();
+
+    let mut attendance_members = vec![Choice::new(
+        "",
+        loc.t("Choisissez un membre"),
+        posted.att_member.is_empty(),
+    )];
+    attendance_members.extend(active.iter().map(|x| {
+        let v = x.id.to_string();
+        let sel = v == posted.att_member;
+        Choice::new(v, x.display_name.clone(), sel)
+    }));
+    let attendance_statuses = ATTENDANCE
+        .iter()
+        .map(|s| {
+            let v = passerelle_core::domain::federated::enum_text(s);
+            let sel = v == posted.att_status;
+            Choice::new(v, attendance_label(*s, loc), sel)
+        })
+        .collect();
+
+    Ok(DetailPage {
+        l: viewer.layout("/reunions", flash),
+        errors,
+        id,
+        title: m.title.clone(),
+        when: loc.datetime(m.starts_at),
+        place: m.place.clone(),
+        format: m.format.clone(),
+        is_admin: is_admin(viewer),
+        agenda: d
+            .agenda
+            .iter()
+            .map(|a| ItemView {
+                id: a.id,
+                title: a.title.clone(),
+                description: paragraphs(a.description.as_deref().unwrap_or_default()),
+                proposal_href: a
+                    .proposal
+                    .map(|p| format!("/propositions/{p}"))
+                    .unwrap_or_default(),
+                proposal_title: a
+                    .proposal_title
+                    .clone()
+                    .unwrap_or_else(|| proposal_title(a.proposal)),
+            })
+            .collect(),
+        item_title: posted.item_title,
+        item_description: posted.item_description,
+        item_proposals: proposal_choices(&posted.item_proposal),
+        answers: answers
+            .into_iter()
+            .map(|a| AnswerView {
+                href: format!("/propositions/{}", a.proposal_id),
+                title: a.title,
+                badge: badge(a.status, loc),
+                text: paragraphs(a.answer_text.as_deref().unwrap_or_default()),
+                when: loc.datetime(a.answered_at),
+            })
+            .collect(),
+        attendance: d
+            .attendance
+            .iter()
+            .map(|a| AttendanceView {
+                name: a.display_name.clone(),
+                status: attendance_label(a.status, loc),
+            })
+            .collect(),
+        attendance_members,
+        attendance_statuses,
+        minutes_state,
+        minutes_text: posted.minutes_text.unwrap_or_else(|| {
+            d.minutes
+                .as_ref()
+                .map(|x| x.text.clone())
+                .unwrap_or_default()
+        }),
+        minutes,
+        secretaries,
+        later_meetings,
+        decisions: d
+            .decisions
+            .iter()
+            .map(|x| DecisionView {
+                text: paragraphs(&x.text),
+                proposal_href: x
+                    .proposal
+                    .map(|p| format!("/propositions/{p}"))
+                    .unwrap_or_default(),
+                proposal_title: proposal_title(x.proposal),
+            })
+            .collect(),
+        decision_text: posted.decision_text,
+        decision_proposals: proposal_choices(&posted.decision_proposal),
+    })
+}
+
+/// `GET /reunions/{id}`, or `/reunions/{id}.ics` for the calendar file.
+pub(super) async fn detail(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(flash): Query<Flash>,
+) -> Result<Response, PageError> {
+    only_service(&viewer)?;
+    viewer.require(PEOPLE)?;
+    if let Some(raw) = id.strip_suffix(".ics") {
+        let id = path_id(raw)?;
+        let d = domain::get(&mut *read(&node).await?, id).await?;
+        let body = ics::event(
+            &format!("{id}@passerelle"),
+            d.meeting.starts_at,
+            None,
+            &d.meeting.title,
+            &d.meeting.place,
+            &agenda_text(&d, viewer.locale),
+        );
+        return Ok(calendar(&format!("reunion-{id}.ics"), body));
+    }
+    let id = path_id(&id)?;
+    render(&detail_page(&node, &viewer, id, Vec::new(), Posted::default(), flash.ok).await?)
+}
+
+/// The agenda as plain text, for the calendar file.
+fn agenda_text(d: &MeetingDetail, loc: Locale) -> String {
+    let mut out = loc.t1("Forme : {forme}", "forme", &d.meeting.format);
+    out.push('\n');
+    if !d.agenda.is_empty() {
+        out.push_str(loc.t("Ordre du jour :"));
+        out.push('\n');
+        for (i, a) in d.agenda.iter().enumerate() {
+            out.push_str(&format!("{}. {}\n", i + 1, a.title));
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+/// Runs one change of a meeting; on a refusal, the page comes back with
+/// the error next to the right field (status 422).
+#[allow(clippy::too_many_arguments)]
+async fn change<F>(
+    node: &Node,
+    viewer: &Viewer,
+    id: Uuid,
+    posted: Posted,
+    map: FieldMap<'_>,
+    fallback: &str,
+    message: &str,
+    f: F,
+) -> Result<Response, PageError>
+where
+    F: for<'c> FnOnce(
+            &'c mut sqlx::AnyConnection,
+            Option<passerelle_core::log::OwnStream<'c>>,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<(), NodeError>> + Send + 'c>,
+        > + Send
+        + 'static,
+{
+    match node.write(f).await {
+        Ok(()) => Ok(done(&format!("/reunions/{id}"), message)),
+        Err(e) => {
+            let errors = refusal(e, map, fallback, viewer.locale)?;
+            invalid(&detail_page(node, viewer, id, errors, posted, None).await?)
+        }
+    }
+}
+
+/// Errors found before calling the domain: the page comes back with them.
+async fn refuse(
+    node: &Node,
+    viewer: &Viewer,
+    id: Uuid,
+    errors: Vec<FieldError>,
+    posted: Posted,
+) -> Result<Response, PageError> {
+    invalid(&detail_page(node, viewer, id, errors, posted, None).await?)
+}
+
+/// Checks the page and the role, and that the meeting exists.
+async fn meeting_for_change(node: &Node, viewer: &Viewer, id: &str) -> Result<Uuid, PageError> {
+    only_service(viewer)?;
+    viewer.require(ADMINS)?;
+    let id = path_id(id)?;
+    domain::get(&mut *read(node).await?, id).await?;
+    Ok(id)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ItemForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    proposal: String,
+}
+
+/// `POST /reunions/{id}/ordre-du-jour`
+pub(super) async fn add_item(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<ItemForm>,
+) -> Result<Response, PageError> {
+    let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
+    let mut errors = Vec::new();
+    if f.title.trim().is_empty() {
+        errors.push(field_error(
+            "item-title",
+            loc.t("Écrivez le sujet du point."),
+        ));
+    }
+    let proposal = optional_id(&f.proposal).map_err(|_| PageError::BadForm)?;
+    let posted = Posted {
+        item_title: f.title.clone(),
+        item_description: f.description.clone(),
+        item_proposal: f.proposal.clone(),
+        ..Posted::default()
+    };
+    if !errors.is_empty() {
+        return refuse(&node, &viewer, id, errors, posted).await;
+    }
+    let item = NewAgendaItem {
+        title: f.title.trim().to_owned(),
+        description: Some(f.description.trim().to_owned()).filter(|d| !d.is_empty()),
+        proposal,
+    };
+    change(
+        &node,
+        &viewer,
+        id,
+        posted,
+        &[
+            (
+                "title",
+                "item-title",
+                loc.t("Le sujet a de 1 à 200 caractères."),
+            ),
+            (
+                "description",
+                "item-description",
+                loc.t("L'explication a au plus 2000 caractères."),
+            ),
+        ],
+        "item-title",
+        loc.t("Le point est ajouté à l'ordre du jour."),
+        move |conn, _| {
+            Box::pin(async move { domain::add_agenda_item(conn, id, &item).await.map(|_| ()) })
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct Empty {}
+
+/// `POST /reunions/{id}/ordre-du-jour/{item}/retirer`
+pub(super) async fn remove_item(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path((id, item)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, PageError> {
+    let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
+    let item = path_id(&item)?;
+    change(
+        &node,
+        &viewer,
+        id,
+        Posted::default(),
+        &[],
+        "ordre-du-jour",
+        loc.t("Le point est retiré de l'ordre du jour."),
+        move |conn, _| Box::pin(async move { domain::remove_agenda_item(conn, id, item).await }),
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct AttendanceForm {
+    #[serde(default)]
+    member: String,
+    #[serde(default)]
+    status: String,
+}
+
+/// `POST /reunions/{id}/presences`
+pub(super) async fn attendance(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<AttendanceForm>,
+) -> Result<Response, PageError> {
+    let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
+    let mut errors = Vec::new();
+    let member = optional_id(&f.member).map_err(|_| PageError::BadForm)?;
+    if member.is_none() {
+        errors.push(field_error("att-member", loc.t("Choisissez un membre.")));
+    }
+    let status = parse_choice::<AttendanceStatus>(&f.status);
+    if status.is_none() {
+        errors.push(field_error(
+            "att-status",
+            loc.t("Dites si la personne était présente, excusée ou absente."),
+        ));
+    }
+    let posted = Posted {
+        att_member: f.member.clone(),
+        att_status: f.status.clone(),
+        ..Posted::default()
+    };
+    let (Some(member), Some(status)) = (member, status) else {
+        return refuse(&node, &viewer, id, errors, posted).await;
+    };
+    change(
+        &node,
+        &viewer,
+        id,
+        posted,
+        &[],
+        "att-member",
+        loc.t("La présence est notée."),
+        move |conn, _| {
+            Box::pin(async move { domain::record_attendance(conn, id, member, status).await })
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct MinutesForm {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    secretary: String,
+}
+
+/// `POST /reunions/{id}/proces-verbal` — the draft minutes.
+pub(super) async fn draft_minutes(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<MinutesForm>,
+) -> Result<Response, PageError> {
+    let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
+    let secretary = optional_id(&f.secretary).map_err(|_| PageError::BadForm)?;
+    let posted = Posted {
+        minutes_text: Some(f.text.clone()),
+        minutes_secretary: Some(f.secretary.clone()),
+        ..Posted::default()
+    };
+    if f.text.trim().is_empty() {
+        let errors = vec![field_error(
+            "minutes-text",
+            loc.t("Écrivez le procès-verbal avant de l'enregistrer."),
+        )];
+        return refuse(&node, &viewer, id, errors, posted).await;
+    }
+    let text = f.text;
+    change(
+        &node,
+        &viewer,
+        id,
+        posted,
+        &[(
+            "text",
+            "minutes-text",
+            loc.t("Le procès-verbal a au plus 20 000 caractères."),
+        )],
+        "minutes-text",
+        loc.t("Le brouillon du procès-verbal est enregistré."),
+        move |conn, _| {
+            Box::pin(async move { domain::draft_minutes(conn, id, &text, secretary).await })
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct AdoptForm {
+    #[serde(default)]
+    at_meeting: String,
+}
+
+/// `POST /reunions/{id}/proces-verbal/adopter`
+pub(super) async fn adopt_minutes(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<AdoptForm>,
+) -> Result<Response, PageError> {
+    let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
+    let posted = Posted {
+        adopt_meeting: f.at_meeting.clone(),
+        ..Posted::default()
+    };
+    let Some(at) = optional_id(&f.at_meeting).map_err(|_| PageError::BadForm)? else {
+        let errors = vec![field_error(
+            "adopt-meeting",
+            loc.t("Choisissez la réunion où le comité a adopté le procès-verbal."),
+        )];
+        return refuse(&node, &viewer, id, errors, posted).await;
+    };
+    change(
+        &node,
+        &viewer,
+        id,
+        posted,
+        &[],
+        "adopt-meeting",
+        loc.t("Le procès-verbal est adopté."),
+        move |conn, _| Box::pin(async move { domain::adopt_minutes(conn, id, at).await }),
+    )
+    .await
+}
+
+/// `POST /reunions/{id}/proces-verbal/envoyer`
+pub(super) async fn send_minutes(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, PageError> {
+    let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
+    change(
+        &node,
+        &viewer,
+        id,
+        Posted::default(),
+        &[],
+        "proces-verbal",
+        loc.t("C'est noté : le procès-verbal est envoyé à la direction."),
+        move |conn, _| Box::pin(async move { domain::send_minutes_to_management(conn, id).await }),
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct DecisionForm {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    proposal: String,
+}
+
+/// `POST /reunions/{id}/decisions`
+pub(super) async fn decision(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<DecisionForm>,
+) -> Result<Response, PageError> {
+    let id = meeting_for_change(&node, &viewer, &id).await?;
+    let loc = viewer.locale;
+    let proposal = optional_id(&f.proposal).map_err(|_| PageError::BadForm)?;
+    let posted = Posted {
+        decision_text: f.text.clone(),
+        decision_proposal: f.proposal.clone(),
+        ..Posted::default()
+    };
+    if f.text.trim().is_empty() {
+        let errors = vec![field_error("decision-text", loc.t("Écrivez la décision."))];
+        return refuse(&node, &viewer, id, errors, posted).await;
+    }
+    let text = f.text;
+    change(
+        &node,
+        &viewer,
+        id,
+        posted,
+        &[(
+            "text",
+            "decision-text",
+            loc.t("La décision a au plus 2000 caractères."),
+        )],
+        "decision-text",
+        loc.t("La décision est notée."),
+        move |conn, _| {
+            Box::pin(async move {
+                domain::record_decision(conn, id, &text, proposal)
+                    .await
+                    .map(|_| ())
+            })
+        },
+    )
+    .await
+}

@@ -1,0 +1,569 @@
+//! The committee's members (with their recorded consent) and its delegates
+//! to the inter-service committee, with what that committee sees of them.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use passerelle_protocol::body::DelegateRole;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    enum_text, field_error, invalid, is_admin, only_service, optional_id, parse_choice, parse_date,
+    path_id, read, refusal, show_date, Choice, FormErrors, ADMINS, PEOPLE,
+};
+use crate::pages::labels::{delegate_label, delegate_role_label, member_role_label};
+use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
+use passerelle_core::domain::delegates;
+use passerelle_core::domain::members::{self, MemberRole, NewMember};
+use passerelle_core::node::Node;
+
+const ROLES: [MemberRole; 3] = [
+    MemberRole::Usager,
+    MemberRole::ProfessionnelDelegue,
+    MemberRole::Autre,
+];
+
+// ---------------------------------------------------------------------------
+// Members.
+
+#[derive(askama::Template)]
+#[template(path = "service_members.html")]
+struct MembersPage {
+    l: Layout,
+    is_admin: bool,
+    active: Vec<MemberRow>,
+    left: Vec<MemberRow>,
+}
+
+struct MemberRow {
+    id: Uuid,
+    name: String,
+    role: &'static str,
+    contact: String,
+    consent: bool,
+    consent_since: String,
+    left_on: String,
+}
+
+/// `GET /membres` — administrators also see contact details and actions.
+pub(super) async fn members(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Query(flash): Query<Flash>,
+) -> Result<Response, PageError> {
+    only_service(&viewer)?;
+    viewer.require(PEOPLE)?;
+    let admin = is_admin(&viewer);
+    let loc = viewer.locale;
+    let all = members::list(&mut *read(&node).await?, true).await?;
+    let (mut active, mut left) = (Vec::new(), Vec::new());
+    for m in all {
+        let row = MemberRow {
+            id: m.id,
+            role: member_role_label(m.role, loc),
+            // Members see names and roles, never contact details.
+            contact: if admin {
+                m.contact.clone().unwrap_or_default()
+            } else {
+                String::new()
+            },
+            consent: m.consent,
+            consent_since: m
+                .consent_given_at
+                .filter(|_| m.consent)
+                .map(|at| loc.datetime(at))
+                .unwrap_or_default(),
+            left_on: m.left_at.map(|at| loc.datetime(at)).unwrap_or_default(),
+            name: m.display_name,
+        };
+        if m.left_at.is_some() {
+            left.push(row);
+        } else {
+            active.push(row);
+        }
+    }
+    render(&MembersPage {
+        l: viewer.layout("/membres", flash.ok),
+        is_admin: admin,
+        active,
+        left,
+    })
+}
+
+#[derive(askama::Template)]
+#[template(path = "service_member_new.html")]
+struct NewMemberPage {
+    l: Layout,
+    errors: Vec<FieldError>,
+    display_name: String,
+    roles: Vec<Choice>,
+    contact: String,
+    consent: bool,
+}
+
+impl FormErrors for NewMemberPage {
+    fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct NewMemberForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    consent: String,
+}
+
+fn new_member_page(viewer: &Viewer, f: NewMemberForm, errors: Vec<FieldError>) -> NewMemberPage {
+    let loc = viewer.locale;
+    NewMemberPage {
+        l: viewer.layout("/membres", None),
+        errors,
+        roles: ROLES
+            .iter()
+            .map(|r| {
+                Choice::new(
+                    enum_text(r),
+                    member_role_label(*r, loc),
+                    enum_text(r) == f.role,
+                )
+            })
+            .collect(),
+        display_name: f.display_name,
+        contact: f.contact,
+        consent: f.consent == "oui",
+    }
+}
+
+/// `GET /membres/nouveau`
+pub(super) async fn new_member_form(viewer: Viewer) -> Result<Response, PageError> {
+    only_service(&viewer)?;
+    viewer.require(ADMINS)?;
+    render(&new_member_page(
+        &viewer,
+        NewMemberForm::default(),
+        Vec::new(),
+    ))
+}
+
+/// `POST /membres/nouveau`
+pub(super) async fn add_member(
+    State(node): State<Node>,
+    viewer: Viewer,
+    CsrfForm(f): CsrfForm<NewMemberForm>,
+) -> Result<Response, PageError> {
+    only_service(&viewer)?;
+    viewer.require(ADMINS)?;
+    let loc = viewer.locale;
+    let mut errors = Vec::new();
+    if f.display_name.trim().is_empty() {
+        errors.push(field_error(
+            "display_name",
+            loc.t("Écrivez le nom de la personne (un prénom ou un pseudonyme suffit)."),
+        ));
+    }
+    let role = parse_choice::<MemberRole>(&f.role);
+    if role.is_none() {
+        errors.push(field_error(
+            "role",
+            loc.t("Choisissez la place de la personne dans le comité."),
+        ));
+    }
+    if let (true, Some(role)) = (errors.is_empty(), role) {
+        let m = NewMember {
+            display_name: f.display_name.trim().to_owned(),
+            role,
+            contact: Some(f.contact.trim().to_owned()).filter(|c| !c.is_empty()),
+            consent: f.consent == "oui",
+        };
+        match node
+            .write(move |conn, _| Box::pin(async move { members::create(conn, &m).await }))
+            .await
+        {
+            Ok(_) => return Ok(done("/membres", loc.t("Le membre est ajouté."))),
+            Err(e) => {
+                errors = refusal(
+                    e,
+                    &[
+                        (
+                            "display_name",
+                            "display_name",
+                            loc.t("Le nom a de 1 à 80 caractères."),
+                        ),
+                        (
+                            "contact",
+                            "contact",
+                            loc.t("Le contact a au plus 200 caractères."),
+                        ),
+                    ],
+                    "display_name",
+                    loc,
+                )?
+            }
+        }
+    }
+    invalid(&new_member_page(&viewer, f, errors))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ConsentForm {
+    #[serde(default)]
+    consent: String,
+}
+
+/// `POST /membres/{id}/accord` — consent given ("oui") or withdrawn.
+pub(super) async fn consent(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<ConsentForm>,
+) -> Result<Response, PageError> {
+    only_service(&viewer)?;
+    viewer.require(ADMINS)?;
+    let loc = viewer.locale;
+    let id = path_id(&id)?;
+    let consent = match f.consent.as_str() {
+        "oui" => true,
+        "non" => false,
+        _ => return Err(PageError::BadForm),
+    };
+    node.write(move |conn, stream| {
+        Box::pin(async move { members::set_consent(conn, stream.as_ref(), id, consent).await })
+    })
+    .await?;
+    Ok(done(
+        "/membres",
+        if consent {
+            loc.t("C'est noté : son nom peut être montré au comité inter-services.")
+        } else {
+            loc.t("C'est noté : son nom ne sera plus montré au comité inter-services.")
+        },
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// Delegates.
+
+#[derive(askama::Template)]
+#[template(path = "service_delegates.html")]
+struct DelegatesPage {
+    l: Layout,
+    errors: Vec<FieldError>,
+    is_admin: bool,
+    current: Vec<DesignationRow>,
+    public: Vec<PublicRow>,
+    joined: bool,
+}
+
+impl FormErrors for DelegatesPage {
+    fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+}
+
+struct DesignationRow {
+    id: Uuid,
+    name: String,
+    role: &'static str,
+    start: String,
+    end: String,
+    consent: bool,
+    /// The end-of-term field: its id, label and value.
+    field: String,
+    end_label: String,
+    end_input: String,
+}
+
+struct PublicRow {
+    label: String,
+    role: &'static str,
+    start: String,
+    end: String,
+}
+
+async fn delegates_page(
+    node: &Node,
+    viewer: &Viewer,
+    errors: Vec<FieldError>,
+    end_for: String,
+    end_value: String,
+    flash: Option<String>,
+) -> Result<DelegatesPage, PageError> {
+    let loc = viewer.locale;
+    let mut conn = read(node).await?;
+    let today = delegates::today();
+    let current = delegates::list_current(&mut conn, today)
+        .await?
+        .into_iter()
+        .map(|d| DesignationRow {
+            id: d.id,
+            field: format!("end-{}", d.id),
+            end_label: loc.t1("Dernier jour du mandat de {nom}", "nom", &d.display_name),
+            end_input: if end_for == d.id.to_string() {
+                end_value.clone()
+            } else {
+                today.to_string()
+            },
+            name: d.display_name,
+            role: delegate_role_label(d.role, loc),
+            start: show_date(&d.term_start, loc),
+            end: d
+                .term_end
+                .as_ref()
+                .map(|e| show_date(e, loc))
+                .unwrap_or_default(),
+            consent: d.consent,
+        })
+        .collect();
+    let public = delegates::public_list(&mut conn, today)
+        .await?
+        .delegates
+        .into_iter()
+        .map(|d| PublicRow {
+            label: delegate_label(&d.label, loc),
+            role: delegate_role_label(d.role, loc),
+            start: show_date(&d.term_start, loc),
+            end: d
+                .term_end
+                .as_ref()
+                .map(|e| show_date(e, loc))
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(DelegatesPage {
+        l: viewer.layout("/delegues", flash),
+        errors,
+        is_admin: is_admin(viewer),
+        current,
+        public,
+        joined: node.federation().await?.is_some(),
+    })
+}
+
+/// `GET /delegues`
+pub(super) async fn delegates(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Query(flash): Query<Flash>,
+) -> Result<Response, PageError> {
+    only_service(&viewer)?;
+    viewer.require(PEOPLE)?;
+    render(
+        &delegates_page(
+            &node,
+            &viewer,
+            Vec::new(),
+            String::new(),
+            String::new(),
+            flash.ok,
+        )
+        .await?,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct EndForm {
+    #[serde(default)]
+    end: String,
+}
+
+/// `POST /delegues/{id}/fin` — the last day of a term.
+pub(super) async fn end_term(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<EndForm>,
+) -> Result<Response, PageError> {
+    only_service(&viewer)?;
+    viewer.require(ADMINS)?;
+    let loc = viewer.locale;
+    let id = path_id(&id)?;
+    delegates::get(&mut *read(&node).await?, id).await?;
+    let field = format!("end-{id}");
+    let errors = match parse_date(&f.end) {
+        None => vec![field_error(
+            &field,
+            loc.t("Écrivez le dernier jour du mandat. Exemple : 31/12/2030."),
+        )],
+        Some(end) => match node
+            .write(move |conn, stream| {
+                Box::pin(async move { delegates::end_term(conn, stream.as_ref(), id, end).await })
+            })
+            .await
+        {
+            Ok(()) => {
+                return Ok(done(
+                    "/delegues",
+                    loc.t("C'est noté : le mandat se termine."),
+                ))
+            }
+            Err(e) => refusal(
+                e,
+                &[(
+                    "end",
+                    &field,
+                    loc.t("Le mandat ne peut pas finir avant d'avoir commencé."),
+                )],
+                &field,
+                loc,
+            )?,
+        },
+    };
+    invalid(&delegates_page(&node, &viewer, errors, id.to_string(), f.end, None).await?)
+}
+
+#[derive(askama::Template)]
+#[template(path = "service_designate.html")]
+struct DesignatePage {
+    l: Layout,
+    errors: Vec<FieldError>,
+    members: Vec<Choice>,
+    roles: Vec<Choice>,
+    start: String,
+    end: String,
+    no_members: bool,
+}
+
+impl FormErrors for DesignatePage {
+    fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct DesignateForm {
+    #[serde(default)]
+    member: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    term_start: String,
+    #[serde(default)]
+    term_end: String,
+}
+
+async fn designate_page(
+    node: &Node,
+    viewer: &Viewer,
+    f: DesignateForm,
+    errors: Vec<FieldError>,
+) -> Result<DesignatePage, PageError> {
+    let loc = viewer.locale;
+    let list = members::list(&mut *read(node).await?, false).await?;
+    let mut choices = vec![Choice::new(
+        "",
+        loc.t("Choisissez un membre"),
+        f.member.is_empty(),
+    )];
+    choices.extend(list.iter().map(|m| {
+        let v = m.id.to_string();
+        let sel = v == f.member;
+        Choice::new(v, m.display_name.clone(), sel)
+    }));
+    let roles = [DelegateRole::Delegate, DelegateRole::Substitute]
+        .iter()
+        .map(|r| {
+            Choice::new(
+                enum_text(r),
+                delegate_role_label(*r, loc),
+                enum_text(r) == f.role,
+            )
+        })
+        .collect();
+    Ok(DesignatePage {
+        l: viewer.layout("/delegues", None),
+        errors,
+        members: choices,
+        roles,
+        start: if f.term_start.is_empty() {
+            delegates::today().to_string()
+        } else {
+            f.term_start
+        },
+        end: f.term_end,
+        no_members: list.is_empty(),
+    })
+}
+
+/// `GET /delegues/designer`
+pub(super) async fn designate_form(
+    State(node): State<Node>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    only_service(&viewer)?;
+    viewer.require(ADMINS)?;
+    render(&designate_page(&node, &viewer, DesignateForm::default(), Vec::new()).await?)
+}
+
+/// `POST /delegues/designer`
+pub(super) async fn designate(
+    State(node): State<Node>,
+    viewer: Viewer,
+    CsrfForm(f): CsrfForm<DesignateForm>,
+) -> Result<Response, PageError> {
+    only_service(&viewer)?;
+    viewer.require(ADMINS)?;
+    let loc = viewer.locale;
+    let mut errors = Vec::new();
+    let member = optional_id(&f.member).map_err(|_| PageError::BadForm)?;
+    if member.is_none() {
+        errors.push(field_error("member", loc.t("Choisissez le membre.")));
+    }
+    let role = parse_choice::<DelegateRole>(&f.role);
+    if role.is_none() {
+        errors.push(field_error(
+            "role",
+            loc.t("Choisissez : délégué·e ou suppléant·e."),
+        ));
+    }
+    let start = parse_date(&f.term_start);
+    if start.is_none() {
+        errors.push(field_error(
+            "term_start",
+            loc.t("Écrivez le premier jour du mandat. Exemple : 01/01/2031."),
+        ));
+    }
+    let end = if f.term_end.trim().is_empty() {
+        None
+    } else {
+        let end = parse_date(&f.term_end);
+        if end.is_none() {
+            errors.push(field_error(
+                "term_end",
+                loc.t("La date de fin ne va pas. Exemple : 31/12/2031."),
+            ));
+        }
+        end
+    };
+    if let (true, Some(member), Some(role), Some(start)) = (errors.is_empty(), member, role, start)
+    {
+        match node
+            .write(move |conn, stream| {
+                Box::pin(async move {
+                    delegates::designate(conn, stream.as_ref(), member, role, start, end).await
+                })
+            })
+            .await
+        {
+            Ok(_) => return Ok(done("/delegues", loc.t("La désignation est notée."))),
+            Err(e) => {
+                errors = refusal(
+                    e,
+                    &[(
+                        "term_end",
+                        "term_end",
+                        loc.t("La fin du mandat ne peut pas être avant son début."),
+                    )],
+                    "member",
+                    loc,
+                )?
+            }
+        }
+    }
+    invalid(&designate_page(&node, &viewer, f, errors).await?)
+}
