@@ -647,7 +647,7 @@ pub fn passerelle(args: &[&str]) -> (bool, String, String) {
 impl TestNode {
     /// Stops the node, rotates its key as `passerelle key rotate` does, and
     /// serves it again.
-    pub async fn rotate_key(&mut self) -> passerelle_core::keys::Rotation {
+    pub async fn rotate_key(&mut self) -> passerelle_core::rotation::Rotation {
         self.stop().await;
         let _lock = passerelle_core::config::DirLock::acquire(&self.dir, "test").unwrap();
         let overrides = Overrides {
@@ -655,7 +655,7 @@ impl TestNode {
             database_url: self.database_url.clone(),
         };
         let node = Node::open(&self.dir, &overrides).await.unwrap();
-        let rotation = passerelle_core::keys::rotate(&node).await.unwrap();
+        let rotation = passerelle_core::rotation::rotate(&node).await.unwrap();
         node.db.close().await;
         drop(_lock);
         self.restart().await;

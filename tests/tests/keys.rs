@@ -318,9 +318,9 @@ async fn a_stolen_key_is_revoked_by_the_hub_and_the_owner_carries_on() {
     // The owner makes a new key without signing anything with the stolen
     // one; the hub's operator revokes the stolen key from the forged
     // message on and installs the new key.
-    let replacement = passerelle_core::keys::replace(&owner).await.unwrap();
+    let replacement = passerelle_core::rotation::replace(&owner).await.unwrap();
     owner.db.close().await;
-    let revocation = passerelle_core::keys::revoke_member_key(
+    let revocation = passerelle_core::rotation::revoke_member_key(
         &hub,
         "ssm-1",
         None,

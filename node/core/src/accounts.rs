@@ -78,14 +78,14 @@ pub async fn create(
     must_change: bool,
 ) -> Result<(), NodeError> {
     check_strength(password)?;
-    let username = crate::domain::validate::text("username", username, 60)?;
+    let username = crate::validate::text("username", username, 60)?;
     let username = username.as_str();
     let exists = sqlx::query("SELECT 1 AS one FROM accounts WHERE username = $1")
         .bind(username)
         .fetch_optional(db.pool())
         .await?;
     if exists.is_some() {
-        return Err(crate::domain::rule(format!(
+        return Err(crate::validate::rule(format!(
             "the username {username:?} is taken"
         )));
     }
@@ -193,9 +193,9 @@ pub async fn change_password(db: &Db, id: i64, current: &str, new: &str) -> Resu
         .bind(id)
         .fetch_optional(db.pool())
         .await?
-        .ok_or_else(|| crate::domain::validate::not_found("this account"))?;
+        .ok_or_else(|| crate::validate::not_found("this account"))?;
     if !verify_blocking(row.try_get("password_hash")?, current.to_owned()).await? {
-        return Err(crate::domain::validate::invalid(
+        return Err(crate::validate::invalid(
             "current_password",
             "this is not the current password",
         ));
@@ -223,7 +223,7 @@ pub async fn password_was_chosen(db: &Db, username: &str) -> Result<(), NodeErro
 
 fn check_strength(password: &str) -> Result<(), NodeError> {
     if password.chars().count() < 10 {
-        return Err(crate::domain::validate::invalid(
+        return Err(crate::validate::invalid(
             "password",
             "at least 10 characters",
         ));

@@ -5,21 +5,18 @@
 //! sessions, the federation engine (which dials out with its own client).
 //! The web crate serves it; the `passerelle` binary runs it.
 //!
-//! Modules are layered, each using only those listed before it
-//! (`ARCHITECTURE.md`, held by a test that reads the `use` lines):
+//! Modules are layered, each using only those listed before it (no
+//! circle: `tests/architecture.rs` reads the `use` lines and fails on one):
 //!
-//! 1. `error`, `clock`, `db`, `config`, `memory`, `wire` — the ground;
+//! 1. `error`, `clock`, `validate`, `db`, `config`, `memory`, `wire` — the ground;
 //! 2. `log`, `peers`, `sync_state` — the tables of the federation;
-//! 3. `keys` (this node's keys and the peers' key timelines);
+//! 3. `keys` — this node's key files and the peers' key timelines;
 //! 4. `domain`, `accounts`, `sessions`, `throttle` — what things mean;
-//! 5. `node` — one node: configuration, key, database, signals;
-//! 6. `fed` — the federation engine; `status` — how the exchanges go.
+//! 5. `pushes` (the hub's queue for its group commit), `node` — one node:
+//!    configuration, keys, database, signals;
+//! 6. `rotation` (changing keys), `fed` (the federation engine), `status`
+//!    (how the exchanges go).
 
-pub mod accounts;
-pub mod clock;
-pub mod config;
-pub mod db;
-pub mod domain;
 pub mod error;
 pub mod fed;
 pub mod keys;
@@ -27,6 +24,8 @@ pub mod log;
 pub mod memory;
 pub mod node;
 pub mod peers;
+pub mod pushes;
+pub mod rotation;
 pub mod sessions;
 pub mod status;
 pub mod sync_state;

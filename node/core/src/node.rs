@@ -39,7 +39,7 @@ pub struct NodeInner {
     /// Woken when this node appends to its own stream (the pusher listens).
     pub outbox_changed: Notify,
     /// Pushes waiting for the hub's group commit (`fed::inbox`).
-    pub inbox: crate::fed::inbox::Queue,
+    pub inbox: crate::pushes::Queue,
     /// Turns `true` when the node must stop.
     pub shutdown: watch::Sender<bool>,
 }
@@ -231,7 +231,7 @@ impl Node {
         let audience = self
             .federation()
             .await?
-            .ok_or_else(|| crate::domain::rule("this node has not joined a hub yet"))?;
+            .ok_or_else(|| crate::validate::rule("this node has not joined a hub yet"))?;
         let mut w = self.db.begin_write().await?;
         let stream = OwnStream {
             me: &self.config.id,

@@ -397,7 +397,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, NodeError> {
                 let new_key = new_key
                     .map(|k| passerelle_protocol::PublicKey::parse(k.trim()))
                     .transpose()?;
-                let r = passerelle_core::keys::revoke_member_key(
+                let r = passerelle_core::rotation::revoke_member_key(
                     &node,
                     &id,
                     key.as_deref(),
@@ -481,7 +481,7 @@ async fn key_command(action: KeyAction) -> Result<ExitCode, NodeError> {
     let node = open(data).await?;
     match action {
         KeyAction::Rotate { .. } => {
-            let r = passerelle_core::keys::rotate(&node).await?;
+            let r = passerelle_core::rotation::rotate(&node).await?;
             println!(
                 "Nouvelle clé : {} ({}), annoncée par le message n° {} signé avec l'ancienne ({}).",
                 r.new_key.key_id(),
@@ -492,7 +492,7 @@ async fn key_command(action: KeyAction) -> Result<ExitCode, NodeError> {
             println!("Faites maintenant une sauvegarde (passerelle backup) : les anciennes ne contiennent pas cette clé.");
         }
         KeyAction::Replace { .. } => {
-            let r = passerelle_core::keys::replace(&node).await?;
+            let r = passerelle_core::rotation::replace(&node).await?;
             println!("Nouvelle clé de ce service : {}", r.new_key);
             println!(
                 "Donnez-la à l'opérateur du hub (par téléphone, pas par courriel) ; il lance :\n  \

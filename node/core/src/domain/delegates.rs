@@ -19,7 +19,7 @@ use crate::domain::federated::enum_text;
 use crate::domain::federated::parse_enum;
 use crate::domain::members::{self, stored_uuid};
 use crate::domain::rule;
-use crate::domain::validate::{invalid, not_found};
+use crate::validate::{invalid, not_found};
 use crate::error::NodeError;
 use crate::log::OwnStream;
 

@@ -29,7 +29,7 @@ use crate::domain::joint::{
     require_shared_for_action, StoredEntry, CANCELLED, DRAFT, PUBLISHED,
 };
 use crate::domain::rule;
-use crate::domain::validate::{invalid, not_found, optional_text, text};
+use crate::validate::{invalid, not_found, optional_text, text};
 use crate::error::NodeError;
 use crate::log::OwnStream;
 

@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::clock::now;
 use crate::domain::federated::enum_text;
 use crate::domain::rule;
-use crate::domain::validate::{not_found, optional_text, text};
+use crate::validate::{not_found, optional_text, text};
 use crate::error::NodeError;
 use crate::log::OwnStream;
 

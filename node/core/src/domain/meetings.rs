@@ -21,7 +21,7 @@ use crate::domain::federated::enum_text;
 use crate::domain::federated::parse_enum;
 use crate::domain::members::{self, stored_uuid};
 use crate::domain::rule;
-use crate::domain::validate::{invalid, not_found, optional_text, text};
+use crate::validate::{invalid, not_found, optional_text, text};
 use crate::error::NodeError;
 
 /// Whether a member came to a meeting.

@@ -16,7 +16,7 @@ use crate::clock::now;
 use crate::domain::delegates;
 use crate::domain::federated::{enum_text, parse_enum};
 use crate::domain::rule;
-use crate::domain::validate::{not_found, optional_text, text};
+use crate::validate::{not_found, optional_text, text};
 use crate::error::NodeError;
 use crate::log::OwnStream;
 

@@ -13,12 +13,11 @@ pub mod joint;
 pub mod meetings;
 pub mod members;
 pub mod proposals;
-pub mod validate;
 
 use passerelle_protocol::{Body, SignedEnvelope};
 use sqlx::AnyConnection;
 
-use crate::error::{NodeError, Refusal};
+use crate::error::NodeError;
 use crate::peers;
 
 /// Kinds a service may originate; the others are the hub's.
@@ -34,10 +33,7 @@ const SERVICE_KINDS: &[&str] = &[
     "key.rotated",
 ];
 
-/// A domain rule refused a message (stable code `domain_rule`).
-pub fn rule(message: impl Into<String>) -> NodeError {
-    NodeError::refused(Refusal::DomainRule, message)
-}
+pub use crate::validate::{self, rule};
 
 /// Applies an accepted message's body to this node's view of the federation.
 pub async fn apply(

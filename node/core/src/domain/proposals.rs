@@ -69,7 +69,7 @@ pub fn transition_allowed(from: ProposalStatus, to: ProposalStatus) -> bool {
 }
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<(), NodeError> {
-    crate::domain::validate::text(field, value, max).map(|_| ())
+    crate::validate::text(field, value, max).map(|_| ())
 }
 
 /// Records a new proposal (status `idea`). It stays on this node.
@@ -131,7 +131,7 @@ pub async fn get(conn: &mut AnyConnection, id: Uuid) -> Result<Proposal, NodeErr
     .bind(id.hyphenated().to_string())
     .fetch_optional(conn)
     .await?
-    .ok_or_else(|| crate::domain::validate::not_found(format!("proposal {id}")))?;
+    .ok_or_else(|| crate::validate::not_found(format!("proposal {id}")))?;
     let answer = match (
         row.try_get::<Option<String>, _>("answer_text")?,
         row.try_get::<Option<String>, _>("answer_date")?,

@@ -97,7 +97,7 @@ impl HubClient {
         target: &str,
         body: Vec<u8>,
     ) -> Result<(StatusCode, Vec<u8>), NodeError> {
-        let signer = crate::keys::request_signer(&self.node, self.hub_id.as_str()).await?;
+        let signer = crate::rotation::request_signer(&self.node, self.hub_id.as_str()).await?;
         let (status, answer) = send_signed(
             &self.http,
             &self.node,

@@ -75,7 +75,7 @@ async fn publish_members(
         conn,
         node.id(),
         &node.config.name,
-        crate::keys::published(node),
+        crate::rotation::published(node),
         changed,
     )
     .await?;
@@ -213,7 +213,7 @@ pub async fn push(
     node: &Node,
     verified: auth::Verified,
     req: PushRequest,
-) -> Result<inbox::Pushed, NodeError> {
+) -> Result<crate::pushes::Pushed, NodeError> {
     require_hub(node)?;
     if req.messages.len() > MAX_BATCH {
         return Err(NodeError::refused(

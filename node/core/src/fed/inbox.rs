@@ -33,68 +33,25 @@
 //! duplicates and replay.
 
 use std::collections::BTreeSet;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use tokio::sync::oneshot;
 
 use crate::db::WriteTx;
 use crate::error::{ErrorDetail, NodeError};
 use crate::fed::auth;
-use crate::fed::ingest::{self, Accepted, Prechecked, Source};
+use crate::fed::ingest::{self, Accepted, Source};
 use crate::fed::known::{self, Known};
 use crate::log;
 use crate::node::Node;
 use crate::peers::{self, Peer};
+use crate::pushes::{Job, Outcome, Prechecked, Pushed};
 use crate::wire::{Head, PushRequest, PushResponse, PushResult};
 
 /// Most pushes in one group: bounds how long the first of them waits.
 const MAX_GROUP_JOBS: usize = 128;
 /// Most messages in one group.
 const MAX_GROUP_MESSAGES: usize = 2_000;
-
-/// What a push is answered with.
-pub type Outcome = Result<Pushed, NodeError>;
-
-/// A push's answer: what the hub says of each message, and the refusal
-/// that stopped the push, if one did (its status is the web crate's to
-/// choose).
-#[derive(Debug)]
-pub struct Pushed {
-    pub response: PushResponse,
-    pub stopped_by: Option<NodeError>,
-}
-
-/// One authenticated push, waiting for its group.
-pub struct Job {
-    pub peer: Peer,
-    /// The request signature, recorded against replay in the group's transaction.
-    pub request_sig: String,
-    pub req: PushRequest,
-    /// `req.messages[i]` parsed and verified ahead of the transaction.
-    pub pre: Vec<Option<Prechecked>>,
-    answer: oneshot::Sender<Outcome>,
-}
-
-/// The pushes waiting for the committer, and whether it runs.
-#[derive(Debug, Default)]
-pub struct Queue {
-    state: Mutex<State>,
-}
-
-#[derive(Default)]
-struct State {
-    jobs: Vec<Job>,
-    running: bool,
-}
-
-impl std::fmt::Debug for State {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("State")
-            .field("jobs", &self.jobs.len())
-            .field("running", &self.running)
-            .finish()
-    }
-}
 
 fn internal(why: String) -> NodeError {
     NodeError::Database(sqlx::Error::Protocol(why))

@@ -19,7 +19,7 @@
 
 use passerelle_protocol::envelope::MAX_AHEAD_SECS;
 use passerelle_protocol::stream::{place, Placement};
-use passerelle_protocol::{NodeId, PublicKey, SignedEnvelope, Timestamp};
+use passerelle_protocol::{NodeId, SignedEnvelope, Timestamp};
 use sqlx::{Acquire, AnyConnection};
 
 use crate::domain;
@@ -48,23 +48,7 @@ pub enum Accepted {
     Duplicate,
 }
 
-/// An envelope parsed from its raw bytes ahead of the pipeline, with the
-/// key its signature was found valid with, if any.
-#[derive(Debug)]
-pub struct Prechecked {
-    pub env: SignedEnvelope,
-    pub verified_with: Option<PublicKey>,
-}
-
-impl Prechecked {
-    /// Parses `raw` and, when `key` is given, verifies the signature with
-    /// it. `None` when `raw` does not parse: the pipeline will say why.
-    pub fn new(raw: &str, key: Option<&PublicKey>) -> Option<Prechecked> {
-        let env = SignedEnvelope::parse(raw.as_bytes()).ok()?;
-        let verified_with = key.filter(|k| env.verify_signature(k).is_ok()).copied();
-        Some(Prechecked { env, verified_with })
-    }
-}
+pub use crate::pushes::Prechecked;
 
 /// Runs the pipeline on `raw` and stores the message on success.
 pub async fn ingest(

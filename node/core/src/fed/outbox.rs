@@ -121,7 +121,7 @@ pub async fn set_aside(
                 .await?;
             // Each message keeps the key that signed it: renumbering shifts
             // a rotation and the messages around it together.
-            let signer = crate::keys::own_signer(node, &old.key)?;
+            let signer = crate::rotation::own_signer(node, &old.key)?;
             let moved = Envelope {
                 seq: prev.as_ref().map_or(1, |h| h.seq + 1),
                 prev: prev.as_ref().map(|h| h.hash.clone()),

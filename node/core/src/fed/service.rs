@@ -246,7 +246,7 @@ async fn handle_push_response(
     }
     sync_state::set_acked(w.conn(), hub_id, hub_seq).await?;
     w.commit().await?;
-    crate::keys::forget_previous_if_acknowledged(node, hub_seq).await?;
+    crate::rotation::forget_previous_if_acknowledged(node, hub_seq).await?;
     let Some(error) = response.error else {
         return Ok(PushOutcome::Progress);
     };

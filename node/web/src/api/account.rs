@@ -126,7 +126,7 @@ async fn create_token(
     client: Client,
     ApiJson(r): ApiJson<TokenRequest>,
 ) -> Result<(StatusCode, Json<TokenResponse>), Response> {
-    let label = passerelle_core::domain::validate::optional_text("label", r.label.as_deref(), 80)
+    let label = passerelle_core::validate::optional_text("label", r.label.as_deref(), 80)
         .map_err(answer)?;
     let account = authenticate(&node, client, &r.username, &r.password).await?;
     let token = sessions::open(&node.db, &account, sessions::API_TOKEN, label.as_deref())
@@ -199,7 +199,7 @@ async fn create_account(
         a.role != Role::Coordinator
     };
     if !allowed {
-        return Err(passerelle_core::domain::validate::invalid(
+        return Err(passerelle_core::validate::invalid(
             "role",
             "a hub has coordinators; a service has admins and members",
         )

@@ -22,9 +22,9 @@ use passerelle_core::domain::hub::{
     SubjectView,
 };
 use passerelle_core::domain::joint::{self, MeetingView};
-use passerelle_core::domain::rule;
 use passerelle_core::error::{ErrorBody, NodeError};
 use passerelle_core::node::Node;
+use passerelle_core::validate::rule;
 
 pub fn routes() -> OpenApiRouter<Node> {
     OpenApiRouter::new()
@@ -92,12 +92,10 @@ impl From<ProposalQuery> for ProposalFilter {
 fn query_filter(raw: Option<&str>) -> Result<ProposalFilter, NodeError> {
     let uri: axum::http::Uri = format!("/?{}", raw.unwrap_or_default())
         .parse()
-        .map_err(|_| {
-            passerelle_core::domain::validate::invalid("query", "unreadable query string")
-        })?;
+        .map_err(|_| passerelle_core::validate::invalid("query", "unreadable query string"))?;
     Query::<ProposalQuery>::try_from_uri(&uri)
         .map(|Query(q)| q.into())
-        .map_err(|e| passerelle_core::domain::validate::invalid("query", e.body_text()))
+        .map_err(|e| passerelle_core::validate::invalid("query", e.body_text()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

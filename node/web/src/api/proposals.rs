@@ -15,9 +15,9 @@ use utoipa_axum::routes;
 use super::{path_uuid, Admins, ApiJson, Authorized, People};
 use passerelle_core::accounts::Role;
 use passerelle_core::domain::proposals::{self, HistoryEntry, NewProposal, Proposal};
-use passerelle_core::domain::rule;
 use passerelle_core::error::{ErrorBody, NodeError};
 use passerelle_core::node::Node;
+use passerelle_core::validate::rule;
 
 pub fn routes() -> OpenApiRouter<Node> {
     OpenApiRouter::new()
@@ -189,8 +189,7 @@ async fn withdraw(
     auth.require(&[Role::Admin])?;
     require_service(&node)?;
     let id = path_uuid(&id)?;
-    let reason =
-        passerelle_core::domain::validate::optional_text("reason", w.reason.as_deref(), 2000)?;
+    let reason = passerelle_core::validate::optional_text("reason", w.reason.as_deref(), 2000)?;
     node.write(move |conn, stream| {
         Box::pin(async move {
             let stream = stream.ok_or_else(|| {

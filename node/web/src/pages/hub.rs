@@ -96,7 +96,7 @@ async fn read(node: &Node) -> Result<PoolConnection<sqlx::Any>, PageError> {
 fn stream_of(
     stream: Option<passerelle_core::log::OwnStream<'_>>,
 ) -> Result<passerelle_core::log::OwnStream<'_>, NodeError> {
-    stream.ok_or_else(|| passerelle_core::domain::rule("no federation"))
+    stream.ok_or_else(|| passerelle_core::validate::rule("no federation"))
 }
 
 /// A page rendered with a status other than 200 (422 for a form to correct).
@@ -355,7 +355,7 @@ mod tests {
 
     #[test]
     fn refusals_in_french() {
-        let e = passerelle_core::domain::rule(
+        let e = passerelle_core::validate::rule(
             "this proposal already belongs to the subject \u{ab} Accès \u{bb}",
         );
         assert_eq!(

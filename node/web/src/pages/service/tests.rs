@@ -976,7 +976,7 @@ async fn a_hub_has_none_of_these_pages() {
 /// The French refusals of the committee's rules, as written in the domain's
 /// source (`rule("…")` with a literal text that is not plain ASCII).
 fn french_rules_in_the_domain() -> Vec<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/domain");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/src/domain");
     let mut found = Vec::new();
     let mut stack = vec![dir];
     while let Some(dir) = stack.pop() {
@@ -1013,7 +1013,7 @@ fn every_french_committee_rule_is_said_in_both_languages() {
     let rules = french_rules_in_the_domain();
     assert!(rules.len() >= 10, "only {} rules found", rules.len());
     for rule in rules {
-        let e = passerelle_core::domain::rule(rule.clone());
+        let e = passerelle_core::validate::rule(rule.clone());
         let french = in_words(&e, Locale::Fr);
         let mut sentence: String = rule[..1].to_uppercase() + &rule[1..];
         sentence.push('.');

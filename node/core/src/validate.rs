@@ -1,5 +1,6 @@
-//! Input checks shared by the domain: every refusal names the field and
-//! says what is expected, with the stable code `invalid_field` (HTTP 422).
+//! Input checks shared by the domain, accounts and keys: every refusal
+//! names the field and says what is expected (`invalid_field`); `rule` and
+//! `not_found` are the other refusals the domain gives.
 
 use crate::error::{NodeError, Refusal};
 
@@ -30,6 +31,11 @@ pub fn optional_text(
         }
         Some(t) => Ok(Some(t.to_owned())),
     }
+}
+
+/// A domain rule refused an action or a message (stable code `domain_rule`).
+pub fn rule(message: impl Into<String>) -> NodeError {
+    NodeError::refused(Refusal::DomainRule, message)
 }
 
 /// A "not found" refusal for `what` (HTTP 404, code `not_found`).
