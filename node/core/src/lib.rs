@@ -17,6 +17,11 @@
 //! 6. `rotation` (changing keys), `fed` (the federation engine), `status`
 //!    (how the exchanges go).
 
+pub mod accounts;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
 pub mod error;
 pub mod fed;
 pub mod keys;
@@ -30,6 +35,7 @@ pub mod sessions;
 pub mod status;
 pub mod sync_state;
 pub mod throttle;
+pub mod validate;
 pub mod wire;
 
 pub use error::NodeError;
