@@ -15,9 +15,12 @@
 //! 5. `pushes` (the hub's queue for its group commit), `node` — one node:
 //!    configuration, keys, database, signals;
 //! 6. `rotation` (changing keys), `fed` (the federation engine), `status`
-//!    (how the exchanges go).
+//!    (how the exchanges go);
+//! 7. `actions` — one function per thing a person does, called by the API
+//!    and the pages alike.
 
 pub mod accounts;
+pub mod actions;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -217,6 +217,33 @@ impl Node {
         }
     }
 
+    /// Opens a change to this node: one write transaction, with the node's
+    /// own stream when it belongs to a federation. Dropped without
+    /// [`Change::commit`], it changes nothing.
+    pub async fn change(&self) -> Result<Change<'_>, NodeError> {
+        let audience = self.federation().await?;
+        self.open_change(audience).await
+    }
+
+    /// [`Node::change`] for a change that must be announced: refused
+    /// before the node joined a federation.
+    pub async fn change_announced(&self) -> Result<Change<'_>, NodeError> {
+        let audience = self
+            .federation()
+            .await?
+            .ok_or_else(|| crate::validate::rule("this node has not joined a hub yet"))?;
+        self.open_change(Some(audience)).await
+    }
+
+    async fn open_change(&self, audience: Option<NodeId>) -> Result<Change<'_>, NodeError> {
+        let tx = self.db.begin_write().await?;
+        Ok(Change {
+            node: self,
+            tx,
+            audience,
+        })
+    }
+
     /// Runs `f` with this node's own stream inside one write transaction,
     /// then wakes the pusher (services) or the feed waiters (hub).
     pub async fn with_stream<T, F>(&self, f: F) -> Result<T, NodeError>
@@ -228,20 +255,10 @@ impl Node {
             Box<dyn std::future::Future<Output = Result<T, NodeError>> + Send + 'c>,
         >,
     {
-        let audience = self
-            .federation()
-            .await?
-            .ok_or_else(|| crate::validate::rule("this node has not joined a hub yet"))?;
-        let mut w = self.db.begin_write().await?;
-        let stream = OwnStream {
-            me: &self.config.id,
-            audience: &audience,
-            keys: &self.keys,
-        };
-        let out = f(w.conn(), stream).await?;
-        w.commit().await?;
-        self.log_changed.notify_waiters();
-        self.outbox_changed.notify_one();
+        let mut change = self.change_announced().await?;
+        let (conn, stream) = change.announced()?;
+        let out = f(conn, stream).await?;
+        change.commit().await?;
         Ok(out)
     }
 
@@ -257,17 +274,10 @@ impl Node {
             Box<dyn std::future::Future<Output = Result<T, NodeError>> + Send + 'c>,
         >,
     {
-        let audience = self.federation().await?;
-        let mut w = self.db.begin_write().await?;
-        let stream = audience.as_ref().map(|audience| OwnStream {
-            me: &self.config.id,
-            audience,
-            keys: &self.keys,
-        });
-        let out = f(w.conn(), stream).await?;
-        w.commit().await?;
-        self.log_changed.notify_waiters();
-        self.outbox_changed.notify_one();
+        let mut change = self.change().await?;
+        let (conn, stream) = change.parts();
+        let out = f(conn, stream).await?;
+        change.commit().await?;
         Ok(out)
     }
 
@@ -290,5 +300,49 @@ pub async fn stopped(mut rx: watch::Receiver<bool>) {
         if rx.changed().await.is_err() {
             return;
         }
+    }
+}
+
+/// A change to a node under way (see [`Node::change`]): the write
+/// transaction, and the node's own stream to announce it on.
+pub struct Change<'n> {
+    node: &'n Node,
+    tx: crate::db::WriteTx,
+    audience: Option<NodeId>,
+}
+
+impl Change<'_> {
+    /// The connection of the transaction.
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        self.tx.conn()
+    }
+
+    /// The connection and the node's own stream (`None` before a service
+    /// joins a federation).
+    pub fn parts(&mut self) -> (&mut sqlx::AnyConnection, Option<OwnStream<'_>>) {
+        let node = self.node;
+        let stream = self.audience.as_ref().map(|audience| OwnStream {
+            me: &node.config.id,
+            audience,
+            keys: &node.keys,
+        });
+        (self.tx.conn(), stream)
+    }
+
+    /// The connection and the stream, for a change that must be announced
+    /// (opened with [`Node::change_announced`]).
+    pub fn announced(&mut self) -> Result<(&mut sqlx::AnyConnection, OwnStream<'_>), NodeError> {
+        match self.parts() {
+            (conn, Some(stream)) => Ok((conn, stream)),
+            (_, None) => Err(crate::validate::rule("this node has not joined a hub yet")),
+        }
+    }
+
+    /// Commits, then wakes the pusher (services) or the feed waiters (hub).
+    pub async fn commit(self) -> Result<(), NodeError> {
+        self.tx.commit().await?;
+        self.node.log_changed.notify_waiters();
+        self.node.outbox_changed.notify_one();
+        Ok(())
     }
 }

@@ -19,9 +19,9 @@ use crate::domain::federated::enum_text;
 use crate::domain::federated::parse_enum;
 use crate::domain::members::{self, stored_uuid};
 use crate::domain::rule;
-use crate::validate::{invalid, not_found};
 use crate::error::NodeError;
 use crate::log::OwnStream;
+use crate::validate::{invalid, not_found};
 
 /// A designation, with what the committee needs to show it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

@@ -29,9 +29,9 @@ use crate::domain::joint::{
     require_shared_for_action, StoredEntry, CANCELLED, DRAFT, PUBLISHED,
 };
 use crate::domain::rule;
-use crate::validate::{invalid, not_found, optional_text, text};
 use crate::error::NodeError;
 use crate::log::OwnStream;
+use crate::validate::{invalid, not_found, optional_text, text};
 
 mod meetings;
 pub use meetings::*;

@@ -26,9 +26,9 @@ use uuid::Uuid;
 use crate::clock::now;
 use crate::domain::federated::enum_text;
 use crate::domain::rule;
-use crate::validate::{not_found, optional_text, text};
 use crate::error::NodeError;
 use crate::log::OwnStream;
+use crate::validate::{not_found, optional_text, text};
 
 mod apply;
 pub use apply::*;

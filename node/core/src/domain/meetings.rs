@@ -21,8 +21,8 @@ use crate::domain::federated::enum_text;
 use crate::domain::federated::parse_enum;
 use crate::domain::members::{self, stored_uuid};
 use crate::domain::rule;
-use crate::validate::{invalid, not_found, optional_text, text};
 use crate::error::NodeError;
+use crate::validate::{invalid, not_found, optional_text, text};
 
 /// Whether a member came to a meeting.
 #[derive(

@@ -16,9 +16,9 @@ use crate::clock::now;
 use crate::domain::delegates;
 use crate::domain::federated::{enum_text, parse_enum};
 use crate::domain::rule;
-use crate::validate::{not_found, optional_text, text};
 use crate::error::NodeError;
 use crate::log::OwnStream;
+use crate::validate::{not_found, optional_text, text};
 
 /// A member's place in the committee.
 #[derive(

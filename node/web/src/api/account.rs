@@ -13,6 +13,7 @@ use super::{ApiJson, Auth, Authorized, Managers};
 use crate::error::{answer, blocked_response, ApiError};
 use crate::security::Client;
 use passerelle_core::accounts::{self, Account, Role};
+use passerelle_core::actions::Who;
 use passerelle_core::error::{NodeError, Refusal};
 use passerelle_core::node::Node;
 use passerelle_core::sessions;
@@ -179,7 +180,7 @@ async fn list_accounts(
     State(node): State<Node>,
     auth: Authorized<Managers>,
 ) -> Result<Json<Vec<Account>>, ApiError> {
-    auth.require(&[Role::Admin, Role::Coordinator])?;
+    auth.require(Who::Managers)?;
     Ok(Json(accounts::list(&node.db).await?))
 }
 
@@ -192,7 +193,7 @@ async fn create_account(
     auth: Authorized<Managers>,
     ApiJson(a): ApiJson<NewAccount>,
 ) -> Result<(StatusCode, Json<Account>), ApiError> {
-    auth.require(&[Role::Admin, Role::Coordinator])?;
+    auth.require(Who::Managers)?;
     let allowed = if node.is_hub() {
         a.role == Role::Coordinator
     } else {

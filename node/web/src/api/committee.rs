@@ -12,16 +12,16 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::proposals::require_service;
 use super::{path_uuid, Admins, ApiJson, Auth, Authorized, People};
 use crate::error::ApiError;
 use passerelle_core::accounts::Role;
+use passerelle_core::actions::{self, Who};
 use passerelle_core::domain::delegates::{self, Designation};
 use passerelle_core::domain::meetings::{
-    self, Answer, AttendanceStatus, Meeting, MeetingDetail, NewAgendaItem, NewMeeting,
+    Answer, AttendanceStatus, Meeting, MeetingDetail, NewAgendaItem, NewMeeting,
 };
 use passerelle_core::domain::members::{self, Member, MemberUpdate, NewMember};
-use passerelle_core::error::{ErrorBody, NodeError};
+use passerelle_core::error::ErrorBody;
 use passerelle_core::node::Node;
 
 pub fn routes() -> OpenApiRouter<Node> {
@@ -46,17 +46,17 @@ pub fn routes() -> OpenApiRouter<Node> {
         .routes(routes!(answers))
 }
 
-const READERS: &[Role] = &[Role::Admin, Role::Member];
-const WRITERS: &[Role] = &[Role::Admin];
+const READERS: Who = Who::Committee;
+const WRITERS: Who = Who::Admins;
 
 /// Checks role and node kind, then opens a read connection.
 async fn reader(
     node: &Node,
     auth: &Auth,
-    roles: &[Role],
+    who: Who,
 ) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {
-    auth.require(roles)?;
-    require_service(node)?;
+    auth.require(who)?;
+    who.check_kind(node)?;
     Ok(node.db.pool().acquire().await?)
 }
 
@@ -327,8 +327,7 @@ async fn list_meetings(
     State(node): State<Node>,
     auth: Authorized<People>,
 ) -> Result<Json<Vec<Meeting>>, ApiError> {
-    let mut conn = reader(&node, &auth, READERS).await?;
-    Ok(Json(meetings::list(&mut conn).await?))
+    Ok(Json(actions::meetings::list(&node, &auth.actor()).await?))
 }
 
 /// Plan a local meeting.
@@ -340,13 +339,11 @@ async fn create_meeting(
     auth: Authorized<Admins>,
     ApiJson(m): ApiJson<NewMeeting>,
 ) -> Result<(StatusCode, Json<MeetingDetail>), ApiError> {
-    reader(&node, &auth, WRITERS).await?;
-    let id = node
-        .write(move |conn, _| Box::pin(async move { meetings::create(conn, &m).await }))
-        .await?;
+    let actor = auth.actor();
+    let id = actions::meetings::create(&node, &actor, &m).await?;
     Ok((
         StatusCode::CREATED,
-        Json(meetings::get(&mut *node.db.pool().acquire().await?, id).await?),
+        Json(actions::meetings::get(&node, &actor, id).await?),
     ))
 }
 
@@ -359,31 +356,9 @@ async fn get_meeting(
     auth: Authorized<People>,
     Path(id): Path<String>,
 ) -> Result<Json<MeetingDetail>, ApiError> {
-    let mut conn = reader(&node, &auth, READERS).await?;
-    Ok(Json(meetings::get(&mut conn, path_uuid(&id)?).await?))
-}
-
-/// Runs a meeting change in a write transaction, then returns the meeting.
-async fn change_meeting<F>(
-    node: &Node,
-    auth: &Auth,
-    id: &str,
-    f: F,
-) -> Result<Json<MeetingDetail>, ApiError>
-where
-    F: for<'c> FnOnce(
-            &'c mut sqlx::AnyConnection,
-            Uuid,
-        ) -> std::pin::Pin<
-            Box<dyn std::future::Future<Output = Result<(), NodeError>> + Send + 'c>,
-        > + Send
-        + 'static,
-{
-    reader(node, auth, WRITERS).await?;
-    let id = path_uuid(id)?;
-    node.write(move |conn, _| f(conn, id)).await?;
+    let id = path_uuid(&id)?;
     Ok(Json(
-        meetings::get(&mut *node.db.pool().acquire().await?, id).await?,
+        actions::meetings::get(&node, &auth.actor(), id).await?,
     ))
 }
 
@@ -397,10 +372,9 @@ async fn add_agenda_item(
     Path(id): Path<String>,
     ApiJson(item): ApiJson<NewAgendaItem>,
 ) -> Result<Json<MeetingDetail>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, id| {
-        Box::pin(async move { meetings::add_agenda_item(conn, id, &item).await.map(|_| ()) })
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    actions::meetings::add_agenda_item(&node, &actor, id, &item).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
 }
 
 /// Put the agenda in a new order.
@@ -413,10 +387,9 @@ async fn reorder_agenda(
     Path(id): Path<String>,
     ApiJson(o): ApiJson<AgendaOrder>,
 ) -> Result<Json<MeetingDetail>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, id| {
-        Box::pin(async move { meetings::reorder_agenda(conn, id, &o.items).await })
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    actions::meetings::reorder_agenda(&node, &actor, id, &o.items).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
 }
 
 /// Remove an item from the agenda.
@@ -428,11 +401,10 @@ async fn remove_agenda_item(
     auth: Authorized<Admins>,
     Path((id, item)): Path<(String, String)>,
 ) -> Result<Json<MeetingDetail>, ApiError> {
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
     let item = path_uuid(&item)?;
-    change_meeting(&node, &auth, &id, move |conn, id| {
-        Box::pin(async move { meetings::remove_agenda_item(conn, id, item).await })
-    })
-    .await
+    actions::meetings::remove_agenda_item(&node, &actor, id, item).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
 }
 
 /// Record whether a member was present, excused or absent.
@@ -445,10 +417,9 @@ async fn record_attendance(
     Path(id): Path<String>,
     ApiJson(a): ApiJson<AttendanceInput>,
 ) -> Result<Json<MeetingDetail>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, id| {
-        Box::pin(async move { meetings::record_attendance(conn, id, a.member, a.status).await })
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    actions::meetings::record_attendance(&node, &actor, id, a.member, a.status).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
 }
 
 /// Write (or rewrite) the draft minutes.
@@ -461,10 +432,9 @@ async fn draft_minutes(
     Path(id): Path<String>,
     ApiJson(m): ApiJson<MinutesInput>,
 ) -> Result<Json<MeetingDetail>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, id| {
-        Box::pin(async move { meetings::draft_minutes(conn, id, &m.text, m.secretary).await })
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    actions::meetings::draft_minutes(&node, &actor, id, &m.text, m.secretary).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
 }
 
 /// Record that the minutes were adopted at a later meeting.
@@ -477,10 +447,9 @@ async fn adopt_minutes(
     Path(id): Path<String>,
     ApiJson(a): ApiJson<Adoption>,
 ) -> Result<Json<MeetingDetail>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, id| {
-        Box::pin(async move { meetings::adopt_minutes(conn, id, a.at_meeting).await })
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    actions::meetings::adopt_minutes(&node, &actor, id, a.at_meeting).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
 }
 
 /// Record that the adopted minutes were sent to management.
@@ -492,10 +461,9 @@ async fn send_minutes(
     auth: Authorized<Admins>,
     Path(id): Path<String>,
 ) -> Result<Json<MeetingDetail>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, id| {
-        Box::pin(async move { meetings::send_minutes_to_management(conn, id).await })
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    actions::meetings::send_minutes(&node, &actor, id).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
 }
 
 /// Record a decision, possibly about a proposal.
@@ -508,14 +476,9 @@ async fn record_decision(
     Path(id): Path<String>,
     ApiJson(d): ApiJson<DecisionInput>,
 ) -> Result<Json<MeetingDetail>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, id| {
-        Box::pin(async move {
-            meetings::record_decision(conn, id, &d.text, d.proposal)
-                .await
-                .map(|_| ())
-        })
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    actions::meetings::record_decision(&node, &actor, id, &d.text, d.proposal).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
 }
 
 /// What management answered since the previous meeting (to read out at this one).
@@ -527,8 +490,8 @@ async fn answers(
     auth: Authorized<People>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Answer>>, ApiError> {
-    let mut conn = reader(&node, &auth, READERS).await?;
+    let id = path_uuid(&id)?;
     Ok(Json(
-        meetings::answers_since_previous_meeting(&mut conn, path_uuid(&id)?).await?,
+        actions::meetings::answers(&node, &auth.actor(), id).await?,
     ))
 }

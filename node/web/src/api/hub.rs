@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::{path_uuid, ApiJson, Auth, Authorized, Coordinators};
-use passerelle_core::accounts::Role;
+use passerelle_core::actions::Who;
 use passerelle_core::domain::hub::{
     self, AgendaEntryInput, AggregatedProposal, MeetingChanges, MeetingDetails, MemberService,
     OutcomeInput, ProposalCounts, ProposalFilter, ProposalSort, ProposedItem, SubjectLogEntry,
@@ -50,7 +50,7 @@ async fn coordinator(
     node: &Node,
     auth: &Auth,
 ) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, NodeError> {
-    auth.require(&[Role::Coordinator])?;
+    auth.require(Who::Coordinators)?;
     if !node.is_hub() {
         return Err(NodeError::refused(
             Refusal::NotAHub,
@@ -192,7 +192,7 @@ async fn create_subject(
     ApiJson(s): ApiJson<NewSubject>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     coordinator(&node, &auth).await?;
-    let actor = auth.actor().to_owned();
+    let actor = auth.name().to_owned();
     let id = node
         .write(move |conn, stream| {
             Box::pin(async move {
@@ -213,7 +213,7 @@ async fn change_subject(
 ) -> Result<Json<Vec<SubjectView>>, ApiError> {
     coordinator(node, auth).await?;
     let id = path_uuid(id)?;
-    let actor = auth.actor().to_owned();
+    let actor = auth.name().to_owned();
     node.write(move |conn, stream| {
         Box::pin(async move {
             let stream = stream.ok_or_else(|| rule("no federation"))?;

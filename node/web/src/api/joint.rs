@@ -13,10 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::proposals::require_service;
 use super::{path_uuid, ApiJson, Auth, Authorized, People};
 use crate::error::ApiError;
-use passerelle_core::accounts::Role;
+use passerelle_core::actions::Who;
 use passerelle_core::domain::joint::{self, MeetingView, MyOutcome, OtherProposal};
 use passerelle_core::domain::{rule, validate};
 use passerelle_core::error::{ErrorBody, NodeError};
@@ -33,14 +32,12 @@ pub fn routes() -> OpenApiRouter<Node> {
         .routes(routes!(outcomes))
 }
 
-const PEOPLE: &[Role] = &[Role::Admin, Role::Member];
-
 async fn reader(
     node: &Node,
     auth: &Auth,
 ) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {
-    auth.require(PEOPLE)?;
-    require_service(node)?;
+    auth.require(Who::Committee)?;
+    Who::Committee.check_kind(node)?;
     Ok(node.db.pool().acquire().await?)
 }
 

@@ -25,7 +25,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use passerelle_core::accounts::{Account, Role};
+use passerelle_core::accounts::Account;
+use passerelle_core::actions::{Actor, Who};
 use passerelle_core::error::{ErrorBody, NodeError};
 use passerelle_core::node::Node;
 use passerelle_core::sessions;
@@ -134,27 +135,26 @@ impl std::fmt::Debug for Auth {
 }
 
 impl Auth {
-    /// Refuses (403 `forbidden`) unless the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), NodeError> {
-        if roles.contains(&self.account.role) {
-            Ok(())
-        } else {
-            Err(NodeError::refused(
-                Refusal::Forbidden,
-                format!("the role {} may not do this", self.account.role.as_str()),
-            ))
-        }
+    /// Refuses (403 `forbidden`) unless the caller's role is allowed.
+    pub fn require(&self, who: Who) -> Result<(), NodeError> {
+        who.check_role(&self.actor())
     }
 
     /// The name recorded in histories and logs.
-    pub fn actor(&self) -> &str {
+    pub fn name(&self) -> &str {
         &self.account.username
+    }
+
+    /// The caller, for the core's actions.
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.account.clone())
     }
 }
 
-/// Which roles may call a route, as a type: see [`Authorized`].
+/// Which roles may call a route, as a type: see [`Authorized`]. The
+/// policy itself is the core's ([`Who`]).
 pub trait RoleSet: Send + Sync + 'static {
-    const ROLES: &'static [Role];
+    const WHO: Who;
 }
 
 /// A service's administrators.
@@ -167,16 +167,16 @@ pub struct Coordinators;
 pub struct Managers;
 
 impl RoleSet for Admins {
-    const ROLES: &'static [Role] = &[Role::Admin];
+    const WHO: Who = Who::Admins;
 }
 impl RoleSet for People {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Member];
+    const WHO: Who = Who::Committee;
 }
 impl RoleSet for Coordinators {
-    const ROLES: &'static [Role] = &[Role::Coordinator];
+    const WHO: Who = Who::Coordinators;
 }
 impl RoleSet for Managers {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Coordinator];
+    const WHO: Who = Who::Managers;
 }
 
 /// An authenticated caller whose role is in `R`. Extracted before the body,
@@ -196,7 +196,7 @@ impl<R: RoleSet> FromRequestParts<Node> for Authorized<R> {
 
     async fn from_request_parts(parts: &mut Parts, node: &Node) -> Result<Self, ApiError> {
         let auth = Auth::from_request_parts(parts, node).await?;
-        auth.require(R::ROLES)?;
+        auth.require(R::WHO)?;
         Ok(Authorized(auth, std::marker::PhantomData))
     }
 }

@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{path_uuid, Admins, ApiJson, Authorized, People};
-use passerelle_core::accounts::Role;
+use passerelle_core::actions::Who;
 use passerelle_core::domain::proposals::{self, HistoryEntry, NewProposal, Proposal};
 use passerelle_core::error::{ErrorBody, NodeError};
 use passerelle_core::node::Node;
@@ -71,7 +71,7 @@ async fn list(
     State(node): State<Node>,
     auth: Authorized<People>,
 ) -> Result<Json<Vec<Proposal>>, ApiError> {
-    auth.require(&[Role::Admin, Role::Member])?;
+    auth.require(Who::Committee)?;
     require_service(&node)?;
     Ok(Json(
         proposals::list(&mut *node.db.pool().acquire().await?).await?,
@@ -87,9 +87,9 @@ async fn create(
     auth: Authorized<People>,
     ApiJson(p): ApiJson<NewProposal>,
 ) -> Result<(StatusCode, Json<Proposal>), ApiError> {
-    auth.require(&[Role::Admin, Role::Member])?;
+    auth.require(Who::Committee)?;
     require_service(&node)?;
-    let actor = auth.actor().to_owned();
+    let actor = auth.name().to_owned();
     let id = node
         .write(move |conn, _| Box::pin(async move { proposals::create(conn, &actor, &p).await }))
         .await?;
@@ -106,7 +106,7 @@ async fn detail(
     auth: Authorized<People>,
     Path(id): Path<String>,
 ) -> Result<Json<ProposalDetail>, ApiError> {
-    auth.require(&[Role::Admin, Role::Member])?;
+    auth.require(Who::Committee)?;
     require_service(&node)?;
     let id = path_uuid(&id)?;
     let mut conn = node.db.pool().acquire().await?;
@@ -128,10 +128,10 @@ async fn change_status(
     Path(id): Path<String>,
     ApiJson(c): ApiJson<StatusChange>,
 ) -> Result<Json<Proposal>, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.require(Who::Admins)?;
     require_service(&node)?;
     let id = path_uuid(&id)?;
-    let actor = auth.actor().to_owned();
+    let actor = auth.name().to_owned();
     node.write(move |conn, stream| {
         Box::pin(async move {
             proposals::change_status(
@@ -160,7 +160,7 @@ async fn share(
     auth: Authorized<Admins>,
     Path(id): Path<String>,
 ) -> Result<Json<Proposal>, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.require(Who::Admins)?;
     require_service(&node)?;
     let id = path_uuid(&id)?;
     node.write(move |conn, stream| {
@@ -186,7 +186,7 @@ async fn withdraw(
     Path(id): Path<String>,
     ApiJson(w): ApiJson<Withdrawal>,
 ) -> Result<Json<Proposal>, ApiError> {
-    auth.require(&[Role::Admin])?;
+    auth.require(Who::Admins)?;
     require_service(&node)?;
     let id = path_uuid(&id)?;
     let reason = passerelle_core::validate::optional_text("reason", w.reason.as_deref(), 2000)?;

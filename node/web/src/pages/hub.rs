@@ -29,7 +29,7 @@ use uuid::Uuid;
 use super::{render, FieldError, Locale, PageError, Viewer};
 use crate::pages::labels::{origin_label, status_label, theme_label, STATUSES, THEMES};
 use crate::pages::path_id;
-use passerelle_core::accounts::Role;
+use passerelle_core::actions::Who;
 use passerelle_core::domain::federated::enum_text;
 use passerelle_core::error::NodeError;
 use passerelle_core::node::Node;
@@ -77,10 +77,7 @@ pub fn routes() -> Router<Node> {
 
 /// Every hub page starts here: a hub, and a coordinator.
 fn guard(viewer: &Viewer) -> Result<(), PageError> {
-    if !viewer.is_hub {
-        return Err(PageError::NotFound);
-    }
-    viewer.require(&[Role::Coordinator])
+    viewer.require(Who::Coordinators)
 }
 
 /// A connection for reading.

@@ -27,6 +27,7 @@ use serde::de::DeserializeOwned;
 use crate::api::request_token;
 pub use i18n::Locale;
 use passerelle_core::accounts::{Account, Role};
+use passerelle_core::actions::{Actor, Who};
 use passerelle_core::error::NodeError;
 use passerelle_core::node::Node;
 use passerelle_core::sessions;
@@ -246,12 +247,24 @@ impl Viewer {
     }
 
     /// Refuses a person whose role is not in `roles`, with a page that says so.
-    pub fn require(&self, roles: &[Role]) -> Result<(), PageError> {
-        if roles.contains(&self.account.role) {
-            Ok(())
-        } else {
-            Err(PageError::Forbidden)
+    /// A page for `who` (the core's role policy): another kind of node's
+    /// page is not found here; another role's is forbidden.
+    pub fn require(&self, who: Who) -> Result<(), PageError> {
+        let right_kind = match who {
+            Who::Committee | Who::Admins => !self.is_hub,
+            Who::Coordinators => self.is_hub,
+            Who::Managers => true,
+        };
+        if !right_kind {
+            return Err(PageError::NotFound);
         }
+        who.check_role(&self.actor())
+            .map_err(|_| PageError::Forbidden)
+    }
+
+    /// The person viewing, for the core's actions.
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.account.clone())
     }
 
     pub fn is_admin(&self) -> bool {

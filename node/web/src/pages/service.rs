@@ -112,20 +112,6 @@ fn is_admin(viewer: &Viewer) -> bool {
     viewer.account.role == Role::Admin
 }
 
-/// Committee members and administrators.
-const PEOPLE: &[Role] = &[Role::Admin, Role::Member];
-/// Administrators only.
-const ADMINS: &[Role] = &[Role::Admin];
-
-/// Service pages only: a hub answers "page not found".
-fn only_service(viewer: &Viewer) -> Result<(), PageError> {
-    if viewer.is_hub {
-        Err(PageError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
 /// A read connection.
 async fn read(node: &Node) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, PageError> {
     Ok(node.db.pool().acquire().await.map_err(NodeError::from)?)

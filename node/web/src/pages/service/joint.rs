@@ -13,12 +13,13 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    badge, calendar, field_error, invalid, only_service, optional_id, paragraphs, path_id, read,
-    refusal, theme_label, Badge, Choice, FormErrors, PEOPLE,
+    badge, calendar, field_error, invalid, optional_id, paragraphs, path_id, read, refusal,
+    theme_label, Badge, Choice, FormErrors,
 };
 use crate::pages::{
     done, ics, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
 };
+use passerelle_core::actions::Who;
 use passerelle_core::domain::joint::{self as domain, AgendaLine, MeetingView};
 use passerelle_core::domain::proposals::{self, SHARED};
 use passerelle_core::domain::{rule, validate};
@@ -379,8 +380,7 @@ pub(super) async fn corner(
     viewer: Viewer,
     Query(flash): Query<Flash>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     render(&corner_page(&node, &viewer, Vec::new(), Posted::default(), flash.ok).await?)
 }
 
@@ -410,8 +410,7 @@ pub(super) async fn support(
     viewer: Viewer,
     CsrfForm(f): CsrfForm<SupportForm>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     let loc = viewer.locale;
     let proposal = target(&f)?;
     let anchor = format!("p-{}", proposal.proposal);
@@ -459,8 +458,7 @@ pub(super) async fn withdraw_support(
     viewer: Viewer,
     CsrfForm(f): CsrfForm<SupportForm>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     let loc = viewer.locale;
     let proposal = target(&f)?;
     let anchor = format!("p-{}", proposal.proposal);
@@ -502,8 +500,7 @@ pub(super) async fn propose_item(
     viewer: Viewer,
     CsrfForm(f): CsrfForm<ItemForm>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     let loc = viewer.locale;
     let proposal = match f.proposal.trim() {
         "" => None,
@@ -594,8 +591,7 @@ pub(super) async fn meeting(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     let (raw, ics_wanted) = match id.strip_suffix(".ics") {
         Some(raw) => (raw, true),
         None => (id.as_str(), false),

@@ -8,14 +8,14 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    badge, calendar, field_error, invalid, is_admin, only_service, optional_id, paragraphs,
-    parse_choice, parse_local, path_id, read, refusal, Badge, Choice, FieldMap, FormErrors, ADMINS,
-    PEOPLE,
+    badge, calendar, field_error, invalid, is_admin, optional_id, paragraphs, parse_choice,
+    parse_local, path_id, read, refusal, Badge, Choice, FieldMap, FormErrors,
 };
 use crate::pages::labels::{attendance_label, minutes_label};
 use crate::pages::{
     done, ics, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
 };
+use passerelle_core::actions::{self, Who};
 use passerelle_core::domain::meetings::{
     self as domain, AttendanceStatus, MeetingDetail, MinutesStatus, NewAgendaItem, NewMeeting,
 };
@@ -49,8 +49,7 @@ pub(super) async fn list(
     viewer: Viewer,
     Query(flash): Query<Flash>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     let loc = viewer.locale;
     let now = passerelle_core::clock::now();
     let all = domain::list(&mut *read(&node).await?).await?;
@@ -113,8 +112,7 @@ pub(super) struct NewForm {
 
 /// `GET /reunions/nouvelle`
 pub(super) async fn new_form(viewer: Viewer) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     let loc = viewer.locale;
     render(&NewPage {
         l: viewer.layout("/reunions", None),
@@ -133,8 +131,7 @@ pub(super) async fn create(
     viewer: Viewer,
     CsrfForm(f): CsrfForm<NewForm>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     let loc = viewer.locale;
     let mut errors = Vec::new();
     if f.title.trim().is_empty() {
@@ -172,10 +169,7 @@ pub(super) async fn create(
             place: f.place.trim().to_owned(),
             format: f.format.trim().to_owned(),
         };
-        match node
-            .write(move |conn, _| Box::pin(async move { domain::create(conn, &m).await }))
-            .await
-        {
+        match actions::meetings::create(&node, &viewer.actor(), &m).await {
             Ok(id) => {
                 return Ok(done(
                     &format!("/reunions/{id}"),
@@ -519,8 +513,7 @@ pub(super) async fn detail(
     Path(id): Path<String>,
     Query(flash): Query<Flash>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     if let Some(raw) = id.strip_suffix(".ics") {
         let id = path_id(raw)?;
         let d = domain::get(&mut *read(&node).await?, id).await?;
@@ -552,10 +545,10 @@ fn agenda_text(d: &MeetingDetail, loc: Locale) -> String {
     out.trim_end().to_owned()
 }
 
-/// Runs one change of a meeting; on a refusal, the page comes back with
-/// the error next to the right field (status 422).
+/// Answers one change of a meeting (the action's `outcome`): done, or the
+/// page again with the refusal next to the right field (status 422).
 #[allow(clippy::too_many_arguments)]
-async fn change<F>(
+async fn change(
     node: &Node,
     viewer: &Viewer,
     id: Uuid,
@@ -563,18 +556,9 @@ async fn change<F>(
     map: FieldMap<'_>,
     fallback: &str,
     message: &str,
-    f: F,
-) -> Result<Response, PageError>
-where
-    F: for<'c> FnOnce(
-            &'c mut sqlx::AnyConnection,
-            Option<passerelle_core::log::OwnStream<'c>>,
-        ) -> std::pin::Pin<
-            Box<dyn std::future::Future<Output = Result<(), NodeError>> + Send + 'c>,
-        > + Send
-        + 'static,
-{
-    match node.write(f).await {
+    outcome: Result<(), NodeError>,
+) -> Result<Response, PageError> {
+    match outcome {
         Ok(()) => Ok(done(&format!("/reunions/{id}"), message)),
         Err(e) => {
             let errors = refusal(e, map, fallback, viewer.locale)?;
@@ -596,8 +580,7 @@ async fn refuse(
 
 /// Checks the page and the role, and that the meeting exists.
 async fn meeting_for_change(node: &Node, viewer: &Viewer, id: &str) -> Result<Uuid, PageError> {
-    only_service(viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     let id = path_id(id)?;
     domain::get(&mut *read(node).await?, id).await?;
     Ok(id)
@@ -663,9 +646,9 @@ pub(super) async fn add_item(
         ],
         "item-title",
         loc.t("Le point est ajouté à l'ordre du jour."),
-        move |conn, _| {
-            Box::pin(async move { domain::add_agenda_item(conn, id, &item).await.map(|_| ()) })
-        },
+        actions::meetings::add_agenda_item(&node, &viewer.actor(), id, &item)
+            .await
+            .map(|_| ()),
     )
     .await
 }
@@ -691,7 +674,7 @@ pub(super) async fn remove_item(
         &[],
         "ordre-du-jour",
         loc.t("Le point est retiré de l'ordre du jour."),
-        move |conn, _| Box::pin(async move { domain::remove_agenda_item(conn, id, item).await }),
+        actions::meetings::remove_agenda_item(&node, &viewer.actor(), id, item).await,
     )
     .await
 }
@@ -741,9 +724,7 @@ pub(super) async fn attendance(
         &[],
         "att-member",
         loc.t("La présence est notée."),
-        move |conn, _| {
-            Box::pin(async move { domain::record_attendance(conn, id, member, status).await })
-        },
+        actions::meetings::record_attendance(&node, &viewer.actor(), id, member, status).await,
     )
     .await
 }
@@ -791,9 +772,7 @@ pub(super) async fn draft_minutes(
         )],
         "minutes-text",
         loc.t("Le brouillon du procès-verbal est enregistré."),
-        move |conn, _| {
-            Box::pin(async move { domain::draft_minutes(conn, id, &text, secretary).await })
-        },
+        actions::meetings::draft_minutes(&node, &viewer.actor(), id, &text, secretary).await,
     )
     .await
 }
@@ -832,7 +811,7 @@ pub(super) async fn adopt_minutes(
         &[],
         "adopt-meeting",
         loc.t("Le procès-verbal est adopté."),
-        move |conn, _| Box::pin(async move { domain::adopt_minutes(conn, id, at).await }),
+        actions::meetings::adopt_minutes(&node, &viewer.actor(), id, at).await,
     )
     .await
 }
@@ -854,7 +833,7 @@ pub(super) async fn send_minutes(
         &[],
         "proces-verbal",
         loc.t("C'est noté : le procès-verbal est envoyé à la direction."),
-        move |conn, _| Box::pin(async move { domain::send_minutes_to_management(conn, id).await }),
+        actions::meetings::send_minutes(&node, &viewer.actor(), id).await,
     )
     .await
 }
@@ -899,13 +878,9 @@ pub(super) async fn decision(
         )],
         "decision-text",
         loc.t("La décision est notée."),
-        move |conn, _| {
-            Box::pin(async move {
-                domain::record_decision(conn, id, &text, proposal)
-                    .await
-                    .map(|_| ())
-            })
-        },
+        actions::meetings::record_decision(&node, &viewer.actor(), id, &text, proposal)
+            .await
+            .map(|_| ()),
     )
     .await
 }

@@ -8,11 +8,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    enum_text, field_error, invalid, only_service, parse_choice, path_id, read, refusal, Choice,
-    FormErrors, ADMINS,
+    enum_text, field_error, invalid, parse_choice, path_id, read, refusal, Choice, FormErrors,
 };
 use crate::pages::labels::member_role_label;
 use crate::pages::{done, render, CsrfForm, FieldError, Layout, PageError, Viewer};
+use passerelle_core::actions::Who;
 use passerelle_core::domain::members::{self, Member, MemberRole, MemberUpdate};
 use passerelle_core::node::Node;
 
@@ -24,8 +24,7 @@ const ROLES: [MemberRole; 3] = [
 
 /// A member still in the committee (a former member is not changed).
 async fn active_member(node: &Node, viewer: &Viewer, id: &str) -> Result<Member, PageError> {
-    only_service(viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     let id = path_id(id)?;
     let m = members::get(&mut *read(node).await?, id).await?;
     if m.is_active() {

@@ -8,11 +8,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    enum_text, field_error, invalid, is_admin, only_service, optional_id, parse_choice, parse_date,
-    path_id, read, refusal, show_date, Choice, FormErrors, ADMINS, PEOPLE,
+    enum_text, field_error, invalid, is_admin, optional_id, parse_choice, parse_date, path_id,
+    read, refusal, show_date, Choice, FormErrors,
 };
 use crate::pages::labels::{delegate_label, delegate_role_label, member_role_label};
 use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
+use passerelle_core::actions::Who;
 use passerelle_core::domain::delegates;
 use passerelle_core::domain::members::{self, MemberRole, NewMember};
 use passerelle_core::node::Node;
@@ -51,8 +52,7 @@ pub(super) async fn members(
     viewer: Viewer,
     Query(flash): Query<Flash>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     let admin = is_admin(&viewer);
     let loc = viewer.locale;
     let all = members::list(&mut *read(&node).await?, true).await?;
@@ -142,8 +142,7 @@ fn new_member_page(viewer: &Viewer, f: NewMemberForm, errors: Vec<FieldError>) -
 
 /// `GET /membres/nouveau`
 pub(super) async fn new_member_form(viewer: Viewer) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     render(&new_member_page(
         &viewer,
         NewMemberForm::default(),
@@ -157,8 +156,7 @@ pub(super) async fn add_member(
     viewer: Viewer,
     CsrfForm(f): CsrfForm<NewMemberForm>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     let loc = viewer.locale;
     let mut errors = Vec::new();
     if f.display_name.trim().is_empty() {
@@ -223,8 +221,7 @@ pub(super) async fn consent(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<ConsentForm>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     let loc = viewer.locale;
     let id = path_id(&id)?;
     let consent = match f.consent.as_str() {
@@ -351,8 +348,7 @@ pub(super) async fn delegates(
     viewer: Viewer,
     Query(flash): Query<Flash>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     render(
         &delegates_page(
             &node,
@@ -379,8 +375,7 @@ pub(super) async fn end_term(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<EndForm>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     let loc = viewer.locale;
     let id = path_id(&id)?;
     delegates::get(&mut *read(&node).await?, id).await?;
@@ -495,8 +490,7 @@ pub(super) async fn designate_form(
     State(node): State<Node>,
     viewer: Viewer,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     render(&designate_page(&node, &viewer, DesignateForm::default(), Vec::new()).await?)
 }
 
@@ -506,8 +500,7 @@ pub(super) async fn designate(
     viewer: Viewer,
     CsrfForm(f): CsrfForm<DesignateForm>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     let loc = viewer.locale;
     let mut errors = Vec::new();
     let member = optional_id(&f.member).map_err(|_| PageError::BadForm)?;

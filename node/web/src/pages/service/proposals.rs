@@ -9,12 +9,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    badge, enum_text, field_error, invalid, is_admin, only_service, origin_label, paragraphs,
-    parse_choice, path_id, read, refusal, status_label, theme_label, Badge, Choice, FormErrors,
-    ADMINS, ORIGINS, PEOPLE, THEMES,
+    badge, enum_text, field_error, invalid, is_admin, origin_label, paragraphs, parse_choice,
+    path_id, read, refusal, status_label, theme_label, Badge, Choice, FormErrors, ORIGINS, THEMES,
 };
 use crate::pages::Locale;
 use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
+use passerelle_core::actions::Who;
 use passerelle_core::domain::proposals::{self as domain, NewProposal, SHARED, WITHDRAWN};
 use passerelle_core::domain::{joint, rule, validate};
 use passerelle_core::node::Node;
@@ -54,7 +54,7 @@ pub(super) async fn list(
     if viewer.is_hub {
         return crate::pages::hub::proposals(node, viewer, query).await;
     }
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     let loc = viewer.locale;
     let flash: Flash =
         serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
@@ -138,8 +138,7 @@ fn new_page(viewer: &Viewer, f: NewForm, errors: Vec<FieldError>) -> NewPage {
 
 /// `GET /propositions/nouvelle`
 pub(super) async fn new_form(viewer: Viewer) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     render(&new_page(&viewer, NewForm::default(), Vec::new()))
 }
 
@@ -166,8 +165,7 @@ pub(super) async fn create(
     viewer: Viewer,
     CsrfForm(f): CsrfForm<NewForm>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     let loc = viewer.locale;
     let mut errors = Vec::new();
     let title = f.title.trim();
@@ -512,8 +510,7 @@ pub(super) async fn detail(
     Path(id): Path<String>,
     Query(flash): Query<Flash>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     let id = path_id(&id)?;
     render(&detail_page(&node, &viewer, id, Vec::new(), Posted::default(), flash.ok).await?)
 }
@@ -538,8 +535,7 @@ pub(super) async fn change_status(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<StatusForm>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     let loc = viewer.locale;
     let id = path_id(&id)?;
     let current = domain::get(&mut *read(&node).await?, id).await?;
@@ -650,8 +646,7 @@ pub(super) async fn share(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<ShareForm>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     let id = path_id(&id)?;
     domain::get(&mut *read(&node).await?, id).await?;
     let shared = node
@@ -683,8 +678,7 @@ pub(super) async fn withdraw(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<ShareForm>,
 ) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(ADMINS)?;
+    viewer.require(Who::Admins)?;
     let id = path_id(&id)?;
     domain::get(&mut *read(&node).await?, id).await?;
     let result = match validate::optional_text("reason", Some(&f.reason), 2000) {
@@ -738,8 +732,7 @@ struct BallotPage {
 
 /// `GET /propositions/formulaire` — to print and put by the ballot box.
 pub(super) async fn ballot_form(viewer: Viewer) -> Result<Response, PageError> {
-    only_service(&viewer)?;
-    viewer.require(PEOPLE)?;
+    viewer.require(Who::Committee)?;
     render(&BallotPage {
         l: viewer.layout("/propositions", None),
         themes: THEMES
