@@ -275,6 +275,15 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// `$first, $first+1, …` (n placeholders), for statements built with a
+/// variable number of values.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

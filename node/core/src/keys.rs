@@ -269,11 +269,7 @@ pub async fn apply_revocation(
         )?;
         let e = env.envelope();
         if let Err(err) = t.key_for_message(member, &e.key, e.seq) {
-            sqlx::query("UPDATE messages SET flagged = $1 WHERE id = $2")
-                .bind(err.code())
-                .bind(row.try_get::<String, _>("id")?)
-                .execute(&mut *conn)
-                .await?;
+            crate::log::flag(conn, &row.try_get::<String, _>("id")?, err.code()).await?;
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ use passerelle_protocol::{Body, Envelope, Hash, KeyPair, NodeId, SignedEnvelope}
 use sqlx::{AnyConnection, Row};
 
 use crate::clock::now;
+use crate::db::placeholders;
 use crate::error::NodeError;
 
 /// A message as stored.
@@ -88,6 +89,126 @@ pub async fn insert(
     .try_get("pos")?;
     set_head(conn, e.from.as_str(), e.seq, env.hash()).await?;
     Ok(pos)
+}
+
+/// A message to store as it was accepted (see [`insert_rows`]).
+#[derive(Debug)]
+pub struct NewMessage {
+    pub id: String,
+    pub origin: String,
+    pub seq: u64,
+    pub hash: Hash,
+    pub kind: String,
+    /// The envelope's bytes as received.
+    pub raw: String,
+    pub applied: bool,
+}
+
+/// Most rows in one multi-row statement (well under SQLite's 32,766
+/// parameters and PostgreSQL's 65,535).
+const ROWS_PER_INSERT: usize = 200;
+
+/// Stores accepted messages in multi-row statements, in their order (the
+/// hub's batched group commit); their heads are the caller's to advance
+/// ([`set_heads`]).
+pub async fn insert_rows(conn: &mut AnyConnection, rows: &[NewMessage]) -> Result<(), NodeError> {
+    let t = now();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(8 * i + 1, 8)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO messages (id, origin, seq, hash, kind, envelope, received_at, applied) \
+             VALUES {values}"
+        );
+        let mut q = sqlx::query(&sql);
+        for m in chunk {
+            q = q
+                .bind(m.id.as_str())
+                .bind(m.origin.as_str())
+                .bind(m.seq as i64)
+                .bind(m.hash.as_str())
+                .bind(m.kind.as_str())
+                .bind(m.raw.as_str())
+                .bind(t)
+                .bind(i64::from(m.applied));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Moves several streams' heads at once.
+pub async fn set_heads(
+    conn: &mut AnyConnection,
+    heads: &[(&str, &StreamHead)],
+) -> Result<(), NodeError> {
+    for chunk in heads.chunks(ROWS_PER_INSERT) {
+        let values = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(3 * i + 1, 3)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO stream_heads (origin, seq, hash) VALUES {values} \
+             ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+        );
+        let mut q = sqlx::query(&sql);
+        for (origin, head) in chunk {
+            q = q
+                .bind(*origin)
+                .bind(head.seq as i64)
+                .bind(head.hash.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Marks a stored message (`not_our_key`, a key error code): kept, relayed
+/// as it is, but known to be suspect.
+pub async fn flag(conn: &mut AnyConnection, id: &str, flag: &str) -> Result<(), NodeError> {
+    sqlx::query("UPDATE messages SET flagged = $1 WHERE id = $2")
+        .bind(flag)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes `origin`'s message at `seq` (our own unacknowledged tail only:
+/// see `fed::outbox`). The head is the caller's to move.
+pub async fn remove(conn: &mut AnyConnection, origin: &str, seq: u64) -> Result<(), NodeError> {
+    sqlx::query("DELETE FROM messages WHERE origin = $1 AND seq = $2")
+        .bind(origin)
+        .bind(seq as i64)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes `origin`'s messages from `seq` on (our own stream, relearned from
+/// the hub after a restore: see `fed::resync`).
+pub async fn remove_from(
+    conn: &mut AnyConnection,
+    origin: &str,
+    seq: u64,
+) -> Result<(), NodeError> {
+    sqlx::query("DELETE FROM messages WHERE origin = $1 AND seq >= $2")
+        .bind(origin)
+        .bind(seq as i64)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets `origin`'s head (its stream is empty again).
+pub async fn clear_head(conn: &mut AnyConnection, origin: &str) -> Result<(), NodeError> {
+    sqlx::query("DELETE FROM stream_heads WHERE origin = $1")
+        .bind(origin)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn set_head(

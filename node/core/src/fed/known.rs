@@ -31,7 +31,6 @@ use passerelle_protocol::stream::StreamHead;
 use passerelle_protocol::{Hash, SignedEnvelope};
 use sqlx::{AnyConnection, Row};
 
-use crate::clock::now;
 use crate::error::NodeError;
 use crate::log;
 use crate::peers::{self, Peer};
@@ -54,22 +53,6 @@ pub fn batchable(kind: &str) -> bool {
     BATCHABLE.contains(&kind)
 }
 
-/// Rows per multi-row `INSERT` (9 values each: well under both databases'
-/// limit on bound values).
-const ROWS_PER_INSERT: usize = 200;
-
-/// A message accepted in batched mode, written by [`Known::flush`].
-#[derive(Debug)]
-struct Pending {
-    id: String,
-    origin: String,
-    seq: u64,
-    hash: Hash,
-    kind: String,
-    raw: String,
-    applied: bool,
-}
-
 /// The pipeline's lookups and writes, direct or batched.
 #[derive(Debug, Default)]
 pub struct Known {
@@ -81,18 +64,11 @@ pub struct Known {
     /// Ids looked up when prefetching, and whether each was used then.
     ids: BTreeMap<String, bool>,
     /// Accepted, not yet written, in order.
-    pending: Vec<Pending>,
+    /// Messages accepted in batched mode, written by [`Known::flush`].
+    pending: Vec<log::NewMessage>,
     /// `(origin, seq)` of `pending`, and the index of each.
     pending_at: BTreeMap<(String, u64), usize>,
     pending_ids: BTreeSet<String>,
-}
-
-/// `$first, $first+1, …` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Known {
@@ -122,7 +98,7 @@ impl Known {
             }
             let sql = format!(
                 "SELECT origin, seq, hash FROM stream_heads WHERE origin IN ({})",
-                placeholders(1, origins.len())
+                crate::db::placeholders(1, origins.len())
             );
             let mut q = sqlx::query(&sql);
             for o in origins {
@@ -139,7 +115,7 @@ impl Known {
         if !ids.is_empty() {
             let sql = format!(
                 "SELECT id FROM messages WHERE id IN ({})",
-                placeholders(1, ids.len())
+                crate::db::placeholders(1, ids.len())
             );
             let mut q = sqlx::query(&sql);
             for id in ids {
@@ -246,7 +222,7 @@ impl Known {
         self.pending_at
             .insert((origin.clone(), e.seq), self.pending.len());
         self.pending_ids.insert(id.clone());
-        self.pending.push(Pending {
+        self.pending.push(log::NewMessage {
             id,
             origin,
             seq: e.seq,
@@ -264,53 +240,13 @@ impl Known {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let t = now();
-        for chunk in self.pending.chunks(ROWS_PER_INSERT) {
-            let values = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(8 * i + 1, 8)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "INSERT INTO messages (id, origin, seq, hash, kind, envelope, received_at, applied) \
-                 VALUES {values}"
-            );
-            let mut q = sqlx::query(&sql);
-            for m in chunk {
-                q = q
-                    .bind(m.id.as_str())
-                    .bind(m.origin.as_str())
-                    .bind(m.seq as i64)
-                    .bind(m.hash.as_str())
-                    .bind(m.kind.as_str())
-                    .bind(m.raw.as_str())
-                    .bind(t)
-                    .bind(i64::from(m.applied));
-            }
-            q.execute(&mut *conn).await?;
-        }
+        log::insert_rows(conn, &self.pending).await?;
         let advanced: BTreeSet<&str> = self.pending.iter().map(|m| m.origin.as_str()).collect();
         let heads: Vec<(&str, &StreamHead)> = advanced
             .into_iter()
             .filter_map(|o| Some((o, self.heads.get(o)?.as_ref()?)))
             .collect();
-        for chunk in heads.chunks(ROWS_PER_INSERT) {
-            let values = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(3 * i + 1, 3)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "INSERT INTO stream_heads (origin, seq, hash) VALUES {values} \
-                 ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
-            );
-            let mut q = sqlx::query(&sql);
-            for (origin, head) in chunk {
-                q = q
-                    .bind(*origin)
-                    .bind(head.seq as i64)
-                    .bind(head.hash.as_str());
-            }
-            q.execute(&mut *conn).await?;
-        }
+        log::set_heads(conn, &heads).await?;
         self.pending.clear();
         self.pending_at.clear();
         Ok(())

@@ -82,16 +82,9 @@ pub async fn set_aside(
         .bind(now())
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM messages WHERE origin = $1 AND seq = $2")
-        .bind(me)
-        .bind(seq as i64)
-        .execute(&mut *conn)
-        .await?;
+    log::remove(conn, me, seq).await?;
     if seq == 1 {
-        sqlx::query("DELETE FROM stream_heads WHERE origin = $1")
-            .bind(me)
-            .execute(&mut *conn)
-            .await?;
+        log::clear_head(conn, me).await?;
     } else {
         let hash = log::hash_at(conn, me, seq - 1)
             .await?
@@ -114,11 +107,7 @@ pub async fn set_aside(
             let old = SignedEnvelope::parse(m.envelope.as_bytes())?
                 .envelope()
                 .clone();
-            sqlx::query("DELETE FROM messages WHERE origin = $1 AND seq = $2")
-                .bind(me)
-                .bind(m.seq)
-                .execute(&mut *conn)
-                .await?;
+            log::remove(conn, me, m.seq as u64).await?;
             // Each message keeps the key that signed it: renumbering shifts
             // a rotation and the messages around it together.
             let signer = crate::rotation::own_signer(node, &old.key)?;

@@ -205,11 +205,7 @@ pub async fn resync(
              see `passerelle status` (after a restore or a key replacement this heals by itself)"
         )));
     }
-    sqlx::query("DELETE FROM messages WHERE origin = $1 AND seq >= $2")
-        .bind(me)
-        .bind(from as i64)
-        .execute(&mut *conn)
-        .await?;
+    log::remove_from(conn, me, from).await?;
     let mut out = Resynced::default();
     let mut hub_ids = std::collections::BTreeSet::new();
     for (env, raw) in fetched.iter().filter(|(e, _)| e.envelope().seq >= from) {
@@ -222,10 +218,7 @@ pub async fn resync(
             .find(|k| k.key_id() == e.key)
             .is_some_and(|k| env.verify_signature(k).is_ok());
         if !ours {
-            sqlx::query("UPDATE messages SET flagged = 'not_our_key' WHERE id = $1")
-                .bind(e.id.hyphenated().to_string())
-                .execute(&mut *conn)
-                .await?;
+            log::flag(conn, &e.id.hyphenated().to_string(), "not_our_key").await?;
         }
         out.fetched += 1;
     }
