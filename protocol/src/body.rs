@@ -18,6 +18,123 @@ use crate::error::ProtocolError;
 use crate::ids::{Date, NodeId, Timestamp};
 use crate::keys::PublicKey;
 
+/// A message's kind: the one list of them (SPEC §8.2), with who may send
+/// each. A kind added here must be added to every `match` over it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    DelegatesList,
+    ProposalShared,
+    ProposalUpdated,
+    ProposalWithdrawn,
+    AgendaItemProposed,
+    SupportGiven,
+    SupportWithdrawn,
+    FiguresShared,
+    SubjectUpdated,
+    MeetingPublished,
+    MeetingUpdated,
+    MeetingCancelled,
+    MeetingOutcomes,
+    MembersList,
+    KeyRotated,
+    KeyRevoked,
+}
+
+/// Which role may originate a kind of message (SPEC §8.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Senders {
+    Services,
+    Hub,
+    Both,
+}
+
+impl Kind {
+    /// Every kind, in the order of SPEC §8.2.
+    pub const ALL: [Kind; 16] = [
+        Kind::DelegatesList,
+        Kind::ProposalShared,
+        Kind::ProposalUpdated,
+        Kind::ProposalWithdrawn,
+        Kind::AgendaItemProposed,
+        Kind::SupportGiven,
+        Kind::SupportWithdrawn,
+        Kind::FiguresShared,
+        Kind::SubjectUpdated,
+        Kind::MeetingPublished,
+        Kind::MeetingUpdated,
+        Kind::MeetingCancelled,
+        Kind::MeetingOutcomes,
+        Kind::MembersList,
+        Kind::KeyRotated,
+        Kind::KeyRevoked,
+    ];
+
+    /// The kind as on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::DelegatesList => "delegates.list",
+            Kind::ProposalShared => "proposal.shared",
+            Kind::ProposalUpdated => "proposal.updated",
+            Kind::ProposalWithdrawn => "proposal.withdrawn",
+            Kind::AgendaItemProposed => "agenda_item.proposed",
+            Kind::SupportGiven => "support.given",
+            Kind::SupportWithdrawn => "support.withdrawn",
+            Kind::FiguresShared => "figures.shared",
+            Kind::SubjectUpdated => "subject.updated",
+            Kind::MeetingPublished => "meeting.published",
+            Kind::MeetingUpdated => "meeting.updated",
+            Kind::MeetingCancelled => "meeting.cancelled",
+            Kind::MeetingOutcomes => "meeting.outcomes",
+            Kind::MembersList => "members.list",
+            Kind::KeyRotated => "key.rotated",
+            Kind::KeyRevoked => "key.revoked",
+        }
+    }
+
+    /// The kind of a wire name, if this implementation knows it.
+    pub fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Who may originate messages of this kind.
+    pub const fn senders(self) -> Senders {
+        match self {
+            Kind::DelegatesList
+            | Kind::ProposalShared
+            | Kind::ProposalUpdated
+            | Kind::ProposalWithdrawn
+            | Kind::AgendaItemProposed
+            | Kind::SupportGiven
+            | Kind::SupportWithdrawn
+            | Kind::FiguresShared => Senders::Services,
+            Kind::SubjectUpdated
+            | Kind::MeetingPublished
+            | Kind::MeetingUpdated
+            | Kind::MeetingCancelled
+            | Kind::MeetingOutcomes
+            | Kind::MembersList
+            | Kind::KeyRevoked => Senders::Hub,
+            Kind::KeyRotated => Senders::Both,
+        }
+    }
+
+    /// Whether a node of `role` may originate this kind.
+    pub const fn may_be_sent_by(self, role: NodeRole) -> bool {
+        matches!(
+            (self.senders(), role),
+            (Senders::Both, _)
+                | (Senders::Services, NodeRole::Service)
+                | (Senders::Hub, NodeRole::Hub)
+        )
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Every body the federation exchanges, tagged by its `kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "body")]
@@ -74,29 +191,20 @@ pub enum Body {
 }
 
 impl Body {
-    /// Every kind this implementation knows.
-    pub const KINDS: &'static [&'static str] = &[
-        "delegates.list",
-        "proposal.shared",
-        "proposal.updated",
-        "proposal.withdrawn",
-        "agenda_item.proposed",
-        "support.given",
-        "support.withdrawn",
-        "figures.shared",
-        "subject.updated",
-        "meeting.published",
-        "meeting.updated",
-        "meeting.cancelled",
-        "meeting.outcomes",
-        "members.list",
-        "key.rotated",
-        "key.revoked",
-    ];
+    /// Every kind this implementation knows, as on the wire.
+    pub const KINDS: [&'static str; Kind::ALL.len()] = {
+        let mut out = [""; Kind::ALL.len()];
+        let mut i = 0;
+        while i < Kind::ALL.len() {
+            out[i] = Kind::ALL[i].as_str();
+            i += 1;
+        }
+        out
+    };
 
     /// Reads a typed body from an envelope's `kind` and `body`.
     pub fn from_parts(kind: &str, body: &CanonicalValue) -> Result<Body, ProtocolError> {
-        if !Self::KINDS.contains(&kind) {
+        if Kind::parse(kind).is_none() {
             return Err(ProtocolError::UnknownKind(kind.to_owned()));
         }
         let tagged = serde_json::json!({ "kind": kind, "body": body.to_json_value() });
@@ -111,23 +219,28 @@ impl Body {
 
     /// The `kind` string of this body.
     pub fn kind(&self) -> &'static str {
+        self.kind_of().as_str()
+    }
+
+    /// The kind of this body.
+    pub fn kind_of(&self) -> Kind {
         match self {
-            Body::DelegatesList(_) => "delegates.list",
-            Body::ProposalShared(_) => "proposal.shared",
-            Body::ProposalUpdated(_) => "proposal.updated",
-            Body::ProposalWithdrawn(_) => "proposal.withdrawn",
-            Body::AgendaItemProposed(_) => "agenda_item.proposed",
-            Body::SupportGiven(_) => "support.given",
-            Body::SupportWithdrawn(_) => "support.withdrawn",
-            Body::FiguresShared(_) => "figures.shared",
-            Body::SubjectUpdated(_) => "subject.updated",
-            Body::MeetingPublished(_) => "meeting.published",
-            Body::MeetingUpdated(_) => "meeting.updated",
-            Body::MeetingCancelled(_) => "meeting.cancelled",
-            Body::MeetingOutcomes(_) => "meeting.outcomes",
-            Body::MembersList(_) => "members.list",
-            Body::KeyRotated(_) => "key.rotated",
-            Body::KeyRevoked(_) => "key.revoked",
+            Body::DelegatesList(_) => Kind::DelegatesList,
+            Body::ProposalShared(_) => Kind::ProposalShared,
+            Body::ProposalUpdated(_) => Kind::ProposalUpdated,
+            Body::ProposalWithdrawn(_) => Kind::ProposalWithdrawn,
+            Body::AgendaItemProposed(_) => Kind::AgendaItemProposed,
+            Body::SupportGiven(_) => Kind::SupportGiven,
+            Body::SupportWithdrawn(_) => Kind::SupportWithdrawn,
+            Body::FiguresShared(_) => Kind::FiguresShared,
+            Body::SubjectUpdated(_) => Kind::SubjectUpdated,
+            Body::MeetingPublished(_) => Kind::MeetingPublished,
+            Body::MeetingUpdated(_) => Kind::MeetingUpdated,
+            Body::MeetingCancelled(_) => Kind::MeetingCancelled,
+            Body::MeetingOutcomes(_) => Kind::MeetingOutcomes,
+            Body::MembersList(_) => Kind::MembersList,
+            Body::KeyRotated(_) => Kind::KeyRotated,
+            Body::KeyRevoked(_) => Kind::KeyRevoked,
         }
     }
 
@@ -445,6 +558,16 @@ pub enum NodeRole {
     Hub,
 }
 
+impl NodeRole {
+    /// The role as on the wire and in storage (`service`, `hub`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            NodeRole::Service => "service",
+            NodeRole::Hub => "hub",
+        }
+    }
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -481,4 +604,54 @@ pub struct KeyRevocation {
     pub new_key: Option<PublicKey>,
     /// Why, in the operator's words.
     pub reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind round-trips through its wire name, once.
+    #[test]
+    fn kinds_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+            assert_eq!(Body::KINDS.iter().filter(|n| **n == k.as_str()).count(), 1);
+        }
+        assert_eq!(Kind::parse("meeting.moved"), None);
+    }
+
+    /// SPEC §8.2's table lists exactly these kinds, each with its senders.
+    #[test]
+    fn the_spec_lists_every_kind_with_its_senders() {
+        let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md"))
+            .expect("SPEC.md");
+        let start = spec.find("### 8.2 Kinds and senders").expect("§8.2");
+        let table: Vec<(String, String)> = spec[start..]
+            .lines()
+            .skip_while(|l| !l.starts_with("| `"))
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                Some((
+                    cells.get(1)?.trim_matches('`').to_owned(),
+                    cells.get(2)?.to_string(),
+                ))
+            })
+            .collect();
+        assert_eq!(table.len(), Kind::ALL.len(), "{table:?}");
+        for (name, senders) in table {
+            let kind = Kind::parse(&name).unwrap_or_else(|| panic!("{name} is not a kind"));
+            let expected = match kind.senders() {
+                Senders::Services => "service",
+                Senders::Hub => "hub",
+                Senders::Both => "service or hub",
+            };
+            assert_eq!(senders, expected, "{name}");
+            assert_eq!(
+                kind.may_be_sent_by(NodeRole::Service),
+                senders.contains("service")
+            );
+            assert_eq!(kind.may_be_sent_by(NodeRole::Hub), senders.contains("hub"));
+        }
+    }
 }

@@ -281,7 +281,7 @@ async fn revoked_and_unenrolled(hub_db: Option<String>) {
         w.conn(),
         "hub-test",
         "hub",
-        "hub",
+        NodeRole::Hub,
         "active",
         Some("http://127.0.0.1:1"),
         &[fed.hub.node.keys.public_key()],

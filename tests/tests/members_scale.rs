@@ -22,7 +22,9 @@ async fn service_peers(node: &passerelle_core::Node) -> (usize, usize) {
     let mut conn = node.db.pool().acquire().await.unwrap();
     let mut counts = (0, 0);
     for p in peers::list(&mut conn).await.unwrap() {
-        if p.role != "service" || peers::keys(&mut conn, &p.id).await.unwrap().is_empty() {
+        if p.role != passerelle_protocol::body::NodeRole::Service
+            || peers::keys(&mut conn, &p.id).await.unwrap().is_empty()
+        {
             continue;
         }
         if p.status == peers::REVOKED {

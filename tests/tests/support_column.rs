@@ -8,6 +8,7 @@
 use passerelle_core::db::{sqlite_url, Db};
 use passerelle_core::domain::{self, hub};
 use passerelle_core::peers;
+use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::body::{ProposalRef, ProposalWithdrawal, Support};
 use passerelle_protocol::{Body, NodeId, SignedEnvelope};
 use passerelle_tests::sim::SimService;
@@ -35,7 +36,7 @@ impl Hub {
                 w.conn(),
                 s.id.as_str(),
                 s.id.as_str(),
-                "service",
+                NodeRole::Service,
                 peers::ACTIVE,
                 None,
                 &[s.keys.public_key()],

@@ -25,6 +25,7 @@
 use std::path::{Path, PathBuf};
 
 use passerelle_protocol::body::KeyRotation;
+use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::{KeyId, KeyPair, PublicKey};
 use sqlx::{AnyConnection, Row};
 
@@ -237,7 +238,7 @@ pub async fn apply_revocation(
         return Ok(());
     }
     let peer = peers::get(conn, member).await?;
-    if peer.as_ref().is_none_or(|p| p.role != "service") {
+    if peer.as_ref().is_none_or(|p| p.role != NodeRole::Service) {
         return Err(crate::validate::rule(format!(
             "{member} is not a member service: only a service's key is revoked this way"
         )));

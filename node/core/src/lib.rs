@@ -6,7 +6,7 @@
 //! The web crate serves it; the `passerelle` binary runs it.
 //!
 //! Modules are layered, each using only those listed before it (no
-//! circle: `tests/architecture.rs` reads the `use` lines and fails on one):
+//! circle: the tests of `invariants` read the `use` lines and fail on one):
 //!
 //! 1. `error`, `clock`, `validate`, `db`, `config`, `memory`, `wire` — the ground;
 //! 2. `log`, `peers`, `sync_state` — the tables of the federation;
@@ -40,6 +40,9 @@ pub mod sync_state;
 pub mod throttle;
 pub mod validate;
 pub mod wire;
+
+#[cfg(test)]
+mod invariants;
 
 pub use error::NodeError;
 pub use node::{InitOptions, Node};

@@ -19,7 +19,7 @@ use crate::error::NodeError;
 pub struct Peer {
     pub id: String,
     pub name: String,
-    pub role: String,
+    pub role: NodeRole,
     pub status: String,
     pub url: Option<String>,
     pub joined_at: i64,
@@ -29,10 +29,14 @@ pub struct Peer {
 pub const ACTIVE: &str = "active";
 pub const REVOKED: &str = "revoked";
 
-pub fn role_name(role: NodeRole) -> &'static str {
-    match role {
-        NodeRole::Service => "service",
-        NodeRole::Hub => "hub",
+/// A stored role (`service`, `hub`).
+fn stored_role(text: &str) -> Result<NodeRole, NodeError> {
+    match text {
+        "service" => Ok(NodeRole::Service),
+        "hub" => Ok(NodeRole::Hub),
+        other => Err(NodeError::Database(sqlx::Error::Decode(
+            format!("unknown peer role {other:?}").into(),
+        ))),
     }
 }
 
@@ -40,7 +44,7 @@ fn peer(r: &sqlx::any::AnyRow) -> Result<Peer, NodeError> {
     Ok(Peer {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
-        role: r.try_get("role")?,
+        role: stored_role(&r.try_get::<String, _>("role")?)?,
         status: r.try_get("status")?,
         url: r.try_get("url")?,
         joined_at: r.try_get("joined_at")?,
@@ -277,7 +281,7 @@ pub async fn upsert(
     conn: &mut AnyConnection,
     id: &str,
     name: &str,
-    role: &str,
+    role: NodeRole,
     status: &str,
     url: Option<&str>,
     keys: &[PublicKey],
@@ -290,7 +294,7 @@ pub async fn upsert(
     )
     .bind(id)
     .bind(name)
-    .bind(role)
+    .bind(role.as_str())
     .bind(status)
     .bind(url)
     .bind(t)
@@ -373,7 +377,7 @@ pub async fn member_update(
         let Some(p) = get(&mut *conn, id).await? else {
             continue;
         };
-        if p.role != "service" {
+        if p.role != NodeRole::Service {
             continue;
         }
         let keys = keys(&mut *conn, &p.id).await?;

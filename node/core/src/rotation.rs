@@ -4,6 +4,7 @@
 //! for a while).
 
 use passerelle_protocol::body::KeyRotation;
+use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::{Body, KeyId, KeyPair, PublicKey};
 use sqlx::{AnyConnection, Row};
 
@@ -223,7 +224,7 @@ pub async fn revoke_member_key(
     let mut w = node.db.begin_write().await?;
     let peer = peers::get(w.conn(), member)
         .await?
-        .filter(|p| p.role == "service")
+        .filter(|p| p.role == NodeRole::Service)
         .ok_or_else(|| NodeError::config(format!("{member} n'est pas un service membre")))?;
     let timeline = peers::timeline(w.conn(), &peer.id).await?;
     let revoked = match key {

@@ -2,6 +2,7 @@
 //! database (the server need not be running): the data behind
 //! `passerelle status` and the home page's sync line, which put it in words.
 
+use passerelle_protocol::body::NodeRole;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -52,7 +53,7 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
     let mut out = Vec::new();
     for p in peers::list(&mut conn).await? {
         // A service's peers other than its hub are known only through the hub.
-        if !node.is_hub() && p.role != "hub" {
+        if !node.is_hub() && p.role != NodeRole::Hub {
             continue;
         }
         let state = sync_state::get(&mut conn, &p.id).await?;
@@ -67,7 +68,7 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
         out.push(PeerStatus {
             id: p.id,
             name: p.name,
-            role: p.role,
+            role: p.role.as_str().to_owned(),
             membership: p.status,
             last_success_at: state.last_success_at,
             last_seen_at: p.last_seen_at,

@@ -236,7 +236,7 @@ async fn raw_limit(root: &Path, services: &[SimService], batches: &[Vec<String>]
             w.conn(),
             s.id.as_str(),
             "Service",
-            "service",
+            NodeRole::Service,
             peers::ACTIVE,
             None,
             &[s.keys.public_key()],

@@ -1,6 +1,7 @@
 //! The federated view: what services shared, as the hub and the other
 //! services see it. Built only from signed messages, never edited by hand.
 
+use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::body::{
     MemberList, MemberStatus, ProposalUpdate, ProposalWithdrawal, SharedProposal,
 };
@@ -47,7 +48,7 @@ pub async fn apply_members(
             conn,
             m.id.as_str(),
             &m.name,
-            "service",
+            NodeRole::Service,
             status,
             None,
             &m.keys,

@@ -14,25 +14,12 @@ pub mod meetings;
 pub mod members;
 pub mod proposals;
 
+use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::{Body, SignedEnvelope};
 use sqlx::AnyConnection;
 
 use crate::error::NodeError;
 use crate::peers;
-
-/// Kinds a service may originate; the others are the hub's.
-const SERVICE_KINDS: &[&str] = &[
-    "delegates.list",
-    "proposal.shared",
-    "proposal.updated",
-    "proposal.withdrawn",
-    "agenda_item.proposed",
-    "support.given",
-    "support.withdrawn",
-    "figures.shared",
-    "key.rotated",
-];
-
 pub use crate::validate::{self, rule};
 
 /// Applies an accepted message's body to this node's view of the federation.
@@ -44,28 +31,24 @@ pub async fn apply(
 ) -> Result<(), NodeError> {
     let origin_role = peers::get(conn, env.envelope().from.as_str())
         .await?
-        .map(|p| p.role)
-        .unwrap_or_default();
-    apply_as(conn, me, &origin_role, env, body).await
+        .map(|p| p.role);
+    apply_as(conn, me, origin_role, env, body).await
 }
 
 /// [`apply`], the origin's role (`service`, `hub`) already known.
 pub async fn apply_as(
     conn: &mut AnyConnection,
     me: &str,
-    origin_role: &str,
+    origin_role: Option<NodeRole>,
     env: &SignedEnvelope,
     body: &Body,
 ) -> Result<(), NodeError> {
     let origin = env.envelope().from.as_str();
-    let allowed = match origin_role {
-        "service" => SERVICE_KINDS.contains(&body.kind()),
-        "hub" => !SERVICE_KINDS.contains(&body.kind()) || body.kind() == "key.rotated",
-        _ => false,
-    };
+    let allowed = origin_role.is_some_and(|role| body.kind_of().may_be_sent_by(role));
     if !allowed {
         return Err(rule(format!(
-            "a {origin_role} may not send {}",
+            "a {} may not send {}",
+            origin_role.map_or("", NodeRole::as_str),
             body.kind()
         )));
     }

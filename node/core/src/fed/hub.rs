@@ -170,7 +170,7 @@ pub async fn join(
         w.conn(),
         descriptor.id.as_str(),
         &descriptor.name,
-        "service",
+        NodeRole::Service,
         peers::ACTIVE,
         None,
         &[descriptor.public_key],
@@ -191,7 +191,7 @@ pub async fn revoke(node: &Node, service_id: &str) -> Result<(), NodeError> {
     let mut w = node.db.begin_write().await?;
     let peer = peers::get(w.conn(), service_id)
         .await?
-        .filter(|p| p.role == "service")
+        .filter(|p| p.role == NodeRole::Service)
         .ok_or_else(|| {
             NodeError::refused(Refusal::NotFound, format!("{service_id} is not a member"))
         })?;

@@ -17,6 +17,7 @@
 //! already verified with (verification is a pure function of the bytes and
 //! the key), and otherwise verifies again.
 
+use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::envelope::MAX_AHEAD_SECS;
 use passerelle_protocol::stream::{place, Placement};
 use passerelle_protocol::{NodeId, SignedEnvelope, Timestamp};
@@ -153,16 +154,16 @@ pub async fn ingest_known(
         Source::Inbox { .. } => {
             let body = env.body()?;
             if known.is_batched() {
-                domain::apply_as(conn, me.as_str(), &peer.role, &env, &body).await?;
+                domain::apply_as(conn, me.as_str(), Some(peer.role), &env, &body).await?;
             } else {
-                apply_in_savepoint(conn, me, &peer.role, &env, &body).await?;
+                apply_in_savepoint(conn, me, Some(peer.role), &env, &body).await?;
             }
             true
         }
         // A service stores what the hub accepted even if it cannot apply it
         // (an older version, say): the origin's stream must stay complete.
         Source::Feed => match env.body() {
-            Ok(body) => match apply_in_savepoint(conn, me, &peer.role, &env, &body).await {
+            Ok(body) => match apply_in_savepoint(conn, me, Some(peer.role), &env, &body).await {
                 Ok(()) => true,
                 Err(err @ (NodeError::Database(_) | NodeError::Io { .. })) => return Err(err),
                 Err(err) => {
@@ -201,7 +202,7 @@ pub async fn ingest_known(
 async fn apply_in_savepoint(
     conn: &mut AnyConnection,
     me: &NodeId,
-    origin_role: &str,
+    origin_role: Option<NodeRole>,
     env: &SignedEnvelope,
     body: &passerelle_protocol::Body,
 ) -> Result<(), NodeError> {

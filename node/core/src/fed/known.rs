@@ -26,6 +26,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use passerelle_protocol::body::Kind;
 use passerelle_protocol::key_timeline::KeyTimeline;
 use passerelle_protocol::stream::StreamHead;
 use passerelle_protocol::{Hash, SignedEnvelope};
@@ -35,22 +36,27 @@ use crate::error::NodeError;
 use crate::log;
 use crate::peers::{self, Peer};
 
-/// Kinds whose application touches neither peers, nor keys, nor the message
-/// log: a group holding only these may be taken in batched mode.
-const BATCHABLE: &[&str] = &[
-    "delegates.list",
-    "proposal.shared",
-    "proposal.updated",
-    "proposal.withdrawn",
-    "agenda_item.proposed",
-    "support.given",
-    "support.withdrawn",
-    "figures.shared",
-];
-
-/// Whether a message of `kind` may be ingested through a batched [`Known`].
+/// Whether a message of `kind` may be ingested through a batched [`Known`]:
+/// its application touches neither peers, nor keys, nor the message log.
 pub fn batchable(kind: &str) -> bool {
-    BATCHABLE.contains(&kind)
+    Kind::parse(kind).is_some_and(|kind| match kind {
+        Kind::DelegatesList
+        | Kind::ProposalShared
+        | Kind::ProposalUpdated
+        | Kind::ProposalWithdrawn
+        | Kind::AgendaItemProposed
+        | Kind::SupportGiven
+        | Kind::SupportWithdrawn
+        | Kind::FiguresShared => true,
+        Kind::SubjectUpdated
+        | Kind::MeetingPublished
+        | Kind::MeetingUpdated
+        | Kind::MeetingCancelled
+        | Kind::MeetingOutcomes
+        | Kind::MembersList
+        | Kind::KeyRotated
+        | Kind::KeyRevoked => false,
+    })
 }
 
 /// The pipeline's lookups and writes, direct or batched.

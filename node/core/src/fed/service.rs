@@ -85,7 +85,7 @@ pub async fn join(node: &Node, hub_url: &str, code: &str) -> Result<NodeId, Node
         w.conn(),
         hub.id.as_str(),
         &hub.name,
-        "hub",
+        NodeRole::Hub,
         peers::ACTIVE,
         Some(hub_url.trim_end_matches('/')),
         // Its earlier keys too: they signed the start of its stream, which

@@ -3,6 +3,7 @@
 use super::*;
 use crate::db::Db;
 use crate::domain::joint::fixtures::{give, last_body, member, messages, share, ts, withdraw, Me};
+use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::body::{AgendaItemProposal, DelegateList, DelegateRole};
 use passerelle_protocol::Date;
 use ProposalStatus::{Idea, Refused, SentToManagement};
@@ -961,7 +962,7 @@ async fn member_services_with_delegates_and_health() {
         c,
         "hub-other",
         "Un hub",
-        "hub",
+        NodeRole::Hub,
         "active",
         None,
         &[Me::hub().keys.public_key()],

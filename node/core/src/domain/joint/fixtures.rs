@@ -6,7 +6,7 @@
 use super::*;
 use crate::domain::federated;
 use crate::peers;
-use passerelle_protocol::body::{ProposalWithdrawal, SharedProposal, Support};
+use passerelle_protocol::body::{NodeRole, ProposalWithdrawal, SharedProposal, Support};
 use passerelle_protocol::{Envelope, KeyPair};
 
 /// A node's identity for tests: its id, its hub and its keys.
@@ -51,9 +51,17 @@ pub fn seed(service: &str) -> u8 {
 /// Enrols `service` as a member of the federation.
 pub async fn member(conn: &mut AnyConnection, service: &str, name: &str) {
     let key = KeyPair::from_seed(&[seed(service); 32]).public_key();
-    peers::upsert(conn, service, name, "service", peers::ACTIVE, None, &[key])
-        .await
-        .unwrap();
+    peers::upsert(
+        conn,
+        service,
+        name,
+        NodeRole::Service,
+        peers::ACTIVE,
+        None,
+        &[key],
+    )
+    .await
+    .unwrap();
 }
 
 /// `service` shares a proposal, signed as it would be on the wire.

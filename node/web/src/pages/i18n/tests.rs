@@ -159,13 +159,13 @@ fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn node_dir() -> PathBuf {
+fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn templates() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    files(&node_dir().join("templates"), "html", &mut out);
+    files(&crate_dir().join("templates"), "html", &mut out);
     out.sort();
     out
 }
@@ -173,14 +173,14 @@ fn templates() -> Vec<PathBuf> {
 /// Every text the pages may show in French.
 fn texts_used() -> Found {
     let mut paths = templates();
-    files(&node_dir().join("src/web"), "rs", &mut paths);
+    files(&crate_dir().join("src/pages"), "rs", &mut paths);
     let mut found = Found::new();
     for p in paths {
         if p.file_name().is_some_and(|n| n == "tests.rs") {
             continue;
         }
         let source = std::fs::read_to_string(&p).unwrap();
-        let place = p.strip_prefix(node_dir()).unwrap().display().to_string();
+        let place = p.strip_prefix(crate_dir()).unwrap().display().to_string();
         scan(&source, &place, &mut found);
     }
     found

@@ -182,7 +182,7 @@ impl Site {
             w.conn(),
             "hub-test",
             "Comité inter-SSM de test",
-            "hub",
+            NodeRole::Hub,
             passerelle_core::peers::ACTIVE,
             Some("http://127.0.0.1:9"),
             &[KeyPair::generate().unwrap().public_key()],
