@@ -190,7 +190,7 @@ async fn logout(
 ) -> Result<Response, PageError> {
     let _ = viewer;
     let token = cookies::read(&parts, SESSION_COOKIE).unwrap_or_default();
-    sessions::close(&node.db, &token).await?;
+    sessions::close(&node.db, token).await?;
     let expired = cookies::expired_session(client.tls);
     Ok(([(header::SET_COOKIE, expired)], Redirect::to("/connexion")).into_response())
 }
