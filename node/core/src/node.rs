@@ -15,7 +15,7 @@ use tokio::sync::{watch, Notify};
 use crate::accounts;
 use crate::config::{self, Config, Overrides};
 use crate::db::Db;
-use crate::error::NodeError;
+use crate::error::{NodeError, Rule};
 use crate::log::OwnStream;
 use crate::peers;
 
@@ -228,10 +228,9 @@ impl Node {
             Box<dyn std::future::Future<Output = Result<T, NodeError>> + Send + 'c>,
         >,
     {
-        let audience = self
-            .federation()
-            .await?
-            .ok_or_else(|| crate::validate::rule("this node has not joined a hub yet"))?;
+        let audience = self.federation().await?.ok_or_else(|| {
+            crate::validate::rule(Rule::NotJoined, "this node has not joined a hub yet")
+        })?;
         let mut w = self.db.begin_write().await?;
         let stream = OwnStream {
             me: &self.config.id,

@@ -33,7 +33,7 @@ const SERVICE_KINDS: &[&str] = &[
     "key.rotated",
 ];
 
-pub use crate::validate::{self, rule};
+pub use crate::validate::{self, rule, Rule};
 
 /// Applies an accepted message's body to this node's view of the federation.
 pub async fn apply(
@@ -64,10 +64,10 @@ pub async fn apply_as(
         _ => false,
     };
     if !allowed {
-        return Err(rule(format!(
-            "a {origin_role} may not send {}",
-            body.kind()
-        )));
+        return Err(rule(
+            Rule::KindNotForSender,
+            format!("a {origin_role} may not send {}", body.kind()),
+        ));
     }
     match body {
         Body::MembersList(list) => federated::apply_members(conn, list, me).await,

@@ -18,7 +18,7 @@ use super::{path_uuid, ApiJson, Auth, Authorized, People};
 use crate::error::ApiError;
 use passerelle_core::accounts::Role;
 use passerelle_core::domain::joint::{self, MeetingView, MyOutcome, OtherProposal};
-use passerelle_core::domain::{rule, validate};
+use passerelle_core::domain::{rule, validate, Rule};
 use passerelle_core::error::{ErrorBody, NodeError};
 use passerelle_core::node::Node;
 
@@ -45,7 +45,10 @@ async fn reader(
 }
 
 fn not_joined() -> NodeError {
-    rule("this service has not joined an inter-service committee yet")
+    rule(
+        Rule::NotJoined,
+        "this service has not joined an inter-service committee yet",
+    )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
