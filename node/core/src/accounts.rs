@@ -10,7 +10,7 @@ use sqlx::Row;
 
 use crate::clock::now;
 use crate::db::Db;
-use crate::error::NodeError;
+use crate::error::{NodeError, Rule};
 
 /// What a person may do on a node.
 #[derive(
@@ -85,9 +85,10 @@ pub async fn create(
         .fetch_optional(db.pool())
         .await?;
     if exists.is_some() {
-        return Err(crate::validate::rule(format!(
-            "the username {username:?} is taken"
-        )));
+        return Err(crate::validate::rule(
+            Rule::UsernameTaken,
+            format!("the username {username:?} is taken"),
+        ));
     }
     let hash = hash_password(password.to_owned()).await?;
     let mut w = db.begin_write().await?;

@@ -7,6 +7,12 @@
 //! one exhaustive `match`. Internal details (SQL, I/O) are logged, never
 //! sent: the outside world sees `internal` and a plain sentence.
 //!
+//! A domain rule's refusal names its [`Rule`], and a refused field travels
+//! by name (`field`), the title of what stands in the way too (`title`):
+//! pages choose their words from these, never from the sentence, so a
+//! reworded message cannot silently change what a page says, and a new rule
+//! without words does not compile.
+//!
 //! One kind of database failure is told apart: when the *storage* refuses
 //! to take anything (the disk is full, or the database only accepts reads),
 //! the request was fine and will succeed later, once an administrator made
@@ -24,7 +30,15 @@ pub enum NodeError {
     Protocol(#[from] ProtocolError),
     /// A request refused for a reason the client can act on.
     #[error("{message}")]
-    Refused { refusal: Refusal, message: String },
+    Refused {
+        refusal: Refusal,
+        message: String,
+        /// The refused field (`InvalidField`), as `message` names it.
+        field: Option<String>,
+        /// The title of what stands in the way (the subject a proposal
+        /// already belongs to, the meeting an item is already on).
+        title: Option<String>,
+    },
     /// Bad configuration or data directory (command line only).
     #[error("{0}")]
     Config(String),
@@ -67,12 +81,15 @@ pub struct ErrorDetail {
 /// words does not compile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    /// A field's value is not acceptable (the message names the field).
-    InvalidField,
+    /// A field's value is not acceptable (the error names the field). A
+    /// few name the rule the value breaks, so that a page can say it; the
+    /// API has always answered them as refused fields.
+    InvalidField(Option<Rule>),
     /// What the request names does not exist (here).
     NotFound,
-    /// A rule of the committee or of the federation forbids it.
-    DomainRule,
+    /// A rule of the committee or of the federation forbids it: code
+    /// `domain_rule` whatever the rule.
+    DomainRule(Rule),
     /// The person is known but may not do this.
     Forbidden,
     /// No valid session, token or request signature.
@@ -125,9 +142,9 @@ impl Refusal {
     /// The stable machine code.
     pub fn code(self) -> &'static str {
         match self {
-            Refusal::InvalidField => "invalid_field",
+            Refusal::InvalidField(_) => "invalid_field",
             Refusal::NotFound => "not_found",
-            Refusal::DomainRule => "domain_rule",
+            Refusal::DomainRule(_) => "domain_rule",
             Refusal::Forbidden => "forbidden",
             Refusal::Unauthenticated => "unauthenticated",
             Refusal::BadCredentials => "bad_credentials",
@@ -154,6 +171,172 @@ impl Refusal {
             Refusal::InvitationExpired => "invitation_expired",
         }
     }
+}
+
+/// Which rule of the committee or of the federation refused something:
+/// what pages put in words (one exhaustive `match` in the web crate), while
+/// the API answers code `domain_rule` and the call site's sentence. One
+/// variant per rule, named after what the rule says, whatever the wording
+/// or the number of places that enforce it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    // The federation.
+    /// A service that has not joined an inter-service committee (no hub).
+    NotJoined,
+    /// A hub whose federation is not set up yet.
+    NoFederation,
+    /// A member sent a kind of message only the other role may send.
+    KindNotForSender,
+    /// A key already belongs to another member.
+    KeyAlreadyOwned,
+    /// A key rotation the sender's key timeline refuses.
+    RotationRefused,
+    /// Only a member service's key is revoked that way.
+    NotAMemberService,
+    /// An account name already in use.
+    UsernameTaken,
+
+    // Proposals.
+    /// Sharing a proposal already shared.
+    AlreadyShared,
+    /// Withdrawing a proposal that is not shared.
+    NotShared,
+    /// A step a proposal cannot take from where it stands.
+    TransitionNotAllowed,
+    /// Management's answer (or a refusal's reason) without its text.
+    AnswerNeedsText,
+    /// A shared proposal this node never received.
+    NeverShared,
+    /// A proposal its service no longer shares.
+    NoLongerShared,
+    /// A list naming the same proposal twice.
+    ProposalListedTwice,
+    /// Supporting a proposal the committee already supports.
+    AlreadySupported,
+    /// Withdrawing support that was not given.
+    NotSupported,
+
+    // Subjects and joint meetings.
+    /// A proposal linked again to the subject it is in.
+    AlreadyInThisSubject,
+    /// A proposal that belongs to another subject (its title in the error,
+    /// when known).
+    InAnotherSubject,
+    /// Unlinking a proposal that is not in the subject.
+    NotInThisSubject,
+    /// A subject without proposals any more.
+    SubjectDissolved,
+    /// An agenda item proposed twice under the same id.
+    ItemAlreadyProposed,
+    /// An item already on another meeting's agenda (its title in the error).
+    AlreadyOnAgenda,
+    /// The same proposed item twice on one agenda (a refused `agenda` field).
+    ItemTwiceOnAgenda,
+    /// The same subject twice on one agenda (a refused `agenda` field).
+    SubjectTwiceOnAgenda,
+    /// A decision about something that was not on the agenda.
+    NotOnAgenda,
+    /// A joint meeting this node does not know.
+    UnknownJointMeeting,
+    /// A joint meeting that was cancelled.
+    JointMeetingCancelled,
+    /// What only a published meeting allows.
+    MeetingNotPublished,
+    /// Publishing again a meeting already published.
+    MeetingAlreadyPublished,
+    /// Changing a draft as if it were published.
+    MeetingStillDraft,
+    /// A meeting whose outcomes are recorded: it took place.
+    MeetingTookPlace,
+    /// A meeting that ends before it starts.
+    MeetingEndsBeforeStart,
+
+    // Figures.
+    /// A figures period of 1 to 50 characters.
+    FiguresPeriodLength,
+    /// Figures are counts: never negative.
+    NegativeFigure,
+
+    // Messages.
+    /// A message the other nodes could not read (too long, mostly).
+    UnreadableMessage,
+
+    // The committee's own rules (the domain words them in French).
+    /// Attendance of a member who had left before the meeting.
+    MemberLeftBeforeMeeting,
+    /// Changing minutes once adopted.
+    AdoptedMinutesAreFinal,
+    /// Adopting minutes not yet written.
+    NoMinutesToAdopt,
+    /// Adopting minutes already adopted.
+    MinutesAlreadyAdopted,
+    /// Minutes are adopted at a later meeting.
+    AdoptionAtALaterMeeting,
+    /// Sending minutes already sent to management.
+    MinutesAlreadySent,
+    /// Only adopted minutes go to management.
+    OnlyAdoptedMinutesAreSent,
+    /// A member who already left the committee.
+    MemberAlreadyLeft,
+    /// Designating a member who left the committee.
+    FormerMemberNotDesignated,
+    /// A designation overlapping another of the same member.
+    OverlappingDesignation,
+    /// Ending a term already over.
+    TermAlreadyEnded,
+}
+
+impl Rule {
+    /// Every rule, for tests that go through them all (a core test checks
+    /// the list against the enum's declaration).
+    pub const ALL: [Rule; 46] = [
+        Rule::NotJoined,
+        Rule::NoFederation,
+        Rule::KindNotForSender,
+        Rule::KeyAlreadyOwned,
+        Rule::RotationRefused,
+        Rule::NotAMemberService,
+        Rule::UsernameTaken,
+        Rule::AlreadyShared,
+        Rule::NotShared,
+        Rule::TransitionNotAllowed,
+        Rule::AnswerNeedsText,
+        Rule::NeverShared,
+        Rule::NoLongerShared,
+        Rule::ProposalListedTwice,
+        Rule::AlreadySupported,
+        Rule::NotSupported,
+        Rule::AlreadyInThisSubject,
+        Rule::InAnotherSubject,
+        Rule::NotInThisSubject,
+        Rule::SubjectDissolved,
+        Rule::ItemAlreadyProposed,
+        Rule::AlreadyOnAgenda,
+        Rule::ItemTwiceOnAgenda,
+        Rule::SubjectTwiceOnAgenda,
+        Rule::NotOnAgenda,
+        Rule::UnknownJointMeeting,
+        Rule::JointMeetingCancelled,
+        Rule::MeetingNotPublished,
+        Rule::MeetingAlreadyPublished,
+        Rule::MeetingStillDraft,
+        Rule::MeetingTookPlace,
+        Rule::MeetingEndsBeforeStart,
+        Rule::FiguresPeriodLength,
+        Rule::NegativeFigure,
+        Rule::UnreadableMessage,
+        Rule::MemberLeftBeforeMeeting,
+        Rule::AdoptedMinutesAreFinal,
+        Rule::NoMinutesToAdopt,
+        Rule::MinutesAlreadyAdopted,
+        Rule::AdoptionAtALaterMeeting,
+        Rule::MinutesAlreadySent,
+        Rule::OnlyAdoptedMinutesAreSent,
+        Rule::MemberAlreadyLeft,
+        Rule::FormerMemberNotDesignated,
+        Rule::OverlappingDesignation,
+        Rule::TermAlreadyEnded,
+    ];
 }
 
 /// What went wrong with the other node, for whoever puts it in words.
@@ -220,6 +403,27 @@ impl NodeError {
         NodeError::Refused {
             refusal,
             message: message.into(),
+            field: None,
+            title: None,
+        }
+    }
+
+    /// The same refusal, naming the title of what stands in the way
+    /// (other errors are left as they are).
+    pub fn naming(self, what: &str) -> Self {
+        match self {
+            NodeError::Refused {
+                refusal,
+                message,
+                field,
+                ..
+            } => NodeError::Refused {
+                refusal,
+                message,
+                field,
+                title: Some(what.to_owned()),
+            },
+            other => other,
         }
     }
 
@@ -227,6 +431,22 @@ impl NodeError {
     pub fn refusal(&self) -> Option<Refusal> {
         match self {
             NodeError::Refused { refusal, .. } => Some(*refusal),
+            _ => None,
+        }
+    }
+
+    /// The refused field, if the refusal names one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            NodeError::Refused { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The title of what stands in the way, if the refusal names one.
+    pub fn title(&self) -> Option<&str> {
+        match self {
+            NodeError::Refused { title, .. } => title.as_deref(),
             _ => None,
         }
     }
@@ -319,6 +539,30 @@ impl NodeError {
 mod tests {
     use super::*;
     use sqlx::Connection;
+
+    /// `Rule::ALL` holds every variant of `Rule`, as this file declares
+    /// them (tests elsewhere go through the list: a rule missing from it
+    /// would escape them).
+    #[test]
+    fn every_rule_is_listed() {
+        let source = include_str!("error.rs");
+        let body = source
+            .split_once("pub enum Rule {")
+            .and_then(|(_, rest)| rest.split_once("\n}"))
+            .map(|(body, _)| body)
+            .unwrap();
+        let declared: Vec<&str> = body
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with("//") && !l.is_empty())
+            .map(|l| l.trim_end_matches(','))
+            .collect();
+        let listed: Vec<String> = Rule::ALL.iter().map(|r| format!("{r:?}")).collect();
+        assert_eq!(declared, listed);
+        for rule in Rule::ALL {
+            assert_eq!(Refusal::DomainRule(rule).code(), "domain_rule");
+        }
+    }
 
     async fn failure(conn: &mut sqlx::AnyConnection, sql: &str) -> NodeError {
         NodeError::from(sqlx::query(sql).execute(conn).await.unwrap_err())

@@ -32,7 +32,7 @@ use sqlx::{AnyConnection, Row};
 use crate::clock::now;
 use crate::config::{self};
 use crate::db::Db;
-use crate::error::NodeError;
+use crate::error::{NodeError, Rule};
 use crate::peers;
 
 /// The old key after a rotation, until the hub holds the rotation.
@@ -208,15 +208,18 @@ pub async fn apply_rotation(
 ) -> Result<(), NodeError> {
     if let Some(owner) = peers::owner_of(conn, &rotation.new_key).await? {
         if owner != origin {
-            return Err(crate::validate::rule(format!(
-                "key {} already belongs to {owner}",
-                rotation.new_key.key_id()
-            )));
+            return Err(crate::validate::rule(
+                Rule::KeyAlreadyOwned,
+                format!(
+                    "key {} already belongs to {owner}",
+                    rotation.new_key.key_id()
+                ),
+            ));
         }
     }
     let mut t = peers::timeline(conn, origin).await?;
     t.rotate(signer, seq, rotation.new_key)
-        .map_err(|r| crate::validate::rule(r.0))?;
+        .map_err(|r| crate::validate::rule(Rule::RotationRefused, r.0))?;
     peers::save_timeline(conn, origin, &t).await
 }
 
@@ -239,17 +242,18 @@ pub async fn apply_revocation(
     }
     let peer = peers::get(conn, member).await?;
     if peer.as_ref().is_none_or(|p| p.role != NodeRole::Service) {
-        return Err(crate::validate::rule(format!(
-            "{member} is not a member service: only a service's key is revoked this way"
-        )));
+        return Err(crate::validate::rule(
+            Rule::NotAMemberService,
+            format!("{member} is not a member service: only a service's key is revoked this way"),
+        ));
     }
     if let Some(new_key) = &r.new_key {
         if let Some(owner) = peers::owner_of(conn, new_key).await? {
             if owner != member {
-                return Err(crate::validate::rule(format!(
-                    "key {} already belongs to {owner}",
-                    new_key.key_id()
-                )));
+                return Err(crate::validate::rule(
+                    Rule::KeyAlreadyOwned,
+                    format!("key {} already belongs to {owner}", new_key.key_id()),
+                ));
             }
         }
     }

@@ -15,7 +15,7 @@ use tokio::sync::{watch, Notify};
 use crate::accounts;
 use crate::config::{self, Config, Overrides};
 use crate::db::Db;
-use crate::error::NodeError;
+use crate::error::{NodeError, Rule};
 use crate::log::OwnStream;
 use crate::peers;
 
@@ -228,10 +228,9 @@ impl Node {
     /// [`Node::change`] for a change that must be announced: refused
     /// before the node joined a federation.
     pub async fn change_announced(&self) -> Result<Change<'_>, NodeError> {
-        let audience = self
-            .federation()
-            .await?
-            .ok_or_else(|| crate::validate::rule("this node has not joined a hub yet"))?;
+        let audience = self.federation().await?.ok_or_else(|| {
+            crate::validate::rule(Rule::NotJoined, "this node has not joined a hub yet")
+        })?;
         self.open_change(Some(audience)).await
     }
 
@@ -334,7 +333,10 @@ impl Change<'_> {
     pub fn announced(&mut self) -> Result<(&mut sqlx::AnyConnection, OwnStream<'_>), NodeError> {
         match self.parts() {
             (conn, Some(stream)) => Ok((conn, stream)),
-            (_, None) => Err(crate::validate::rule("this node has not joined a hub yet")),
+            (_, None) => Err(crate::validate::rule(
+                Rule::NotJoined,
+                "this node has not joined a hub yet",
+            )),
         }
     }
 

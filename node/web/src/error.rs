@@ -44,7 +44,7 @@ impl std::ops::Deref for ApiError {
 /// The HTTP status of each refusal.
 pub fn refusal_status(refusal: Refusal) -> StatusCode {
     match refusal {
-        Refusal::InvalidField | Refusal::DomainRule => StatusCode::UNPROCESSABLE_ENTITY,
+        Refusal::InvalidField(_) | Refusal::DomainRule(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Refusal::NotFound | Refusal::NotAHub | Refusal::NotAService => StatusCode::NOT_FOUND,
         Refusal::Forbidden
         | Refusal::NotOrigin
@@ -159,7 +159,7 @@ mod tests {
     #[test]
     fn refusals_are_client_errors() {
         for r in [
-            Refusal::InvalidField,
+            Refusal::InvalidField(None),
             Refusal::NotFound,
             Refusal::TooManyAttempts,
             Refusal::UnsupportedMediaType,

@@ -18,7 +18,7 @@ use crate::clock::now;
 use crate::domain::federated::enum_text;
 use crate::domain::federated::parse_enum;
 use crate::domain::members::{self, stored_uuid};
-use crate::domain::rule;
+use crate::domain::{rule, Rule};
 use crate::error::NodeError;
 use crate::log::OwnStream;
 use crate::validate::{invalid, not_found};
@@ -101,6 +101,7 @@ pub async fn designate(
     let member = members::get(conn, member_id).await?;
     if !member.is_active() {
         return Err(rule(
+            Rule::FormerMemberNotDesignated,
             "ce membre a quitté le comité : il ne peut plus être désigné",
         ));
     }
@@ -120,6 +121,7 @@ pub async fn designate(
     .try_get("n")?;
     if overlapping > 0 {
         return Err(rule(
+            Rule::OverlappingDesignation,
             "ce membre est déjà désigné pour une partie de cette période",
         ));
     }
@@ -155,7 +157,7 @@ pub async fn end_term(
 ) -> Result<(), NodeError> {
     let d = get(conn, designation_id).await?;
     if d.term_end.is_some_and(|e| e < today()) {
-        return Err(rule("ce mandat est déjà terminé"));
+        return Err(rule(Rule::TermAlreadyEnded, "ce mandat est déjà terminé"));
     }
     if end < d.term_start {
         return Err(invalid("end", "a date on or after the start of the term"));

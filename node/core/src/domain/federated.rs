@@ -9,7 +9,7 @@ use passerelle_protocol::SignedEnvelope;
 use sqlx::{AnyConnection, Row};
 
 use crate::clock::now;
-use crate::domain::rule;
+use crate::domain::{rule, Rule};
 use crate::error::NodeError;
 use crate::peers;
 
@@ -105,9 +105,10 @@ async fn require_shared(
     .await?;
     match found {
         Some(_) => Ok(()),
-        None => Err(rule(format!(
-            "proposal {proposal} of {origin} was never shared"
-        ))),
+        None => Err(rule(
+            Rule::NeverShared,
+            format!("proposal {proposal} of {origin} was never shared"),
+        )),
     }
 }
 

@@ -28,10 +28,10 @@ use crate::domain::joint::{
     self, answer, append_checked, id_text, parse_enum, parse_uuid, proposal_ref,
     require_shared_for_action, StoredEntry, CANCELLED, DRAFT, PUBLISHED,
 };
-use crate::domain::rule;
+use crate::domain::{rule, Rule};
 use crate::error::NodeError;
 use crate::log::OwnStream;
-use crate::validate::{invalid, not_found, optional_text, text};
+use crate::validate::{invalid, invalid_by, not_found, optional_text, text};
 
 mod meetings;
 pub use meetings::*;
@@ -444,11 +444,18 @@ async fn require_linkable(
     if let Some(other) = other {
         let other_id: String = other.try_get("subject_id")?;
         let title: String = other.try_get("title")?;
-        return Err(rule(if other_id == id_text(subject) {
-            format!("this proposal is already linked to \u{ab} {title} \u{bb}")
+        let refused = if other_id == id_text(subject) {
+            rule(
+                Rule::AlreadyInThisSubject,
+                format!("this proposal is already linked to \u{ab} {title} \u{bb}"),
+            )
         } else {
-            format!("this proposal already belongs to the subject \u{ab} {title} \u{bb}")
-        }));
+            rule(
+                Rule::InAnotherSubject,
+                format!("this proposal already belongs to the subject \u{ab} {title} \u{bb}"),
+            )
+        };
+        return Err(refused.naming(&title));
     }
     Ok(())
 }
@@ -529,7 +536,10 @@ pub async fn link(
 ) -> Result<(), NodeError> {
     let current = subject_row(conn, &subject).await?;
     if current.dissolved {
-        return Err(rule("this subject was dissolved; create a new one"));
+        return Err(rule(
+            Rule::SubjectDissolved,
+            "this subject was dissolved; create a new one",
+        ));
     }
     require_linkable(conn, &proposal, &subject).await?;
     let mut proposals = current.proposals;
@@ -557,7 +567,10 @@ pub async fn unlink(
 ) -> Result<(), NodeError> {
     let current = subject_row(conn, &subject).await?;
     if !current.proposals.contains(&proposal) {
-        return Err(rule("this proposal is not linked to this subject"));
+        return Err(rule(
+            Rule::NotInThisSubject,
+            "this proposal is not linked to this subject",
+        ));
     }
     let proposals: Vec<ProposalRef> = current
         .proposals

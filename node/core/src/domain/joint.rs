@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::clock::now;
 use crate::domain::federated::enum_text;
-use crate::domain::rule;
+use crate::domain::{rule, Rule};
 use crate::error::NodeError;
 use crate::log::OwnStream;
 use crate::validate::{not_found, optional_text, text};
@@ -110,7 +110,10 @@ fn no_repeats(refs: &[ProposalRef]) -> Result<(), NodeError> {
     if distinct.len() == refs.len() {
         Ok(())
     } else {
-        Err(rule("the same proposal is listed twice"))
+        Err(rule(
+            Rule::ProposalListedTwice,
+            "the same proposal is listed twice",
+        ))
     }
 }
 
@@ -125,7 +128,12 @@ pub(crate) async fn append_checked(
     let signed = stream.append(conn, body).await?;
     SignedEnvelope::parse(signed.canonical_bytes())
         .and_then(|e| e.body())
-        .map_err(|e| rule(format!("this message could not be read by the others: {e}")))?;
+        .map_err(|e| {
+            rule(
+                Rule::UnreadableMessage,
+                format!("this message could not be read by the others: {e}"),
+            )
+        })?;
     Ok(signed)
 }
 
@@ -184,10 +192,13 @@ pub(crate) async fn require_shared_for_action(
             "shared proposal {} of {}",
             r.proposal, r.service
         ))),
-        ProposalState::Withdrawn => Err(rule(format!(
-            "proposal {} of {} is no longer shared",
-            r.proposal, r.service
-        ))),
+        ProposalState::Withdrawn => Err(rule(
+            Rule::NoLongerShared,
+            format!(
+                "proposal {} of {} is no longer shared",
+                r.proposal, r.service
+            ),
+        )),
     }
 }
 
@@ -269,7 +280,10 @@ pub async fn support(
     require_shared_for_action(conn, &proposal).await?;
     let me = stream.me.as_str();
     if supports_it(conn, &proposal, me).await? {
-        return Err(rule("the committee already supports this proposal"));
+        return Err(rule(
+            Rule::AlreadySupported,
+            "the committee already supports this proposal",
+        ));
     }
     let support = Support { proposal, comment };
     apply_support(conn, me, &support, true).await?;
@@ -285,7 +299,10 @@ pub async fn withdraw_support(
 ) -> Result<(), NodeError> {
     let me = stream.me.as_str();
     if !supports_it(conn, &proposal, me).await? {
-        return Err(rule("the committee does not support this proposal"));
+        return Err(rule(
+            Rule::NotSupported,
+            "the committee does not support this proposal",
+        ));
     }
     let support = Support {
         proposal,
@@ -330,7 +347,12 @@ pub async fn propose_agenda_item(
     if let Some(m) = &meeting {
         match meeting_status(conn, m).await?.as_deref() {
             Some(PUBLISHED) => {}
-            Some(CANCELLED) => return Err(rule("this joint meeting was cancelled")),
+            Some(CANCELLED) => {
+                return Err(rule(
+                    Rule::JointMeetingCancelled,
+                    "this joint meeting was cancelled",
+                ))
+            }
             _ => return Err(not_found(format!("joint meeting {m}"))),
         }
     }

@@ -20,7 +20,7 @@ use crate::domain::delegates::today;
 use crate::domain::federated::enum_text;
 use crate::domain::federated::parse_enum;
 use crate::domain::members::{self, stored_uuid};
-use crate::domain::rule;
+use crate::domain::{rule, Rule};
 use crate::error::NodeError;
 use crate::validate::{invalid, not_found, optional_text, text};
 
@@ -446,7 +446,10 @@ pub async fn record_attendance(
     let m = meeting(&row(conn, meeting_id).await?)?;
     let member = members::get(conn, member_id).await?;
     if member.left_at.is_some_and(|left| left < m.starts_at) {
-        return Err(rule("ce membre avait quitté le comité avant cette réunion"));
+        return Err(rule(
+            Rule::MemberLeftBeforeMeeting,
+            "ce membre avait quitté le comité avant cette réunion",
+        ));
     }
     sqlx::query(
         "INSERT INTO meeting_attendance (meeting_id, member_id, status, recorded_at) \
@@ -475,6 +478,7 @@ pub async fn draft_minutes(
     let m = meeting(&row(conn, meeting_id).await?)?;
     if m.minutes_status.is_some_and(|s| s != MinutesStatus::Draft) {
         return Err(rule(
+            Rule::AdoptedMinutesAreFinal,
             "ce procès-verbal est déjà adopté : il ne peut plus être modifié",
         ));
     }
@@ -506,12 +510,23 @@ pub async fn adopt_minutes(
     let m = meeting(&row(conn, meeting_id).await?)?;
     let at = meeting(&row(conn, adopted_at_meeting).await?)?;
     match m.minutes_status {
-        None => return Err(rule("il n'y a pas encore de procès-verbal à adopter")),
+        None => {
+            return Err(rule(
+                Rule::NoMinutesToAdopt,
+                "il n'y a pas encore de procès-verbal à adopter",
+            ))
+        }
         Some(MinutesStatus::Draft) => {}
-        Some(_) => return Err(rule("ce procès-verbal est déjà adopté")),
+        Some(_) => {
+            return Err(rule(
+                Rule::MinutesAlreadyAdopted,
+                "ce procès-verbal est déjà adopté",
+            ))
+        }
     }
     if at.id == m.id || at.starts_at <= m.starts_at {
         return Err(rule(
+            Rule::AdoptionAtALaterMeeting,
             "un procès-verbal s'adopte lors d'une réunion suivante, pas pendant la réunion elle-même ni avant",
         ));
     }
@@ -538,10 +553,14 @@ pub async fn send_minutes_to_management(
     match m.minutes_status {
         Some(MinutesStatus::Adopted) => {}
         Some(MinutesStatus::SentToManagement) => {
-            return Err(rule("ce procès-verbal a déjà été envoyé à la direction"))
+            return Err(rule(
+                Rule::MinutesAlreadySent,
+                "ce procès-verbal a déjà été envoyé à la direction",
+            ))
         }
         _ => {
             return Err(rule(
+                Rule::OnlyAdoptedMinutesAreSent,
                 "seul un procès-verbal adopté par le comité peut être envoyé à la direction",
             ))
         }

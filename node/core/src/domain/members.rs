@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::clock::now;
 use crate::domain::delegates;
 use crate::domain::federated::{enum_text, parse_enum};
-use crate::domain::rule;
+use crate::domain::{rule, Rule};
 use crate::error::NodeError;
 use crate::log::OwnStream;
 use crate::validate::{not_found, optional_text, text};
@@ -261,7 +261,10 @@ pub async fn leave(
 ) -> Result<(), NodeError> {
     let m = get(conn, id).await?;
     if !m.is_active() {
-        return Err(rule("ce membre a déjà quitté le comité"));
+        return Err(rule(
+            Rule::MemberAlreadyLeft,
+            "ce membre a déjà quitté le comité",
+        ));
     }
     let today = delegates::today();
     let was_delegate = delegates::is_current(conn, id, today).await?;

@@ -20,7 +20,7 @@ use sqlx::AnyConnection;
 
 use crate::error::NodeError;
 use crate::peers;
-pub use crate::validate::{self, rule};
+pub use crate::validate::{self, rule, Rule};
 
 /// Applies an accepted message's body to this node's view of the federation.
 pub async fn apply(
@@ -46,11 +46,14 @@ pub async fn apply_as(
     let origin = env.envelope().from.as_str();
     let allowed = origin_role.is_some_and(|role| body.kind_of().may_be_sent_by(role));
     if !allowed {
-        return Err(rule(format!(
-            "a {} may not send {}",
-            origin_role.map_or("", NodeRole::as_str),
-            body.kind()
-        )));
+        return Err(rule(
+            Rule::KindNotForSender,
+            format!(
+                "a {} may not send {}",
+                origin_role.map_or("", NodeRole::as_str),
+                body.kind()
+            ),
+        ));
     }
     match body {
         Body::MembersList(list) => federated::apply_members(conn, list, me).await,

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::clock::now;
 use crate::domain::federated::{enum_text, parse_enum};
-use crate::domain::rule;
+use crate::domain::{rule, Rule};
 use crate::error::NodeError;
 use crate::log::OwnStream;
 
@@ -214,7 +214,7 @@ pub async fn share(
 ) -> Result<(), NodeError> {
     let p = get(conn, id).await?;
     if p.shared == SHARED {
-        return Err(rule("this proposal is already shared"));
+        return Err(rule(Rule::AlreadyShared, "this proposal is already shared"));
     }
     sqlx::query("UPDATE proposals SET shared = 1, updated_at = $1 WHERE id = $2")
         .bind(now())
@@ -244,7 +244,7 @@ pub async fn withdraw(
 ) -> Result<(), NodeError> {
     let p = get(conn, id).await?;
     if p.shared != SHARED {
-        return Err(rule("this proposal is not shared"));
+        return Err(rule(Rule::NotShared, "this proposal is not shared"));
     }
     sqlx::query("UPDATE proposals SET shared = 2, updated_at = $1 WHERE id = $2")
         .bind(now())
@@ -277,15 +277,21 @@ pub async fn change_status(
 ) -> Result<(), NodeError> {
     let p = get(conn, id).await?;
     if !transition_allowed(p.status, to) {
-        return Err(rule(format!(
-            "a proposal cannot go from {} to {}",
-            enum_text(&p.status),
-            enum_text(&to)
-        )));
+        return Err(rule(
+            Rule::TransitionNotAllowed,
+            format!(
+                "a proposal cannot go from {} to {}",
+                enum_text(&p.status),
+                enum_text(&to)
+            ),
+        ));
     }
     let answer = if to.has_answer() {
         let text = answer_text.ok_or_else(|| {
-            rule("management's answer needs its text (the reason, for a refusal)")
+            rule(
+                Rule::AnswerNeedsText,
+                "management's answer needs its text (the reason, for a refusal)",
+            )
         })?;
         check_text("answer", &text, 4000)?;
         Some(ManagementAnswer {
@@ -308,7 +314,8 @@ pub async fn change_status(
     .await?;
     record_history(conn, id, actor, Some(p.status), to, comment.as_deref()).await?;
     if p.shared == SHARED {
-        let stream = stream.ok_or_else(|| rule("this node has not joined a hub"))?;
+        let stream =
+            stream.ok_or_else(|| rule(Rule::NotJoined, "this node has not joined a hub"))?;
         let body = Body::ProposalUpdated(ProposalUpdate {
             proposal: id,
             status: to,

@@ -24,7 +24,7 @@ use passerelle_core::domain::hub::{
 use passerelle_core::domain::joint::{self, MeetingView};
 use passerelle_core::error::{ErrorBody, NodeError};
 use passerelle_core::node::Node;
-use passerelle_core::validate::rule;
+use passerelle_core::validate::{rule, Rule};
 
 pub fn routes() -> OpenApiRouter<Node> {
     OpenApiRouter::new()
@@ -196,7 +196,7 @@ async fn create_subject(
     let id = node
         .write(move |conn, stream| {
             Box::pin(async move {
-                let stream = stream.ok_or_else(|| rule("no federation"))?;
+                let stream = stream.ok_or_else(|| rule(Rule::NoFederation, "no federation"))?;
                 hub::create_subject(conn, &stream, &s.title, &s.proposals, &actor).await
             })
         })
@@ -216,7 +216,7 @@ async fn change_subject(
     let actor = auth.name().to_owned();
     node.write(move |conn, stream| {
         Box::pin(async move {
-            let stream = stream.ok_or_else(|| rule("no federation"))?;
+            let stream = stream.ok_or_else(|| rule(Rule::NoFederation, "no federation"))?;
             if link {
                 hub::link(conn, &stream, id, target, &actor).await
             } else {
@@ -353,7 +353,7 @@ where
 fn stream_of(
     stream: Option<passerelle_core::log::OwnStream<'_>>,
 ) -> Result<passerelle_core::log::OwnStream<'_>, NodeError> {
-    stream.ok_or_else(|| rule("no federation"))
+    stream.ok_or_else(|| rule(Rule::NoFederation, "no federation"))
 }
 
 /// Change a draft's date, place or format.

@@ -17,7 +17,7 @@ use super::{path_uuid, ApiJson, Auth, Authorized, People};
 use crate::error::ApiError;
 use passerelle_core::actions::Who;
 use passerelle_core::domain::joint::{self, MeetingView, MyOutcome, OtherProposal};
-use passerelle_core::domain::{rule, validate};
+use passerelle_core::domain::{rule, validate, Rule};
 use passerelle_core::error::{ErrorBody, NodeError};
 use passerelle_core::node::Node;
 
@@ -42,7 +42,10 @@ async fn reader(
 }
 
 fn not_joined() -> NodeError {
-    rule("this service has not joined an inter-service committee yet")
+    rule(
+        Rule::NotJoined,
+        "this service has not joined an inter-service committee yet",
+    )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

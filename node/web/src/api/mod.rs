@@ -237,7 +237,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
             Err(JsonRejection::JsonDataError(e)) => {
-                Err(NodeError::refused(Refusal::InvalidField, e.body_text()).into())
+                Err(NodeError::refused(Refusal::InvalidField(None), e.body_text()).into())
             }
             Err(JsonRejection::MissingJsonContentType(_)) => Err(NodeError::refused(
                 Refusal::UnsupportedMediaType,

@@ -17,7 +17,7 @@ use passerelle_core::actions::Who;
 use passerelle_core::domain::proposals::{self, HistoryEntry, NewProposal, Proposal};
 use passerelle_core::error::{ErrorBody, NodeError};
 use passerelle_core::node::Node;
-use passerelle_core::validate::rule;
+use passerelle_core::validate::{rule, Rule};
 
 pub fn routes() -> OpenApiRouter<Node> {
     OpenApiRouter::new()
@@ -166,7 +166,10 @@ async fn share(
     node.write(move |conn, stream| {
         Box::pin(async move {
             let stream = stream.ok_or_else(|| {
-                rule("this service has not joined an inter-service committee yet")
+                rule(
+                    Rule::NotJoined,
+                    "this service has not joined an inter-service committee yet",
+                )
             })?;
             proposals::share(conn, &stream, id).await
         })
@@ -193,7 +196,10 @@ async fn withdraw(
     node.write(move |conn, stream| {
         Box::pin(async move {
             let stream = stream.ok_or_else(|| {
-                rule("this service has not joined an inter-service committee yet")
+                rule(
+                    Rule::NotJoined,
+                    "this service has not joined an inter-service committee yet",
+                )
             })?;
             proposals::withdraw(conn, &stream, id, reason).await
         })

@@ -29,9 +29,10 @@ use uuid::Uuid;
 use super::{render, FieldError, Locale, PageError, Viewer};
 use crate::pages::labels::{origin_label, status_label, theme_label, STATUSES, THEMES};
 use crate::pages::path_id;
+use crate::pages::rules::{rule_words, Reader};
 use passerelle_core::actions::Who;
 use passerelle_core::domain::federated::enum_text;
-use passerelle_core::error::NodeError;
+use passerelle_core::error::{NodeError, Refusal, Rule};
 use passerelle_core::node::Node;
 
 pub use overview::home;
@@ -93,7 +94,7 @@ async fn read(node: &Node) -> Result<PoolConnection<sqlx::Any>, PageError> {
 fn stream_of(
     stream: Option<passerelle_core::log::OwnStream<'_>>,
 ) -> Result<passerelle_core::log::OwnStream<'_>, NodeError> {
-    stream.ok_or_else(|| passerelle_core::validate::rule("no federation"))
+    stream.ok_or_else(|| passerelle_core::validate::rule(Rule::NoFederation, "no federation"))
 }
 
 /// A page rendered with a status other than 200 (422 for a form to correct).
@@ -145,73 +146,20 @@ fn ref_from_value(value: &str) -> Option<ProposalRef> {
     })
 }
 
-/// A domain refusal in plain words (the domain speaks English to
-/// programs); an unknown one keeps its own words.
+/// A domain refusal in plain words: a rule as the coordinator reads it
+/// (see [`rule_words`]), a refused field with the domain's own detail; any
+/// other refusal keeps its own words.
 fn refusal_words(e: &NodeError, loc: Locale) -> String {
-    let message = e.public_message();
-    let quoted = || {
-        message
-            .split_once('\u{ab}')
-            .and_then(|(_, rest)| rest.split_once('\u{bb}'))
-            .map(|(title, _)| title.trim().to_owned())
-            .unwrap_or_default()
-    };
-    let m = message.as_str();
-    if m.contains("already linked to") {
-        loc.t("Cette proposition est déjà dans ce sujet.")
-            .to_owned()
-    } else if m.contains("already belongs to the subject") {
-        loc.t1(
-            "Cette proposition fait déjà partie du sujet « {titre} ».",
-            "titre",
-            quoted(),
-        )
-    } else if m.contains("already belongs to subject") {
-        loc.t("Cette proposition fait déjà partie d'un autre sujet.")
-            .to_owned()
-    } else if m.contains("no longer shared") {
-        loc.t("Cette proposition n'est plus partagée par son service.")
-            .to_owned()
-    } else if m.contains("not linked to this subject") {
-        loc.t("Cette proposition n'est pas (ou plus) dans ce sujet.")
-            .to_owned()
-    } else if m.contains("subject was dissolved") {
-        loc.t("Ce sujet n'a plus aucune proposition. Créez plutôt un nouveau sujet.")
-            .to_owned()
-    } else if m.contains("already on the agenda of") {
-        loc.t1(
-            "Ce point est déjà à l'ordre du jour de la réunion « {titre} ».",
-            "titre",
-            quoted(),
-        )
-    } else if m.contains("each proposed item once") {
-        loc.t("Ce point est déjà à l'ordre du jour.").to_owned()
-    } else if m.contains("each subject once") {
-        loc.t("Ce sujet est déjà à l'ordre du jour.").to_owned()
-    } else if m.contains("already published") {
-        loc.t("Cette réunion est déjà publiée : changez-la avec « Changer la réunion ».")
-            .to_owned()
-    } else if m.contains("publish it first") {
-        loc.t("Cette réunion est encore un brouillon : publiez-la d'abord.")
-            .to_owned()
-    } else if m.contains("was cancelled") {
-        loc.t("Cette réunion est annulée.").to_owned()
-    } else if m.contains("took place") {
-        loc.t("Les décisions de cette réunion sont enregistrées : elle a eu lieu.")
-            .to_owned()
-    } else if m.contains("not on the meeting's agenda") {
-        loc.t("Une décision parle d'un point qui n'était pas à l'ordre du jour.")
-            .to_owned()
-    } else if m.contains("could not be read by the others") {
-        loc.t("Ce message serait trop long pour les services. Raccourcissez les textes.")
-            .to_owned()
-    } else if m.contains("no federation") {
-        loc.t("Ce hub n'est pas encore prêt à envoyer des messages.")
-            .to_owned()
-    } else if e.code() == "invalid_field" {
-        loc.t1("Une information ne va pas ({detail}).", "detail", m)
-    } else {
-        m.to_owned()
+    match e.refusal() {
+        Some(Refusal::DomainRule(rule) | Refusal::InvalidField(Some(rule))) => {
+            rule_words(rule, e.title(), Reader::Coordinator, loc)
+        }
+        Some(Refusal::InvalidField(None)) => loc.t1(
+            "Une information ne va pas ({detail}).",
+            "detail",
+            e.public_message(),
+        ),
+        _ => e.public_message(),
     }
 }
 
@@ -353,8 +301,10 @@ mod tests {
     #[test]
     fn refusals_in_french() {
         let e = passerelle_core::validate::rule(
+            Rule::InAnotherSubject,
             "this proposal already belongs to the subject \u{ab} Accès \u{bb}",
-        );
+        )
+        .naming("Accès");
         assert_eq!(
             refusal_words(&e, Locale::Fr),
             "Cette proposition fait déjà partie du sujet « Accès »."
@@ -362,6 +312,26 @@ mod tests {
         assert_eq!(
             refusal_words(&e, Locale::En),
             "This proposal is already part of the topic “Accès”."
+        );
+        // The words follow the rule, not the sentence.
+        let e = passerelle_core::validate::rule(Rule::MeetingTookPlace, "reworded");
+        assert_eq!(
+            refusal_words(&e, Locale::Fr),
+            "Les décisions de cette réunion sont enregistrées : elle a eu lieu."
+        );
+        let e = passerelle_core::validate::invalid_by(
+            Rule::SubjectTwiceOnAgenda,
+            "agenda",
+            "each subject once",
+        );
+        assert_eq!(
+            refusal_words(&e, Locale::Fr),
+            "Ce sujet est déjà à l'ordre du jour."
+        );
+        let e = passerelle_core::validate::invalid("proposals", "each proposal once");
+        assert_eq!(
+            refusal_words(&e, Locale::Fr),
+            "Une information ne va pas (proposals: each proposal once)."
         );
         assert_eq!(
             support_words(1, Locale::Fr),

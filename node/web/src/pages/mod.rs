@@ -12,6 +12,7 @@ pub mod hub;
 pub mod i18n;
 pub mod ics;
 pub mod labels;
+mod rules;
 pub mod service;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};

@@ -25,12 +25,13 @@ use uuid::Uuid;
 use super::{render, FieldError, Flash, Layout, Locale, PageError, Viewer};
 use crate::pages::labels::{origin_label, status_label, theme_label, THEMES};
 use crate::pages::path_id;
+use crate::pages::rules::{not_possible_now, rule_words, Reader};
 use passerelle_core::accounts::Role;
 use passerelle_core::domain::federated::enum_text;
 use passerelle_core::domain::{
     joint as joint_domain, meetings as meetings_domain, proposals as proposals_domain,
 };
-use passerelle_core::error::NodeError;
+use passerelle_core::error::{NodeError, Refusal};
 use passerelle_core::node::Node;
 
 pub fn routes() -> Router<Node> {
@@ -163,8 +164,7 @@ fn refusal(
         }
         "forbidden" => Err(PageError::Forbidden),
         "invalid_field" => {
-            let message = e.public_message();
-            let field = message.split(':').next().unwrap_or_default().trim();
+            let field = e.field().unwrap_or_default();
             Ok(vec![match map.iter().find(|(f, _, _)| *f == field) {
                 Some((_, id, text)) => field_error(id, text),
                 None => field_error(
@@ -181,62 +181,14 @@ fn refusal(
     }
 }
 
-/// A domain refusal in plain words. The domain speaks French for most
-/// committee rules (shown as they are); a few federation rules are in
-/// English for programs, and are said again here.
+/// A domain refusal in plain words: a rule as the committee reads it (see
+/// [`rule_words`]); any other refusal (the sentences of programs) plainly,
+/// without jargon.
 fn in_words(e: &NodeError, loc: Locale) -> String {
-    let message = e.public_message();
-    let known: [(&str, &str); 10] = [
-        ("not joined", loc.t("Votre service n'a pas encore rejoint de comité inter-services.")),
-        ("already shared", loc.t("Cette proposition est déjà partagée avec le comité inter-services.")),
-        ("is not shared", loc.t("Cette proposition n'est pas partagée.")),
-        ("no longer shared", loc.t("Cette proposition n'est plus partagée par son service.")),
-        ("cannot go from", loc.t("Cette étape n'est pas possible maintenant. Rechargez la page pour voir où en est la proposition.")),
-        ("needs its text", loc.t("Écrivez la réponse de la direction.")),
-        ("already supports", loc.t("Votre comité soutient déjà cette proposition.")),
-        ("does not support", loc.t("Votre comité ne soutient pas cette proposition.")),
-        ("was cancelled", loc.t("Cette réunion commune a été annulée.")),
-        ("could not be read", loc.t("Ce message est trop long pour être envoyé. Raccourcissez le texte.")),
-    ];
-    if let Some((_, words)) = known.iter().find(|(k, _)| message.contains(k)) {
-        return (*words).to_owned();
+    match e.refusal() {
+        Some(Refusal::DomainRule(rule)) => rule_words(rule, e.title(), Reader::Committee, loc),
+        _ => not_possible_now(loc).to_owned(),
     }
-    if let Some((_, words)) = committee_rules(loc).iter().find(|(k, _)| message == *k) {
-        return (*words).to_owned();
-    }
-    if message.is_ascii() {
-        // An English rule we do not know yet: say it plainly, without jargon.
-        return loc
-            .t("Ce n'est pas possible pour le moment. Rechargez la page et recommencez.")
-            .to_owned();
-    }
-    let mut chars = message.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    if !out.ends_with('.') {
-        out.push('.');
-    }
-    out
-}
-
-/// The committee's rules, as the domain words them (in French, for the
-/// service's own people), and as a page says them in its language.
-fn committee_rules(loc: Locale) -> [(&'static str, &'static str); 11] {
-    [
-        ("ce membre avait quitté le comité avant cette réunion", loc.t("Ce membre avait quitté le comité avant cette réunion.")),
-        ("ce procès-verbal est déjà adopté : il ne peut plus être modifié", loc.t("Ce procès-verbal est déjà adopté : il ne peut plus être modifié.")),
-        ("il n'y a pas encore de procès-verbal à adopter", loc.t("Il n'y a pas encore de procès-verbal à adopter.")),
-        ("ce procès-verbal est déjà adopté", loc.t("Ce procès-verbal est déjà adopté.")),
-        ("un procès-verbal s'adopte lors d'une réunion suivante, pas pendant la réunion elle-même ni avant", loc.t("Un procès-verbal s'adopte lors d'une réunion suivante, pas pendant la réunion elle-même ni avant.")),
-        ("ce procès-verbal a déjà été envoyé à la direction", loc.t("Ce procès-verbal a déjà été envoyé à la direction.")),
-        ("seul un procès-verbal adopté par le comité peut être envoyé à la direction", loc.t("Seul un procès-verbal adopté par le comité peut être envoyé à la direction.")),
-        ("ce membre a déjà quitté le comité", loc.t("Ce membre a déjà quitté le comité.")),
-        ("ce membre a quitté le comité : il ne peut plus être désigné", loc.t("Ce membre a quitté le comité : il ne peut plus être désigné.")),
-        ("ce membre est déjà désigné pour une partie de cette période", loc.t("Ce membre est déjà désigné pour une partie de cette période.")),
-        ("ce mandat est déjà terminé", loc.t("Ce mandat est déjà terminé.")),
-    ]
 }
 
 /// A choice of a select or of radio buttons.

@@ -64,12 +64,21 @@ async fn require_status(
     match joint::meeting_status(conn, meeting).await? {
         None => Err(not_found(format!("joint meeting {meeting}"))),
         Some(s) if s == wanted => Ok(()),
-        Some(s) => Err(rule(match (wanted, s.as_str()) {
-            (DRAFT, _) => "this meeting was already published".to_owned(),
-            (_, DRAFT) => "this meeting is a draft: publish it first".to_owned(),
-            (_, CANCELLED) => "this meeting was cancelled".to_owned(),
-            (_, other) => format!("this meeting is {other}"),
-        })),
+        Some(s) => Err(match (wanted, s.as_str()) {
+            (DRAFT, _) => rule(
+                Rule::MeetingAlreadyPublished,
+                "this meeting was already published",
+            ),
+            (_, DRAFT) => rule(
+                Rule::MeetingStillDraft,
+                "this meeting is a draft: publish it first",
+            ),
+            (_, CANCELLED) => rule(Rule::JointMeetingCancelled, "this meeting was cancelled"),
+            (_, other) => rule(
+                Rule::MeetingNotPublished,
+                format!("this meeting is {other}"),
+            ),
+        }),
     }
 }
 
@@ -158,7 +167,11 @@ async fn build_agenda(
         match input {
             AgendaEntryInput::Item { item } => {
                 if out.iter().any(|(_, i)| i.as_ref() == Some(item)) {
-                    return Err(invalid("agenda", "each proposed item once"));
+                    return Err(invalid_by(
+                        Rule::ItemTwiceOnAgenda,
+                        "agenda",
+                        "each proposed item once",
+                    ));
                 }
                 let id = id_text(item);
                 let row = sqlx::query(
@@ -180,9 +193,11 @@ async fn build_agenda(
                 .await?;
                 if let Some(used) = used {
                     let title: String = used.try_get("title")?;
-                    return Err(rule(format!(
-                        "this item is already on the agenda of \u{ab} {title} \u{bb}"
-                    )));
+                    return Err(rule(
+                        Rule::AlreadyOnAgenda,
+                        format!("this item is already on the agenda of \u{ab} {title} \u{bb}"),
+                    )
+                    .naming(&title));
                 }
                 let proposals = match (
                     row.try_get::<Option<String>, _>("proposal_service")?,
@@ -204,11 +219,15 @@ async fn build_agenda(
             }
             AgendaEntryInput::Subject { subject } => {
                 if out.iter().any(|(e, _)| e.subject.as_ref() == Some(subject)) {
-                    return Err(invalid("agenda", "each subject once"));
+                    return Err(invalid_by(
+                        Rule::SubjectTwiceOnAgenda,
+                        "agenda",
+                        "each subject once",
+                    ));
                 }
                 let s = subject_row(conn, subject).await?;
                 if s.dissolved {
-                    return Err(rule("this subject was dissolved"));
+                    return Err(rule(Rule::SubjectDissolved, "this subject was dissolved"));
                 }
                 out.push((
                     AgendaEntry {
@@ -305,6 +324,7 @@ pub async fn publish(
 async fn require_not_over(conn: &mut AnyConnection, meeting: &Uuid) -> Result<(), NodeError> {
     if joint::has_outcomes(conn, meeting).await? {
         return Err(rule(
+            Rule::MeetingTookPlace,
             "the outcomes of this meeting were recorded: it took place",
         ));
     }
@@ -400,17 +420,25 @@ pub async fn record_outcomes(
             let line = agenda
                 .iter()
                 .find(|l| l.subject.as_ref() == Some(s))
-                .ok_or_else(|| rule("this subject was not on the meeting's agenda"))?;
+                .ok_or_else(|| {
+                    rule(
+                        Rule::NotOnAgenda,
+                        "this subject was not on the meeting's agenda",
+                    )
+                })?;
             if proposals.is_empty() {
                 proposals = line.proposals.clone();
             }
         }
         for r in &o.proposals {
             if !agenda.iter().any(|l| l.proposals.contains(r)) {
-                return Err(rule(format!(
-                    "proposal {} of {} was not on the meeting's agenda",
-                    r.proposal, r.service
-                )));
+                return Err(rule(
+                    Rule::NotOnAgenda,
+                    format!(
+                        "proposal {} of {} was not on the meeting's agenda",
+                        r.proposal, r.service
+                    ),
+                ));
             }
         }
         list.push(Outcome {

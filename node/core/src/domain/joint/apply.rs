@@ -47,20 +47,33 @@ pub async fn apply_agenda_item(
         .fetch_optional(&mut *conn)
         .await?;
     if exists.is_some() {
-        return Err(rule(format!("agenda item {id} was already proposed")));
+        return Err(rule(
+            Rule::ItemAlreadyProposed,
+            format!("agenda item {id} was already proposed"),
+        ));
     }
     if let Some(p) = &item.proposal {
         if proposal_state(conn, p).await? == ProposalState::Unknown {
-            return Err(rule(format!(
-                "proposal {} of {} was never shared",
-                p.proposal, p.service
-            )));
+            return Err(rule(
+                Rule::NeverShared,
+                format!("proposal {} of {} was never shared", p.proposal, p.service),
+            ));
         }
     }
     if let Some(m) = &item.meeting {
         match meeting_status(conn, m).await?.as_deref() {
-            None => return Err(rule(format!("joint meeting {m} is unknown"))),
-            Some(CANCELLED) => return Err(rule(format!("joint meeting {m} was cancelled"))),
+            None => {
+                return Err(rule(
+                    Rule::UnknownJointMeeting,
+                    format!("joint meeting {m} is unknown"),
+                ))
+            }
+            Some(CANCELLED) => {
+                return Err(rule(
+                    Rule::JointMeetingCancelled,
+                    format!("joint meeting {m} was cancelled"),
+                ))
+            }
             Some(_) => {}
         }
     }
@@ -98,16 +111,16 @@ pub async fn apply_support(
         match proposal_state(conn, r).await? {
             ProposalState::Shared => {}
             ProposalState::Unknown => {
-                return Err(rule(format!(
-                    "proposal {proposal} of {} was never shared",
-                    r.service
-                )))
+                return Err(rule(
+                    Rule::NeverShared,
+                    format!("proposal {proposal} of {} was never shared", r.service),
+                ))
             }
             ProposalState::Withdrawn => {
-                return Err(rule(format!(
-                    "proposal {proposal} of {} is no longer shared",
-                    r.service
-                )))
+                return Err(rule(
+                    Rule::NoLongerShared,
+                    format!("proposal {proposal} of {} is no longer shared", r.service),
+                ))
             }
         }
         sqlx::query(
@@ -132,10 +145,13 @@ pub async fn apply_support(
         .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(rule(format!(
-                "{origin} did not support proposal {proposal} of {}",
-                r.service
-            )));
+            return Err(rule(
+                Rule::NotSupported,
+                format!(
+                    "{origin} did not support proposal {proposal} of {}",
+                    r.service
+                ),
+            ));
         }
     }
     refresh_support(conn, r.service.as_str(), &proposal).await
@@ -149,12 +165,16 @@ pub async fn apply_figures(
 ) -> Result<(), NodeError> {
     let period = figures.period.trim();
     if period.is_empty() || period.chars().count() > 50 {
-        return Err(rule("a figures period needs 1 to 50 characters"));
+        return Err(rule(
+            Rule::FiguresPeriodLength,
+            "a figures period needs 1 to 50 characters",
+        ));
     }
     if let Some((name, _)) = figures.figures.iter().find(|(_, v)| **v < 0) {
-        return Err(rule(format!(
-            "figure {name} is negative; only counts are shared"
-        )));
+        return Err(rule(
+            Rule::NegativeFigure,
+            format!("figure {name} is negative; only counts are shared"),
+        ));
     }
     sqlx::query("DELETE FROM figures WHERE service_id = $1 AND period = $2")
         .bind(origin)
@@ -210,10 +230,13 @@ pub async fn apply_subject(conn: &mut AnyConnection, subject: &Subject) -> Resul
         .await?;
         if let Some(other) = other {
             let other: String = other.try_get("subject_id")?;
-            return Err(rule(format!(
-                "proposal {proposal} of {} already belongs to subject {other}",
-                r.service
-            )));
+            return Err(rule(
+                Rule::InAnotherSubject,
+                format!(
+                    "proposal {proposal} of {} already belongs to subject {other}",
+                    r.service
+                ),
+            ));
         }
         sqlx::query(
             "INSERT INTO subject_proposals (service_id, proposal_id, subject_id, position) \
@@ -239,13 +262,26 @@ pub async fn apply_meeting(
 ) -> Result<(), NodeError> {
     let m = &meeting.meeting;
     match meeting_status(conn, m).await?.as_deref() {
-        None if !published => return Err(rule(format!("joint meeting {m} is unknown"))),
-        Some(CANCELLED) => return Err(rule(format!("joint meeting {m} was cancelled"))),
+        None if !published => {
+            return Err(rule(
+                Rule::UnknownJointMeeting,
+                format!("joint meeting {m} is unknown"),
+            ))
+        }
+        Some(CANCELLED) => {
+            return Err(rule(
+                Rule::JointMeetingCancelled,
+                format!("joint meeting {m} was cancelled"),
+            ))
+        }
         _ => {}
     }
     if let Some(end) = meeting.ends_at {
         if end < meeting.starts_at {
-            return Err(rule("a joint meeting cannot end before it starts"));
+            return Err(rule(
+                Rule::MeetingEndsBeforeStart,
+                "a joint meeting cannot end before it starts",
+            ));
         }
     }
     let t = now();
@@ -283,7 +319,10 @@ pub async fn apply_cancellation(
 ) -> Result<(), NodeError> {
     let m = &cancellation.meeting;
     if meeting_status(conn, m).await?.is_none() {
-        return Err(rule(format!("joint meeting {m} is unknown")));
+        return Err(rule(
+            Rule::UnknownJointMeeting,
+            format!("joint meeting {m} is unknown"),
+        ));
     }
     sqlx::query(
         "UPDATE joint_meetings SET status = $1, notice = $2, updated_at = $3 WHERE id = $4",
@@ -306,11 +345,17 @@ pub async fn apply_outcomes(
     let m = &outcomes.meeting;
     match meeting_status(conn, m).await?.as_deref() {
         Some(PUBLISHED) => {}
-        None => return Err(rule(format!("joint meeting {m} is unknown"))),
+        None => {
+            return Err(rule(
+                Rule::UnknownJointMeeting,
+                format!("joint meeting {m} is unknown"),
+            ))
+        }
         Some(_) => {
-            return Err(rule(format!(
-                "joint meeting {m} is not a published meeting"
-            )))
+            return Err(rule(
+                Rule::MeetingNotPublished,
+                format!("joint meeting {m} is not a published meeting"),
+            ))
         }
     }
     let id = id_text(m);

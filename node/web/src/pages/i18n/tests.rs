@@ -173,7 +173,7 @@ fn templates() -> Vec<PathBuf> {
 /// Every text the pages may show in French.
 fn texts_used() -> Found {
     let mut paths = templates();
-    files(&crate_dir().join("src/pages"), "rs", &mut paths);
+    files(&crate_dir().join("src"), "rs", &mut paths);
     let mut found = Found::new();
     for p in paths {
         if p.file_name().is_some_and(|n| n == "tests.rs") {

@@ -22,13 +22,16 @@ use crate::pages::{
 use passerelle_core::actions::Who;
 use passerelle_core::domain::joint::{self as domain, AgendaLine, MeetingView};
 use passerelle_core::domain::proposals::{self, SHARED};
-use passerelle_core::domain::{rule, validate};
+use passerelle_core::domain::{rule, validate, Rule};
 use passerelle_core::error::NodeError;
 use passerelle_core::node::Node;
 use passerelle_core::peers;
 
 fn not_joined() -> NodeError {
-    rule("this service has not joined an inter-service committee yet")
+    rule(
+        Rule::NotJoined,
+        "this service has not joined an inter-service committee yet",
+    )
 }
 
 /// Names of things the pages mention: services and shared proposals.

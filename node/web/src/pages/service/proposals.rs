@@ -16,7 +16,7 @@ use crate::pages::Locale;
 use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
 use passerelle_core::actions::Who;
 use passerelle_core::domain::proposals::{self as domain, NewProposal, SHARED, WITHDRAWN};
-use passerelle_core::domain::{joint, rule, validate};
+use passerelle_core::domain::{joint, rule, validate, Rule};
 use passerelle_core::node::Node;
 
 // ---------------------------------------------------------------------------
@@ -636,7 +636,10 @@ pub(super) struct ShareForm {
 }
 
 fn not_joined() -> passerelle_core::error::NodeError {
-    rule("this service has not joined an inter-service committee yet")
+    rule(
+        Rule::NotJoined,
+        "this service has not joined an inter-service committee yet",
+    )
 }
 
 /// `POST /propositions/{id}/partager`

@@ -974,8 +974,9 @@ async fn a_hub_has_none_of_these_pages() {
 }
 
 /// The French refusals of the committee's rules, as written in the domain's
-/// source (`rule("…")` with a literal text that is not plain ASCII).
-fn french_rules_in_the_domain() -> Vec<String> {
+/// source (`rule(Rule::…, "…")` with a literal text that is not plain
+/// ASCII), with the rule each names.
+fn french_rules_in_the_domain() -> Vec<(String, String)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/src/domain");
     let mut found = Vec::new();
     let mut stack = vec![dir];
@@ -992,13 +993,16 @@ fn french_rules_in_the_domain() -> Vec<String> {
             let source = std::fs::read_to_string(&path).unwrap();
             let code = source.split("#[cfg(test)]").next().unwrap_or_default();
             for (at, _) in code.match_indices("rule(") {
-                let rest = code[at + 5..].trim_start();
-                let Some(text) = rest.strip_prefix('"') else {
+                let Some(rest) = code[at + 5..].trim_start().strip_prefix("Rule::") else {
+                    continue;
+                };
+                let (variant, rest) = rest.split_once(',').unwrap();
+                let Some(text) = rest.trim_start().strip_prefix('"') else {
                     continue; // format!(…): not a fixed text
                 };
                 let end = text.find('"').unwrap();
                 if !text[..end].is_ascii() {
-                    found.push(text[..end].to_owned());
+                    found.push((variant.trim().to_owned(), text[..end].to_owned()));
                 }
             }
         }
@@ -1006,22 +1010,88 @@ fn french_rules_in_the_domain() -> Vec<String> {
     found
 }
 
+/// Every rule is said in both languages on a service's pages, whatever the
+/// domain's sentence; the committee's French rules in the domain's own
+/// French sentence. The words come from `pages::rules`, the English from
+/// `node/web/locales/en.toml`.
 #[test]
 fn every_french_committee_rule_is_said_in_both_languages() {
     use super::in_words;
     use crate::pages::Locale;
-    let rules = french_rules_in_the_domain();
-    assert!(rules.len() >= 10, "only {} rules found", rules.len());
-    for rule in rules {
-        let e = passerelle_core::validate::rule(rule.clone());
+    use passerelle_core::error::Rule;
+    for rule in Rule::ALL {
+        let e = passerelle_core::validate::rule(rule, "a sentence for programs");
         let french = in_words(&e, Locale::Fr);
-        let mut sentence: String = rule[..1].to_uppercase() + &rule[1..];
-        sentence.push('.');
-        assert_eq!(french, sentence);
         let english = in_words(&e, Locale::En);
+        assert_ne!(french, "a sentence for programs");
         assert!(
-            english != french && english.is_ascii(),
-            "no English for the rule « {rule} » (add it to committee_rules in web/service.rs and to en.toml): {english}"
+            english != french,
+            "no English for {rule:?} (add its words to pages/rules.rs and en.toml): {english}"
         );
     }
+    let rules = french_rules_in_the_domain();
+    assert!(rules.len() >= 10, "only {} rules found", rules.len());
+    for (variant, text) in rules {
+        let rule = Rule::ALL
+            .into_iter()
+            .find(|r| format!("{r:?}") == variant)
+            .unwrap();
+        let e = passerelle_core::validate::rule(rule, text.clone());
+        let mut sentence: String = text[..1].to_uppercase() + &text[1..];
+        sentence.push('.');
+        assert_eq!(in_words(&e, Locale::Fr), sentence, "{variant}");
+        let english = in_words(&e, Locale::En);
+        assert!(
+            english != sentence && english.is_ascii(),
+            "no English for the rule « {text} » (add it to pages/rules.rs and to en.toml): {english}"
+        );
+    }
+}
+
+/// A refusal onto the form: a refused field by its name (whatever the
+/// sentence says), a rule in the committee's words.
+#[test]
+fn refusals_reach_their_form_field() {
+    use super::refusal;
+    use crate::pages::Locale;
+    use passerelle_core::error::Rule;
+    use passerelle_core::validate;
+    let map: &[(&str, &str, &str)] = &[("reason", "withdraw-reason", "Au plus 2000.")];
+    let on = |e, loc| {
+        refusal(e, map, "partage", loc)
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.field, f.message))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        on(
+            validate::invalid("reason", "at most 2000 characters"),
+            Locale::Fr
+        ),
+        [("withdraw-reason".to_owned(), "Au plus 2000.".to_owned())]
+    );
+    assert_eq!(
+        on(
+            validate::invalid("title", "1 to 200 characters"),
+            Locale::En
+        ),
+        [(
+            "partage".to_owned(),
+            "Something is not right. Check what you wrote.".to_owned()
+        )]
+    );
+    assert_eq!(
+        on(
+            validate::rule(
+                Rule::MinutesAlreadyAdopted,
+                "ce procès-verbal est déjà adopté"
+            ),
+            Locale::En
+        ),
+        [(
+            "partage".to_owned(),
+            "These minutes are already adopted.".to_owned()
+        )]
+    );
 }
