@@ -35,6 +35,12 @@ const SERVICE_KINDS: &[&str] = &[
 
 pub use crate::validate::{self, rule};
 
+/// Refuses a change the other services must hear of, before this service
+/// joined an inter-service committee (it has no stream to announce it on).
+pub fn not_joined() -> NodeError {
+    rule("this service has not joined an inter-service committee yet")
+}
+
 /// Applies an accepted message's body to this node's view of the federation.
 pub async fn apply(
     conn: &mut AnyConnection,
