@@ -228,7 +228,7 @@ pub async fn service_step(
             }
             node.with_stream(move |conn, stream| {
                 Box::pin(async move {
-                    proposals::withdraw(conn, &stream, id, Some("Plus d'actualité".into())).await
+                    proposals::withdraw(conn, Some(&stream), id, Some("Plus d'actualité")).await
                 })
             })
             .await?;
@@ -263,7 +263,7 @@ pub async fn service_step(
                 return Ok(Step::Supported);
             }
             node.with_stream(move |conn, stream| {
-                Box::pin(async move { joint::support(conn, &stream, r, comment).await })
+                Box::pin(async move { joint::support(conn, Some(&stream), r, comment).await })
             })
             .await?;
             return Ok(Step::Supported);

@@ -7,7 +7,10 @@
 //! they currently consent to it, otherwise under a neutral label
 //! ("Délégué·e 2"). Contact details never leave. Every change of the list is
 //! announced in the same transaction as the change (when the node has
-//! joined a hub).
+//! joined a hub): a designation, the end of a term, and the changes of a
+//! member it shows — their consent, the name they consented to show
+//! ([`reannounce_if_current`], after `members` said what changed), their
+//! leaving ([`member_leaves`]).
 
 use passerelle_protocol::body::{Delegate, DelegateList, DelegateRole};
 use passerelle_protocol::{Body, Date};
@@ -246,9 +249,46 @@ pub async fn is_current(
     Ok(n > 0)
 }
 
+/// Announces the list again if the member appears in it today, after a
+/// change of what it shows of them (their consent, the name they consented
+/// to show). Nothing before the node joined a hub (`stream` is `None`).
+pub async fn reannounce_if_current(
+    conn: &mut AnyConnection,
+    stream: Option<&OwnStream<'_>>,
+    member_id: Uuid,
+) -> Result<(), NodeError> {
+    if let Some(stream) = stream {
+        if is_current(conn, member_id, today()).await? {
+            announce(conn, stream).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A member leaves the committee ([`members::leave`], refused twice): their
+/// open designations end today and, if they were a current delegate or
+/// substitute, the list is announced again, without them.
+pub async fn member_leaves(
+    conn: &mut AnyConnection,
+    stream: Option<&OwnStream<'_>>,
+    member_id: Uuid,
+) -> Result<(), NodeError> {
+    let today = today();
+    // Read before leaving: someone who left is never current.
+    let was_current = is_current(conn, member_id, today).await?;
+    members::leave(conn, member_id).await?;
+    close_for_member(conn, member_id, today).await?;
+    if was_current {
+        if let Some(stream) = stream {
+            announce(conn, stream).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Ends the member's open designations on `today` (a designation that had
 /// not started yet ends on its first day), when the member leaves.
-pub(crate) async fn close_for_member(
+async fn close_for_member(
     conn: &mut AnyConnection,
     member_id: Uuid,
     today: Date,
@@ -267,16 +307,59 @@ pub(crate) async fn close_for_member(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::db::Db;
-    use crate::domain::members::tests::{all_envelopes, announced, new_member};
-    use crate::domain::members::{create, set_consent};
-    use passerelle_protocol::{KeyPair, NodeId};
+    use crate::domain::members::tests::{all_envelopes, new_member};
+    use crate::domain::members::{create, MemberUpdate};
+    use passerelle_protocol::{KeyPair, NodeId, SignedEnvelope};
     use DelegateRole::{Delegate as D, Substitute as S};
 
     fn date(s: &str) -> Date {
         Date::parse(s).unwrap()
+    }
+
+    /// The delegate lists this node announced, oldest first.
+    pub(crate) async fn announced(conn: &mut AnyConnection) -> Vec<DelegateList> {
+        all_envelopes(conn)
+            .await
+            .iter()
+            .filter(|(kind, _)| kind == "delegates.list")
+            .map(|(_, env)| {
+                match SignedEnvelope::parse(env.as_bytes())
+                    .unwrap()
+                    .body()
+                    .unwrap()
+                {
+                    Body::DelegatesList(l) => l,
+                    other => panic!("unexpected body {other:?}"),
+                }
+            })
+            .collect()
+    }
+
+    /// A change of consent as the committee's action makes it: the member's
+    /// record, then the list again if it shows them.
+    async fn set_consent(
+        c: &mut AnyConnection,
+        s: Option<&OwnStream<'_>>,
+        id: Uuid,
+        consent: bool,
+    ) {
+        if members::set_consent(c, id, consent).await.unwrap() {
+            reannounce_if_current(c, s, id).await.unwrap();
+        }
+    }
+
+    /// A rename as the committee's action makes it.
+    async fn rename(c: &mut AnyConnection, s: Option<&OwnStream<'_>>, id: Uuid, name: &str) {
+        let u = MemberUpdate {
+            display_name: Some(name.into()),
+            ..Default::default()
+        };
+        if members::update(c, id, &u).await.unwrap() {
+            reannounce_if_current(c, s, id).await.unwrap();
+        }
     }
 
     #[test]
@@ -376,7 +459,7 @@ mod tests {
         );
 
         // Consent given: the name replaces the neutral label, numbers unchanged.
-        set_consent(c, Some(&s), chloe, true).await.unwrap();
+        set_consent(c, Some(&s), chloe, true).await;
         let last = announced(c).await.pop().unwrap();
         let labels: Vec<&str> = last.delegates.iter().map(|d| d.label.as_str()).collect();
         assert_eq!(
@@ -393,7 +476,7 @@ mod tests {
         let c = w.conn();
         let a = create(c, &new_member("A", false)).await.unwrap();
         let gone = create(c, &new_member("Parti", false)).await.unwrap();
-        members::leave(c, None, gone).await.unwrap();
+        member_leaves(c, None, gone).await.unwrap();
 
         let code = |r: Result<Uuid, NodeError>| r.unwrap_err().code();
         assert_eq!(
@@ -502,7 +585,7 @@ mod tests {
         assert_eq!(labels(&sent[2]), ["Délégué·e 1"]);
         assert_eq!(sent[2].delegates[0].term_start, date("2024-02-01"));
         // B leaves: the list is announced, empty, and B's term is closed.
-        members::leave(c, Some(&s), b).await.unwrap();
+        member_leaves(c, Some(&s), b).await.unwrap();
         let sent = announced(c).await;
         assert_eq!(sent.len(), 4);
         assert!(sent[3].delegates.is_empty());
@@ -515,5 +598,84 @@ mod tests {
             .map(|d| d.id)
             .collect();
         assert_eq!(then, [da]);
+    }
+
+    #[tokio::test]
+    async fn consent_changes_reannounce_and_contact_never_leaves() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::temp_sqlite(dir.path()).await.unwrap();
+        let mut w = db.begin_write().await.unwrap();
+        let c = w.conn();
+        let (me, hub) = (
+            NodeId::parse("ssm-test").unwrap(),
+            NodeId::parse("hub-test").unwrap(),
+        );
+        let keys = KeyPair::from_seed(&[7; 32]);
+        let s = OwnStream {
+            me: &me,
+            audience: &hub,
+            keys: &keys,
+        };
+        let secret = "rue des Secrets 12, 0471 99 88 77";
+        let mut m = new_member("Mireille Dupont", true);
+        m.contact = Some(secret.into());
+        let mireille = create(c, &m).await.unwrap();
+        let other = create(c, &new_member("Bob", true)).await.unwrap();
+
+        designate(
+            c,
+            Some(&s),
+            mireille,
+            DelegateRole::Delegate,
+            date("2020-01-01"),
+            None,
+        )
+        .await
+        .unwrap();
+        let lists = announced(c).await;
+        assert_eq!(lists.len(), 1);
+        assert_eq!(lists[0].delegates[0].label, "Mireille Dupont");
+
+        // Withdrawal: announced again, with the neutral label.
+        set_consent(c, Some(&s), mireille, false).await;
+        let lists = announced(c).await;
+        assert_eq!(lists.len(), 2);
+        assert_eq!(lists[1].delegates[0].label, "Délégué·e 1");
+
+        // A rename without consent shows nothing new: no announcement.
+        rename(c, Some(&s), mireille, "Mimi").await;
+        assert_eq!(announced(c).await.len(), 2);
+        // Consent given again, then a rename: both announced, the new name shown.
+        set_consent(c, Some(&s), mireille, true).await;
+        rename(c, Some(&s), mireille, "M. D.").await;
+        let lists = announced(c).await;
+        assert_eq!(lists.len(), 4);
+        assert_eq!(lists[2].delegates[0].label, "Mimi");
+        assert_eq!(lists[3].delegates[0].label, "M. D.");
+
+        // Same consent again, or a member who is not a delegate: no message.
+        set_consent(c, Some(&s), mireille, true).await;
+        set_consent(c, Some(&s), other, false).await;
+        member_leaves(c, Some(&s), other).await.unwrap();
+        assert_eq!(announced(c).await.len(), 4);
+
+        // A delegate who leaves disappears from a new list.
+        member_leaves(c, Some(&s), mireille).await.unwrap();
+        let lists = announced(c).await;
+        assert_eq!(lists.len(), 5);
+        assert!(lists[4].delegates.is_empty());
+        // Once gone, their consent changes announce nothing.
+        set_consent(c, Some(&s), mireille, false).await;
+        assert_eq!(announced(c).await.len(), 5);
+        assert!(list_current(c, today()).await.unwrap().is_empty());
+
+        // The contact details are in no message, nor is the withdrawn name
+        // in the message sent while consent was withdrawn.
+        let all = all_envelopes(c).await;
+        assert_eq!(all.len(), 5);
+        assert!(all
+            .iter()
+            .all(|(_, e)| !e.contains("Secrets") && !e.contains("0471 99 88 77")));
+        assert!(!all[1].1.contains("Mireille"));
     }
 }

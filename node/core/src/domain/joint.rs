@@ -270,13 +270,16 @@ pub(crate) async fn store_agenda(
 
 /// The committee supports a shared proposal (another service's, or its
 /// own: the origin counts as backing it anyway, so that changes no count).
+/// Without a `stream` (the service has not joined), refused once the
+/// comment is found acceptable.
 pub async fn support(
     conn: &mut AnyConnection,
-    stream: &OwnStream<'_>,
+    stream: Option<&OwnStream<'_>>,
     proposal: ProposalRef,
     comment: Option<String>,
 ) -> Result<(), NodeError> {
     let comment = optional_text("comment", comment.as_deref(), 1000)?;
+    let stream = stream.ok_or_else(crate::domain::not_joined)?;
     require_shared_for_action(conn, &proposal).await?;
     let me = stream.me.as_str();
     if supports_it(conn, &proposal, me).await? {

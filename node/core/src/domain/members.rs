@@ -4,20 +4,21 @@
 //! contact details are for the committee only (no message body has a place
 //! for them). Whether their name may be shown to the inter-service committee
 //! is a recorded consent, given and withdrawn with dates; without it, a
-//! delegate appears there only under a neutral label (see
-//! [`crate::domain::delegates::label`]). When the consent of a current
-//! delegate changes, or a delegate leaves, or renames, the delegate list is
-//! announced again in the same transaction.
+//! delegate appears there only under a neutral label.
+//!
+//! This module knows nothing of designations: a change says whether it
+//! touched what the inter-service committee may see of the member (their
+//! consent, the name they consented to show), and the delegate list, built
+//! above it, is announced again when it shows them. A member leaving goes
+//! through the delegates too, since their terms end with it.
 
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use crate::clock::now;
-use crate::domain::delegates;
 use crate::domain::federated::{enum_text, parse_enum};
 use crate::domain::{rule, Rule};
 use crate::error::NodeError;
-use crate::log::OwnStream;
 use crate::validate::{not_found, optional_text, text};
 
 /// A member's place in the committee.
@@ -171,15 +172,14 @@ pub async fn list(conn: &mut AnyConnection, include_left: bool) -> Result<Vec<Me
     rows.iter().map(member).collect()
 }
 
-/// Changes the fields given in `u`. If a current delegate who consented to
-/// show their name is renamed, the delegate list is announced again (when
-/// `stream` is given, i.e. the node has joined a hub).
+/// Changes the fields given in `u`. Returns whether the name the member
+/// consented to show was changed (a consenting member renamed): what the
+/// inter-service committee may see of them changed.
 pub async fn update(
     conn: &mut AnyConnection,
-    stream: Option<&OwnStream<'_>>,
     id: Uuid,
     u: &MemberUpdate,
-) -> Result<(), NodeError> {
+) -> Result<bool, NodeError> {
     let before = get(conn, id).await?;
     let display_name = u
         .display_name
@@ -203,38 +203,21 @@ pub async fn update(
     .bind(id.hyphenated().to_string())
     .execute(&mut *conn)
     .await?;
-    if renamed && before.consent {
-        reannounce_if_delegate(conn, stream, id).await?;
-    }
-    Ok(())
-}
-
-async fn reannounce_if_delegate(
-    conn: &mut AnyConnection,
-    stream: Option<&OwnStream<'_>>,
-    id: Uuid,
-) -> Result<(), NodeError> {
-    if let Some(stream) = stream {
-        if delegates::is_current(conn, id, delegates::today()).await? {
-            delegates::announce(conn, stream).await?;
-        }
-    }
-    Ok(())
+    Ok(renamed && before.consent)
 }
 
 /// Records that the member gives (`true`) or withdraws (`false`) consent to
 /// have their name shown to the inter-service committee, with the time.
-/// Setting the consent it already has changes nothing. If the member is a
-/// current delegate or substitute, the delegate list is announced again.
+/// Setting the consent it already has changes nothing. Returns whether the
+/// consent changed.
 pub async fn set_consent(
     conn: &mut AnyConnection,
-    stream: Option<&OwnStream<'_>>,
     id: Uuid,
     consent: bool,
-) -> Result<(), NodeError> {
+) -> Result<bool, NodeError> {
     let m = get(conn, id).await?;
     if m.consent == consent {
-        return Ok(());
+        return Ok(false);
     }
     let sql = if consent {
         "UPDATE members SET consent = 1, consent_given_at = $1, updated_at = $2 WHERE id = $3"
@@ -248,17 +231,13 @@ pub async fn set_consent(
         .bind(id.hyphenated().to_string())
         .execute(&mut *conn)
         .await?;
-    reannounce_if_delegate(conn, stream, id).await
+    Ok(true)
 }
 
-/// Records that the member left the committee. Their open designations end
-/// today; if they were a current delegate or substitute, the delegate list
-/// is announced again (without them).
-pub async fn leave(
-    conn: &mut AnyConnection,
-    stream: Option<&OwnStream<'_>>,
-    id: Uuid,
-) -> Result<(), NodeError> {
+/// Records that the member left the committee; refused twice. (Their
+/// designations end with it: the delegate list, which calls this, sees to
+/// that.)
+pub async fn leave(conn: &mut AnyConnection, id: Uuid) -> Result<(), NodeError> {
     let m = get(conn, id).await?;
     if !m.is_active() {
         return Err(rule(
@@ -266,8 +245,6 @@ pub async fn leave(
             "ce membre a déjà quitté le comité",
         ));
     }
-    let today = delegates::today();
-    let was_delegate = delegates::is_current(conn, id, today).await?;
     let t = now();
     sqlx::query("UPDATE members SET left_at = $1, updated_at = $2 WHERE id = $3")
         .bind(t)
@@ -275,12 +252,6 @@ pub async fn leave(
         .bind(id.hyphenated().to_string())
         .execute(&mut *conn)
         .await?;
-    delegates::close_for_member(conn, id, today).await?;
-    if was_delegate {
-        if let Some(stream) = stream {
-            delegates::announce(conn, stream).await?;
-        }
-    }
     Ok(())
 }
 
@@ -288,27 +259,6 @@ pub async fn leave(
 pub(crate) mod tests {
     use super::*;
     use crate::db::Db;
-    use passerelle_protocol::body::{DelegateList, DelegateRole};
-    use passerelle_protocol::{Body, Date, KeyPair, NodeId, SignedEnvelope};
-
-    /// The delegate lists this node announced, oldest first.
-    pub(crate) async fn announced(conn: &mut AnyConnection) -> Vec<DelegateList> {
-        all_envelopes(conn)
-            .await
-            .iter()
-            .filter(|(kind, _)| kind == "delegates.list")
-            .map(|(_, env)| {
-                match SignedEnvelope::parse(env.as_bytes())
-                    .unwrap()
-                    .body()
-                    .unwrap()
-                {
-                    Body::DelegatesList(l) => l,
-                    other => panic!("unexpected body {other:?}"),
-                }
-            })
-            .collect()
-    }
 
     /// Every stored message: (kind, envelope text).
     pub(crate) async fn all_envelopes(conn: &mut AnyConnection) -> Vec<(String, String)> {
@@ -328,10 +278,6 @@ pub(crate) mod tests {
             contact: None,
             consent,
         }
-    }
-
-    fn date(s: &str) -> Date {
-        Date::parse(s).unwrap()
     }
 
     #[tokio::test]
@@ -378,7 +324,8 @@ pub(crate) mod tests {
             role: Some(MemberRole::Autre),
             ..Default::default()
         };
-        update(c, None, zoe, &u).await.unwrap();
+        // Zoé did not consent: nothing the other services see changes.
+        assert!(!update(c, zoe, &u).await.unwrap());
         let got = get(c, zoe).await.unwrap();
         assert_eq!(got.role, MemberRole::Autre);
         assert_eq!(got.display_name, "Zoé");
@@ -388,7 +335,7 @@ pub(crate) mod tests {
             contact: Some(String::new()),
             ..Default::default()
         };
-        update(c, None, zoe, &u).await.unwrap();
+        assert!(!update(c, zoe, &u).await.unwrap());
         let got = get(c, zoe).await.unwrap();
         assert_eq!((got.display_name.as_str(), got.contact), ("Z.", None));
         let bad = MemberUpdate {
@@ -396,26 +343,29 @@ pub(crate) mod tests {
             ..Default::default()
         };
         assert_eq!(
-            update(c, None, zoe, &bad).await.unwrap_err().code(),
+            update(c, zoe, &bad).await.unwrap_err().code(),
             "invalid_field"
         );
         assert_eq!(
-            update(c, None, Uuid::now_v7(), &u)
-                .await
-                .unwrap_err()
-                .code(),
+            update(c, Uuid::now_v7(), &u).await.unwrap_err().code(),
             "not_found"
         );
 
+        // Alain consented: his new name is what the others would see; the
+        // same name again is no change.
+        let rename = |n: &str| MemberUpdate {
+            display_name: Some(n.into()),
+            ..Default::default()
+        };
+        assert!(update(c, alain, &rename("Alain D.")).await.unwrap());
+        assert!(!update(c, alain, &rename(" Alain D. ")).await.unwrap());
+
         // Leaving: hidden from the default list, refused twice.
-        leave(c, None, alain).await.unwrap();
+        leave(c, alain).await.unwrap();
         assert!(get(c, alain).await.unwrap().left_at.is_some());
         assert_eq!(list(c, false).await.unwrap().len(), 1);
         assert_eq!(list(c, true).await.unwrap().len(), 2);
-        assert_eq!(
-            leave(c, None, alain).await.unwrap_err().code(),
-            "domain_rule"
-        );
+        assert_eq!(leave(c, alain).await.unwrap_err().code(), "domain_rule");
     }
 
     #[tokio::test]
@@ -425,113 +375,25 @@ pub(crate) mod tests {
         let mut w = db.begin_write().await.unwrap();
         let c = w.conn();
         let id = create(c, &new_member("Léa", false)).await.unwrap();
-        set_consent(c, None, id, true).await.unwrap();
+        assert!(set_consent(c, id, true).await.unwrap());
         let m = get(c, id).await.unwrap();
         assert!(m.consent);
         let given = m.consent_given_at.unwrap();
         assert!((now() - given).abs() < 5);
-        set_consent(c, None, id, false).await.unwrap();
+        // The same consent again changes nothing.
+        assert!(!set_consent(c, id, true).await.unwrap());
+        assert!(set_consent(c, id, false).await.unwrap());
         let m = get(c, id).await.unwrap();
         assert!(!m.consent);
         assert_eq!(m.consent_given_at, Some(given));
         assert!(m.consent_withdrawn_at.is_some());
         assert_eq!(
-            set_consent(c, None, Uuid::now_v7(), true)
+            set_consent(c, Uuid::now_v7(), true)
                 .await
                 .unwrap_err()
                 .code(),
             "not_found"
         );
-    }
-
-    #[tokio::test]
-    async fn consent_changes_reannounce_and_contact_never_leaves() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::temp_sqlite(dir.path()).await.unwrap();
-        let mut w = db.begin_write().await.unwrap();
-        let c = w.conn();
-        let (me, hub) = (
-            NodeId::parse("ssm-test").unwrap(),
-            NodeId::parse("hub-test").unwrap(),
-        );
-        let keys = KeyPair::from_seed(&[7; 32]);
-        let s = OwnStream {
-            me: &me,
-            audience: &hub,
-            keys: &keys,
-        };
-        let secret = "rue des Secrets 12, 0471 99 88 77";
-        let mut m = new_member("Mireille Dupont", true);
-        m.contact = Some(secret.into());
-        let mireille = create(c, &m).await.unwrap();
-        let other = create(c, &new_member("Bob", true)).await.unwrap();
-
-        delegates::designate(
-            c,
-            Some(&s),
-            mireille,
-            DelegateRole::Delegate,
-            date("2020-01-01"),
-            None,
-        )
-        .await
-        .unwrap();
-        let lists = announced(c).await;
-        assert_eq!(lists.len(), 1);
-        assert_eq!(lists[0].delegates[0].label, "Mireille Dupont");
-
-        // Withdrawal: announced again, with the neutral label.
-        set_consent(c, Some(&s), mireille, false).await.unwrap();
-        let lists = announced(c).await;
-        assert_eq!(lists.len(), 2);
-        assert_eq!(lists[1].delegates[0].label, "Délégué·e 1");
-
-        // A rename without consent shows nothing new: no announcement.
-        let rename = MemberUpdate {
-            display_name: Some("Mimi".into()),
-            ..Default::default()
-        };
-        update(c, Some(&s), mireille, &rename).await.unwrap();
-        assert_eq!(announced(c).await.len(), 2);
-        // Consent given again, then a rename: both announced, the new name shown.
-        set_consent(c, Some(&s), mireille, true).await.unwrap();
-        let rename = MemberUpdate {
-            display_name: Some("M. D.".into()),
-            ..Default::default()
-        };
-        update(c, Some(&s), mireille, &rename).await.unwrap();
-        let lists = announced(c).await;
-        assert_eq!(lists.len(), 4);
-        assert_eq!(lists[2].delegates[0].label, "Mimi");
-        assert_eq!(lists[3].delegates[0].label, "M. D.");
-
-        // Same consent again, or a member who is not a delegate: no message.
-        set_consent(c, Some(&s), mireille, true).await.unwrap();
-        set_consent(c, Some(&s), other, false).await.unwrap();
-        leave(c, Some(&s), other).await.unwrap();
-        assert_eq!(announced(c).await.len(), 4);
-
-        // A delegate who leaves disappears from a new list.
-        leave(c, Some(&s), mireille).await.unwrap();
-        let lists = announced(c).await;
-        assert_eq!(lists.len(), 5);
-        assert!(lists[4].delegates.is_empty());
-        // Once gone, their consent changes announce nothing.
-        set_consent(c, Some(&s), mireille, false).await.unwrap();
-        assert_eq!(announced(c).await.len(), 5);
-        assert!(delegates::list_current(c, delegates::today())
-            .await
-            .unwrap()
-            .is_empty());
-
-        // The contact details are in no message, nor is the withdrawn name
-        // in the message sent while consent was withdrawn.
-        let all = all_envelopes(c).await;
-        assert_eq!(all.len(), 5);
-        assert!(all
-            .iter()
-            .all(|(_, e)| !e.contains("Secrets") && !e.contains("0471 99 88 77")));
-        assert!(!all[1].1.contains("Mireille"));
     }
 
     #[test]

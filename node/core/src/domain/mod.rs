@@ -22,6 +22,15 @@ use crate::error::NodeError;
 use crate::peers;
 pub use crate::validate::{self, rule, Rule};
 
+/// Refuses a change the other services must hear of, before this service
+/// joined an inter-service committee (it has no stream to announce it on).
+pub fn not_joined() -> NodeError {
+    rule(
+        Rule::NotJoined,
+        "this service has not joined an inter-service committee yet",
+    )
+}
+
 /// Applies an accepted message's body to this node's view of the federation.
 pub async fn apply(
     conn: &mut AnyConnection,

@@ -235,13 +235,18 @@ pub async fn share(
     Ok(())
 }
 
-/// Stops sharing a proposal; the hub and the other services are told.
+/// Stops sharing a proposal; the hub and the other services are told, with
+/// the reason if one is given (at most 2000 characters). Without a `stream`
+/// (the service has not joined), refused once the reason is found
+/// acceptable.
 pub async fn withdraw(
     conn: &mut AnyConnection,
-    stream: &OwnStream<'_>,
+    stream: Option<&OwnStream<'_>>,
     id: Uuid,
-    reason: Option<String>,
+    reason: Option<&str>,
 ) -> Result<(), NodeError> {
+    let reason = crate::validate::optional_text("reason", reason, 2000)?;
+    let stream = stream.ok_or_else(crate::domain::not_joined)?;
     let p = get(conn, id).await?;
     if p.shared != SHARED {
         return Err(rule(Rule::NotShared, "this proposal is not shared"));

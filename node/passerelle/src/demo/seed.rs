@@ -1,10 +1,12 @@
 //! The demo's content: seven local committees and their inter-service
 //! committee, told as one story.
 //!
-//! Everything is written through the domain functions a person's action
-//! goes through (`domain::members`, `delegates`, `proposals`, `meetings`,
-//! `joint`, `hub`), inside `Node::with_stream` / `Node::write`, so every
-//! shared change is a real signed message that travels through the hub.
+//! Everything a service's people do goes through the same actions as
+//! their pages (`actions::committee`, `meetings`, `proposals`, `joint`), as
+//! the demo's administrator, one transaction each; the coordinator's work
+//! is still written through the hub's domain functions, inside
+//! `Node::with_stream`. Either way every shared change is a real signed
+//! message that travels through the hub.
 //! A step that needs something from another node (supporting a proposal,
 //! linking proposals, putting a proposed item on an agenda) first waits,
 //! a bounded time, until that node's database has received it.
@@ -27,11 +29,13 @@ use passerelle_protocol::{Date, NodeId, Timestamp};
 use uuid::Uuid;
 
 use super::{Running, HUB, SERVICES};
+use passerelle_core::accounts;
+use passerelle_core::actions::{self, Actor};
+use passerelle_core::domain::federated;
 use passerelle_core::domain::hub::{self, AgendaEntryInput, MeetingDetails, OutcomeInput};
-use passerelle_core::domain::meetings::{self, AttendanceStatus, NewAgendaItem, NewMeeting};
-use passerelle_core::domain::members::{self, MemberRole, NewMember};
-use passerelle_core::domain::proposals::{self, NewProposal};
-use passerelle_core::domain::{delegates, federated, joint};
+use passerelle_core::domain::meetings::{AttendanceStatus, NewAgendaItem, NewMeeting};
+use passerelle_core::domain::members::{MemberRole, NewMember};
+use passerelle_core::domain::proposals::NewProposal;
 use passerelle_core::error::NodeError;
 use passerelle_core::node::Node;
 use passerelle_core::{log, sync_state};
@@ -1393,22 +1397,16 @@ pub(super) async fn seed(hub: &Running, services: &[Running]) -> Result<Summary,
     let mut items = Vec::with_capacity(ITEMS.len());
     for item in &ITEMS {
         let about = proposal_ref(&ids, (item.by, item.about))?;
-        let id = services[item.by]
-            .node
-            .with_stream(move |conn, stream| {
-                Box::pin(async move {
-                    joint::propose_agenda_item(
-                        conn,
-                        &stream,
-                        item.title,
-                        Some(item.description),
-                        Some(about),
-                        None,
-                    )
-                    .await
-                })
-            })
-            .await?;
+        let node = &services[item.by].node;
+        let id = actions::joint::propose_item(
+            node,
+            &admin(node).await?,
+            item.title,
+            Some(item.description),
+            Some(about),
+            None,
+        )
+        .await?;
         items.push(id);
     }
     summary.items = items.len();
@@ -1425,12 +1423,8 @@ pub(super) async fn seed(hub: &Running, services: &[Running]) -> Result<Summary,
             || has_received(node, &r),
         )
         .await?;
-        node.with_stream(move |conn, stream| {
-            Box::pin(
-                async move { joint::support(conn, &stream, r, s.comment.map(str::to_owned)).await },
-            )
-        })
-        .await?;
+        let comment = s.comment.map(str::to_owned);
+        actions::joint::support(node, &admin(node).await?, r, comment).await?;
         summary.supports += 1;
     }
 
@@ -1458,97 +1452,75 @@ pub(super) async fn seed(hub: &Running, services: &[Running]) -> Result<Summary,
     Ok(summary)
 }
 
+/// The demo's administrator of `node`: the one who acts in the story.
+async fn admin(node: &Node) -> Result<Actor, NodeError> {
+    accounts::list(&node.db)
+        .await?
+        .into_iter()
+        .find(|a| a.username == ACTOR)
+        .map(Actor::new)
+        .ok_or_else(|| NodeError::config(format!("{} has no account {ACTOR:?}", node.id())))
+}
+
 /// Members, their consent, contact details, and the delegate and substitute.
 async fn seed_members(node: &Node, content: &'static ServiceSeed) -> Result<Vec<Uuid>, NodeError> {
+    let admin = admin(node).await?;
     let term_start = today_plus(-120);
-    node.with_stream(move |conn, stream| {
-        Box::pin(async move {
-            let mut ids = Vec::with_capacity(content.members.len());
-            for m in content.members {
-                let id = members::create(
-                    conn,
-                    &NewMember {
-                        display_name: m.name.to_owned(),
-                        role: m.role,
-                        contact: m.contact.map(str::to_owned),
-                        consent: m.consent != No,
-                    },
-                )
-                .await?;
-                if let Some(role) = m.designation {
-                    delegates::designate(conn, Some(&stream), id, role, term_start, None).await?;
-                }
-                if m.consent == Withdrawn {
-                    members::set_consent(conn, Some(&stream), id, false).await?;
-                }
-                ids.push(id);
-            }
-            Ok(ids)
-        })
-    })
-    .await
+    let mut ids = Vec::with_capacity(content.members.len());
+    for m in content.members {
+        let new = NewMember {
+            display_name: m.name.to_owned(),
+            role: m.role,
+            contact: m.contact.map(str::to_owned),
+            consent: m.consent != No,
+        };
+        let id = actions::committee::add_member(node, &admin, &new).await?;
+        if let Some(role) = m.designation {
+            actions::committee::designate(node, &admin, id, role, term_start, None).await?;
+        }
+        if m.consent == Withdrawn {
+            actions::committee::set_consent(node, &admin, id, false).await?;
+        }
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 /// A proposal, moved along its steps, shared at its moment.
 async fn seed_proposal(node: &Node, p: &'static ProposalSeed) -> Result<Uuid, NodeError> {
-    node.with_stream(move |conn, stream| {
-        Box::pin(async move {
-            let id = proposals::create(
-                conn,
-                ACTOR,
-                &NewProposal {
-                    title: p.title.to_owned(),
-                    description: p.description.to_owned(),
-                    theme: p.theme,
-                    tags: p.tags.iter().map(|t| (*t).to_owned()).collect(),
-                    origin: p.origin,
-                },
-            )
-            .await?;
-            for (done, s) in p.steps.iter().enumerate() {
-                if p.shared_after == Some(done) {
-                    proposals::share(conn, &stream, id).await?;
-                }
-                proposals::change_status(
-                    conn,
-                    Some(&stream),
-                    id,
-                    ACTOR,
-                    s.to,
-                    s.comment.map(str::to_owned),
-                    s.answer.map(str::to_owned),
-                )
-                .await?;
-            }
-            if p.shared_after == Some(p.steps.len()) {
-                proposals::share(conn, &stream, id).await?;
-            }
-            Ok(id)
-        })
-    })
-    .await
+    let admin = admin(node).await?;
+    let new = NewProposal {
+        title: p.title.to_owned(),
+        description: p.description.to_owned(),
+        theme: p.theme,
+        tags: p.tags.iter().map(|t| (*t).to_owned()).collect(),
+        origin: p.origin,
+    };
+    let id = actions::proposals::create(node, &admin, &new).await?;
+    for (done, s) in p.steps.iter().enumerate() {
+        if p.shared_after == Some(done) {
+            actions::proposals::share(node, &admin, id).await?;
+        }
+        take_step(node, &admin, id, s).await?;
+    }
+    if p.shared_after == Some(p.steps.len()) {
+        actions::proposals::share(node, &admin, id).await?;
+    }
+    Ok(id)
 }
 
-/// Moves an existing proposal along `steps`, in one transaction.
+/// Moves an existing proposal along `steps`.
 async fn move_along(node: &Node, id: Uuid, steps: &'static [Step]) -> Result<(), NodeError> {
-    node.with_stream(move |conn, stream| {
-        Box::pin(async move {
-            for s in steps {
-                proposals::change_status(
-                    conn,
-                    Some(&stream),
-                    id,
-                    ACTOR,
-                    s.to,
-                    s.comment.map(str::to_owned),
-                    s.answer.map(str::to_owned),
-                )
-                .await?;
-            }
-            Ok(())
-        })
-    })
-    .await
+    let admin = admin(node).await?;
+    for s in steps {
+        take_step(node, &admin, id, s).await?;
+    }
+    Ok(())
+}
+
+async fn take_step(node: &Node, admin: &Actor, id: Uuid, s: &Step) -> Result<(), NodeError> {
+    let (comment, answer) = (s.comment.map(str::to_owned), s.answer.map(str::to_owned));
+    actions::proposals::change_status(node, admin, id, s.to, comment, answer).await
 }
 
 fn agenda_item(item: &Item, proposals: &[Uuid]) -> NewAgendaItem {
@@ -1570,8 +1542,8 @@ async fn seed_meetings(
     members: &[Uuid],
     proposals: &[Uuid],
 ) -> Result<(), NodeError> {
-    let members = members.to_vec();
-    let proposals = proposals.to_vec();
+    let admin = admin(node).await?;
+    let a = &admin;
     let m = &content.meetings;
     // Before the first joint breakfast, after it, and before the next one.
     let times = [
@@ -1579,114 +1551,111 @@ async fn seed_meetings(
         on_weekday(-21 - n, m.weekday, m.at),
         on_weekday(4 + n, m.weekday, m.at),
     ];
-    node.write(move |conn, _stream| {
-        Box::pin(async move {
-            let new = |starts_at: i64| NewMeeting {
-                title: format!("{} du {}", m.title, date_fr(starts_at)),
-                starts_at,
-                place: m.place.to_owned(),
-                format: m.format.to_owned(),
-            };
-            let secretary = members.get(m.secretary).copied();
+    let new = |starts_at: i64| NewMeeting {
+        title: format!("{} du {}", m.title, date_fr(starts_at)),
+        starts_at,
+        place: m.place.to_owned(),
+        format: m.format.to_owned(),
+    };
+    let secretary = members.get(m.secretary).copied();
 
-            // The first meeting.
-            let first = meetings::create(conn, &new(times[0])).await?;
-            for item in m.agenda {
-                meetings::add_agenda_item(conn, first, &agenda_item(item, &proposals)).await?;
-            }
-            for (i, member) in members.iter().enumerate() {
-                let status = if i == m.excused {
-                    AttendanceStatus::Excused
-                } else if Some(i) == m.absent {
-                    AttendanceStatus::Absent
-                } else {
-                    AttendanceStatus::Present
-                };
-                meetings::record_attendance(conn, first, *member, status).await?;
-            }
-            for (text, p) in m.decisions {
-                let p = p.and_then(|n| proposals.get(n).copied());
-                meetings::record_decision(conn, first, text, p).await?;
-            }
-            meetings::draft_minutes(conn, first, m.minutes, secretary).await?;
+    // The first meeting.
+    let first = actions::meetings::create(node, a, &new(times[0])).await?;
+    for item in m.agenda {
+        actions::meetings::add_agenda_item(node, a, first, &agenda_item(item, proposals)).await?;
+    }
+    for (i, member) in members.iter().enumerate() {
+        let status = if i == m.excused {
+            AttendanceStatus::Excused
+        } else if Some(i) == m.absent {
+            AttendanceStatus::Absent
+        } else {
+            AttendanceStatus::Present
+        };
+        actions::meetings::record_attendance(node, a, first, *member, status).await?;
+    }
+    for (text, p) in m.decisions {
+        let p = p.and_then(|n| proposals.get(n).copied());
+        actions::meetings::record_decision(node, a, first, text, p).await?;
+    }
+    actions::meetings::draft_minutes(node, a, first, m.minutes, secretary).await?;
 
-            // The second: the first one's minutes are adopted, then sent.
-            let second = meetings::create(conn, &new(times[1])).await?;
-            let first_day = date_fr(times[0]);
-            let second_items = [
-                format!("Adoption du procès-verbal du {first_day}"),
-                "Les réponses de la direction".to_owned(),
-                "Nouvelles du premier petit-déjeuner inter-SSM".to_owned(),
-            ];
-            for title in second_items {
-                let item = NewAgendaItem {
-                    title,
-                    description: None,
-                    proposal: None,
-                };
-                meetings::add_agenda_item(conn, second, &item).await?;
-            }
-            let excused = (m.excused + 1) % members.len().max(1);
-            for (i, member) in members.iter().enumerate() {
-                let status = if i == excused {
-                    AttendanceStatus::Excused
-                } else {
-                    AttendanceStatus::Present
-                };
-                meetings::record_attendance(conn, second, *member, status).await?;
-            }
-            meetings::adopt_minutes(conn, first, second).await?;
-            meetings::send_minutes_to_management(conn, first).await?;
-            meetings::record_decision(
-                conn,
-                second,
-                &format!(
-                    "Le procès-verbal du {first_day} est adopté sans changement et envoyé à la direction."
-                ),
-                None,
-            )
-            .await?;
-            let present = members.len().saturating_sub(1);
-            meetings::draft_minutes(
-                conn,
-                second,
-                &format!(
-                    "{present} membres présent·es, une personne excusée.\n\n\
-                     Le procès-verbal du {first_day} est adopté sans changement ; il part à la \
-                     direction.\n\n\
-                     Nos délégué·es racontent le premier petit-déjeuner inter-SSM : les sept \
-                     services étaient là, et les salles d'attente étaient au cœur des échanges.\n\n\
-                     Procès-verbal à adopter à la prochaine réunion."
-                ),
-                secretary,
-            )
-            .await?;
+    // The second: the first one's minutes are adopted, then sent.
+    let second = actions::meetings::create(node, a, &new(times[1])).await?;
+    let first_day = date_fr(times[0]);
+    let second_items = [
+        format!("Adoption du procès-verbal du {first_day}"),
+        "Les réponses de la direction".to_owned(),
+        "Nouvelles du premier petit-déjeuner inter-SSM".to_owned(),
+    ];
+    for title in second_items {
+        let item = NewAgendaItem {
+            title,
+            description: None,
+            proposal: None,
+        };
+        actions::meetings::add_agenda_item(node, a, second, &item).await?;
+    }
+    let excused = (m.excused + 1) % members.len().max(1);
+    for (i, member) in members.iter().enumerate() {
+        let status = if i == excused {
+            AttendanceStatus::Excused
+        } else {
+            AttendanceStatus::Present
+        };
+        actions::meetings::record_attendance(node, a, second, *member, status).await?;
+    }
+    actions::meetings::adopt_minutes(node, a, first, second).await?;
+    actions::meetings::send_minutes(node, a, first).await?;
+    actions::meetings::record_decision(
+        node,
+        a,
+        second,
+        &format!(
+            "Le procès-verbal du {first_day} est adopté sans changement et envoyé à la direction."
+        ),
+        None,
+    )
+    .await?;
+    let present = members.len().saturating_sub(1);
+    actions::meetings::draft_minutes(
+        node,
+        a,
+        second,
+        &format!(
+            "{present} membres présent·es, une personne excusée.\n\n\
+             Le procès-verbal du {first_day} est adopté sans changement ; il part à la \
+             direction.\n\n\
+             Nos délégué·es racontent le premier petit-déjeuner inter-SSM : les sept \
+             services étaient là, et les salles d'attente étaient au cœur des échanges.\n\n\
+             Procès-verbal à adopter à la prochaine réunion."
+        ),
+        secretary,
+    )
+    .await?;
 
-            // The third is coming.
-            let third = meetings::create(conn, &new(times[2])).await?;
-            let adopt = NewAgendaItem {
-                title: format!("Adoption du procès-verbal du {}", date_fr(times[1])),
-                description: None,
-                proposal: None,
-            };
-            meetings::add_agenda_item(conn, third, &adopt).await?;
-            for item in m.next {
-                meetings::add_agenda_item(conn, third, &agenda_item(item, &proposals)).await?;
-            }
-            let joint = NewAgendaItem {
-                title: "Préparer le prochain petit-déjeuner inter-SSM".to_owned(),
-                description: Some(
-                    "Qu'est-ce que nos délégué·es y porteront ? Quelles propositions des autres \
-                     services voulons-nous soutenir ?"
-                        .to_owned(),
-                ),
-                proposal: None,
-            };
-            meetings::add_agenda_item(conn, third, &joint).await?;
-            Ok(())
-        })
-    })
-    .await
+    // The third is coming.
+    let third = actions::meetings::create(node, a, &new(times[2])).await?;
+    let adopt = NewAgendaItem {
+        title: format!("Adoption du procès-verbal du {}", date_fr(times[1])),
+        description: None,
+        proposal: None,
+    };
+    actions::meetings::add_agenda_item(node, a, third, &adopt).await?;
+    for item in m.next {
+        actions::meetings::add_agenda_item(node, a, third, &agenda_item(item, proposals)).await?;
+    }
+    let joint = NewAgendaItem {
+        title: "Préparer le prochain petit-déjeuner inter-SSM".to_owned(),
+        description: Some(
+            "Qu'est-ce que nos délégué·es y porteront ? Quelles propositions des autres \
+             services voulons-nous soutenir ?"
+                .to_owned(),
+        ),
+        proposal: None,
+    };
+    actions::meetings::add_agenda_item(node, a, third, &joint).await?;
+    Ok(())
 }
 
 /// Joint breakfasts take place on Thursdays.

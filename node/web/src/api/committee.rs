@@ -1,5 +1,6 @@
 //! A service's own committee: members, delegates, local meetings.
-//! Administrators write; members read (without anyone's contact details).
+//! Administrators write; members read (without anyone's contact details:
+//! the core's `actions::committee` says who sees what).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -12,15 +13,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{path_uuid, Admins, ApiJson, Auth, Authorized, People};
+use super::{path_uuid, Admins, ApiJson, Authorized, People};
 use crate::error::ApiError;
-use passerelle_core::accounts::Role;
-use passerelle_core::actions::{self, Who};
-use passerelle_core::domain::delegates::{self, Designation};
+use passerelle_core::actions::{self, committee};
+use passerelle_core::domain::delegates::Designation;
 use passerelle_core::domain::meetings::{
     Answer, AttendanceStatus, Meeting, MeetingDetail, NewAgendaItem, NewMeeting,
 };
-use passerelle_core::domain::members::{self, Member, MemberUpdate, NewMember};
+use passerelle_core::domain::members::{Member, MemberUpdate, NewMember};
 use passerelle_core::error::ErrorBody;
 use passerelle_core::node::Node;
 
@@ -44,28 +44,6 @@ pub fn routes() -> OpenApiRouter<Node> {
         .routes(routes!(send_minutes))
         .routes(routes!(record_decision))
         .routes(routes!(answers))
-}
-
-const READERS: Who = Who::Committee;
-const WRITERS: Who = Who::Admins;
-
-/// Checks role and node kind, then opens a read connection.
-async fn reader(
-    node: &Node,
-    auth: &Auth,
-    who: Who,
-) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {
-    auth.require(who)?;
-    who.check_kind(node)?;
-    Ok(node.db.pool().acquire().await?)
-}
-
-/// Members see each other's names and roles, not contact details.
-fn for_viewer(mut m: Member, auth: &Auth) -> Member {
-    if auth.account.role != Role::Admin {
-        m.contact = None;
-    }
-    m
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -134,10 +112,8 @@ async fn list_members(
     auth: Authorized<People>,
     Query(q): Query<MemberQuery>,
 ) -> Result<Json<Vec<Member>>, ApiError> {
-    let mut conn = reader(&node, &auth, READERS).await?;
-    let list = members::list(&mut conn, q.include_left).await?;
     Ok(Json(
-        list.into_iter().map(|m| for_viewer(m, &auth)).collect(),
+        committee::members(&node, &auth.actor(), q.include_left).await?,
     ))
 }
 
@@ -150,14 +126,11 @@ async fn create_member(
     auth: Authorized<Admins>,
     ApiJson(m): ApiJson<NewMember>,
 ) -> Result<(StatusCode, Json<Member>), ApiError> {
-    reader(&node, &auth, WRITERS).await?;
-    let id = node
-        .write(move |conn, _| Box::pin(async move { members::create(conn, &m).await }))
-        .await?;
-    let mut conn = node.db.pool().acquire().await?;
+    let actor = auth.actor();
+    let id = committee::add_member(&node, &actor, &m).await?;
     Ok((
         StatusCode::CREATED,
-        Json(members::get(&mut conn, id).await?),
+        Json(committee::member(&node, &actor, id).await?),
     ))
 }
 
@@ -170,11 +143,8 @@ async fn get_member(
     auth: Authorized<People>,
     Path(id): Path<String>,
 ) -> Result<Json<Member>, ApiError> {
-    let mut conn = reader(&node, &auth, READERS).await?;
-    Ok(Json(for_viewer(
-        members::get(&mut conn, path_uuid(&id)?).await?,
-        &auth,
-    )))
+    let id = path_uuid(&id)?;
+    Ok(Json(committee::member(&node, &auth.actor(), id).await?))
 }
 
 /// Change a member's name, role or contact details.
@@ -187,15 +157,9 @@ async fn update_member(
     Path(id): Path<String>,
     ApiJson(u): ApiJson<MemberUpdate>,
 ) -> Result<Json<Member>, ApiError> {
-    reader(&node, &auth, WRITERS).await?;
-    let id = path_uuid(&id)?;
-    node.write(move |conn, stream| {
-        Box::pin(async move { members::update(conn, stream.as_ref(), id, &u).await })
-    })
-    .await?;
-    Ok(Json(
-        members::get(&mut *node.db.pool().acquire().await?, id).await?,
-    ))
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    committee::update_member(&node, &actor, id, &u).await?;
+    Ok(Json(committee::member(&node, &actor, id).await?))
 }
 
 /// Record that a member gives (or withdraws) consent to show their name to the inter-service committee.
@@ -208,15 +172,9 @@ async fn set_consent(
     Path(id): Path<String>,
     ApiJson(c): ApiJson<Consent>,
 ) -> Result<Json<Member>, ApiError> {
-    reader(&node, &auth, WRITERS).await?;
-    let id = path_uuid(&id)?;
-    node.write(move |conn, stream| {
-        Box::pin(async move { members::set_consent(conn, stream.as_ref(), id, c.consent).await })
-    })
-    .await?;
-    Ok(Json(
-        members::get(&mut *node.db.pool().acquire().await?, id).await?,
-    ))
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    committee::set_consent(&node, &actor, id, c.consent).await?;
+    Ok(Json(committee::member(&node, &actor, id).await?))
 }
 
 /// A member leaves the committee (their terms as delegate end today).
@@ -228,15 +186,9 @@ async fn leave(
     auth: Authorized<Admins>,
     Path(id): Path<String>,
 ) -> Result<Json<Member>, ApiError> {
-    reader(&node, &auth, WRITERS).await?;
-    let id = path_uuid(&id)?;
-    node.write(move |conn, stream| {
-        Box::pin(async move { members::leave(conn, stream.as_ref(), id).await })
-    })
-    .await?;
-    Ok(Json(
-        members::get(&mut *node.db.pool().acquire().await?, id).await?,
-    ))
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    committee::leave(&node, &actor, id).await?;
+    Ok(Json(committee::member(&node, &actor, id).await?))
 }
 
 /// Current delegates and substitutes.
@@ -247,10 +199,7 @@ async fn list_delegates(
     State(node): State<Node>,
     auth: Authorized<People>,
 ) -> Result<Json<Vec<Designation>>, ApiError> {
-    let mut conn = reader(&node, &auth, READERS).await?;
-    Ok(Json(
-        delegates::list_current(&mut conn, delegates::today()).await?,
-    ))
+    Ok(Json(committee::delegates(&node, &auth.actor()).await?))
 }
 
 /// Exactly what the inter-service committee receives: names only with consent.
@@ -261,9 +210,8 @@ async fn public_delegates(
     State(node): State<Node>,
     auth: Authorized<People>,
 ) -> Result<Json<DelegateList>, ApiError> {
-    let mut conn = reader(&node, &auth, READERS).await?;
     Ok(Json(
-        delegates::public_list(&mut conn, delegates::today()).await?,
+        committee::public_delegates(&node, &auth.actor()).await?,
     ))
 }
 
@@ -276,25 +224,12 @@ async fn designate(
     auth: Authorized<Admins>,
     ApiJson(d): ApiJson<NewDesignation>,
 ) -> Result<(StatusCode, Json<Designation>), ApiError> {
-    reader(&node, &auth, WRITERS).await?;
-    let id = node
-        .write(move |conn, stream| {
-            Box::pin(async move {
-                delegates::designate(
-                    conn,
-                    stream.as_ref(),
-                    d.member,
-                    d.role,
-                    d.term_start,
-                    d.term_end,
-                )
-                .await
-            })
-        })
-        .await?;
+    let actor = auth.actor();
+    let id =
+        committee::designate(&node, &actor, d.member, d.role, d.term_start, d.term_end).await?;
     Ok((
         StatusCode::CREATED,
-        Json(delegates::get(&mut *node.db.pool().acquire().await?, id).await?),
+        Json(committee::designation(&node, &actor, id).await?),
     ))
 }
 
@@ -308,15 +243,9 @@ async fn end_term(
     Path(id): Path<String>,
     ApiJson(t): ApiJson<TermEnd>,
 ) -> Result<Json<Designation>, ApiError> {
-    reader(&node, &auth, WRITERS).await?;
-    let id = path_uuid(&id)?;
-    node.write(move |conn, stream| {
-        Box::pin(async move { delegates::end_term(conn, stream.as_ref(), id, t.end).await })
-    })
-    .await?;
-    Ok(Json(
-        delegates::get(&mut *node.db.pool().acquire().await?, id).await?,
-    ))
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    committee::end_term(&node, &actor, id, t.end).await?;
+    Ok(Json(committee::designation(&node, &actor, id).await?))
 }
 
 /// Local meetings, most recent first.

@@ -13,11 +13,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{path_uuid, ApiJson, Auth, Authorized, People};
+use super::{path_uuid, ApiJson, Authorized, People};
 use crate::error::ApiError;
-use passerelle_core::actions::Who;
-use passerelle_core::domain::joint::{self, MeetingView, MyOutcome, OtherProposal};
-use passerelle_core::domain::{rule, validate, Rule};
+use passerelle_core::actions::joint as act;
+use passerelle_core::domain::joint::{MeetingView, MyOutcome, OtherProposal};
+use passerelle_core::domain::validate;
 use passerelle_core::error::{ErrorBody, NodeError};
 use passerelle_core::node::Node;
 
@@ -30,22 +30,6 @@ pub fn routes() -> OpenApiRouter<Node> {
         .routes(routes!(withdraw_support))
         .routes(routes!(propose_item))
         .routes(routes!(outcomes))
-}
-
-async fn reader(
-    node: &Node,
-    auth: &Auth,
-) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {
-    auth.require(Who::Committee)?;
-    Who::Committee.check_kind(node)?;
-    Ok(node.db.pool().acquire().await?)
-}
-
-fn not_joined() -> NodeError {
-    rule(
-        Rule::NotJoined,
-        "this service has not joined an inter-service committee yet",
-    )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -87,10 +71,7 @@ async fn meetings(
     State(node): State<Node>,
     auth: Authorized<People>,
 ) -> Result<Json<Vec<MeetingView>>, ApiError> {
-    let mut conn = reader(&node, &auth).await?;
-    Ok(Json(
-        joint::upcoming_meetings(&mut conn, passerelle_core::clock::now()).await?,
-    ))
+    Ok(Json(act::meetings(&node, &auth.actor()).await?))
 }
 
 /// One joint meeting as received (including a cancelled one, with its notice).
@@ -102,8 +83,8 @@ async fn meeting(
     auth: Authorized<People>,
     Path(id): Path<String>,
 ) -> Result<Json<MeetingView>, ApiError> {
-    let mut conn = reader(&node, &auth).await?;
-    Ok(Json(joint::meeting(&mut conn, &path_uuid(&id)?).await?))
+    let id = path_uuid(&id)?;
+    Ok(Json(act::meeting(&node, &auth.actor(), id).await?))
 }
 
 /// The other services' shared proposals, with their support.
@@ -114,10 +95,7 @@ async fn proposals(
     State(node): State<Node>,
     auth: Authorized<People>,
 ) -> Result<Json<Vec<OtherProposal>>, ApiError> {
-    let mut conn = reader(&node, &auth).await?;
-    Ok(Json(
-        joint::other_services_proposals(&mut conn, node.id().as_str()).await?,
-    ))
+    Ok(Json(act::other_proposals(&node, &auth.actor()).await?))
 }
 
 /// Support another service's proposal (the committee backs it).
@@ -129,15 +107,8 @@ async fn support(
     auth: Authorized<People>,
     ApiJson(s): ApiJson<SupportInput>,
 ) -> Result<StatusCode, ApiError> {
-    reader(&node, &auth).await?;
     let target = proposal_ref(&s.service, s.proposal)?;
-    let comment = validate::optional_text("comment", s.comment.as_deref(), 1000)?;
-    node.write(move |conn, stream| {
-        Box::pin(async move {
-            joint::support(conn, &stream.ok_or_else(not_joined)?, target, comment).await
-        })
-    })
-    .await?;
+    act::support(&node, &auth.actor(), target, s.comment).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -150,14 +121,8 @@ async fn withdraw_support(
     auth: Authorized<People>,
     ApiJson(s): ApiJson<SupportInput>,
 ) -> Result<StatusCode, ApiError> {
-    reader(&node, &auth).await?;
     let target = proposal_ref(&s.service, s.proposal)?;
-    node.write(move |conn, stream| {
-        Box::pin(async move {
-            joint::withdraw_support(conn, &stream.ok_or_else(not_joined)?, target).await
-        })
-    })
-    .await?;
+    act::withdraw_support(&node, &auth.actor(), target).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -170,22 +135,15 @@ async fn propose_item(
     auth: Authorized<People>,
     ApiJson(i): ApiJson<AgendaItemInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    reader(&node, &auth).await?;
-    let id = node
-        .write(move |conn, stream| {
-            Box::pin(async move {
-                joint::propose_agenda_item(
-                    conn,
-                    &stream.ok_or_else(not_joined)?,
-                    &i.title,
-                    i.description.as_deref(),
-                    i.proposal,
-                    i.meeting,
-                )
-                .await
-            })
-        })
-        .await?;
+    let id = act::propose_item(
+        &node,
+        &auth.actor(),
+        &i.title,
+        i.description.as_deref(),
+        i.proposal,
+        i.meeting,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -197,8 +155,5 @@ async fn outcomes(
     State(node): State<Node>,
     auth: Authorized<People>,
 ) -> Result<Json<Vec<MyOutcome>>, ApiError> {
-    let mut conn = reader(&node, &auth).await?;
-    Ok(Json(
-        joint::outcomes_for_my_proposals(&mut conn, node.id().as_str()).await?,
-    ))
+    Ok(Json(act::outcomes(&node, &auth.actor()).await?))
 }

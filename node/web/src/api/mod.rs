@@ -1,7 +1,8 @@
 //! The JSON API under `/api/v1`, for pages and scripts.
 //!
 //! Each area has its own file and `routes()`; handlers only extract, check
-//! the caller's role and call the domain. The OpenAPI 3 document is built
+//! the caller's role and call the core's actions (which check it again,
+//! with the kind of node, and validate). The OpenAPI 3 document is built
 //! from the handlers' annotations (utoipa) and served at
 //! `/api/v1/openapi.json`, so it cannot drift from the code.
 

@@ -5,7 +5,6 @@ use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use passerelle_core::error::Refusal;
 use passerelle_protocol::body::ProposalStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,11 +12,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{path_uuid, Admins, ApiJson, Authorized, People};
-use passerelle_core::actions::Who;
-use passerelle_core::domain::proposals::{self, HistoryEntry, NewProposal, Proposal};
-use passerelle_core::error::{ErrorBody, NodeError};
+use passerelle_core::actions::proposals as act;
+use passerelle_core::domain::proposals::{HistoryEntry, NewProposal, Proposal};
+use passerelle_core::error::ErrorBody;
 use passerelle_core::node::Node;
-use passerelle_core::validate::{rule, Rule};
 
 pub fn routes() -> OpenApiRouter<Node> {
     OpenApiRouter::new()
@@ -26,18 +24,6 @@ pub fn routes() -> OpenApiRouter<Node> {
         .routes(routes!(change_status))
         .routes(routes!(share))
         .routes(routes!(withdraw))
-}
-
-/// Refuses on a hub: proposals belong to services.
-pub fn require_service(node: &Node) -> Result<(), NodeError> {
-    if node.is_hub() {
-        Err(NodeError::refused(
-            Refusal::NotAService,
-            "a hub has no proposals of its own",
-        ))
-    } else {
-        Ok(())
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,10 +45,6 @@ pub struct Withdrawal {
     pub reason: Option<String>,
 }
 
-async fn load(node: &Node, id: uuid::Uuid) -> Result<Proposal, NodeError> {
-    proposals::get(&mut *node.db.pool().acquire().await?, id).await
-}
-
 /// The service's proposals, most recently changed first.
 #[utoipa::path(get, path = "/api/v1/proposals", tag = "proposals",
     responses((status = 200, body = Vec<Proposal>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
@@ -71,11 +53,7 @@ async fn list(
     State(node): State<Node>,
     auth: Authorized<People>,
 ) -> Result<Json<Vec<Proposal>>, ApiError> {
-    auth.require(Who::Committee)?;
-    require_service(&node)?;
-    Ok(Json(
-        proposals::list(&mut *node.db.pool().acquire().await?).await?,
-    ))
+    Ok(Json(act::list(&node, &auth.actor()).await?))
 }
 
 /// Record a new proposal (an idea). It stays on this node until shared.
@@ -87,13 +65,12 @@ async fn create(
     auth: Authorized<People>,
     ApiJson(p): ApiJson<NewProposal>,
 ) -> Result<(StatusCode, Json<Proposal>), ApiError> {
-    auth.require(Who::Committee)?;
-    require_service(&node)?;
-    let actor = auth.name().to_owned();
-    let id = node
-        .write(move |conn, _| Box::pin(async move { proposals::create(conn, &actor, &p).await }))
-        .await?;
-    Ok((StatusCode::CREATED, Json(load(&node, id).await?)))
+    let actor = auth.actor();
+    let id = act::create(&node, &actor, &p).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(act::get(&node, &actor, id).await?),
+    ))
 }
 
 /// One proposal with its whole history.
@@ -106,14 +83,9 @@ async fn detail(
     auth: Authorized<People>,
     Path(id): Path<String>,
 ) -> Result<Json<ProposalDetail>, ApiError> {
-    auth.require(Who::Committee)?;
-    require_service(&node)?;
     let id = path_uuid(&id)?;
-    let mut conn = node.db.pool().acquire().await?;
-    Ok(Json(ProposalDetail {
-        proposal: proposals::get(&mut conn, id).await?,
-        history: proposals::history(&mut conn, id).await?,
-    }))
+    let act::Detail { proposal, history } = act::detail(&node, &auth.actor(), id).await?;
+    Ok(Json(ProposalDetail { proposal, history }))
 }
 
 /// Move a proposal along its life cycle (administrators). A shared
@@ -128,26 +100,9 @@ async fn change_status(
     Path(id): Path<String>,
     ApiJson(c): ApiJson<StatusChange>,
 ) -> Result<Json<Proposal>, ApiError> {
-    auth.require(Who::Admins)?;
-    require_service(&node)?;
-    let id = path_uuid(&id)?;
-    let actor = auth.name().to_owned();
-    node.write(move |conn, stream| {
-        Box::pin(async move {
-            proposals::change_status(
-                conn,
-                stream.as_ref(),
-                id,
-                &actor,
-                c.status,
-                c.comment,
-                c.answer,
-            )
-            .await
-        })
-    })
-    .await?;
-    Ok(Json(load(&node, id).await?))
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    act::change_status(&node, &actor, id, c.status, c.comment, c.answer).await?;
+    Ok(Json(act::get(&node, &actor, id).await?))
 }
 
 /// Share a proposal with the inter-service committee (administrators).
@@ -160,22 +115,9 @@ async fn share(
     auth: Authorized<Admins>,
     Path(id): Path<String>,
 ) -> Result<Json<Proposal>, ApiError> {
-    auth.require(Who::Admins)?;
-    require_service(&node)?;
-    let id = path_uuid(&id)?;
-    node.write(move |conn, stream| {
-        Box::pin(async move {
-            let stream = stream.ok_or_else(|| {
-                rule(
-                    Rule::NotJoined,
-                    "this service has not joined an inter-service committee yet",
-                )
-            })?;
-            proposals::share(conn, &stream, id).await
-        })
-    })
-    .await?;
-    Ok(Json(load(&node, id).await?))
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    act::share(&node, &actor, id).await?;
+    Ok(Json(act::get(&node, &actor, id).await?))
 }
 
 /// Stop sharing a proposal (administrators). The committee is told.
@@ -189,21 +131,7 @@ async fn withdraw(
     Path(id): Path<String>,
     ApiJson(w): ApiJson<Withdrawal>,
 ) -> Result<Json<Proposal>, ApiError> {
-    auth.require(Who::Admins)?;
-    require_service(&node)?;
-    let id = path_uuid(&id)?;
-    let reason = passerelle_core::validate::optional_text("reason", w.reason.as_deref(), 2000)?;
-    node.write(move |conn, stream| {
-        Box::pin(async move {
-            let stream = stream.ok_or_else(|| {
-                rule(
-                    Rule::NotJoined,
-                    "this service has not joined an inter-service committee yet",
-                )
-            })?;
-            proposals::withdraw(conn, &stream, id, reason).await
-        })
-    })
-    .await?;
-    Ok(Json(load(&node, id).await?))
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    act::withdraw(&node, &actor, id, w.reason.as_deref()).await?;
+    Ok(Json(act::get(&node, &actor, id).await?))
 }

@@ -131,7 +131,7 @@ async fn service_actions_sign_and_project() {
     )
     .await;
 
-    support(c, &s, p.clone(), Some("  Oui !  ".into()))
+    support(c, Some(&s), p.clone(), Some("  Oui !  ".into()))
         .await
         .unwrap();
     match last_body(c).await {
@@ -144,7 +144,7 @@ async fn service_actions_sign_and_project() {
     let list = other_services_proposals(c, "ssm-c").await.unwrap();
     assert_eq!(list[0].support, 2);
     assert!(list[0].supported_by_me);
-    let twice = support(c, &s, p.clone(), None).await.unwrap_err();
+    let twice = support(c, Some(&s), p.clone(), None).await.unwrap_err();
     assert_eq!(twice.code(), "domain_rule");
     assert_eq!(messages(c).await.len(), 1, "a refusal signs nothing");
 
@@ -166,10 +166,12 @@ async fn service_actions_sign_and_project() {
         service: me.me.clone(),
         proposal: own,
     };
-    let e = support(c, &s, own_ref.clone(), None).await.unwrap_err();
+    let e = support(c, Some(&s), own_ref.clone(), None)
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), "not_found", "not shared yet");
     crate::domain::proposals::share(c, &s, own).await.unwrap();
-    support(c, &s, own_ref.clone(), None).await.unwrap();
+    support(c, Some(&s), own_ref.clone(), None).await.unwrap();
     // Another service's support of it arrives relayed by the hub.
     give(c, "ssm-a", &own_ref).await;
 
@@ -187,12 +189,18 @@ async fn service_actions_sign_and_project() {
         proposal: Uuid::now_v7(),
     };
     assert_eq!(
-        support(c, &s, unknown, None).await.unwrap_err().code(),
+        support(c, Some(&s), unknown, None)
+            .await
+            .unwrap_err()
+            .code(),
         "not_found"
     );
     withdraw(c, &p).await;
     assert_eq!(
-        support(c, &s, p.clone(), None).await.unwrap_err().code(),
+        support(c, Some(&s), p.clone(), None)
+            .await
+            .unwrap_err()
+            .code(),
         "domain_rule"
     );
 }

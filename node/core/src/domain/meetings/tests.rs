@@ -155,7 +155,7 @@ async fn attendance() {
         .unwrap();
     let ana = members::create(c, &new_member("Ana", false)).await.unwrap();
     let ben = members::create(c, &new_member("Ben", false)).await.unwrap();
-    members::leave(c, None, ben).await.unwrap();
+    members::leave(c, ben).await.unwrap();
 
     record_attendance(c, past, ana, AttendanceStatus::Absent)
         .await

@@ -19,20 +19,11 @@ use super::{
 use crate::pages::{
     done, ics, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
 };
-use passerelle_core::actions::Who;
+use passerelle_core::actions::{self, Who};
 use passerelle_core::domain::joint::{self as domain, AgendaLine, MeetingView};
-use passerelle_core::domain::proposals::{self, SHARED};
-use passerelle_core::domain::{rule, validate, Rule};
-use passerelle_core::error::NodeError;
+use passerelle_core::domain::proposals::{Proposal, SHARED};
 use passerelle_core::node::Node;
 use passerelle_core::peers;
-
-fn not_joined() -> NodeError {
-    rule(
-        Rule::NotJoined,
-        "this service has not joined an inter-service committee yet",
-    )
-}
 
 /// Names of things the pages mention: services and shared proposals.
 struct Names {
@@ -69,14 +60,15 @@ impl Names {
     }
 }
 
+/// The names, from the service's own proposals (`own`) and the others'.
 async fn names(
     loc: Locale,
     node: &Node,
-    conn: &mut sqlx::AnyConnection,
+    own: &[Proposal],
     others: &[domain::OtherProposal],
 ) -> Result<Names, PageError> {
     let me = node.id().as_str().to_owned();
-    let services = peers::list(conn)
+    let services = peers::list(&mut *read(node).await?)
         .await?
         .into_iter()
         .map(|p| (p.id, p.name))
@@ -90,10 +82,10 @@ async fn names(
             )
         })
         .collect();
-    for p in proposals::list(conn).await? {
+    for p in own {
         proposals_by_ref.insert(
             (me.clone(), p.id),
-            (p.title, format!("/propositions/{}", p.id)),
+            (p.title.clone(), format!("/propositions/{}", p.id)),
         );
     }
     Ok(Names {
@@ -266,17 +258,14 @@ async fn corner_page(
             outcomes: Vec::new(),
         });
     }
-    let mut conn = read(node).await?;
+    let actor = viewer.actor();
     let me = node.id().as_str().to_owned();
-    let upcoming = domain::upcoming_meetings(&mut conn, passerelle_core::clock::now()).await?;
-    let others = domain::other_services_proposals(&mut conn, &me).await?;
-    let names = names(loc, node, &mut conn, &others).await?;
-    let own_shared: Vec<proposals::Proposal> = proposals::list(&mut conn)
-        .await?
-        .into_iter()
-        .filter(|p| p.shared == SHARED)
-        .collect();
-    let outcomes = domain::outcomes_for_my_proposals(&mut conn, &me)
+    let upcoming = actions::joint::meetings(node, &actor).await?;
+    let others = actions::joint::other_proposals(node, &actor).await?;
+    let own = actions::proposals::list(node, &actor).await?;
+    let names = names(loc, node, &own, &others).await?;
+    let own_shared: Vec<Proposal> = own.into_iter().filter(|p| p.shared == SHARED).collect();
+    let outcomes = actions::joint::outcomes(node, &actor)
         .await?
         .into_iter()
         .map(|o| OutcomeView {
@@ -418,18 +407,8 @@ pub(super) async fn support(
     let proposal = target(&f)?;
     let anchor = format!("p-{}", proposal.proposal);
     let comment_id = format!("comment-{}", proposal.proposal);
-    let result = match validate::optional_text("comment", Some(&f.comment), 1000) {
-        Ok(comment) => {
-            node.write(move |conn, stream| {
-                Box::pin(async move {
-                    domain::support(conn, &stream.ok_or_else(not_joined)?, proposal, comment).await
-                })
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
+    let comment = Some(f.comment.clone());
+    match actions::joint::support(&node, &viewer.actor(), proposal, comment).await {
         Ok(()) => Ok(done(
             "/inter-services",
             loc.t("Votre comité soutient cette proposition. Le comité inter-services est prévenu."),
@@ -465,14 +444,7 @@ pub(super) async fn withdraw_support(
     let loc = viewer.locale;
     let proposal = target(&f)?;
     let anchor = format!("p-{}", proposal.proposal);
-    match node
-        .write(move |conn, stream| {
-            Box::pin(async move {
-                domain::withdraw_support(conn, &stream.ok_or_else(not_joined)?, proposal).await
-            })
-        })
-        .await
-    {
+    match actions::joint::withdraw_support(&node, &viewer.actor(), proposal).await {
         Ok(()) => Ok(done(
             "/inter-services",
             loc.t("Votre comité ne soutient plus cette proposition."),
@@ -524,22 +496,16 @@ pub(super) async fn propose_item(
         ));
     }
     if errors.is_empty() {
-        let (title, description) = (f.title.clone(), f.description.clone());
-        match node
-            .write(move |conn, stream| {
-                Box::pin(async move {
-                    domain::propose_agenda_item(
-                        conn,
-                        &stream.ok_or_else(not_joined)?,
-                        &title,
-                        Some(description.as_str()),
-                        proposal,
-                        meeting,
-                    )
-                    .await
-                })
-            })
-            .await
+        let (title, description) = (f.title.as_str(), Some(f.description.as_str()));
+        match actions::joint::propose_item(
+            &node,
+            &viewer.actor(),
+            title,
+            description,
+            proposal,
+            meeting,
+        )
+        .await
         {
             Ok(_) => {
                 return Ok(done(
@@ -600,8 +566,8 @@ pub(super) async fn meeting(
         None => (id.as_str(), false),
     };
     let id = path_id(raw)?;
-    let mut conn = read(&node).await?;
-    let m = domain::meeting(&mut conn, &id).await?;
+    let actor = viewer.actor();
+    let m = actions::joint::meeting(&node, &actor, id).await?;
     let loc = viewer.locale;
     if ics_wanted {
         let mut description = loc.t1("Forme : {forme}", "forme", &m.format);
@@ -628,8 +594,9 @@ pub(super) async fn meeting(
         );
         return Ok(calendar(&format!("reunion-commune-{id}.ics"), body));
     }
-    let others = domain::other_services_proposals(&mut conn, node.id().as_str()).await?;
-    let names = names(loc, &node, &mut conn, &others).await?;
+    let others = actions::joint::other_proposals(&node, &actor).await?;
+    let own = actions::proposals::list(&node, &actor).await?;
+    let names = names(loc, &node, &own, &others).await?;
     render(&MeetingPage {
         l: viewer.layout("/inter-services", None),
         m: joint_meeting(&names, &m),

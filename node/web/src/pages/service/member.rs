@@ -7,13 +7,11 @@ use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
-    enum_text, field_error, invalid, parse_choice, path_id, read, refusal, Choice, FormErrors,
-};
+use super::{enum_text, field_error, invalid, parse_choice, path_id, refusal, Choice, FormErrors};
 use crate::pages::labels::member_role_label;
 use crate::pages::{done, render, CsrfForm, FieldError, Layout, PageError, Viewer};
-use passerelle_core::actions::Who;
-use passerelle_core::domain::members::{self, Member, MemberRole, MemberUpdate};
+use passerelle_core::actions::{committee, Who};
+use passerelle_core::domain::members::{Member, MemberRole, MemberUpdate};
 use passerelle_core::node::Node;
 
 const ROLES: [MemberRole; 3] = [
@@ -26,7 +24,7 @@ const ROLES: [MemberRole; 3] = [
 async fn active_member(node: &Node, viewer: &Viewer, id: &str) -> Result<Member, PageError> {
     viewer.require(Who::Admins)?;
     let id = path_id(id)?;
-    let m = members::get(&mut *read(node).await?, id).await?;
+    let m = committee::member(node, &viewer.actor(), id).await?;
     if m.is_active() {
         Ok(m)
     } else {
@@ -126,18 +124,12 @@ pub(super) async fn edit(
         ));
     }
     if let (true, Some(role)) = (errors.is_empty(), role) {
-        let id = m.id;
         let u = MemberUpdate {
             display_name: Some(f.display_name.trim().to_owned()),
             role: Some(role),
             contact: Some(f.contact.trim().to_owned()),
         };
-        match node
-            .write(move |conn, stream| {
-                Box::pin(async move { members::update(conn, stream.as_ref(), id, &u).await })
-            })
-            .await
-        {
+        match committee::update_member(&node, &viewer.actor(), m.id, &u).await {
             Ok(()) => return Ok(done("/membres", loc.t("Les changements sont enregistrés."))),
             Err(e) => {
                 errors = refusal(
@@ -199,11 +191,7 @@ pub(super) async fn leave(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
     let m = active_member(&node, &viewer, &id).await?;
-    let id = m.id;
-    node.write(move |conn, stream| {
-        Box::pin(async move { members::leave(conn, stream.as_ref(), id).await })
-    })
-    .await?;
+    committee::leave(&node, &viewer.actor(), m.id).await?;
     Ok(done(
         "/membres",
         viewer

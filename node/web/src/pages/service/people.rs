@@ -9,13 +9,13 @@ use uuid::Uuid;
 
 use super::{
     enum_text, field_error, invalid, is_admin, optional_id, parse_choice, parse_date, path_id,
-    read, refusal, show_date, Choice, FormErrors,
+    refusal, show_date, Choice, FormErrors,
 };
 use crate::pages::labels::{delegate_label, delegate_role_label, member_role_label};
 use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
-use passerelle_core::actions::Who;
+use passerelle_core::actions::{committee, Who};
 use passerelle_core::domain::delegates;
-use passerelle_core::domain::members::{self, MemberRole, NewMember};
+use passerelle_core::domain::members::{MemberRole, NewMember};
 use passerelle_core::node::Node;
 
 const ROLES: [MemberRole; 3] = [
@@ -55,18 +55,15 @@ pub(super) async fn members(
     viewer.require(Who::Committee)?;
     let admin = is_admin(&viewer);
     let loc = viewer.locale;
-    let all = members::list(&mut *read(&node).await?, true).await?;
+    // Members see names and roles, never contact details: the action
+    // leaves them out.
+    let all = committee::members(&node, &viewer.actor(), true).await?;
     let (mut active, mut left) = (Vec::new(), Vec::new());
     for m in all {
         let row = MemberRow {
             id: m.id,
             role: member_role_label(m.role, loc),
-            // Members see names and roles, never contact details.
-            contact: if admin {
-                m.contact.clone().unwrap_or_default()
-            } else {
-                String::new()
-            },
+            contact: m.contact.clone().unwrap_or_default(),
             consent: m.consent,
             consent_since: m
                 .consent_given_at
@@ -179,10 +176,7 @@ pub(super) async fn add_member(
             contact: Some(f.contact.trim().to_owned()).filter(|c| !c.is_empty()),
             consent: f.consent == "oui",
         };
-        match node
-            .write(move |conn, _| Box::pin(async move { members::create(conn, &m).await }))
-            .await
-        {
+        match committee::add_member(&node, &viewer.actor(), &m).await {
             Ok(_) => return Ok(done("/membres", loc.t("Le membre est ajouté."))),
             Err(e) => {
                 errors = refusal(
@@ -229,10 +223,7 @@ pub(super) async fn consent(
         "non" => false,
         _ => return Err(PageError::BadForm),
     };
-    node.write(move |conn, stream| {
-        Box::pin(async move { members::set_consent(conn, stream.as_ref(), id, consent).await })
-    })
-    .await?;
+    committee::set_consent(&node, &viewer.actor(), id, consent).await?;
     Ok(done(
         "/membres",
         if consent {
@@ -292,9 +283,8 @@ async fn delegates_page(
     flash: Option<String>,
 ) -> Result<DelegatesPage, PageError> {
     let loc = viewer.locale;
-    let mut conn = read(node).await?;
     let today = delegates::today();
-    let current = delegates::list_current(&mut conn, today)
+    let current = committee::delegates(node, &viewer.actor())
         .await?
         .into_iter()
         .map(|d| DesignationRow {
@@ -317,7 +307,7 @@ async fn delegates_page(
             consent: d.consent,
         })
         .collect();
-    let public = delegates::public_list(&mut conn, today)
+    let public = committee::public_delegates(node, &viewer.actor())
         .await?
         .delegates
         .into_iter()
@@ -378,19 +368,14 @@ pub(super) async fn end_term(
     viewer.require(Who::Admins)?;
     let loc = viewer.locale;
     let id = path_id(&id)?;
-    delegates::get(&mut *read(&node).await?, id).await?;
+    committee::designation(&node, &viewer.actor(), id).await?;
     let field = format!("end-{id}");
     let errors = match parse_date(&f.end) {
         None => vec![field_error(
             &field,
             loc.t("Écrivez le dernier jour du mandat. Exemple : 31/12/2030."),
         )],
-        Some(end) => match node
-            .write(move |conn, stream| {
-                Box::pin(async move { delegates::end_term(conn, stream.as_ref(), id, end).await })
-            })
-            .await
-        {
+        Some(end) => match committee::end_term(&node, &viewer.actor(), id, end).await {
             Ok(()) => {
                 return Ok(done(
                     "/delegues",
@@ -449,7 +434,7 @@ async fn designate_page(
     errors: Vec<FieldError>,
 ) -> Result<DesignatePage, PageError> {
     let loc = viewer.locale;
-    let list = members::list(&mut *read(node).await?, false).await?;
+    let list = committee::members(node, &viewer.actor(), false).await?;
     let mut choices = vec![Choice::new(
         "",
         loc.t("Choisissez un membre"),
@@ -535,14 +520,7 @@ pub(super) async fn designate(
     };
     if let (true, Some(member), Some(role), Some(start)) = (errors.is_empty(), member, role, start)
     {
-        match node
-            .write(move |conn, stream| {
-                Box::pin(async move {
-                    delegates::designate(conn, stream.as_ref(), member, role, start, end).await
-                })
-            })
-            .await
-        {
+        match committee::designate(&node, &viewer.actor(), member, role, start, end).await {
             Ok(_) => return Ok(done("/delegues", loc.t("La désignation est notée."))),
             Err(e) => {
                 errors = refusal(

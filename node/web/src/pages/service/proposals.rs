@@ -10,13 +10,13 @@ use uuid::Uuid;
 
 use super::{
     badge, enum_text, field_error, invalid, is_admin, origin_label, paragraphs, parse_choice,
-    path_id, read, refusal, status_label, theme_label, Badge, Choice, FormErrors, ORIGINS, THEMES,
+    path_id, refusal, status_label, theme_label, Badge, Choice, FormErrors, ORIGINS, THEMES,
 };
 use crate::pages::Locale;
 use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
-use passerelle_core::actions::Who;
+use passerelle_core::actions::{self, Who};
 use passerelle_core::domain::proposals::{self as domain, NewProposal, SHARED, WITHDRAWN};
-use passerelle_core::domain::{joint, rule, validate, Rule};
+use passerelle_core::domain::validate;
 use passerelle_core::node::Node;
 
 // ---------------------------------------------------------------------------
@@ -58,8 +58,7 @@ pub(super) async fn list(
     let loc = viewer.locale;
     let flash: Flash =
         serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
-    let mut conn = read(&node).await?;
-    let rows = domain::list(&mut conn)
+    let rows = actions::proposals::list(&node, &viewer.actor())
         .await?
         .into_iter()
         .map(|p| Row {
@@ -221,11 +220,7 @@ pub(super) async fn create(
             tags: tag_list,
             origin,
         };
-        let actor = viewer.account.username.clone();
-        let created = node
-            .write(move |conn, _| Box::pin(async move { domain::create(conn, &actor, &p).await }))
-            .await;
-        match created {
+        match actions::proposals::create(&node, &viewer.actor(), &p).await {
             Ok(id) => {
                 return Ok(done(
                     &format!("/propositions/{id}"),
@@ -400,10 +395,11 @@ async fn detail_page(
     flash: Option<String>,
 ) -> Result<DetailPage, PageError> {
     let loc = viewer.locale;
-    let mut conn = read(node).await?;
-    let p = domain::get(&mut conn, id).await?;
-    let history = domain::history(&mut conn, id)
-        .await?
+    let actions::proposals::Detail {
+        proposal: p,
+        history,
+    } = actions::proposals::detail(node, &viewer.actor(), id).await?;
+    let history = history
         .into_iter()
         .map(|h| Step {
             label: status_label(h.to_status, loc),
@@ -412,8 +408,8 @@ async fn detail_page(
             comment: h.comment.unwrap_or_default(),
         })
         .collect();
-    let me = node.id().as_str().to_owned();
-    let outcomes = joint::outcomes_for_my_proposals(&mut conn, &me)
+    let me = node.id().as_str();
+    let outcomes = actions::joint::outcomes(node, &viewer.actor())
         .await?
         .into_iter()
         .filter(|o| {
@@ -538,7 +534,7 @@ pub(super) async fn change_status(
     viewer.require(Who::Admins)?;
     let loc = viewer.locale;
     let id = path_id(&id)?;
-    let current = domain::get(&mut *read(&node).await?, id).await?;
+    let current = actions::proposals::get(&node, &viewer.actor(), id).await?;
     let is_answer = f.form == "answer";
     let to = parse_choice::<ProposalStatus>(&f.status);
     let mut errors = Vec::new();
@@ -569,20 +565,13 @@ pub(super) async fn change_status(
         ));
     }
     if let (true, Some(to)) = (errors.is_empty(), to) {
-        let actor = viewer.account.username.clone();
         let comment = validate::optional_text("comment", Some(&f.comment), 2000)
             .ok()
             .flatten();
         let answer = is_answer.then(|| f.answer.trim().to_owned());
-        let changed = node
-            .write(move |conn, stream| {
-                Box::pin(async move {
-                    domain::change_status(conn, stream.as_ref(), id, &actor, to, comment, answer)
-                        .await
-                })
-            })
-            .await;
-        match changed {
+        match actions::proposals::change_status(&node, &viewer.actor(), id, to, comment, answer)
+            .await
+        {
             Ok(()) => {
                 let message = match to {
                     ProposalStatus::Discussed => loc.t("C'est noté : le comité en a discuté."),
@@ -635,13 +624,6 @@ pub(super) struct ShareForm {
     reason: String,
 }
 
-fn not_joined() -> passerelle_core::error::NodeError {
-    rule(
-        Rule::NotJoined,
-        "this service has not joined an inter-service committee yet",
-    )
-}
-
 /// `POST /propositions/{id}/partager`
 pub(super) async fn share(
     State(node): State<Node>,
@@ -651,16 +633,9 @@ pub(super) async fn share(
 ) -> Result<Response, PageError> {
     viewer.require(Who::Admins)?;
     let id = path_id(&id)?;
-    domain::get(&mut *read(&node).await?, id).await?;
-    let shared = node
-        .write(move |conn, stream| {
-            Box::pin(async move {
-                let stream = stream.ok_or_else(not_joined)?;
-                domain::share(conn, &stream, id).await
-            })
-        })
-        .await;
-    match shared {
+    let actor = viewer.actor();
+    actions::proposals::get(&node, &actor, id).await?;
+    match actions::proposals::share(&node, &actor, id).await {
         Ok(()) => Ok(done(
             &format!("/propositions/{id}"),
             viewer
@@ -683,20 +658,9 @@ pub(super) async fn withdraw(
 ) -> Result<Response, PageError> {
     viewer.require(Who::Admins)?;
     let id = path_id(&id)?;
-    domain::get(&mut *read(&node).await?, id).await?;
-    let result = match validate::optional_text("reason", Some(&f.reason), 2000) {
-        Ok(reason) => {
-            node.write(move |conn, stream| {
-                Box::pin(async move {
-                    let stream = stream.ok_or_else(not_joined)?;
-                    domain::withdraw(conn, &stream, id, reason).await
-                })
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
+    let actor = viewer.actor();
+    actions::proposals::get(&node, &actor, id).await?;
+    match actions::proposals::withdraw(&node, &actor, id, Some(&f.reason)).await {
         Ok(()) => Ok(done(
             &format!("/propositions/{id}"),
             viewer

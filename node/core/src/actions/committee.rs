@@ -1,0 +1,291 @@
+//! A service's committee: its members and its delegates to the
+//! inter-service committee. Administrators write; the whole committee
+//! reads, and members see each other's names and roles, not contact details
+//! (the one place that rule lives, for the API and the pages alike).
+//!
+//! The domain keeps members and designations apart: a change of a member
+//! says whether it touched what the other services may see of them, and the
+//! action then announces the delegate list again, in the same transaction.
+
+use passerelle_protocol::body::{DelegateList, DelegateRole};
+use passerelle_protocol::Date;
+use uuid::Uuid;
+
+use super::{Actor, Who};
+use crate::domain::delegates::{self, Designation};
+use crate::domain::members::{self, Member, MemberUpdate, NewMember};
+use crate::error::NodeError;
+use crate::node::Node;
+
+/// A member as `actor` may see them: contact details are for the service's
+/// administrators only.
+fn as_seen_by(actor: &Actor, mut m: Member) -> Member {
+    if !actor.is_admin() {
+        m.contact = None;
+    }
+    m
+}
+
+/// The members by name; those who left too if `include_left`.
+pub async fn members(
+    node: &Node,
+    actor: &Actor,
+    include_left: bool,
+) -> Result<Vec<Member>, NodeError> {
+    Who::Committee.check(node, actor)?;
+    let list = members::list(&mut *node.db.pool().acquire().await?, include_left).await?;
+    Ok(list.into_iter().map(|m| as_seen_by(actor, m)).collect())
+}
+
+/// One member, active or not.
+pub async fn member(node: &Node, actor: &Actor, id: Uuid) -> Result<Member, NodeError> {
+    Who::Committee.check(node, actor)?;
+    let m = members::get(&mut *node.db.pool().acquire().await?, id).await?;
+    Ok(as_seen_by(actor, m))
+}
+
+/// Records a new member; returns their id. A new member is no delegate
+/// yet: nothing to announce.
+pub async fn add_member(node: &Node, actor: &Actor, m: &NewMember) -> Result<Uuid, NodeError> {
+    Who::Admins.check(node, actor)?;
+    let mut change = node.change().await?;
+    let id = members::create(change.conn(), m).await?;
+    change.commit().await?;
+    Ok(id)
+}
+
+/// Changes a member's name, role or contact details. A current delegate
+/// who consented to show their name and is renamed: the list again.
+pub async fn update_member(
+    node: &Node,
+    actor: &Actor,
+    id: Uuid,
+    u: &MemberUpdate,
+) -> Result<(), NodeError> {
+    Who::Admins.check(node, actor)?;
+    let mut change = node.change().await?;
+    let (conn, stream) = change.parts();
+    if members::update(conn, id, u).await? {
+        delegates::reannounce_if_current(conn, stream.as_ref(), id).await?;
+    }
+    change.commit().await
+}
+
+/// Records that a member gives or withdraws consent to show their name to
+/// the inter-service committee. A current delegate: the list again, with
+/// their name or a neutral label.
+pub async fn set_consent(
+    node: &Node,
+    actor: &Actor,
+    id: Uuid,
+    consent: bool,
+) -> Result<(), NodeError> {
+    Who::Admins.check(node, actor)?;
+    let mut change = node.change().await?;
+    let (conn, stream) = change.parts();
+    if members::set_consent(conn, id, consent).await? {
+        delegates::reannounce_if_current(conn, stream.as_ref(), id).await?;
+    }
+    change.commit().await
+}
+
+/// A member leaves the committee: their terms end today, and a current
+/// delegate's departure is announced.
+pub async fn leave(node: &Node, actor: &Actor, id: Uuid) -> Result<(), NodeError> {
+    Who::Admins.check(node, actor)?;
+    let mut change = node.change().await?;
+    let (conn, stream) = change.parts();
+    delegates::member_leaves(conn, stream.as_ref(), id).await?;
+    change.commit().await
+}
+
+/// Today's delegates and substitutes, as the committee knows them.
+pub async fn delegates(node: &Node, actor: &Actor) -> Result<Vec<Designation>, NodeError> {
+    Who::Committee.check(node, actor)?;
+    delegates::list_current(&mut *node.db.pool().acquire().await?, delegates::today()).await
+}
+
+/// Exactly what the inter-service committee receives: names only with
+/// consent.
+pub async fn public_delegates(node: &Node, actor: &Actor) -> Result<DelegateList, NodeError> {
+    Who::Committee.check(node, actor)?;
+    delegates::public_list(&mut *node.db.pool().acquire().await?, delegates::today()).await
+}
+
+/// One designation, current or not.
+pub async fn designation(node: &Node, actor: &Actor, id: Uuid) -> Result<Designation, NodeError> {
+    Who::Committee.check(node, actor)?;
+    delegates::get(&mut *node.db.pool().acquire().await?, id).await
+}
+
+/// Designates a member as delegate or substitute for a term; returns the
+/// designation's id. The new list is announced.
+pub async fn designate(
+    node: &Node,
+    actor: &Actor,
+    member: Uuid,
+    role: DelegateRole,
+    term_start: Date,
+    term_end: Option<Date>,
+) -> Result<Uuid, NodeError> {
+    Who::Admins.check(node, actor)?;
+    let mut change = node.change().await?;
+    let (conn, stream) = change.parts();
+    let id =
+        delegates::designate(conn, stream.as_ref(), member, role, term_start, term_end).await?;
+    change.commit().await?;
+    Ok(id)
+}
+
+/// Ends a term on `end` (its last day). The new list is announced.
+pub async fn end_term(node: &Node, actor: &Actor, id: Uuid, end: Date) -> Result<(), NodeError> {
+    Who::Admins.check(node, actor)?;
+    let mut change = node.change().await?;
+    let (conn, stream) = change.parts();
+    delegates::end_term(conn, stream.as_ref(), id, end).await?;
+    change.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::testing::{a_member, an_admin, announced, join, service};
+    use crate::domain::members::MemberRole;
+
+    fn newcomer(name: &str, consent: bool, contact: Option<&str>) -> NewMember {
+        NewMember {
+            display_name: name.into(),
+            role: MemberRole::Usager,
+            contact: contact.map(str::to_owned),
+            consent,
+        }
+    }
+
+    #[tokio::test]
+    async fn members_read_but_only_administrators_write() {
+        let (_dir, node) = service().await;
+        let m = newcomer("Zoé", false, None);
+        let refused = add_member(&node, &a_member(), &m).await.unwrap_err();
+        assert_eq!(refused.code(), "forbidden");
+        let zoe = add_member(&node, &an_admin(), &m).await.unwrap();
+        for refused in [
+            set_consent(&node, &a_member(), zoe, true).await,
+            leave(&node, &a_member(), zoe).await,
+            update_member(&node, &a_member(), zoe, &MemberUpdate::default()).await,
+            end_term(&node, &a_member(), zoe, delegates::today()).await,
+        ] {
+            assert_eq!(refused.unwrap_err().code(), "forbidden");
+        }
+        let refused = designate(
+            &node,
+            &a_member(),
+            zoe,
+            DelegateRole::Delegate,
+            delegates::today(),
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(refused.code(), "forbidden");
+        // Nothing changed; members read.
+        let seen = members(&node, &a_member(), true).await.unwrap();
+        assert_eq!(seen.len(), 1);
+        assert!(!seen[0].consent);
+        assert!(delegates(&node, &a_member()).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn members_do_not_see_contact_details() {
+        let (_dir, node) = service().await;
+        let secret = "0471 99 88 77";
+        let id = add_member(&node, &an_admin(), &newcomer("Léa", true, Some(secret)))
+            .await
+            .unwrap();
+        let by_admin = member(&node, &an_admin(), id).await.unwrap();
+        assert_eq!(by_admin.contact.as_deref(), Some(secret));
+        let by_member = member(&node, &a_member(), id).await.unwrap();
+        assert_eq!(by_member.contact, None);
+        assert_eq!(
+            (by_member.display_name.as_str(), by_member.role),
+            ("Léa", MemberRole::Usager)
+        );
+        let listed = members(&node, &a_member(), false).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].contact, None);
+        let listed = members(&node, &an_admin(), false).await.unwrap();
+        assert_eq!(listed[0].contact.as_deref(), Some(secret));
+    }
+
+    #[tokio::test]
+    async fn consent_rename_and_leaving_reannounce_the_delegates() {
+        let (_dir, node) = service().await;
+        join(&node).await;
+        let a = an_admin();
+        let mireille = add_member(&node, &a, &newcomer("Mireille", true, None))
+            .await
+            .unwrap();
+        let bob = add_member(&node, &a, &newcomer("Bob", true, None))
+            .await
+            .unwrap();
+        let start = Date::parse("2020-01-01").unwrap();
+        designate(&node, &a, mireille, DelegateRole::Delegate, start, None)
+            .await
+            .unwrap();
+        assert_eq!(announced(&node).await.len(), 1);
+
+        // Withdrawn: the list again, under a neutral label.
+        set_consent(&node, &a, mireille, false).await.unwrap();
+        let lists = announced(&node).await;
+        assert_eq!(lists.len(), 2);
+        assert_eq!(lists[1].delegates[0].label, "Délégué·e 1");
+        // Given again, then a rename: two lists, the new name shown.
+        set_consent(&node, &a, mireille, true).await.unwrap();
+        let rename = MemberUpdate {
+            display_name: Some("M. D.".into()),
+            ..Default::default()
+        };
+        update_member(&node, &a, mireille, &rename).await.unwrap();
+        let lists = announced(&node).await;
+        assert_eq!(lists.len(), 4);
+        assert_eq!(lists[3].delegates[0].label, "M. D.");
+
+        // Not a delegate, or the same consent: nothing announced.
+        set_consent(&node, &a, bob, false).await.unwrap();
+        set_consent(&node, &a, mireille, true).await.unwrap();
+        leave(&node, &a, bob).await.unwrap();
+        assert_eq!(announced(&node).await.len(), 4);
+
+        // The delegate leaves: an empty list; leaving twice is refused.
+        leave(&node, &a, mireille).await.unwrap();
+        let lists = announced(&node).await;
+        assert_eq!(lists.len(), 5);
+        assert!(lists[4].delegates.is_empty());
+        let twice = leave(&node, &a, mireille).await.unwrap_err();
+        assert_eq!(twice.code(), "domain_rule");
+        assert_eq!(announced(&node).await.len(), 5);
+    }
+
+    #[tokio::test]
+    async fn before_joining_nothing_is_announced() {
+        let (_dir, node) = service().await;
+        let a = an_admin();
+        let id = add_member(&node, &a, &newcomer("Ana", true, None))
+            .await
+            .unwrap();
+        let d = designate(
+            &node,
+            &a,
+            id,
+            DelegateRole::Substitute,
+            delegates::today(),
+            None,
+        )
+        .await
+        .unwrap();
+        set_consent(&node, &a, id, false).await.unwrap();
+        assert_eq!(designation(&node, &a, d).await.unwrap().member_id, id);
+        let public = public_delegates(&node, &a_member()).await.unwrap();
+        assert_eq!(public.delegates[0].label, "Suppléant·e 1");
+        assert!(announced(&node).await.is_empty());
+    }
+}
