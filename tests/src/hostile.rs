@@ -1,7 +1,7 @@
 //! Building hostile federation input: envelopes signed exactly as a real
 //! node signs them (or deliberately not), signed request headers, and the
 //! small text surgery that turns a valid envelope into an invalid one.
-//! Used by `tests/tests/hostile_*.rs`, which send them to real nodes.
+//! Used by `tests/tests/hostile/`, which send them to real nodes.
 
 use std::collections::BTreeMap;
 

@@ -5,6 +5,10 @@
 //! sending something hostile, then look for the node's event with the
 //! expected `code` after it. Every field of every event at INFO and above is
 //! kept as text.
+//!
+//! The log is the whole process's, every node's: the tests reading it live
+//! in a test binary of their own (`tests/tests/hostile/`) and take turns,
+//! so that no other test's node can log the line a test waits for.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;

@@ -1,5 +1,7 @@
 //! `node::memory`: memory a burst freed goes back to the system, memory in
-//! use stays. (Its own test binary: the figures are the process's.)
+//! use stays. (Its own test binary, not a module of the tests crate's `it`:
+//! the figures are the whole process's, which other tests running beside
+//! it would move.)
 
 #![cfg(all(target_os = "linux", target_env = "gnu"))]
 

@@ -1,4 +1,10 @@
 //! The `passerelle protocol` tools, run as a person would run them.
+//!
+//! A test binary of this crate rather than a module of the tests crate's
+//! `it`: Cargo gives `CARGO_BIN_EXE_passerelle` to this crate's tests only,
+//! and having one makes `cargo test` build the `passerelle` binary, which
+//! the process tests of `tests/` run. It uses nothing but `std`, so it
+//! links in a moment.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

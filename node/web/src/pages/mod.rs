@@ -35,7 +35,7 @@ use passerelle_core::sessions;
 
 /// The page routes anyone may use without signing in, as (method, path).
 /// Every other page route takes a [`Viewer`] (anonymous callers go to the
-/// login page) and every other POST a [`CsrfForm`]. `tests/tests/web_security/pages.rs`
+/// login page) and every other POST a [`CsrfForm`]. `tests/tests/it/web_security/pages.rs`
 /// finds every `.route(..)` under `node/web/src/pages/`, checks it against the router
 /// and calls each one anonymously and with forged forms: a new route that
 /// forgets either fails it, unless it is listed here.

@@ -402,6 +402,8 @@ async fn run_page(evil: &Evil, node: &Node, name: &str, raw: Vec<u8>, fragment: 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_relayed_input_is_refused_logged_and_changes_nothing_else() {
+    // The tests of this binary share the process-wide log: one at a time.
+    let serial = crate::LOG.lock().await;
     log_capture::install();
     let evil = EvilHub::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -827,4 +829,5 @@ async fn hostile_relayed_input_is_refused_logged_and_changes_nothing_else() {
     );
     service.stop().await;
     server.abort();
+    drop(serial);
 }

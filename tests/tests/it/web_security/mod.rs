@@ -5,8 +5,8 @@
 //! clients cut off (`timeouts`), and no secret in the logs or `Debug`
 //! (`secrets`).
 //!
-//! (Authentication and roles on every API operation: `tests/api.rs`, which
-//! walks the OpenAPI document.)
+//! (Authentication and roles on every API operation: `api.rs`, beside this
+//! folder, which walks the OpenAPI document.)
 #![allow(clippy::unwrap_used)]
 
 mod headers;

@@ -27,9 +27,6 @@ const PATIENCE: Duration = Duration::from_secs(20);
 const HUB: &str = "hub-test";
 const HOSTILE: &str = "ssm-2";
 
-/// The two tests of this file share the process-wide log: one at a time.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// How a case is authenticated.
 enum Auth {
     None,
@@ -196,7 +193,8 @@ async fn head(node: &Node, origin: &str) -> (u64, Hash) {
 }
 
 async fn hostile_input_at_the_hub(hub_db: Option<String>) {
-    let serial = SERIAL.lock().await;
+    // The tests of this binary share the process-wide log: one at a time.
+    let serial = crate::LOG.lock().await;
     log_capture::install();
     let mut fed = Federation::start(3, hub_db).await;
     // ssm-1 shares something, so another origin's message id exists.

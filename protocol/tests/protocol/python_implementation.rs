@@ -48,6 +48,8 @@ fn python_implementation_passes_every_vector() {
         return;
     }
 
+    // The vectors this binary is asked to write are written before they are read.
+    crate::vectors::regenerate_if_asked();
     let script = dir.join("vectors").join("check.py");
     let out = Command::new("python3")
         .arg(&script)

@@ -7,8 +7,8 @@ use passerelle_protocol::body::NodeRole;
 use passerelle_tests::*;
 use serde_json::json;
 
-use crate::pages::{concrete, page_routes_in_source};
-use crate::{client, cookie_header, session};
+use super::pages::{concrete, page_routes_in_source};
+use super::{client, cookie_header, session};
 
 /// The page writes a committee member (role `member`) may make on a
 /// service's node; every other page write is for its administrators.

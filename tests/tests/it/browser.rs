@@ -5,8 +5,9 @@
 //!
 //! Needs Chromium, ChromeDriver and axe-core (see `passerelle_tests::browser`);
 //! skipped without them, a failure under `PASSERELLE_REQUIRE_ALL=1`.
-//! `cargo test -p passerelle-tests --test browser -- --nocapture` prints one
-//! `AXE <page> violations=0 passes=N weight=<bytes>` line per page.
+//! `cargo test -p passerelle-tests --test it browser:: -- --nocapture`
+//! prints one `AXE <page> violations=0 passes=N weight=<bytes>` line per
+//! page.
 #![allow(clippy::unwrap_used)]
 
 use std::time::Instant;

@@ -3,7 +3,7 @@
 use passerelle_protocol::body::NodeRole;
 use serde_json::json;
 
-use crate::seed_forms;
+use super::seed_forms;
 
 /// Rule: no secret in `Debug` output.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,7 +103,7 @@ mod logs {
     use passerelle_tests::*;
     use serde_json::json;
 
-    use crate::{client, header, seed_forms, session, token_attempt};
+    use crate::web_security::{client, header, seed_forms, session, token_attempt};
 
     fn free_port() -> u16 {
         std::net::TcpListener::bind("127.0.0.1:0")

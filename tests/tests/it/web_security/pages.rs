@@ -8,7 +8,7 @@ use passerelle_protocol::body::NodeRole;
 use passerelle_tests::*;
 use reqwest::header::{LOCATION, SET_COOKIE};
 
-use crate::{client, cookie_header, session, workspace};
+use super::{client, cookie_header, session, workspace};
 
 const ANY_ID: &str = "01936b2a-7c00-7000-8000-000000000001";
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -5,7 +5,7 @@ use passerelle_tests::*;
 use reqwest::header::SET_COOKIE;
 use serde_json::json;
 
-use crate::{client, header, token_attempt};
+use super::{client, header, token_attempt};
 
 /// The throttle's story, on a hub served by two processes over one
 /// database (each attempt alternates between them).

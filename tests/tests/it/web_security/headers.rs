@@ -5,7 +5,7 @@ use passerelle_protocol::body::NodeRole;
 use passerelle_tests::*;
 use serde_json::json;
 
-use crate::{client, cookie_header, header, session, workspace};
+use super::{client, cookie_header, header, session, workspace};
 
 /// Rule: security headers on every answer — a CSP that allows no script
 /// (and so no inline script), no framing, nosniff, a referrer policy, a

@@ -7,7 +7,7 @@
 //! generator, and re-checks each vector with the library).
 //!
 //! To rewrite the files after an intended change:
-//! `PASSERELLE_REGENERATE_VECTORS=1 cargo test -p passerelle-protocol --test vectors`
+//! `PASSERELLE_REGENERATE_VECTORS=1 cargo test -p passerelle-protocol --test protocol`
 
 // Test code: panicking on an unexpected error is the point.
 #![allow(clippy::unwrap_used)]
@@ -208,8 +208,8 @@ fn regenerating() -> bool {
 }
 
 /// When regenerating, writes the files once (atomically, by rename) before
-/// either test reads them.
-fn regenerate_if_asked() {
+/// any test of this binary reads them (`python_implementation` too).
+pub(crate) fn regenerate_if_asked() {
     static DONE: OnceLock<()> = OnceLock::new();
     DONE.get_or_init(|| {
         if !regenerating() {
@@ -1717,7 +1717,7 @@ fn vectors_match_files() {
         let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|e| {
             panic!(
                 "cannot read {}: {e}; run `{REGENERATE_VAR}=1 cargo test -p \
-                 passerelle-protocol --test vectors`",
+                 passerelle-protocol --test protocol`",
                 path.display()
             )
         });
@@ -1733,7 +1733,7 @@ fn vectors_match_files() {
             panic!(
                 "{} differs from the generator from line {line} on; if the change \
                  is intended, run `{REGENERATE_VAR}=1 cargo test -p \
-                 passerelle-protocol --test vectors` and review the diff",
+                 passerelle-protocol --test protocol` and review the diff",
                 path.display()
             );
         }
