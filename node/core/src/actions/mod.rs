@@ -8,7 +8,10 @@
 //! Actions sit above `node` and `domain`: the domain's functions take a
 //! connection inside a transaction an action opened.
 
+pub mod hub;
 pub mod meetings;
+#[cfg(test)]
+mod testing;
 
 use crate::accounts::{Account, Role};
 use crate::error::{NodeError, Refusal};
