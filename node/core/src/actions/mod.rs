@@ -8,6 +8,7 @@
 //! Actions sit above `node` and `domain`: the domain's functions take a
 //! connection inside a transaction an action opened.
 
+pub mod accounts;
 pub mod hub;
 pub mod meetings;
 #[cfg(test)]
