@@ -222,7 +222,8 @@ pub async fn password_was_chosen(db: &Db, username: &str) -> Result<(), NodeErro
     w.commit().await
 }
 
-fn check_strength(password: &str) -> Result<(), NodeError> {
+/// Refuses a password too easy to guess (fewer than 10 characters).
+pub fn check_strength(password: &str) -> Result<(), NodeError> {
     if password.chars().count() < 10 {
         return Err(crate::validate::invalid(
             "password",

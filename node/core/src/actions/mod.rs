@@ -8,10 +8,14 @@
 //! Actions sit above `node` and `domain`: the domain's functions take a
 //! connection inside a transaction an action opened.
 
+pub mod accounts;
 pub mod committee;
+pub mod hub;
 pub mod joint;
 pub mod meetings;
 pub mod proposals;
+#[cfg(test)]
+mod testing;
 
 use crate::accounts::{Account, Role};
 use crate::error::{NodeError, Refusal};
@@ -114,81 +118,5 @@ pub fn hub_only(node: &Node) -> Result<(), NodeError> {
             Refusal::NotAHub,
             "this node is a service, not a hub",
         ))
-    }
-}
-
-/// Nodes and people for the actions' tests.
-#[cfg(test)]
-pub(crate) mod testing {
-    use passerelle_protocol::body::{DelegateList, NodeRole};
-    use passerelle_protocol::{KeyPair, NodeId};
-
-    use super::Actor;
-    use crate::accounts::{Account, Role};
-    use crate::node::{InitOptions, Node};
-
-    /// A new service node, with its directory (kept while the test runs).
-    pub(crate) async fn service() -> (tempfile::TempDir, Node) {
-        let dir = tempfile::tempdir().unwrap();
-        let (node, _) = Node::init(InitOptions {
-            data_dir: dir.path().join("node"),
-            role: NodeRole::Service,
-            id: NodeId::parse("ssm-test").unwrap(),
-            name: "SSM de test".into(),
-            listen: "127.0.0.1:0".into(),
-            database_url: None,
-            admin_password: Some("mot-de-passe-de-test".into()),
-        })
-        .await
-        .unwrap();
-        (dir, node)
-    }
-
-    /// The node joins a hub: from now on its changes are announced.
-    pub(crate) async fn join(node: &Node) {
-        let mut w = node.db.begin_write().await.unwrap();
-        crate::peers::upsert(
-            w.conn(),
-            "hub-test",
-            "Comité inter-SSM de test",
-            passerelle_protocol::body::NodeRole::Hub,
-            crate::peers::ACTIVE,
-            None,
-            &[KeyPair::from_seed(&[9; 32]).public_key()],
-        )
-        .await
-        .unwrap();
-        w.commit().await.unwrap();
-    }
-
-    fn someone(username: &str, role: Role) -> Actor {
-        Actor::new(Account {
-            id: 0,
-            username: username.into(),
-            role,
-            must_change_password: false,
-        })
-    }
-
-    /// The service's administrator.
-    pub(crate) fn an_admin() -> Actor {
-        someone("admin", Role::Admin)
-    }
-
-    /// A member of the committee.
-    pub(crate) fn a_member() -> Actor {
-        someone("marie", Role::Member)
-    }
-
-    /// Every message of the node's own stream: (kind, envelope text).
-    pub(crate) async fn messages(node: &Node) -> Vec<(String, String)> {
-        let mut conn = node.db.pool().acquire().await.unwrap();
-        crate::domain::members::tests::all_envelopes(&mut conn).await
-    }
-
-    /// The delegate lists the node announced, oldest first.
-    pub(crate) async fn announced(node: &Node) -> Vec<DelegateList> {
-        let mut conn = node.db.pool().acquire().await.unwrap();
-        crate::domain::delegates::tests::announced(&mut conn).await
     }
 }

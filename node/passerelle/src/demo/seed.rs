@@ -1,12 +1,11 @@
 //! The demo's content: seven local committees and their inter-service
 //! committee, told as one story.
 //!
-//! Everything a service's people do goes through the same actions as
-//! their pages (`actions::committee`, `meetings`, `proposals`, `joint`), as
-//! the demo's administrator, one transaction each; the coordinator's work
-//! is still written through the hub's domain functions, inside
-//! `Node::with_stream`. Either way every shared change is a real signed
-//! message that travels through the hub.
+//! Everything people do goes through the same actions as their pages,
+//! one transaction each: a service's people as its administrator
+//! (`actions::committee`, `meetings`, `proposals`, `joint`), the
+//! coordinator as the hub's (`actions::hub`). Every shared change is a
+//! real signed message that travels through the hub.
 //! A step that needs something from another node (supporting a proposal,
 //! linking proposals, putting a proposed item on an agenda) first waits,
 //! a bounded time, until that node's database has received it.
@@ -1671,6 +1670,7 @@ async fn seed_hub(
     let refs = |s: &SubjectSeed| -> Result<Vec<ProposalRef>, NodeError> {
         s.proposals.iter().map(|&p| proposal_ref(ids, p)).collect()
     };
+    let coordinator = &coordinator(hub).await?;
     let past_refs = refs(&PAST_SUBJECT)?;
     let next_refs = refs(&NEXT_SUBJECT)?;
     for r in past_refs.iter().chain(&next_refs) {
@@ -1682,9 +1682,11 @@ async fn seed_hub(
     }
 
     // The first joint breakfast, about five weeks ago, and what it decided.
-    let past_subject = create_subject(hub, &PAST_SUBJECT, past_refs).await?;
+    let past_subject =
+        actions::hub::create_subject(hub, coordinator, PAST_SUBJECT.title, &past_refs).await?;
     let past = create_meeting(
         hub,
+        coordinator,
         MeetingDetails {
             title: PAST_MEETING.to_owned(),
             starts_at: Timestamp::from_unix(on_weekday(-36, THURSDAY, (9, 0)))?,
@@ -1705,7 +1707,7 @@ async fn seed_hub(
         ],
     )
     .await?;
-    publish(hub, past).await?;
+    actions::hub::publish(hub, coordinator, past).await?;
     let outcomes = vec![OutcomeInput {
         subject: Some(past_subject),
         proposals: Vec::new(),
@@ -1714,28 +1716,24 @@ async fn seed_hub(
                    listes d'achats et leurs photos."
             .to_owned(),
     }];
-    hub.with_stream(move |conn, stream| {
-        Box::pin(async move {
-            hub::record_outcomes(
-                conn,
-                &stream,
-                past,
-                "Vingt personnes présentes, des sept services, autour d'un petit-déjeuner préparé \
-                 par le comité de Courcelles.\n\n\
-                 Tour de table : les comités ont démarré à des rythmes différents ; tous ont \
-                 distribué le questionnaire de satisfaction et installé une urne.\n\n\
-                 Salles d'attente : La Pioche et le CPAS de Charleroi racontent ce qu'ils ont \
-                 changé. Tout le monde a envie de faire pareil.\n\n\
-                 Prochain petit-déjeuner : à La Pioche, à Marchienne-au-Pont.",
-                &outcomes,
-            )
-            .await
-        })
-    })
+    actions::hub::record_outcomes(
+        hub,
+        coordinator,
+        past,
+        "Vingt personnes présentes, des sept services, autour d'un petit-déjeuner préparé \
+         par le comité de Courcelles.\n\n\
+         Tour de table : les comités ont démarré à des rythmes différents ; tous ont \
+         distribué le questionnaire de satisfaction et installé une urne.\n\n\
+         Salles d'attente : La Pioche et le CPAS de Charleroi racontent ce qu'ils ont \
+         changé. Tout le monde a envie de faire pareil.\n\n\
+         Prochain petit-déjeuner : à La Pioche, à Marchienne-au-Pont.",
+        &outcomes,
+    )
     .await?;
 
     // The next joint breakfast: welcome, the subject, the proposed item.
-    let next_subject = create_subject(hub, &NEXT_SUBJECT, next_refs).await?;
+    let next_subject =
+        actions::hub::create_subject(hub, coordinator, NEXT_SUBJECT.title, &next_refs).await?;
     let item = items
         .first()
         .copied()
@@ -1748,6 +1746,7 @@ async fn seed_hub(
     let starts_at = on_weekday(22, THURSDAY, (9, 30));
     let next = create_meeting(
         hub,
+        coordinator,
         MeetingDetails {
             title: NEXT_MEETING.0.to_owned(),
             starts_at: Timestamp::from_unix(starts_at)?,
@@ -1770,7 +1769,7 @@ async fn seed_hub(
         ],
     )
     .await?;
-    publish(hub, next).await?;
+    actions::hub::publish(hub, coordinator, next).await?;
 
     summary.subjects = 2;
     summary.next_meeting = Some((next, starts_at));
@@ -1782,38 +1781,26 @@ async fn seed_hub(
     Ok(())
 }
 
-async fn create_subject(
-    hub: &Node,
-    seed: &'static SubjectSeed,
-    refs: Vec<ProposalRef>,
-) -> Result<Uuid, NodeError> {
-    hub.with_stream(move |conn, stream| {
-        Box::pin(async move { hub::create_subject(conn, &stream, seed.title, &refs, ACTOR).await })
-    })
-    .await
+/// The hub's coordinator: the demo's account on the hub.
+async fn coordinator(hub: &Node) -> Result<Actor, NodeError> {
+    accounts::list(&hub.db)
+        .await?
+        .into_iter()
+        .find(|a| a.username == ACTOR)
+        .map(Actor::new)
+        .ok_or_else(|| NodeError::config("demo: the hub has no coordinator account"))
 }
 
 /// A draft with its agenda (nothing announced yet).
 async fn create_meeting(
     hub: &Node,
+    coordinator: &Actor,
     details: MeetingDetails,
     agenda: Vec<AgendaEntryInput>,
 ) -> Result<Uuid, NodeError> {
-    hub.write(move |conn, _stream| {
-        Box::pin(async move {
-            let id = hub::create_meeting_draft(conn, &details).await?;
-            hub::set_agenda(conn, id, &agenda).await?;
-            Ok(id)
-        })
-    })
-    .await
-}
-
-async fn publish(hub: &Node, meeting: Uuid) -> Result<(), NodeError> {
-    hub.with_stream(move |conn, stream| {
-        Box::pin(async move { hub::publish(conn, &stream, meeting).await })
-    })
-    .await
+    let id = actions::hub::create_draft(hub, coordinator, &details).await?;
+    actions::hub::set_agenda(hub, coordinator, id, &agenda).await?;
+    Ok(id)
 }
 
 #[cfg(test)]

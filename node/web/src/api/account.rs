@@ -12,12 +12,10 @@ use utoipa_axum::routes;
 use super::{ApiJson, Auth, Authorized, Managers};
 use crate::error::{answer, blocked_response, ApiError};
 use crate::security::Client;
-use passerelle_core::accounts::{self, Account, Role};
-use passerelle_core::actions::Who;
+use passerelle_core::accounts::{Account, Role};
+use passerelle_core::actions::accounts::{self, Access, LogIn};
 use passerelle_core::error::{NodeError, Refusal};
 use passerelle_core::node::Node;
-use passerelle_core::sessions;
-use passerelle_core::throttle::{self, Login};
 
 pub fn routes() -> OpenApiRouter<Node> {
     OpenApiRouter::new()
@@ -68,21 +66,23 @@ pub struct NewAccount {
     pub password: String,
 }
 
-/// Checks a password under the login throttle: the account, or the
-/// answer to send (401 `bad_credentials`, or 429 `too_many_attempts`).
-async fn authenticate(
+/// Logs in under the throttle: the account and its token, or the answer
+/// to send (401 `bad_credentials`, 429 `too_many_attempts`, or a refused
+/// label).
+async fn log_in(
     node: &Node,
     client: Client,
     username: &str,
     password: &str,
-) -> Result<Account, Response> {
-    match throttle::log_in(&node.db, username, password, client.address).await {
-        Ok(Login::Allowed(account)) => Ok(account),
-        Ok(Login::Refused) => Err(answer(NodeError::refused(
+    access: Access<'_>,
+) -> Result<(Account, String), Response> {
+    match accounts::log_in(node, username, password, client.address, access).await {
+        Ok(LogIn::Opened { account, token }) => Ok((account, token)),
+        Ok(LogIn::Refused) => Err(answer(NodeError::refused(
             Refusal::BadCredentials,
             "wrong username or password",
         ))),
-        Ok(Login::Blocked(blocked)) => Err(blocked_response(&blocked)),
+        Ok(LogIn::Blocked(blocked)) => Err(blocked_response(&blocked)),
         Err(e) => Err(answer(e)),
     }
 }
@@ -96,10 +96,7 @@ async fn login(
     client: Client,
     ApiJson(c): ApiJson<Credentials>,
 ) -> Result<Response, Response> {
-    let account = authenticate(&node, client, &c.username, &c.password).await?;
-    let token = sessions::open(&node.db, &account, sessions::SESSION, None)
-        .await
-        .map_err(answer)?;
+    let (account, token) = log_in(&node, client, &c.username, &c.password, Access::Session).await?;
     let cookie = crate::cookies::session(&token, client.tls);
     Ok(([(header::SET_COOKIE, cookie)], Json(account)).into_response())
 }
@@ -113,7 +110,7 @@ async fn logout(
     client: Client,
     auth: Auth,
 ) -> Result<Response, ApiError> {
-    sessions::close(&node.db, &auth.token).await?;
+    accounts::log_out(&node, &auth.token).await?;
     let expired = crate::cookies::expired_session(client.tls);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired)]).into_response())
 }
@@ -127,12 +124,10 @@ async fn create_token(
     client: Client,
     ApiJson(r): ApiJson<TokenRequest>,
 ) -> Result<(StatusCode, Json<TokenResponse>), Response> {
-    let label = passerelle_core::validate::optional_text("label", r.label.as_deref(), 80)
-        .map_err(answer)?;
-    let account = authenticate(&node, client, &r.username, &r.password).await?;
-    let token = sessions::open(&node.db, &account, sessions::API_TOKEN, label.as_deref())
-        .await
-        .map_err(answer)?;
+    let access = Access::Token {
+        label: r.label.as_deref(),
+    };
+    let (account, token) = log_in(&node, client, &r.username, &r.password, access).await?;
     Ok((StatusCode::CREATED, Json(TokenResponse { token, account })))
 }
 
@@ -155,20 +150,17 @@ async fn change_password(
     auth: Auth,
     ApiJson(p): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, Response> {
-    // Checking the current password is a login in disguise: same throttle.
-    let attempt = throttle::begin(&node.db, &auth.account.username, client.address)
-        .await
-        .map_err(answer)?
-        .map_err(|blocked| blocked_response(&blocked))?;
+    let actor = auth.actor();
     accounts::change_password(
-        &node.db,
-        auth.account.id,
+        &node,
+        &actor,
+        client.address,
         &p.current_password,
         &p.new_password,
     )
     .await
-    .map_err(answer)?;
-    attempt.succeeded(&node.db).await.map_err(answer)?;
+    .map_err(answer)?
+    .map_err(|blocked| blocked_response(&blocked))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -180,8 +172,7 @@ async fn list_accounts(
     State(node): State<Node>,
     auth: Authorized<Managers>,
 ) -> Result<Json<Vec<Account>>, ApiError> {
-    auth.require(Who::Managers)?;
-    Ok(Json(accounts::list(&node.db).await?))
+    Ok(Json(accounts::list(&node, &auth.actor()).await?))
 }
 
 /// Create an account (administrators and coordinators).
@@ -193,24 +184,6 @@ async fn create_account(
     auth: Authorized<Managers>,
     ApiJson(a): ApiJson<NewAccount>,
 ) -> Result<(StatusCode, Json<Account>), ApiError> {
-    auth.require(Who::Managers)?;
-    let allowed = if node.is_hub() {
-        a.role == Role::Coordinator
-    } else {
-        a.role != Role::Coordinator
-    };
-    if !allowed {
-        return Err(passerelle_core::validate::invalid(
-            "role",
-            "a hub has coordinators; a service has admins and members",
-        )
-        .into());
-    }
-    accounts::create(&node.db, &a.username, &a.password, a.role, true).await?;
-    let created = accounts::list(&node.db)
-        .await?
-        .into_iter()
-        .find(|x| x.username == a.username.trim())
-        .ok_or_else(|| NodeError::config("account vanished after creation"))?;
+    let created = accounts::create(&node, &auth.actor(), &a.username, &a.password, a.role).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

@@ -1,12 +1,12 @@
 //! The coordinator's side of the hub: member services, the aggregated
 //! proposals, subjects linking proposals of several services, and joint
-//! meetings from draft to outcomes. Only coordinators may use it.
+//! meetings from draft to outcomes. Only coordinators may use it: each handler
+//! reads the request and calls the coordinator's action (`actions::hub`).
 
 use crate::error::ApiError;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use passerelle_core::error::Refusal;
 use passerelle_protocol::body::{ProposalRef, ProposalStatus, Theme};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,17 +14,16 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{path_uuid, ApiJson, Auth, Authorized, Coordinators};
-use passerelle_core::actions::Who;
+use super::{path_uuid, ApiJson, Authorized, Coordinators};
+use passerelle_core::actions::hub;
 use passerelle_core::domain::hub::{
-    self, AgendaEntryInput, AggregatedProposal, MeetingChanges, MeetingDetails, MemberService,
+    AgendaEntryInput, AggregatedProposal, MeetingChanges, MeetingDetails, MemberService,
     OutcomeInput, ProposalCounts, ProposalFilter, ProposalSort, ProposedItem, SubjectLogEntry,
     SubjectView,
 };
-use passerelle_core::domain::joint::{self, MeetingView};
+use passerelle_core::domain::joint::MeetingView;
 use passerelle_core::error::{ErrorBody, NodeError};
 use passerelle_core::node::Node;
-use passerelle_core::validate::{rule, Rule};
 
 pub fn routes() -> OpenApiRouter<Node> {
     OpenApiRouter::new()
@@ -43,21 +42,6 @@ pub fn routes() -> OpenApiRouter<Node> {
         .routes(routes!(update))
         .routes(routes!(cancel))
         .routes(routes!(outcomes))
-}
-
-/// Checks the caller is a coordinator on a hub; opens a connection.
-async fn coordinator(
-    node: &Node,
-    auth: &Auth,
-) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, NodeError> {
-    auth.require(Who::Coordinators)?;
-    if !node.is_hub() {
-        return Err(NodeError::refused(
-            Refusal::NotAHub,
-            "this node is a service, not a hub",
-        ));
-    }
-    Ok(node.db.pool().acquire().await?)
 }
 
 /// Filters of the aggregated proposals.
@@ -136,8 +120,7 @@ async fn services(
     State(node): State<Node>,
     auth: Authorized<Coordinators>,
 ) -> Result<Json<Vec<MemberService>>, ApiError> {
-    let mut conn = coordinator(&node, &auth).await?;
-    Ok(Json(hub::member_services(&mut conn).await?))
+    Ok(Json(hub::services(&node, &auth.actor()).await?))
 }
 
 /// Every shared proposal of every service, filtered and sorted (by support by default).
@@ -149,10 +132,8 @@ async fn proposals(
     auth: Authorized<Coordinators>,
     uri: axum::http::Uri,
 ) -> Result<Json<Vec<AggregatedProposal>>, ApiError> {
-    let mut conn = coordinator(&node, &auth).await?;
-    Ok(Json(
-        hub::aggregated(&mut conn, &query_filter(uri.query())?).await?,
-    ))
+    let filter = query_filter(uri.query())?;
+    Ok(Json(hub::proposals(&node, &auth.actor(), &filter).await?))
 }
 
 /// Counts per theme, status and service, with the same filters.
@@ -164,10 +145,8 @@ async fn counts(
     auth: Authorized<Coordinators>,
     uri: axum::http::Uri,
 ) -> Result<Json<ProposalCounts>, ApiError> {
-    let mut conn = coordinator(&node, &auth).await?;
-    Ok(Json(
-        hub::counts(&mut conn, &query_filter(uri.query())?).await?,
-    ))
+    let filter = query_filter(uri.query())?;
+    Ok(Json(hub::counts(&node, &auth.actor(), &filter).await?))
 }
 
 /// Subjects: proposals of several services linked as one.
@@ -178,8 +157,7 @@ async fn subjects(
     State(node): State<Node>,
     auth: Authorized<Coordinators>,
 ) -> Result<Json<Vec<SubjectView>>, ApiError> {
-    let mut conn = coordinator(&node, &auth).await?;
-    Ok(Json(hub::subjects(&mut conn).await?))
+    Ok(Json(hub::subjects(&node, &auth.actor()).await?))
 }
 
 /// Link proposals as one subject (the originals stay intact).
@@ -191,43 +169,8 @@ async fn create_subject(
     auth: Authorized<Coordinators>,
     ApiJson(s): ApiJson<NewSubject>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    coordinator(&node, &auth).await?;
-    let actor = auth.name().to_owned();
-    let id = node
-        .write(move |conn, stream| {
-            Box::pin(async move {
-                let stream = stream.ok_or_else(|| rule(Rule::NoFederation, "no federation"))?;
-                hub::create_subject(conn, &stream, &s.title, &s.proposals, &actor).await
-            })
-        })
-        .await?;
+    let id = hub::create_subject(&node, &auth.actor(), &s.title, &s.proposals).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
-}
-
-async fn change_subject(
-    node: &Node,
-    auth: &Auth,
-    id: &str,
-    target: ProposalRef,
-    link: bool,
-) -> Result<Json<Vec<SubjectView>>, ApiError> {
-    coordinator(node, auth).await?;
-    let id = path_uuid(id)?;
-    let actor = auth.name().to_owned();
-    node.write(move |conn, stream| {
-        Box::pin(async move {
-            let stream = stream.ok_or_else(|| rule(Rule::NoFederation, "no federation"))?;
-            if link {
-                hub::link(conn, &stream, id, target, &actor).await
-            } else {
-                hub::unlink(conn, &stream, id, target, &actor).await
-            }
-        })
-    })
-    .await?;
-    Ok(Json(
-        hub::subjects(&mut *node.db.pool().acquire().await?).await?,
-    ))
 }
 
 /// Add a proposal to a subject (logged).
@@ -240,7 +183,9 @@ async fn link(
     Path(id): Path<String>,
     ApiJson(p): ApiJson<ProposalRef>,
 ) -> Result<Json<Vec<SubjectView>>, ApiError> {
-    change_subject(&node, &auth, &id, p, true).await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    hub::link(&node, &actor, id, p).await?;
+    Ok(Json(hub::subjects(&node, &actor).await?))
 }
 
 /// Take a proposal out of a subject (logged).
@@ -253,7 +198,9 @@ async fn unlink(
     Path(id): Path<String>,
     ApiJson(p): ApiJson<ProposalRef>,
 ) -> Result<Json<Vec<SubjectView>>, ApiError> {
-    change_subject(&node, &auth, &id, p, false).await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    hub::unlink(&node, &actor, id, p).await?;
+    Ok(Json(hub::subjects(&node, &actor).await?))
 }
 
 /// Who linked and unlinked what, and when.
@@ -265,8 +212,8 @@ async fn subject_log(
     auth: Authorized<Coordinators>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<SubjectLogEntry>>, ApiError> {
-    let mut conn = coordinator(&node, &auth).await?;
-    Ok(Json(hub::subject_log(&mut conn, &path_uuid(&id)?).await?))
+    let id = path_uuid(&id)?;
+    Ok(Json(hub::subject_log(&node, &auth.actor(), id).await?))
 }
 
 /// Agenda items the services proposed, not yet on an agenda.
@@ -277,8 +224,7 @@ async fn agenda_items(
     State(node): State<Node>,
     auth: Authorized<Coordinators>,
 ) -> Result<Json<Vec<ProposedItem>>, ApiError> {
-    let mut conn = coordinator(&node, &auth).await?;
-    Ok(Json(hub::proposed_agenda_items(&mut conn).await?))
+    Ok(Json(hub::agenda_items(&node, &auth.actor()).await?))
 }
 
 /// Joint meetings, drafts included.
@@ -289,8 +235,7 @@ async fn meetings(
     State(node): State<Node>,
     auth: Authorized<Coordinators>,
 ) -> Result<Json<Vec<MeetingView>>, ApiError> {
-    let mut conn = coordinator(&node, &auth).await?;
-    Ok(Json(hub::meetings(&mut conn).await?))
+    Ok(Json(hub::meetings(&node, &auth.actor()).await?))
 }
 
 /// Start a joint meeting as a draft (services see it once published).
@@ -302,13 +247,11 @@ async fn create_meeting(
     auth: Authorized<Coordinators>,
     ApiJson(d): ApiJson<MeetingDetails>,
 ) -> Result<(StatusCode, Json<MeetingView>), ApiError> {
-    coordinator(&node, &auth).await?;
-    let id = node
-        .write(move |conn, _| Box::pin(async move { hub::create_meeting_draft(conn, &d).await }))
-        .await?;
+    let actor = auth.actor();
+    let id = hub::create_draft(&node, &actor, &d).await?;
     Ok((
         StatusCode::CREATED,
-        Json(joint::meeting(&mut *node.db.pool().acquire().await?, &id).await?),
+        Json(hub::meeting(&node, &actor, id).await?),
     ))
 }
 
@@ -321,39 +264,8 @@ async fn meeting(
     auth: Authorized<Coordinators>,
     Path(id): Path<String>,
 ) -> Result<Json<MeetingView>, ApiError> {
-    let mut conn = coordinator(&node, &auth).await?;
-    Ok(Json(joint::meeting(&mut conn, &path_uuid(&id)?).await?))
-}
-
-/// Runs a change of a joint meeting, then returns the meeting.
-async fn change_meeting<F>(
-    node: &Node,
-    auth: &Auth,
-    id: &str,
-    f: F,
-) -> Result<Json<MeetingView>, ApiError>
-where
-    F: for<'c> FnOnce(
-            &'c mut sqlx::AnyConnection,
-            Option<passerelle_core::log::OwnStream<'c>>,
-            Uuid,
-        ) -> std::pin::Pin<
-            Box<dyn std::future::Future<Output = Result<(), NodeError>> + Send + 'c>,
-        > + Send
-        + 'static,
-{
-    coordinator(node, auth).await?;
-    let id = path_uuid(id)?;
-    node.write(move |conn, stream| f(conn, stream, id)).await?;
-    Ok(Json(
-        joint::meeting(&mut *node.db.pool().acquire().await?, &id).await?,
-    ))
-}
-
-fn stream_of(
-    stream: Option<passerelle_core::log::OwnStream<'_>>,
-) -> Result<passerelle_core::log::OwnStream<'_>, NodeError> {
-    stream.ok_or_else(|| rule(Rule::NoFederation, "no federation"))
+    let id = path_uuid(&id)?;
+    Ok(Json(hub::meeting(&node, &auth.actor(), id).await?))
 }
 
 /// Change a draft's date, place or format.
@@ -366,10 +278,9 @@ async fn edit_meeting(
     Path(id): Path<String>,
     ApiJson(d): ApiJson<MeetingDetails>,
 ) -> Result<Json<MeetingView>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, _, id| {
-        Box::pin(async move { hub::edit_draft(conn, id, &d).await })
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    hub::edit_draft(&node, &actor, id, &d).await?;
+    Ok(Json(hub::meeting(&node, &actor, id).await?))
 }
 
 /// Delete a draft (services never saw it).
@@ -381,10 +292,8 @@ async fn delete_meeting(
     auth: Authorized<Coordinators>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    coordinator(&node, &auth).await?;
     let id = path_uuid(&id)?;
-    node.write(move |conn, _| Box::pin(async move { hub::delete_draft(conn, id).await }))
-        .await?;
+    hub::delete_draft(&node, &auth.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -398,10 +307,9 @@ async fn set_agenda(
     Path(id): Path<String>,
     ApiJson(a): ApiJson<Vec<AgendaEntryInput>>,
 ) -> Result<Json<MeetingView>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, _, id| {
-        Box::pin(async move { hub::set_agenda(conn, id, &a).await })
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    hub::set_agenda(&node, &actor, id, &a).await?;
+    Ok(Json(hub::meeting(&node, &actor, id).await?))
 }
 
 /// Publish a meeting to every member service.
@@ -413,10 +321,9 @@ async fn publish(
     auth: Authorized<Coordinators>,
     Path(id): Path<String>,
 ) -> Result<Json<MeetingView>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, stream, id| {
-        Box::pin(async move { hub::publish(conn, &stream_of(stream)?, id).await })
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    hub::publish(&node, &actor, id).await?;
+    Ok(Json(hub::meeting(&node, &actor, id).await?))
 }
 
 /// Change a published meeting, with a notice to the services.
@@ -429,12 +336,9 @@ async fn update(
     Path(id): Path<String>,
     ApiJson(u): ApiJson<MeetingUpdate>,
 ) -> Result<Json<MeetingView>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, stream, id| {
-        Box::pin(
-            async move { hub::update(conn, &stream_of(stream)?, id, &u.changes, &u.notice).await },
-        )
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    hub::update(&node, &actor, id, &u.changes, &u.notice).await?;
+    Ok(Json(hub::meeting(&node, &actor, id).await?))
 }
 
 /// Cancel a published meeting, with a notice to the services.
@@ -447,10 +351,9 @@ async fn cancel(
     Path(id): Path<String>,
     ApiJson(n): ApiJson<Notice>,
 ) -> Result<Json<MeetingView>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, stream, id| {
-        Box::pin(async move { hub::cancel(conn, &stream_of(stream)?, id, &n.notice).await })
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    hub::cancel(&node, &actor, id, &n.notice).await?;
+    Ok(Json(hub::meeting(&node, &actor, id).await?))
 }
 
 /// Record the minutes and the decision on each subject discussed; the
@@ -464,10 +367,7 @@ async fn outcomes(
     Path(id): Path<String>,
     ApiJson(o): ApiJson<OutcomesInput>,
 ) -> Result<Json<MeetingView>, ApiError> {
-    change_meeting(&node, &auth, &id, move |conn, stream, id| {
-        Box::pin(async move {
-            hub::record_outcomes(conn, &stream_of(stream)?, id, &o.minutes, &o.outcomes).await
-        })
-    })
-    .await
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    hub::record_outcomes(&node, &actor, id, &o.minutes, &o.outcomes).await?;
+    Ok(Json(hub::meeting(&node, &actor, id).await?))
 }

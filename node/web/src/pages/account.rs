@@ -20,10 +20,10 @@ use super::{
 };
 use crate::cookies::{self, SESSION_COOKIE};
 use crate::security::Client;
-use passerelle_core::accounts;
+use passerelle_core::accounts::check_strength;
+use passerelle_core::actions::accounts::{self, Access, LogIn};
 use passerelle_core::node::Node;
-use passerelle_core::sessions;
-use passerelle_core::throttle::{self, Blocked, Login};
+use passerelle_core::throttle::Blocked;
 
 pub fn routes() -> Router<Node> {
     Router::new()
@@ -132,11 +132,17 @@ async fn login(
     if !same_origin(&headers) {
         return Err(PageError::Csrf);
     }
-    let account = match throttle::log_in(&node.db, f.username.trim(), &f.password, client.address)
-        .await?
-    {
-        Login::Allowed(account) => account,
-        Login::Refused => {
+    let username = f.username.trim();
+    let opened = accounts::log_in(
+        &node,
+        username,
+        &f.password,
+        client.address,
+        Access::Session,
+    );
+    let (account, token) = match opened.await? {
+        LogIn::Opened { account, token } => (account, token),
+        LogIn::Refused => {
             let message = loc
                 .t("Le nom d'utilisateur ou le mot de passe ne va pas. Vérifiez et recommencez.");
             return Ok(login_again(
@@ -147,7 +153,7 @@ async fn login(
                 StatusCode::UNAUTHORIZED,
             ));
         }
-        Login::Blocked(blocked) => {
+        LogIn::Blocked(blocked) => {
             let page = login_again(
                 &node,
                 &guest,
@@ -158,7 +164,6 @@ async fn login(
             return Ok(crate::error::mark_blocked(&blocked, page));
         }
     };
-    let token = sessions::open(&node.db, &account, sessions::SESSION, None).await?;
     let cookie = cookies::session(&token, client.tls);
     let to = if account.must_change_password {
         "/mot-de-passe".to_owned()
@@ -190,7 +195,7 @@ async fn logout(
 ) -> Result<Response, PageError> {
     let _ = viewer;
     let token = cookies::read(&parts, SESSION_COOKIE).unwrap_or_default();
-    sessions::close(&node.db, token).await?;
+    accounts::log_out(&node, token).await?;
     let expired = cookies::expired_session(client.tls);
     Ok(([(header::SET_COOKIE, expired)], Redirect::to("/connexion")).into_response())
 }
@@ -281,7 +286,7 @@ async fn change_password(
 ) -> Result<Response, PageError> {
     let loc = viewer.locale;
     let mut errors = Vec::new();
-    if f.new.chars().count() < 10 {
+    if check_strength(&f.new).is_err() {
         errors.push(FieldError {
             field: "new".into(),
             message: loc
@@ -298,22 +303,17 @@ async fn change_password(
     }
     if errors.is_empty() {
         // Checking the current password is a login in disguise: same throttle.
-        let attempt =
-            match throttle::begin(&node.db, &viewer.account.username, client.address).await? {
-                Ok(attempt) => attempt,
-                Err(blocked) => {
-                    errors.push(FieldError {
-                        field: "current".into(),
-                        message: blocked_sentence(loc, &blocked),
-                    });
-                    let page = render(&password_page_with(&viewer, errors, None))?;
-                    return Ok(crate::error::mark_blocked(&blocked, page));
-                }
-            };
-        match accounts::change_password(&node.db, viewer.account.id, &f.current, &f.new).await {
-            Ok(()) => {
-                attempt.succeeded(&node.db).await?;
-                return Ok(done("/", loc.t("Votre mot de passe est changé.")));
+        let actor = viewer.actor();
+        let changed = accounts::change_password(&node, &actor, client.address, &f.current, &f.new);
+        match changed.await {
+            Ok(Ok(())) => return Ok(done("/", loc.t("Votre mot de passe est changé."))),
+            Ok(Err(blocked)) => {
+                errors.push(FieldError {
+                    field: "current".into(),
+                    message: blocked_sentence(loc, &blocked),
+                });
+                let page = render(&password_page_with(&viewer, errors, None))?;
+                return Ok(crate::error::mark_blocked(&blocked, page));
             }
             Err(e) if e.code() == "invalid_field" => errors.push(FieldError {
                 field: "current".into(),

@@ -2,8 +2,9 @@
 //! committee uses. Only coordinators sign in on a hub; every page refuses
 //! anyone else, and answers "page not found" on a service's node.
 //!
-//! Pages call the same functions of `domain::hub` and `domain::joint` as
-//! the API (`http::api::hub`): no SQL here.
+//! Pages call the same actions as the API (`actions::hub`): the role
+//! policy, the transactions and the rules are the core's; here are forms
+//! and words.
 //!
 //! - `/` (home, shared with the service pages) — what needs attention;
 //! - `/services` — member services, delegates, last contact;
@@ -23,7 +24,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use passerelle_protocol::body::{ProposalRef, ProposalStatus, Theme};
 use passerelle_protocol::NodeId;
-use sqlx::pool::PoolConnection;
 use uuid::Uuid;
 
 use super::{render, FieldError, Locale, PageError, Viewer};
@@ -32,7 +32,7 @@ use crate::pages::path_id;
 use crate::pages::rules::{rule_words, Reader};
 use passerelle_core::actions::Who;
 use passerelle_core::domain::federated::enum_text;
-use passerelle_core::error::{NodeError, Refusal, Rule};
+use passerelle_core::error::{NodeError, Refusal};
 use passerelle_core::node::Node;
 
 pub use overview::home;
@@ -79,22 +79,6 @@ pub fn routes() -> Router<Node> {
 /// Every hub page starts here: a hub, and a coordinator.
 fn guard(viewer: &Viewer) -> Result<(), PageError> {
     viewer.require(Who::Coordinators)
-}
-
-/// A connection for reading.
-async fn read(node: &Node) -> Result<PoolConnection<sqlx::Any>, PageError> {
-    node.db
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| PageError::from(NodeError::from(e)))
-}
-
-/// The hub's own stream: every announcement is signed in it.
-fn stream_of(
-    stream: Option<passerelle_core::log::OwnStream<'_>>,
-) -> Result<passerelle_core::log::OwnStream<'_>, NodeError> {
-    stream.ok_or_else(|| passerelle_core::validate::rule(Rule::NoFederation, "no federation"))
 }
 
 /// A page rendered with a status other than 200 (422 for a form to correct).
@@ -274,6 +258,7 @@ struct Choice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use passerelle_core::error::Rule;
 
     #[test]
     fn every_theme_and_status_has_a_key_and_a_label() {

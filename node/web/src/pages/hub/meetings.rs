@@ -15,18 +15,16 @@ use time::{Date, PrimitiveDateTime, Time};
 use uuid::Uuid;
 
 use super::subjects::Proposals;
-use super::{
-    field_error, guard, path_id, read, refusal_on, render_with, service_label, stream_of, Choice,
-    Field,
-};
+use super::{field_error, guard, path_id, refusal_on, render_with, service_label, Choice, Field};
 use crate::pages::{
     brussels, done, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
 };
+use passerelle_core::actions::hub;
 use passerelle_core::clock::now;
 use passerelle_core::domain::hub::{
-    self, AgendaEntryInput, MeetingChanges, MeetingDetails, OutcomeInput,
+    AgendaEntryInput, MeetingChanges, MeetingDetails, OutcomeInput,
 };
-use passerelle_core::domain::joint::{self, AgendaLine, MeetingView, CANCELLED, DRAFT, PUBLISHED};
+use passerelle_core::domain::joint::{AgendaLine, MeetingView, CANCELLED, DRAFT, PUBLISHED};
 use passerelle_core::error::NodeError;
 use passerelle_core::node::Node;
 
@@ -286,9 +284,8 @@ async fn list_page(
     flash: Option<String>,
 ) -> Result<MeetingsPage, PageError> {
     let loc = viewer.locale;
-    let mut conn = read(node).await?;
     let t = now();
-    let meetings = hub::meetings(&mut conn)
+    let meetings = hub::meetings(node, &viewer.actor())
         .await?
         .iter()
         .map(|m| MeetingRow {
@@ -333,13 +330,10 @@ pub async fn create(
     guard(&viewer)?;
     let loc = viewer.locale;
     let errors = match form.details(loc) {
+        Err(errors) => errors,
         Ok(details) => {
-            let result = node
-                .write(move |conn, _| {
-                    Box::pin(async move { hub::create_meeting_draft(conn, &details).await })
-                })
-                .await;
-            match result {
+            let created = hub::create_draft(&node, &viewer.actor(), &details).await;
+            match created {
                 Ok(id) => return Ok(done(
                     &format!("/reunions-communes/{id}"),
                     loc.t(
@@ -349,7 +343,6 @@ pub async fn create(
                 Err(e) => vec![refusal_on("titre", e, loc)?],
             }
         }
-        Err(errors) => errors,
     };
     let page = list_page(&node, &viewer, errors, form, None).await?;
     render_with(&page, StatusCode::UNPROCESSABLE_ENTITY)
@@ -446,25 +439,18 @@ fn inputs_of(agenda: &[AgendaLine]) -> Vec<AgendaEntryInput> {
         .collect()
 }
 
-/// The decisions recorded for a meeting, by agenda position. They are
-/// read back from what each member service can see of them (a decision
-/// is about a subject or proposals, so it concerns at least one service).
+/// The decisions recorded for a meeting, by agenda position, as the
+/// member services see them ([`hub::decisions`]).
 async fn recorded_decisions(
-    conn: &mut sqlx::AnyConnection,
+    node: &Node,
+    viewer: &Viewer,
     m: &MeetingView,
 ) -> Result<BTreeMap<i64, String>, PageError> {
     let mut out = BTreeMap::new();
     if m.minutes.is_none() {
         return Ok(out);
     }
-    let mut seen = Vec::new();
-    for s in hub::member_services(conn).await? {
-        for o in joint::outcomes_for_my_proposals(conn, &s.id).await? {
-            if o.meeting == m.id {
-                seen.push(o);
-            }
-        }
-    }
+    let seen = hub::decisions(node, &viewer.actor(), m.id).await?;
     let sorted = |refs: &[ProposalRef]| {
         let mut v = refs.to_vec();
         v.sort();
@@ -495,17 +481,16 @@ async fn meeting_page(
     kept: Kept,
     flash: Option<String>,
 ) -> Result<MeetingPage, PageError> {
-    let loc = viewer.locale;
-    let mut conn = read(node).await?;
-    let m = joint::meeting(&mut conn, &id).await?;
+    let (loc, actor) = (viewer.locale, viewer.actor());
+    let m = hub::meeting(node, &actor, id).await?;
     let t = now();
-    let proposals = Proposals::load(&mut conn, loc).await?;
-    let names: BTreeMap<String, String> = hub::member_services(&mut conn)
+    let proposals = Proposals::load(node, &actor, loc).await?;
+    let names: BTreeMap<String, String> = hub::services(node, &actor)
         .await?
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
-    let decisions = recorded_decisions(&mut conn, &m).await?;
+    let decisions = recorded_decisions(node, viewer, &m).await?;
     let count = m.agenda.len();
     let agenda: Vec<Line> = m
         .agenda
@@ -543,7 +528,7 @@ async fn meeting_page(
     let mut items = Vec::new();
     let mut subjects = Vec::new();
     if is_draft {
-        for (i, item) in hub::proposed_agenda_items(&mut conn)
+        for (i, item) in hub::agenda_items(node, &actor)
             .await?
             .into_iter()
             .enumerate()
@@ -572,7 +557,7 @@ async fn meeting_page(
             });
         }
         let on_agenda: Vec<Uuid> = m.agenda.iter().filter_map(|l| l.subject).collect();
-        subjects = hub::subjects(&mut conn)
+        subjects = hub::subjects(node, &actor)
             .await?
             .into_iter()
             .filter(|s| !on_agenda.contains(&s.id))
@@ -703,7 +688,7 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     guard(&viewer)?;
     if let Some(raw) = id.strip_suffix(".ics") {
-        return calendar(&node, path_id(raw)?, viewer.locale).await;
+        return calendar(&node, &viewer, path_id(raw)?).await;
     }
     let id = path_id(&id)?;
     let page = meeting_page(&node, &viewer, id, Vec::new(), Kept::default(), flash.ok).await?;
@@ -711,9 +696,9 @@ pub async fn page(
 }
 
 /// The meeting as an iCalendar file.
-async fn calendar(node: &Node, id: Uuid, loc: Locale) -> Result<Response, PageError> {
-    let mut conn = read(node).await?;
-    let m = joint::meeting(&mut conn, &id).await?;
+async fn calendar(node: &Node, viewer: &Viewer, id: Uuid) -> Result<Response, PageError> {
+    let loc = viewer.locale;
+    let m = hub::meeting(node, &viewer.actor(), id).await?;
     let mut description = vec![loc.t1("Forme : {forme}.", "forme", &m.format)];
     if !m.agenda.is_empty() {
         description.push(loc.t("Ordre du jour :").to_owned());
@@ -754,27 +739,18 @@ async fn calendar(node: &Node, id: Uuid, loc: Locale) -> Result<Response, PageEr
         .into_response())
 }
 
-/// Runs one write on a meeting; a refusal goes back to the page, next to
-/// `field`, with what the person typed.
-async fn write_or_page<F>(
+/// After a change of a meeting: on to `success`, or back to the page with
+/// the refusal next to `field` and what the person typed.
+async fn after(
     node: &Node,
     viewer: &Viewer,
     id: Uuid,
     field: &str,
     kept: Kept,
     success: (&str, &str),
-    f: F,
-) -> Result<Response, PageError>
-where
-    F: for<'c> FnOnce(
-            &'c mut sqlx::AnyConnection,
-            Option<passerelle_core::log::OwnStream<'c>>,
-        ) -> std::pin::Pin<
-            Box<dyn std::future::Future<Output = Result<(), NodeError>> + Send + 'c>,
-        > + Send
-        + 'static,
-{
-    match node.write(f).await {
+    changed: Result<(), NodeError>,
+) -> Result<Response, PageError> {
+    match changed {
         Ok(()) => Ok(done(success.0, success.1)),
         Err(e) => {
             let error = refusal_on(field, e, viewer.locale)?;
@@ -783,12 +759,18 @@ where
     }
 }
 
-/// Checks the person and the meeting; returns the meeting.
-async fn open(node: &Node, viewer: &Viewer, id: &str) -> Result<MeetingView, PageError> {
+/// Checks the person; the meeting's id. Whether the meeting exists (and
+/// is at the right stage) is the action's to say.
+fn target(viewer: &Viewer, id: &str) -> Result<Uuid, PageError> {
     guard(viewer)?;
-    let id = path_id(id)?;
-    let mut conn = read(node).await?;
-    Ok(joint::meeting(&mut conn, &id).await?)
+    path_id(id)
+}
+
+/// Checks the person; returns the meeting, for a change that starts from
+/// what it holds (its agenda).
+async fn open(node: &Node, viewer: &Viewer, id: &str) -> Result<MeetingView, PageError> {
+    let id = target(viewer, id)?;
+    Ok(hub::meeting(node, &viewer.actor(), id).await?)
 }
 
 /// `POST /reunions-communes/{id}/modifier` — a draft's details.
@@ -798,8 +780,7 @@ pub async fn edit(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<DetailsForm>,
 ) -> Result<Response, PageError> {
-    let m = open(&node, &viewer, &id).await?;
-    let id = m.id;
+    let id = target(&viewer, &id)?;
     let loc = viewer.locale;
     let kept = Kept {
         details: Some(form.clone()),
@@ -809,16 +790,9 @@ pub async fn edit(
         Err(errors) => page_with(&node, &viewer, id, errors, kept).await,
         Ok(d) => {
             let href = format!("/reunions-communes/{id}");
-            write_or_page(
-                &node,
-                &viewer,
-                id,
-                "titre",
-                kept,
-                (&href, loc.t("Le brouillon est modifié.")),
-                move |conn, _| Box::pin(async move { hub::edit_draft(conn, id, &d).await }),
-            )
-            .await
+            let changed = hub::edit_draft(&node, &viewer.actor(), id, &d).await;
+            let success = (href.as_str(), loc.t("Le brouillon est modifié."));
+            after(&node, &viewer, id, "titre", kept, success, changed).await
         }
     }
 }
@@ -836,8 +810,7 @@ pub async fn delete(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let m = open(&node, &viewer, &id).await?;
-    let id = m.id;
+    let id = target(&viewer, &id)?;
     let loc = viewer.locale;
     if form.confirmer != "oui" {
         let errors = vec![field_error(
@@ -846,14 +819,16 @@ pub async fn delete(
         )];
         return page_with(&node, &viewer, id, errors, Kept::default()).await;
     }
-    write_or_page(
+    let changed = hub::delete_draft(&node, &viewer.actor(), id).await;
+    let success = ("/reunions-communes", loc.t("Le brouillon est supprimé."));
+    after(
         &node,
         &viewer,
         id,
         "confirmer",
         Kept::default(),
-        ("/reunions-communes", loc.t("Le brouillon est supprimé.")),
-        move |conn, _| Box::pin(async move { hub::delete_draft(conn, id).await }),
+        success,
+        changed,
     )
     .await
 }

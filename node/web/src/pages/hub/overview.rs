@@ -4,11 +4,12 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use passerelle_protocol::body::DelegateRole;
 
-use super::{guard, read};
+use super::guard;
 use crate::pages::labels::delegate_label;
 use crate::pages::{render, Flash, Layout, Locale, PageError, Viewer};
+use passerelle_core::actions::hub;
 use passerelle_core::clock::now;
-use passerelle_core::domain::hub::{self, ProposalFilter};
+use passerelle_core::domain::hub::{MemberService, ProposalFilter, FRESH_SECS};
 use passerelle_core::domain::joint::{DRAFT, PUBLISHED};
 use passerelle_core::node::Node;
 use passerelle_core::peers::REVOKED;
@@ -41,13 +42,13 @@ pub async fn home(
     flash: Option<String>,
 ) -> Result<Response, PageError> {
     guard(&viewer)?;
-    let mut conn = read(&node).await?;
+    let (node, actor) = (&node, &viewer.actor());
     let t = now();
-    let meetings = hub::meetings(&mut conn).await?;
-    let services = hub::member_services(&mut conn).await?;
-    let waiting_items = hub::proposed_agenda_items(&mut conn).await?.len() as i64;
-    let counts = hub::counts(&mut conn, &ProposalFilter::default()).await?;
-    let subjects = hub::subjects(&mut conn).await?.len() as i64;
+    let meetings = hub::meetings(node, actor).await?;
+    let services = hub::services(node, actor).await?;
+    let waiting_items = hub::agenda_items(node, actor).await?.len() as i64;
+    let counts = hub::counts(node, actor, &ProposalFilter::default()).await?;
+    let subjects = hub::subjects(node, actor).await?.len() as i64;
 
     let loc = viewer.locale;
     let mut attention = Vec::new();
@@ -87,8 +88,7 @@ pub async fn home(
             "{n} réunions passées attendent leur compte rendu.",
         ));
     }
-    let active: Vec<&hub::MemberService> =
-        services.iter().filter(|s| s.status != REVOKED).collect();
+    let active: Vec<&MemberService> = services.iter().filter(|s| s.status != REVOKED).collect();
     let quiet = active
         .iter()
         .filter(|s| s.last_seen_at.is_none_or(|seen| t - seen > QUIET_SECS))
@@ -204,7 +204,7 @@ fn delegate_words(d: &passerelle_protocol::body::Delegate, loc: Locale) -> Strin
 
 /// How a member service's exchanges look (« à jour », « silencieux
 /// depuis 3 jours »…), from the same facts as `hub::sync_health`.
-fn health_words(s: &hub::MemberService, t: i64, loc: Locale) -> (String, bool) {
+fn health_words(s: &MemberService, t: i64, loc: Locale) -> (String, bool) {
     if s.status == REVOKED {
         return (loc.t("révoqué").to_owned(), false);
     }
@@ -213,7 +213,7 @@ fn health_words(s: &hub::MemberService, t: i64, loc: Locale) -> (String, bool) {
     };
     let quiet = (t - seen).max(0);
     let words = match quiet {
-        q if q <= hub::FRESH_SECS => return (loc.t("à jour").to_owned(), true),
+        q if q <= FRESH_SECS => return (loc.t("à jour").to_owned(), true),
         q if q < 3600 => loc.plural(
             q / 60,
             "silencieux depuis 1 minute",
@@ -249,8 +249,7 @@ pub async fn services(
     guard(&viewer)?;
     let loc = viewer.locale;
     let t = now();
-    let mut conn = read(&node).await?;
-    let list = hub::member_services(&mut conn).await?;
+    let list = hub::services(&node, &viewer.actor()).await?;
     let active = list.iter().filter(|s| s.status != REVOKED).count() as i64;
     let services = list
         .into_iter()

@@ -7,12 +7,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{
-    guard, origin_label, read, service_label, status_from, status_label, support_words, theme_from,
+    guard, origin_label, service_label, status_from, status_label, support_words, theme_from,
     theme_label, Choice, STATUSES, THEMES,
 };
 use crate::pages::{render, Layout, Locale, PageError, Viewer};
+use passerelle_core::actions::hub;
 use passerelle_core::domain::federated::enum_text;
-use passerelle_core::domain::hub::{self, AggregatedProposal, Count, ProposalFilter, ProposalSort};
+use passerelle_core::domain::hub::{AggregatedProposal, Count, ProposalFilter, ProposalSort};
 use passerelle_core::node::Node;
 
 /// The filter as the form sends it (`GET /propositions?theme=…`). Every
@@ -181,16 +182,16 @@ pub async fn proposals(
     let loc = viewer.locale;
     let form = FilterForm::parse(query.as_deref());
     let filter = form.filter();
-    let mut conn = read(&node).await?;
-    let counts = hub::counts(&mut conn, &filter).await?;
+    let actor = viewer.actor();
+    let counts = hub::counts(&node, &actor, &filter).await?;
     let pages = u32::try_from((counts.total + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE))
         .unwrap_or(u32::MAX)
         .max(1);
     let page = form.page().min(pages);
     let offset = (page - 1).saturating_mul(PAGE_SIZE);
-    let list = hub::aggregated_page(&mut conn, &filter, offset, PAGE_SIZE).await?;
-    let names = hub::service_names(&mut conn).await?;
-    let subjects = hub::subject_titles(&mut conn).await?;
+    let list = hub::proposals_page(&node, &actor, &filter, offset, PAGE_SIZE).await?;
+    let names = hub::service_names(&node, &actor).await?;
+    let subjects = hub::subject_titles(&node, &actor).await?;
     let name_of = |id: &str| service_label(id, names.get(id).map(String::as_str));
 
     let choice = |value: String, label: String, selected: bool| Choice {
@@ -426,9 +427,9 @@ pub async fn csv_download(
     guard(&viewer)?;
     let loc = viewer.locale;
     let filter = FilterForm::parse(query.as_deref()).filter();
-    let mut conn = read(&node).await?;
-    let list = hub::aggregated(&mut conn, &filter).await?;
-    let subjects = hub::subject_titles(&mut conn).await?;
+    let actor = viewer.actor();
+    let list = hub::proposals(&node, &actor, &filter).await?;
+    let subjects = hub::subject_titles(&node, &actor).await?;
     let mut rows = vec![[
         loc.t("Service"),
         loc.t("Titre"),

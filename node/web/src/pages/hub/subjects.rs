@@ -10,12 +10,13 @@ use passerelle_protocol::body::ProposalRef;
 use uuid::Uuid;
 
 use super::{
-    field_error, guard, path_id, read, ref_from_value, ref_value, refusal_on, render_with,
-    service_label, status_label, stream_of, support_words, theme_label, Choice, Field,
+    field_error, guard, path_id, ref_from_value, ref_value, refusal_on, render_with, service_label,
+    status_label, support_words, theme_label, Choice, Field,
 };
 use crate::pages::Locale;
 use crate::pages::{done, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
-use passerelle_core::domain::hub::{self, ProposalFilter, ProposalSort, SubjectView};
+use passerelle_core::actions::{hub, Actor};
+use passerelle_core::domain::hub::{AggregatedProposal, ProposalFilter, ProposalSort, SubjectView};
 use passerelle_core::node::Node;
 
 /// A proposal that may join a subject (shared, and in no subject yet).
@@ -91,17 +92,19 @@ struct SubjectPage {
 /// Every shared proposal, by reference (withdrawn ones included, for the
 /// titles of the log), in the order of the lists: by service, then title.
 pub(super) struct Proposals {
-    all: Vec<hub::AggregatedProposal>,
+    all: Vec<AggregatedProposal>,
     loc: Locale,
 }
 
 impl Proposals {
     pub(super) async fn load(
-        conn: &mut sqlx::AnyConnection,
+        node: &Node,
+        actor: &Actor,
         loc: Locale,
     ) -> Result<Proposals, PageError> {
-        let mut all = hub::aggregated(
-            conn,
+        let mut all = hub::proposals(
+            node,
+            actor,
             &ProposalFilter {
                 include_withdrawn: true,
                 sort: ProposalSort::Title,
@@ -118,7 +121,7 @@ impl Proposals {
         Ok(Proposals { all, loc })
     }
 
-    fn find(&self, r: &ProposalRef) -> Option<&hub::AggregatedProposal> {
+    fn find(&self, r: &ProposalRef) -> Option<&AggregatedProposal> {
         self.all
             .iter()
             .find(|p| p.service_id == r.service.as_str() && p.proposal_id == r.proposal)
@@ -141,14 +144,14 @@ impl Proposals {
     }
 
     /// Proposals that may join a subject.
-    fn free(&self) -> impl Iterator<Item = &hub::AggregatedProposal> {
+    fn free(&self) -> impl Iterator<Item = &AggregatedProposal> {
         self.all
             .iter()
             .filter(|p| !p.withdrawn && p.subject.is_none())
     }
 }
 
-fn reference(p: &hub::AggregatedProposal) -> Option<ProposalRef> {
+fn reference(p: &AggregatedProposal) -> Option<ProposalRef> {
     Some(ProposalRef {
         service: passerelle_protocol::NodeId::parse(&p.service_id).ok()?,
         proposal: p.proposal_id,
@@ -225,10 +228,9 @@ async fn list_page(
     kept: NewSubject,
     flash: Option<String>,
 ) -> Result<SubjectsPage, PageError> {
-    let loc = viewer.locale;
-    let mut conn = read(node).await?;
-    let subjects = hub::subjects(&mut conn).await?;
-    let proposals = Proposals::load(&mut conn, loc).await?;
+    let (loc, actor) = (viewer.locale, viewer.actor());
+    let subjects = hub::subjects(node, &actor).await?;
+    let proposals = Proposals::load(node, &actor, loc).await?;
     let candidates = proposals
         .free()
         .filter_map(|p| {
@@ -312,16 +314,7 @@ pub async fn create(
         ));
     }
     if errors.is_empty() {
-        let actor = viewer.account.username.clone();
-        let (t, refs) = (title.clone(), ticked.clone());
-        let result = node
-            .write(move |conn, stream| {
-                Box::pin(async move {
-                    hub::create_subject(conn, &stream_of(stream)?, &t, &refs, &actor).await
-                })
-            })
-            .await;
-        match result {
+        match hub::create_subject(&node, &viewer.actor(), &title, &ticked).await {
             Ok(id) => {
                 return Ok(done(
                     &format!("/sujets/{id}"),
@@ -342,11 +335,10 @@ async fn detail_page(
     errors: Vec<FieldError>,
     flash: Option<String>,
 ) -> Result<SubjectPage, PageError> {
-    let loc = viewer.locale;
-    let mut conn = read(node).await?;
-    let subjects = hub::subjects(&mut conn).await?;
-    let proposals = Proposals::load(&mut conn, loc).await?;
-    let log = hub::subject_log(&mut conn, &id).await?;
+    let (loc, actor) = (viewer.locale, viewer.actor());
+    let subjects = hub::subjects(node, &actor).await?;
+    let proposals = Proposals::load(node, &actor, loc).await?;
+    let log = hub::subject_log(node, &actor, id).await?;
     let subject = subjects.iter().find(|s| s.id == id);
     if subject.is_none() && log.is_empty() {
         return Err(PageError::NotFound);
@@ -422,25 +414,18 @@ async fn change(
         None if link => field_error(&field, loc.t("Choisissez la proposition à ajouter.")),
         None => return Err(PageError::BadForm),
         Some(r) => {
-            let actor = viewer.account.username.clone();
-            let result = node
-                .write(move |conn, stream| {
-                    Box::pin(async move {
-                        let stream = stream_of(stream)?;
-                        if link {
-                            hub::link(conn, &stream, id, r, &actor).await
-                        } else {
-                            hub::unlink(conn, &stream, id, r, &actor).await
-                        }
-                    })
-                })
-                .await;
+            let actor = viewer.actor();
+            let result = if link {
+                hub::link(&node, &actor, id, r).await
+            } else {
+                hub::unlink(&node, &actor, id, r).await
+            };
             match result {
                 Ok(()) => {
-                    let still_there = {
-                        let mut conn = read(&node).await?;
-                        hub::subjects(&mut conn).await?.iter().any(|s| s.id == id)
-                    };
+                    let still_there = hub::subjects(&node, &actor)
+                        .await?
+                        .iter()
+                        .any(|s| s.id == id);
                     return Ok(if link {
                         done(&back, loc.t("La proposition est ajoutée au sujet."))
                     } else if still_there {

@@ -84,19 +84,12 @@ pub async fn add_entry(
     let mut entries = inputs_of(&m.agenda);
     entries.push(entry);
     let href = format!("/reunions-communes/{id}");
-    write_or_page(
-        &node,
-        &viewer,
-        id,
-        field.0,
-        kept,
-        (
-            &href,
-            loc.t("Le point est ajouté à la fin de l'ordre du jour."),
-        ),
-        move |conn, _| Box::pin(async move { hub::set_agenda(conn, id, &entries).await }),
-    )
-    .await
+    let changed = hub::set_agenda(&node, &viewer.actor(), id, &entries).await;
+    let success = (
+        href.as_str(),
+        loc.t("Le point est ajouté à la fin de l'ordre du jour."),
+    );
+    after(&node, &viewer, id, field.0, kept, success, changed).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -156,14 +149,16 @@ async fn change_entry(
         }
     };
     let href = format!("/reunions-communes/{id}#ordre-du-jour");
-    write_or_page(
+    let changed = hub::set_agenda(&node, &viewer.actor(), id, &entries).await;
+    let success = (href.as_str(), message);
+    after(
         &node,
         &viewer,
         id,
         "ordre-du-jour",
         Kept::default(),
-        (&href, message),
-        move |conn, _| Box::pin(async move { hub::set_agenda(conn, id, &entries).await }),
+        success,
+        changed,
     )
     .await
 }
@@ -215,21 +210,19 @@ async fn reorder_published(
         agenda: Some(entries),
     };
     let href = format!("/reunions-communes/{id}#ordre-du-jour");
-    write_or_page(
+    let changed = hub::update(&node, &viewer.actor(), id, &changes, &notice).await;
+    let success = (
+        href.as_str(),
+        loc.t("L'ordre du jour a changé. Les services reçoivent la nouvelle version."),
+    );
+    after(
         &node,
         &viewer,
         id,
         "ordre-du-jour",
         Kept::default(),
-        (
-            &href,
-            loc.t("L'ordre du jour a changé. Les services reçoivent la nouvelle version."),
-        ),
-        move |conn, stream| {
-            Box::pin(
-                async move { hub::update(conn, &stream_of(stream)?, id, &changes, &notice).await },
-            )
-        },
+        success,
+        changed,
     )
     .await
 }

@@ -13,23 +13,22 @@ pub async fn publish(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Nothing>,
 ) -> Result<Response, PageError> {
-    let m = open(&node, &viewer, &id).await?;
-    let id = m.id;
+    let id = target(&viewer, &id)?;
     let loc = viewer.locale;
     let href = format!("/reunions-communes/{id}");
-    write_or_page(
+    let changed = hub::publish(&node, &viewer.actor(), id).await;
+    let success = (
+        href.as_str(),
+        loc.t("La réunion est publiée. Les services la recevront à leur prochain contact avec le hub."),
+    );
+    after(
         &node,
         &viewer,
         id,
         "publier",
         Kept::default(),
-        (
-            &href,
-            loc.t("La réunion est publiée. Les services la recevront à leur prochain contact avec le hub."),
-        ),
-        move |conn, stream| {
-            Box::pin(async move { hub::publish(conn, &stream_of(stream)?, id).await })
-        },
+        success,
+        changed,
     )
     .await
 }
@@ -42,8 +41,7 @@ pub async fn update(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<DetailsForm>,
 ) -> Result<Response, PageError> {
-    let m = open(&node, &viewer, &id).await?;
-    let id = m.id;
+    let id = target(&viewer, &id)?;
     let loc = viewer.locale;
     let kept = Kept {
         details: Some(form.clone()),
@@ -71,20 +69,12 @@ pub async fn update(
         agenda: None,
     };
     let href = format!("/reunions-communes/{id}");
-    write_or_page(
-        &node,
-        &viewer,
-        id,
-        "annonce",
-        kept,
-        (&href, loc.t("Le changement est envoyé aux services.")),
-        move |conn, stream| {
-            Box::pin(
-                async move { hub::update(conn, &stream_of(stream)?, id, &changes, &notice).await },
-            )
-        },
-    )
-    .await
+    let changed = hub::update(&node, &viewer.actor(), id, &changes, &notice).await;
+    let success = (
+        href.as_str(),
+        loc.t("Le changement est envoyé aux services."),
+    );
+    after(&node, &viewer, id, "annonce", kept, success, changed).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -100,8 +90,7 @@ pub async fn cancel(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<CancelForm>,
 ) -> Result<Response, PageError> {
-    let m = open(&node, &viewer, &id).await?;
-    let id = m.id;
+    let id = target(&viewer, &id)?;
     let loc = viewer.locale;
     let reason = form.raison.trim().to_owned();
     let kept = Kept {
@@ -124,21 +113,12 @@ pub async fn cancel(
         .await;
     }
     let href = format!("/reunions-communes/{id}");
-    write_or_page(
-        &node,
-        &viewer,
-        id,
-        "raison",
-        kept,
-        (
-            &href,
-            loc.t("La réunion est annulée. Les services sont prévenus."),
-        ),
-        move |conn, stream| {
-            Box::pin(async move { hub::cancel(conn, &stream_of(stream)?, id, &reason).await })
-        },
-    )
-    .await
+    let changed = hub::cancel(&node, &viewer.actor(), id, &reason).await;
+    let success = (
+        href.as_str(),
+        loc.t("La réunion est annulée. Les services sont prévenus."),
+    );
+    after(&node, &viewer, id, "raison", kept, success, changed).await
 }
 
 /// `POST /reunions-communes/{id}/decisions` — the minutes, and one
@@ -209,21 +189,10 @@ pub async fn outcomes(
         return page_with(&node, &viewer, id, errors, kept).await;
     }
     let href = format!("/reunions-communes/{id}");
-    write_or_page(
-        &node,
-        &viewer,
-        id,
-        "compte-rendu",
-        kept,
-        (
-            &href,
-            loc.t("Le compte rendu et les décisions sont enregistrés. Les services concernés les recevront."),
-        ),
-        move |conn, stream| {
-            Box::pin(async move {
-                hub::record_outcomes(conn, &stream_of(stream)?, id, &minutes, &list).await
-            })
-        },
-    )
-    .await
+    let changed = hub::record_outcomes(&node, &viewer.actor(), id, &minutes, &list).await;
+    let success = (
+        href.as_str(),
+        loc.t("Le compte rendu et les décisions sont enregistrés. Les services concernés les recevront."),
+    );
+    after(&node, &viewer, id, "compte-rendu", kept, success, changed).await
 }
