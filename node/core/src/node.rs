@@ -261,25 +261,6 @@ impl Node {
         Ok(out)
     }
 
-    /// Runs `f` in one write transaction, with this node's own stream when
-    /// the node belongs to a federation (`None` before a service joins).
-    /// Wakes the pusher and the feed waiters after the commit.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, NodeError>
-    where
-        F: for<'c> FnOnce(
-            &'c mut sqlx::AnyConnection,
-            Option<OwnStream<'c>>,
-        ) -> std::pin::Pin<
-            Box<dyn std::future::Future<Output = Result<T, NodeError>> + Send + 'c>,
-        >,
-    {
-        let mut change = self.change().await?;
-        let (conn, stream) = change.parts();
-        let out = f(conn, stream).await?;
-        change.commit().await?;
-        Ok(out)
-    }
-
     /// Asks every task of this node to stop. The flag is stored even when
     /// no task listens yet (`send` would drop it), so a node stopped right
     /// after it was started still stops.
