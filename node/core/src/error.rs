@@ -475,6 +475,16 @@ impl NodeError {
         }
     }
 
+    /// Whether this is the node's own failure (configuration, database,
+    /// disk), not something the request can correct; a full or read-only
+    /// storage is not: see [`NodeError::storage_problem`].
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            NodeError::Config(_) | NodeError::Database(_) | NodeError::Io { .. }
+        ) && self.storage_problem().is_none()
+    }
+
     /// The storage problem behind this error, if that is what it is.
     pub fn storage_problem(&self) -> Option<StorageProblem> {
         match self {

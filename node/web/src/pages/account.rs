@@ -315,10 +315,17 @@ async fn change_password(
                 let page = render(&password_page_with(&viewer, errors, None))?;
                 return Ok(crate::error::mark_blocked(&blocked, page));
             }
-            Err(e) if e.code() == "invalid_field" => errors.push(FieldError {
-                field: "current".into(),
-                message: loc.t("Ce n'est pas votre mot de passe actuel.").into(),
-            }),
+            Err(e)
+                if matches!(
+                    e.refusal(),
+                    Some(passerelle_core::error::Refusal::InvalidField(_))
+                ) =>
+            {
+                errors.push(FieldError {
+                    field: "current".into(),
+                    message: loc.t("Ce n'est pas votre mot de passe actuel.").into(),
+                })
+            }
             Err(e) => return Err(e.into()),
         }
     }

@@ -150,10 +150,10 @@ fn refusal_words(e: &NodeError, loc: Locale) -> String {
 /// Turns a domain error into a message on the form (`field`), or into an
 /// error page when it is not the person's to correct.
 fn refusal_on(field: &str, e: NodeError, loc: Locale) -> Result<FieldError, PageError> {
-    match e.code() {
-        "not_found" => Err(PageError::NotFound),
-        "forbidden" => Err(PageError::Forbidden),
-        "internal" | "config" | "storage_full" | "storage_read_only" => Err(PageError::from(e)),
+    match e.refusal() {
+        Some(Refusal::NotFound) => Err(PageError::NotFound),
+        Some(Refusal::Forbidden) => Err(PageError::Forbidden),
+        _ if e.is_internal() || e.storage_problem().is_some() => Err(PageError::from(e)),
         _ => Ok(FieldError {
             field: field.to_owned(),
             message: refusal_words(&e, loc),

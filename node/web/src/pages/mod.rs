@@ -29,7 +29,7 @@ use crate::api::request_token;
 pub use i18n::Locale;
 use passerelle_core::accounts::{Account, Role};
 use passerelle_core::actions::{Actor, Who};
-use passerelle_core::error::NodeError;
+use passerelle_core::error::{NodeError, Refusal};
 use passerelle_core::node::Node;
 use passerelle_core::sessions;
 
@@ -443,11 +443,13 @@ pub enum PageError {
 
 impl From<NodeError> for PageError {
     fn from(e: NodeError) -> Self {
-        match e.code() {
-            "not_found" => PageError::NotFound,
-            "forbidden" => PageError::Forbidden,
-            "internal" | "config" => PageError::Internal(e.to_string()),
-            "storage_full" | "storage_read_only" => PageError::Unavailable(e.to_string()),
+        if e.storage_problem().is_some() {
+            return PageError::Unavailable(e.to_string());
+        }
+        match e.refusal() {
+            Some(Refusal::NotFound) => PageError::NotFound,
+            Some(Refusal::Forbidden) => PageError::Forbidden,
+            _ if e.is_internal() => PageError::Internal(e.to_string()),
             _ => PageError::Refused(e.public_message()),
         }
     }

@@ -158,12 +158,12 @@ fn refusal(
     fallback: &str,
     loc: Locale,
 ) -> Result<Vec<FieldError>, PageError> {
-    match e.code() {
-        "internal" | "config" | "remote" | "storage_full" | "storage_read_only" => {
-            Err(PageError::from(e))
-        }
-        "forbidden" => Err(PageError::Forbidden),
-        "invalid_field" => {
+    if e.is_internal() || e.storage_problem().is_some() || matches!(e, NodeError::Remote { .. }) {
+        return Err(PageError::from(e));
+    }
+    match e.refusal() {
+        Some(Refusal::Forbidden) => Err(PageError::Forbidden),
+        Some(Refusal::InvalidField(_)) => {
             let field = e.field().unwrap_or_default();
             Ok(vec![match map.iter().find(|(f, _, _)| *f == field) {
                 Some((_, id, text)) => field_error(id, text),
@@ -173,7 +173,7 @@ fn refusal(
                 ),
             }])
         }
-        "not_found" => Ok(vec![field_error(
+        Some(Refusal::NotFound) => Ok(vec![field_error(
             fallback,
             loc.t("Ce que vous avez choisi n'existe plus. Rechargez la page et recommencez."),
         )]),
