@@ -204,6 +204,18 @@ impl Node {
         )?)
     }
 
+    /// Refuses (`not_a_hub`) on a service: for what only a hub does.
+    pub fn require_hub(&self) -> Result<(), NodeError> {
+        if self.is_hub() {
+            Ok(())
+        } else {
+            Err(NodeError::refused(
+                crate::error::Refusal::NotAHub,
+                "this node is a service, not a hub",
+            ))
+        }
+    }
+
     /// The federation this node belongs to: its own id for a hub, its hub's
     /// id for a service (`None` before joining).
     pub async fn federation(&self) -> Result<Option<NodeId>, NodeError> {

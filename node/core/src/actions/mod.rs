@@ -80,13 +80,28 @@ impl Who {
         }
     }
 
+    /// Whether this kind of node (a hub, or a service) is where these
+    /// people act.
+    pub const fn fits(self, is_hub: bool) -> bool {
+        match self {
+            Who::Committee | Who::Admins => !is_hub,
+            Who::Coordinators => is_hub,
+            Who::Managers => true,
+        }
+    }
+
     /// Refuses on the wrong kind of node (`not_a_service` on a hub,
     /// `not_a_hub` on a service).
     pub fn check_kind(self, node: &Node) -> Result<(), NodeError> {
-        match self {
-            Who::Committee | Who::Admins => service_only(node),
-            Who::Coordinators => hub_only(node),
-            Who::Managers => Ok(()),
+        if self.fits(node.is_hub()) {
+            Ok(())
+        } else if node.is_hub() {
+            Err(NodeError::refused(
+                Refusal::NotAService,
+                "a hub has no proposals of its own",
+            ))
+        } else {
+            node.require_hub()
         }
     }
 
@@ -94,29 +109,5 @@ impl Who {
     pub fn check(self, node: &Node, actor: &Actor) -> Result<(), NodeError> {
         self.check_role(actor)?;
         self.check_kind(node)
-    }
-}
-
-/// Refuses on a hub: the committee's life belongs to services.
-pub fn service_only(node: &Node) -> Result<(), NodeError> {
-    if node.is_hub() {
-        Err(NodeError::refused(
-            Refusal::NotAService,
-            "a hub has no proposals of its own",
-        ))
-    } else {
-        Ok(())
-    }
-}
-
-/// Refuses on a service: the coordinator's work belongs to the hub.
-pub fn hub_only(node: &Node) -> Result<(), NodeError> {
-    if node.is_hub() {
-        Ok(())
-    } else {
-        Err(NodeError::refused(
-            Refusal::NotAHub,
-            "this node is a service, not a hub",
-        ))
     }
 }

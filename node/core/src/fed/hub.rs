@@ -22,17 +22,6 @@ use crate::wire::{
     FeedItem, FeedResponse, Head, JoinRequest, JoinResponse, PushRequest, MAX_BATCH, MAX_WAIT_SECS,
 };
 
-fn require_hub(node: &Node) -> Result<(), NodeError> {
-    if node.is_hub() {
-        Ok(())
-    } else {
-        Err(NodeError::refused(
-            Refusal::NotAHub,
-            "this node is a service, not a hub",
-        ))
-    }
-}
-
 fn invitation_error(refusal: Refusal, message: &str) -> NodeError {
     NodeError::refused(refusal, message)
 }
@@ -40,7 +29,7 @@ fn invitation_error(refusal: Refusal, message: &str) -> NodeError {
 /// Creates a single-use invitation for `service_id`, valid `hours` hours.
 /// Returns the code, which is shown once: only its hash is stored.
 pub async fn invite(node: &Node, service_id: &NodeId, hours: u32) -> Result<String, NodeError> {
-    require_hub(node)?;
+    node.require_hub()?;
     if hours == 0 || hours > 24 * 30 {
         return Err(NodeError::config(
             "an invitation lasts from 1 hour to 30 days",
@@ -96,7 +85,7 @@ pub async fn join(
     parts: &RequestParts<'_>,
     req: JoinRequest,
 ) -> Result<JoinResponse, NodeError> {
-    require_hub(node)?;
+    node.require_hub()?;
     let descriptor = NodeDescriptor::verify(&CanonicalValue::try_from(req.descriptor)?)?;
     if descriptor.role != NodeRole::Service {
         return Err(invitation_error(
@@ -187,7 +176,7 @@ pub async fn join(
 
 /// Revokes a member: its requests and messages are refused from now on.
 pub async fn revoke(node: &Node, service_id: &str) -> Result<(), NodeError> {
-    require_hub(node)?;
+    node.require_hub()?;
     let mut w = node.db.begin_write().await?;
     let peer = peers::get(w.conn(), service_id)
         .await?
@@ -214,7 +203,7 @@ pub async fn push(
     verified: auth::Verified,
     req: PushRequest,
 ) -> Result<crate::pushes::Pushed, NodeError> {
-    require_hub(node)?;
+    node.require_hub()?;
     if req.messages.len() > MAX_BATCH {
         return Err(NodeError::refused(
             Refusal::BatchTooLarge,
@@ -255,7 +244,7 @@ pub async fn feed(
     limit: i64,
     wait: u64,
 ) -> Result<FeedResponse, NodeError> {
-    require_hub(node)?;
+    node.require_hub()?;
     let limit = limit.clamp(1, 500);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.min(MAX_WAIT_SECS));
     let mut shutdown = Box::pin(stopped(node.shutdown_signal()));
@@ -296,7 +285,7 @@ pub async fn feed(
 
 /// `GET /fed/v1/state`: the hub's head of the requester's stream.
 pub async fn state(node: &Node, peer: &Peer) -> Result<Option<Head>, NodeError> {
-    require_hub(node)?;
+    node.require_hub()?;
     let mut conn = node.db.pool().acquire().await?;
     Ok(log::head(&mut conn, &peer.id).await?.map(|h| Head {
         seq: h.seq,

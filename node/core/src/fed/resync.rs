@@ -18,7 +18,7 @@ use passerelle_protocol::{Envelope, Hash, PublicKey, SignedEnvelope};
 use reqwest::Method;
 use sqlx::{AnyConnection, Row};
 
-use crate::error::{NodeError, Refusal};
+use crate::error::NodeError;
 use crate::fed::client::{excerpt, HubClient};
 use crate::log;
 use crate::node::Node;
@@ -59,12 +59,7 @@ pub async fn own_stream(
     after: u64,
     limit: i64,
 ) -> Result<StreamResponse, NodeError> {
-    if !node.is_hub() {
-        return Err(NodeError::refused(
-            Refusal::NotAHub,
-            "this node is a service, not a hub",
-        ));
-    }
+    node.require_hub()?;
     let mut conn = node.db.pool().acquire().await?;
     let rows =
         log::stream_after(&mut conn, &peer.id, after, limit.clamp(1, MAX_STREAM_PAGE)).await?;

@@ -251,12 +251,7 @@ impl Viewer {
     /// A page for `who` (the core's role policy): another kind of node's
     /// page is not found here; another role's is forbidden.
     pub fn require(&self, who: Who) -> Result<(), PageError> {
-        let right_kind = match who {
-            Who::Committee | Who::Admins => !self.is_hub,
-            Who::Coordinators => self.is_hub,
-            Who::Managers => true,
-        };
-        if !right_kind {
+        if !who.fits(self.is_hub) {
             return Err(PageError::NotFound);
         }
         who.check_role(&self.actor())
