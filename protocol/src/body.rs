@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::canonical::CanonicalValue;
 use crate::error::ProtocolError;
-use crate::ids::{Date, NodeId, Timestamp};
+use crate::ids::{Date, Hash, NodeId, Timestamp};
 use crate::keys::PublicKey;
 
 /// A message's kind: the one list of them (SPEC §8.2), with who may send
@@ -38,6 +38,7 @@ pub enum Kind {
     MembersList,
     KeyRotated,
     KeyRevoked,
+    ContentErased,
 }
 
 /// Which role may originate a kind of message (SPEC §8.2).
@@ -50,7 +51,7 @@ pub enum Senders {
 
 impl Kind {
     /// Every kind, in the order of SPEC §8.2.
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::DelegatesList,
         Kind::ProposalShared,
         Kind::ProposalUpdated,
@@ -67,6 +68,7 @@ impl Kind {
         Kind::MembersList,
         Kind::KeyRotated,
         Kind::KeyRevoked,
+        Kind::ContentErased,
     ];
 
     /// The kind as on the wire.
@@ -88,6 +90,7 @@ impl Kind {
             Kind::MembersList => "members.list",
             Kind::KeyRotated => "key.rotated",
             Kind::KeyRevoked => "key.revoked",
+            Kind::ContentErased => "content.erased",
         }
     }
 
@@ -114,7 +117,7 @@ impl Kind {
             | Kind::MeetingOutcomes
             | Kind::MembersList
             | Kind::KeyRevoked => Senders::Hub,
-            Kind::KeyRotated => Senders::Both,
+            Kind::KeyRotated | Kind::ContentErased => Senders::Both,
         }
     }
 
@@ -188,6 +191,9 @@ pub enum Body {
     /// Hub → services: a member's key is compromised from a sequence number on.
     #[serde(rename = "key.revoked")]
     KeyRevoked(Box<KeyRevocation>),
+    /// Any node: texts of its earlier messages are erased (SPEC §5.6).
+    #[serde(rename = "content.erased")]
+    ContentErased(Erasure),
 }
 
 impl Body {
@@ -241,6 +247,7 @@ impl Body {
             Body::MembersList(_) => Kind::MembersList,
             Body::KeyRotated(_) => Kind::KeyRotated,
             Body::KeyRevoked(_) => Kind::KeyRevoked,
+            Body::ContentErased(_) => Kind::ContentErased,
         }
     }
 
@@ -266,7 +273,8 @@ impl Body {
                 reason: reason.into(),
             })
         };
-        let title_ok = |t: &str| !t.trim().is_empty() && t.chars().count() <= 200;
+        let title_text_ok = |t: &str| !t.trim().is_empty() && t.chars().count() <= 200;
+        let title_ok = |t: &Text| t.given().is_none_or(title_text_ok);
         match self {
             Body::ProposalShared(p) if !title_ok(&p.title) => {
                 fail("title must have 1 to 200 characters")
@@ -277,10 +285,10 @@ impl Body {
             Body::SubjectUpdated(s) if !title_ok(&s.title) => {
                 fail("title must have 1 to 200 characters")
             }
-            Body::MeetingPublished(m) | Body::MeetingUpdated(m) if !title_ok(&m.title) => {
+            Body::MeetingPublished(m) | Body::MeetingUpdated(m) if !title_text_ok(&m.title) => {
                 fail("title must have 1 to 200 characters")
             }
-            Body::ProposalUpdated(u) if u.title.as_deref().is_some_and(|t| !title_ok(t)) => {
+            Body::ProposalUpdated(u) if u.title.as_ref().is_some_and(|t| !title_ok(t)) => {
                 fail("title must have 1 to 200 characters")
             }
             Body::MeetingPublished(m) | Body::MeetingUpdated(m)
@@ -288,7 +296,11 @@ impl Body {
             {
                 fail("every agenda entry needs a title of 1 to 200 characters")
             }
-            Body::DelegatesList(d) if d.delegates.iter().any(|x| x.label.trim().is_empty()) => {
+            Body::DelegatesList(d)
+                if d.delegates
+                    .iter()
+                    .any(|x| x.label.given().is_some_and(|l| l.trim().is_empty())) =>
+            {
                 fail("every delegate needs a label")
             }
             Body::ProposalUpdated(u) if u.answer.is_some() && !u.status.has_answer() => {
@@ -300,6 +312,7 @@ impl Body {
             Body::KeyRevoked(r) if r.new_key == Some(r.key) => {
                 fail("the new key must differ from the revoked key")
             }
+            Body::ContentErased(e) => e.validate().or_else(|reason| fail(reason)),
             _ => Ok(()),
         }
     }
@@ -379,7 +392,7 @@ pub struct DelegateList {
 pub struct Delegate {
     /// A name shown with the member's recorded consent, or a neutral label
     /// such as "Délégué·e 2".
-    pub label: String,
+    pub label: Text,
     pub role: DelegateRole,
     pub term_start: Date,
     pub term_end: Option<Date>,
@@ -398,8 +411,8 @@ pub enum DelegateRole {
 pub struct SharedProposal {
     #[serde(with = "crate::ids::strict_uuid")]
     pub proposal: Uuid,
-    pub title: String,
-    pub description: String,
+    pub title: Text,
+    pub description: Text,
     pub theme: Theme,
     #[serde(default)]
     pub tags: Vec<String>,
@@ -413,7 +426,7 @@ pub struct SharedProposal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManagementAnswer {
     /// What management answered, in its own words (the reason for a refusal).
-    pub text: String,
+    pub text: Text,
     pub date: Date,
 }
 
@@ -423,11 +436,11 @@ pub struct ProposalUpdate {
     #[serde(with = "crate::ids::strict_uuid")]
     pub proposal: Uuid,
     pub status: ProposalStatus,
-    pub comment: Option<String>,
+    pub comment: Option<Text>,
     pub answer: Option<ManagementAnswer>,
     /// New title or description, when they changed.
-    pub title: Option<String>,
-    pub description: Option<String>,
+    pub title: Option<Text>,
+    pub description: Option<Text>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -435,7 +448,7 @@ pub struct ProposalUpdate {
 pub struct ProposalWithdrawal {
     #[serde(with = "crate::ids::strict_uuid")]
     pub proposal: Uuid,
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -443,8 +456,8 @@ pub struct ProposalWithdrawal {
 pub struct AgendaItemProposal {
     #[serde(with = "crate::ids::strict_uuid")]
     pub item: Uuid,
-    pub title: String,
-    pub description: Option<String>,
+    pub title: Text,
+    pub description: Option<Text>,
     /// The proposal this item is about, if any.
     pub proposal: Option<ProposalRef>,
     /// The joint meeting it is meant for, or the next one.
@@ -456,7 +469,7 @@ pub struct AgendaItemProposal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Support {
     pub proposal: ProposalRef,
-    pub comment: Option<String>,
+    pub comment: Option<Text>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -473,7 +486,7 @@ pub struct AggregateFigures {
 pub struct Subject {
     #[serde(with = "crate::ids::strict_uuid")]
     pub subject: Uuid,
-    pub title: String,
+    pub title: Text,
     /// The linked proposals; an empty list dissolves the subject.
     pub proposals: Vec<ProposalRef>,
 }
@@ -491,14 +504,14 @@ pub struct JointMeeting {
     pub format: String,
     pub agenda: Vec<AgendaEntry>,
     /// What changed, for an update.
-    pub notice: Option<String>,
+    pub notice: Option<Text>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgendaEntry {
-    pub title: String,
-    pub description: Option<String>,
+    pub title: Text,
+    pub description: Option<Text>,
     #[serde(default, with = "crate::ids::strict_uuid::option")]
     pub subject: Option<Uuid>,
     #[serde(default)]
@@ -512,7 +525,7 @@ pub struct AgendaEntry {
 pub struct MeetingCancellation {
     #[serde(with = "crate::ids::strict_uuid")]
     pub meeting: Uuid,
-    pub notice: String,
+    pub notice: Text,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -520,7 +533,7 @@ pub struct MeetingCancellation {
 pub struct MeetingOutcomes {
     #[serde(with = "crate::ids::strict_uuid")]
     pub meeting: Uuid,
-    pub minutes: String,
+    pub minutes: Text,
     pub outcomes: Vec<Outcome>,
 }
 
@@ -530,7 +543,7 @@ pub struct Outcome {
     #[serde(default, with = "crate::ids::strict_uuid::option")]
     pub subject: Option<Uuid>,
     pub proposals: Vec<ProposalRef>,
-    pub decision: String,
+    pub decision: Text,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -604,6 +617,130 @@ pub struct KeyRevocation {
     pub new_key: Option<PublicKey>,
     /// Why, in the operator's words.
     pub reason: Option<String>,
+}
+
+/// A text its origin may erase later (SPEC §5.6): a name or free text. On
+/// the wire of version 2 it is sealed; read back, it is the text when its
+/// opening is held, or the seal alone once erased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Text {
+    Given(String),
+    Erased(Hash),
+}
+
+impl Text {
+    /// The text, unless it was erased.
+    pub fn given(&self) -> Option<&str> {
+        match self {
+            Text::Given(t) => Some(t),
+            Text::Erased(_) => None,
+        }
+    }
+
+    /// The text, or `""` once erased (how projections keep an erased text).
+    pub fn or_empty(&self) -> &str {
+        self.given().unwrap_or("")
+    }
+
+    /// An optional text, `None` when absent or erased.
+    pub fn opt(text: &Option<Text>) -> Option<&str> {
+        text.as_ref().and_then(Text::given)
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        Text::Given(text)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Self {
+        Text::Given(text.to_owned())
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Text::Given(t) => s.serialize_str(t),
+            Text::Erased(seal) => {
+                let mut m = BTreeMap::new();
+                m.insert(crate::seal::SEAL_MEMBER, seal.as_str());
+                m.serialize(s)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Wire {
+            Given(String),
+            Sealed { sealed: Hash },
+        }
+        match Wire::deserialize(d) {
+            Ok(Wire::Given(t)) => Ok(Text::Given(t)),
+            Ok(Wire::Sealed { sealed }) => Ok(Text::Erased(sealed)),
+            Err(_) => Err(serde::de::Error::custom("expected a string or a seal")),
+        }
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Text {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        String::schema()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Text {}
+
+/// Any node → all: texts of the origin's own earlier messages are erased.
+/// Each target names one message of the same stream and the seals of the
+/// fields erased in it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erasure {
+    pub targets: Vec<ErasureTarget>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasureTarget {
+    /// The id of an earlier message of the same origin.
+    #[serde(with = "crate::ids::strict_uuid")]
+    pub message: Uuid,
+    /// Seals of that message whose openings are erased.
+    pub seals: Vec<Hash>,
+}
+
+/// How many messages one erasure may name (SPEC §8.3).
+pub const MAX_ERASURE_TARGETS: usize = 100;
+
+impl Erasure {
+    fn validate(&self) -> Result<(), &'static str> {
+        if self.targets.is_empty() || self.targets.len() > MAX_ERASURE_TARGETS {
+            return Err("targets lists 1 to 100 messages");
+        }
+        let mut messages = std::collections::BTreeSet::new();
+        let mut seals = std::collections::BTreeSet::new();
+        for t in &self.targets {
+            if !messages.insert(t.message) {
+                return Err("a message appears once in targets");
+            }
+            if t.seals.is_empty() {
+                return Err("every target names at least one seal");
+            }
+            if !t.seals.iter().all(|s| seals.insert(s.clone())) {
+                return Err("a seal appears once in an erasure");
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -18,14 +18,23 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use crate::body::Body;
+use crate::body::{Body, Kind};
 use crate::canonical::{CanonicalValue, Limits};
 use crate::error::ProtocolError;
 use crate::ids::{Hash, NodeId, Timestamp};
 use crate::keys::{KeyId, KeyPair, PublicKey, Signature};
+use crate::seal::{self, Opening, Openings, SALT_BYTES};
 
-/// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: i64 = 1;
+/// The protocol version this crate writes (SPEC.md §14): envelopes whose
+/// erasable fields are sealed (§5.6).
+pub const PROTOCOL_VERSION: i64 = 2;
+
+/// The versions this crate reads: version 1 envelopes stay in every
+/// federation's history and are read for ever.
+pub const READ_VERSIONS: [i64; 2] = [1, 2];
+
+/// The unsigned member of a version 2 envelope that carries the openings.
+pub const OPEN_MEMBER: &str = "open";
 
 /// How far an envelope's `ts` may be ahead of the receiver's clock, in
 /// seconds (SPEC.md §5.2): ten minutes, twice the request window, so a node
@@ -33,14 +42,18 @@ pub const PROTOCOL_VERSION: i64 = 1;
 /// refused for their time.
 pub const MAX_AHEAD_SECS: u64 = 600;
 
-/// The fields of an envelope, in the order SPEC.md lists them.
-pub const ENVELOPE_FIELDS: [&str; 11] = [
-    "v", "id", "from", "to", "seq", "prev", "ts", "kind", "body", "key", "sig",
+/// The fields of an envelope, in the order SPEC.md lists them (`open` only
+/// in version 2).
+pub const ENVELOPE_FIELDS: [&str; 12] = [
+    "v", "id", "from", "to", "seq", "prev", "ts", "kind", "body", "key", "sig", "open",
 ];
 
 /// An envelope before signing (or a signed one without its signature).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
+    /// The protocol version (`v`): 2 for what this crate writes, 1 for old
+    /// messages read back.
+    pub version: i64,
     /// Message id: a UUIDv7, the receivers' deduplication key.
     pub id: Uuid,
     /// The origin node.
@@ -59,10 +72,13 @@ pub struct Envelope {
     pub body: CanonicalValue,
     /// The id of the key that signs this envelope.
     pub key: KeyId,
+    /// The openings of the body's seals still held (§5.6); not signed.
+    pub openings: Openings,
 }
 
 impl Envelope {
-    /// A new envelope carrying `body`, with a fresh UUIDv7 and the current time.
+    /// A new envelope carrying `body`, with a fresh UUIDv7, the current time
+    /// and its erasable fields sealed with random salts.
     pub fn new(
         from: NodeId,
         to: NodeId,
@@ -71,7 +87,24 @@ impl Envelope {
         body: &Body,
         key: KeyId,
     ) -> Result<Self, ProtocolError> {
+        Self::with_salts(from, to, seq, prev, body, key, &mut seal::random_salt)
+    }
+
+    /// [`Envelope::new`] with the salts given by `salt` (test vectors use
+    /// fixed ones; anything else must use random salts).
+    pub fn with_salts(
+        from: NodeId,
+        to: NodeId,
+        seq: u64,
+        prev: Option<Hash>,
+        body: &Body,
+        key: KeyId,
+        salt: &mut dyn FnMut() -> Result<[u8; SALT_BYTES], ProtocolError>,
+    ) -> Result<Self, ProtocolError> {
+        let mut value = body.to_value()?;
+        let openings = seal::seal_body(body.kind_of(), &mut value, salt)?;
         Ok(Envelope {
+            version: PROTOCOL_VERSION,
             id: Uuid::now_v7(),
             from,
             to,
@@ -79,8 +112,9 @@ impl Envelope {
             prev,
             ts: Timestamp::now(),
             kind: body.kind().to_owned(),
-            body: body.to_value()?,
+            body: value,
             key,
+            openings,
         })
     }
 
@@ -95,10 +129,11 @@ impl Envelope {
         envelope_from_members(m)
     }
 
-    /// The envelope as a JSON object, without `sig`.
+    /// The envelope as a JSON object, without `sig` and without `open`:
+    /// what is signed.
     pub fn to_value(&self) -> CanonicalValue {
         let mut m = BTreeMap::new();
-        m.insert("v".into(), CanonicalValue::Integer(PROTOCOL_VERSION));
+        m.insert("v".into(), CanonicalValue::Integer(self.version));
         m.insert(
             "id".into(),
             CanonicalValue::String(self.id.hyphenated().to_string()),
@@ -144,8 +179,9 @@ impl Envelope {
 
 /// A signed envelope, as received or as produced by [`Envelope::sign`].
 ///
-/// Keeps its canonical bytes and their hash, which are what the next message
-/// of the stream chains to.
+/// Keeps its canonical bytes (with the openings it still holds) and its
+/// hash (without them), which is what the next message of the stream chains
+/// to: erasing an opening never changes the hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedEnvelope {
     envelope: Envelope,
@@ -160,13 +196,44 @@ impl SignedEnvelope {
         if let CanonicalValue::Object(m) = &mut value {
             m.insert("sig".into(), CanonicalValue::String(sig.to_string()));
         }
+        let hash = Hash::of(&value.to_canonical_bytes());
+        if let (CanonicalValue::Object(m), false) = (&mut value, envelope.openings.is_empty()) {
+            let open = envelope
+                .openings
+                .iter()
+                .map(|(seal, o)| (seal.as_str().to_owned(), o.to_value()))
+                .collect();
+            m.insert(OPEN_MEMBER.into(), CanonicalValue::Object(open));
+        }
         let canonical = value.to_canonical_bytes();
-        let hash = Hash::of(&canonical);
         SignedEnvelope {
             envelope,
             sig,
             canonical,
             hash,
+        }
+    }
+
+    /// The same signed envelope without the openings of `seals`: what every
+    /// node keeps and relays once its origin erased them (§5.6). Same hash,
+    /// same signature.
+    pub fn erased(&self, seals: &[Hash]) -> Self {
+        let mut envelope = self.envelope.clone();
+        envelope.openings.retain(|seal, _| !seals.contains(seal));
+        Self::assemble(envelope, self.sig.clone())
+    }
+
+    /// The openings this envelope still holds, by seal.
+    pub fn openings(&self) -> &Openings {
+        &self.envelope.openings
+    }
+
+    /// The seals of the body's erasable fields, each with its field's path
+    /// (`delegates[1].label`), opened or not.
+    pub fn sealed_fields(&self) -> Vec<(String, Hash)> {
+        match Kind::parse(&self.envelope.kind) {
+            Some(kind) => seal::sealed_fields(kind, &self.envelope.body),
+            None => Vec::new(),
         }
     }
 
@@ -189,6 +256,9 @@ impl SignedEnvelope {
     /// Checks the signature with `public_key`, which must be the key named in
     /// the envelope's `key` field (the caller looked it up among the sender's
     /// pinned keys).
+    ///
+    /// Every opening must also open its seal: an opening that does not is
+    /// text the origin did not sign, refused like a bad signature (§6).
     pub fn verify_signature(&self, public_key: &PublicKey) -> Result<(), ProtocolError> {
         if public_key.key_id() != self.envelope.key {
             return Err(ProtocolError::UnknownKey {
@@ -196,7 +266,16 @@ impl SignedEnvelope {
                 key_id: self.envelope.key.to_string(),
             });
         }
-        public_key.verify(&self.envelope.signing_bytes(), &self.sig)
+        public_key.verify(&self.envelope.signing_bytes(), &self.sig)?;
+        if self
+            .envelope
+            .openings
+            .iter()
+            .any(|(seal, opening)| &opening.seal() != seal)
+        {
+            return Err(ProtocolError::BadSignature);
+        }
+        Ok(())
     }
 
     /// Checks that the message is addressed to `audience` (the hub id of the
@@ -227,8 +306,19 @@ impl SignedEnvelope {
     }
 
     /// The typed body: refuses an unknown kind or a body that does not fit.
+    /// Seals are opened where the opening is held; an erased field reads as
+    /// [`crate::body::Text::Erased`].
     pub fn body(&self) -> Result<Body, ProtocolError> {
-        Body::from_parts(&self.envelope.kind, &self.envelope.body)
+        let kind = Kind::parse(&self.envelope.kind)
+            .ok_or_else(|| ProtocolError::UnknownKind(self.envelope.kind.clone()))?;
+        seal::check_placement(kind, self.envelope.version, &self.envelope.body).map_err(
+            |reason| ProtocolError::InvalidBody {
+                kind: self.envelope.kind.clone(),
+                reason,
+            },
+        )?;
+        let opened = seal::open_body(&self.envelope.body, &self.envelope.openings);
+        Body::from_parts(&self.envelope.kind, &opened)
     }
 
     pub fn envelope(&self) -> &Envelope {
@@ -239,17 +329,19 @@ impl SignedEnvelope {
         &self.sig
     }
 
-    /// The canonical bytes of the whole signed envelope.
+    /// The canonical bytes of the whole signed envelope, with the openings
+    /// it holds: what is stored and sent.
     pub fn canonical_bytes(&self) -> &[u8] {
         &self.canonical
     }
 
-    /// The canonical text of the whole signed envelope.
+    /// The canonical text of the whole signed envelope, with its openings.
     pub fn canonical_string(&self) -> String {
         String::from_utf8_lossy(&self.canonical).into_owned()
     }
 
-    /// SHA-256 of the canonical bytes: what the next message's `prev` names.
+    /// SHA-256 of the canonical bytes of the signed envelope **without**
+    /// `open`: what the next message's `prev` names.
     pub fn hash(&self) -> &Hash {
         &self.hash
     }
@@ -264,16 +356,17 @@ fn envelope_members(
             "an envelope is a JSON object".into(),
         ));
     };
-    match m.get("v") {
+    let version = match m.get("v") {
         None => return Err(missing("v")),
-        Some(CanonicalValue::Integer(PROTOCOL_VERSION)) => {}
+        Some(CanonicalValue::Integer(v)) if READ_VERSIONS.contains(v) => *v,
         Some(other) => {
             return Err(ProtocolError::UnsupportedVersion(
                 other.to_canonical_string(),
             ))
         }
-    }
-    if let Some(extra) = m.keys().find(|k| !ENVELOPE_FIELDS.contains(&k.as_str())) {
+    };
+    let allowed = |k: &str| ENVELOPE_FIELDS.contains(&k) && (version >= 2 || k != OPEN_MEMBER);
+    if let Some(extra) = m.keys().find(|k| !allowed(k)) {
         return Err(ProtocolError::InvalidEnvelope(format!(
             "unexpected field {extra:?}"
         )));
@@ -285,7 +378,11 @@ fn envelope_members(
 fn envelope_from_members(
     mut m: BTreeMap<String, CanonicalValue>,
 ) -> Result<Envelope, ProtocolError> {
-    m.remove("v");
+    let version = match m.remove("v") {
+        Some(CanonicalValue::Integer(v)) => v,
+        _ => return Err(missing("v")),
+    };
+    let open = m.remove(OPEN_MEMBER);
     let id_text = take_str(&mut m, "id")?;
     let id = Uuid::parse_str(&id_text)
         .ok()
@@ -328,7 +425,9 @@ fn envelope_from_members(
     };
     let key = KeyId::parse(&take_str(&mut m, "key")?)
         .map_err(|e| ProtocolError::InvalidEnvelope(e.to_string()))?;
+    let openings = read_openings(open, &body)?;
     let envelope = Envelope {
+        version,
         id,
         from,
         to,
@@ -338,9 +437,44 @@ fn envelope_from_members(
         kind,
         body,
         key,
+        openings,
     };
     check_fields(&envelope)?;
     Ok(envelope)
+}
+
+/// The `open` member: an object, not empty, each member named by a seal
+/// that stands in the body and holding an opening (§5.6). Whether each
+/// opening opens its seal is checked with the signature.
+fn read_openings(
+    open: Option<CanonicalValue>,
+    body: &CanonicalValue,
+) -> Result<Openings, ProtocolError> {
+    let Some(open) = open else {
+        return Ok(Openings::new());
+    };
+    let CanonicalValue::Object(members) = open else {
+        return Err(ProtocolError::InvalidEnvelope("open must be an object".into()));
+    };
+    if members.is_empty() {
+        return Err(ProtocolError::InvalidEnvelope(
+            "open is absent when it would be empty".into(),
+        ));
+    }
+    let seals = seal::seals_anywhere(body)?;
+    let mut openings = Openings::new();
+    for (name, value) in members {
+        let seal = Hash::parse(&name).map_err(|_| {
+            ProtocolError::InvalidEnvelope(format!("open member {name:?} is not a seal"))
+        })?;
+        if !seals.contains(&seal) {
+            return Err(ProtocolError::InvalidEnvelope(format!(
+                "open member {name:?} opens no seal of the body"
+            )));
+        }
+        openings.insert(seal, Opening::from_value(&value)?);
+    }
+    Ok(openings)
 }
 
 fn missing(field: &str) -> ProtocolError {

@@ -15,6 +15,10 @@ use crate::error::ProtocolError;
 use crate::ids::NodeId;
 use crate::keys::{KeyId, KeyPair, PublicKey, Signature};
 
+/// The version of node descriptors (SPEC.md §9.2). Descriptors did not
+/// change with envelope version 2, so they stay at 1.
+pub const DESCRIPTOR_VERSION: i64 = 1;
+
 /// Adds `key` and `sig` to `object` (a JSON object without them).
 pub fn sign_object(
     object: CanonicalValue,
@@ -96,7 +100,7 @@ impl NodeDescriptor {
     ) -> Result<CanonicalValue, ProtocolError> {
         let descriptor = NodeDescriptor {
             kind: Self::TYPE.into(),
-            v: crate::envelope::PROTOCOL_VERSION,
+            v: DESCRIPTOR_VERSION,
             id,
             name,
             role,
@@ -122,7 +126,7 @@ impl NodeDescriptor {
                 "not a passerelle.node descriptor".into(),
             ));
         }
-        if descriptor.v != crate::envelope::PROTOCOL_VERSION {
+        if descriptor.v != DESCRIPTOR_VERSION {
             return Err(ProtocolError::UnsupportedVersion(descriptor.v.to_string()));
         }
         verify_object(value, &descriptor.public_key)?;

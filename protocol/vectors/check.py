@@ -15,6 +15,7 @@ Section numbers (§) refer to SPEC.md.
 """
 
 import base64
+import copy
 import hashlib
 import json
 import os
@@ -373,6 +374,33 @@ def is_hash(v):
 
 ENVELOPE_MEMBERS = {"v", "id", "from", "to", "seq", "prev", "ts", "kind",
                     "body", "key", "sig"}
+VERSIONS = (1, 2)
+
+
+def as_seal(v):
+    """§5.6: a seal is an object with exactly the member `sealed`."""
+    if isinstance(v, dict) and set(v) == {"sealed"} and is_str(v["sealed"]):
+        return v["sealed"]
+    return None
+
+
+def seals_anywhere(v, out):
+    seal = as_seal(v)
+    if seal is not None:
+        if not is_hash(seal):
+            raise Refused("invalid_envelope", "a seal names a hash")
+        out.append(seal)
+    elif isinstance(v, dict):
+        for x in v.values():
+            seals_anywhere(x, out)
+    elif isinstance(v, list):
+        for x in v:
+            seals_anywhere(x, out)
+    return out
+
+
+def opening_seal(opening):
+    return hash_of(canonical(opening))
 
 
 def parse_envelope(data: bytes):
@@ -381,12 +409,13 @@ def parse_envelope(data: bytes):
     bad = lambda why: Refused("invalid_envelope", why)  # noqa: E731
     if not isinstance(env, dict):
         raise bad("not an object")
-    if "v" in env and not (is_int(env["v"]) and env["v"] == 1):
+    if "v" in env and not (is_int(env["v"]) and env["v"] in VERSIONS):
         raise Refused("unsupported_version")
     missing = ENVELOPE_MEMBERS - env.keys()
     if missing:
         raise bad(f"missing {sorted(missing)}")
-    extra = env.keys() - ENVELOPE_MEMBERS
+    allowed = ENVELOPE_MEMBERS | ({"open"} if env["v"] == 2 else set())
+    extra = env.keys() - allowed
     if extra:
         raise bad(f"unexpected {sorted(extra)}")
     if not (is_str(env["id"]) and _UUID7.match(env["id"])):
@@ -410,12 +439,36 @@ def parse_envelope(data: bytes):
     if not is_key_id(env["key"]):
         raise bad("key")
     parse_signature(env["sig"], "invalid_envelope")
+    if "open" in env:
+        open_ = env["open"]
+        if not isinstance(open_, dict) or not open_:
+            raise bad("open is a non-empty object")
+        seals = seals_anywhere(env["body"], [])
+        for seal, opening in open_.items():
+            if not is_hash(seal) or seal not in seals:
+                raise bad("an open member names no seal of the body")
+            if not (isinstance(opening, dict) and set(opening) == {"salt", "value"}
+                    and is_str(opening["salt"]) and is_str(opening["value"])):
+                raise bad("an opening is {salt, value}")
+            salt = b64_decode(opening["salt"], "invalid_envelope")
+            if len(salt) != 16:
+                raise bad("a salt is 16 bytes")
     return env
 
 
+def signed_part(env):
+    """§5.3: the signed envelope without `open`."""
+    return {k: v for k, v in env.items() if k != "open"}
+
+
 def signing_bytes(obj):
-    """§5.3, §9.1: canonical bytes of the object without `sig`."""
-    return canonical({k: v for k, v in obj.items() if k != "sig"})
+    """§5.3, §9.1: canonical bytes of the object without `sig` (and `open`)."""
+    return canonical({k: v for k, v in obj.items() if k not in ("sig", "open")})
+
+
+def envelope_hash(env):
+    """§5.3: SHA-256 of the signed envelope without `open`."""
+    return hash_of(canonical(signed_part(env)))
 
 
 def verify_envelope(env, pinned_public_key: str):
@@ -424,6 +477,9 @@ def verify_envelope(env, pinned_public_key: str):
     if env["key"] != key_id_of(public_raw):
         raise Refused("unknown_key")
     verify(public_raw, signing_bytes(env), parse_signature(env["sig"], "invalid_envelope"))
+    for seal, opening in env.get("open", {}).items():
+        if opening_seal(opening) != seal:
+            raise Refused("bad_signature", "an opening does not open its seal")
 
 
 def check_audience(env, audience):
@@ -527,14 +583,14 @@ def t_answer(v):
 
 
 def t_title(v):
-    return is_str(v) and title_ok(v)
+    return isinstance(v, Erased) or (is_str(v) and title_ok(v))
 
 
 def t_delegate(v):
     if not isinstance(v, dict):
         return False
     b = Body(v)
-    b.get("label", lambda s: is_str(s) and not blank(s))
+    b.get("label", lambda s: isinstance(s, Erased) or (is_str(s) and not blank(s)))
     b.get("role", t_enum("delegate role"))
     b.get("term_start", is_date)
     b.get("term_end", is_date, optional=True)
@@ -675,6 +731,27 @@ def s_key_revoked(b):
         b.fail("the new key must differ from the revoked key")
 
 
+def t_target(v):
+    if not isinstance(v, dict):
+        return False
+    b = Body(v)
+    b.get("message", t_uuid)
+    seals = b.get("seals", t_list(is_hash))
+    if not seals:
+        b.fail("every target names at least one seal")
+    return True
+
+
+def s_content_erased(b):
+    targets = b.get("targets", t_list(t_target))
+    if not 1 <= len(targets) <= 100:
+        b.fail("targets lists 1 to 100 messages")
+    messages = [t["message"] for t in targets]
+    seals = [s for t in targets for s in t["seals"]]
+    if len(set(messages)) != len(messages) or len(set(seals)) != len(seals):
+        b.fail("a message, and a seal, appear once")
+
+
 SCHEMAS = {
     "delegates.list": s_delegates_list,
     "proposal.shared": s_proposal_shared,
@@ -692,7 +769,78 @@ SCHEMAS = {
     "members.list": s_members_list,
     "key.rotated": s_key_rotated,
     "key.revoked": s_key_revoked,
+    "content.erased": s_content_erased,
 }
+
+
+# §5.6: the erasable fields of each kind ("a[]": every element of list a).
+SEALED = {
+    "delegates.list": ["delegates[].label"],
+    "proposal.shared": ["title", "description", "answer.text"],
+    "proposal.updated": ["title", "description", "comment", "answer.text"],
+    "proposal.withdrawn": ["reason"],
+    "agenda_item.proposed": ["title", "description"],
+    "support.given": ["comment"],
+    "support.withdrawn": ["comment"],
+    "subject.updated": ["title"],
+    "meeting.published": ["notice", "agenda[].title", "agenda[].description"],
+    "meeting.updated": ["notice", "agenda[].title", "agenda[].description"],
+    "meeting.cancelled": ["notice"],
+    "meeting.outcomes": ["minutes", "outcomes[].decision"],
+}
+
+
+def slots(value, steps):
+    """The values at a path of SEALED, with a function that replaces each."""
+    if not steps:
+        return
+    step, rest = steps[0], steps[1:]
+    member, each = (step[:-2], True) if step.endswith("[]") else (step, False)
+    if not isinstance(value, dict) or member not in value:
+        return
+    children = ([(value[member], i) for i in range(len(value[member]))]
+                if each and isinstance(value[member], list) else
+                [] if each else [(value, member)])
+    for holder, key in children:
+        if rest:
+            yield from slots(holder[key], rest)
+        else:
+            yield holder, key
+
+
+def open_body(env):
+    """§5.6: checks where the seals stand, then replaces each opened seal by its
+    text; an erased one stays a seal (read as "erased")."""
+    body = copy.deepcopy(env["body"])
+    open_ = env.get("open", {})
+    placed = 0
+    for path in SEALED.get(env["kind"], []):
+        for holder, key in list(slots(body, path.split("."))):
+            v = holder[key]
+            if v is None:
+                continue
+            seal = as_seal(v)
+            if env["v"] == 1:
+                if seal is not None:
+                    raise Refused("invalid_body", "version 1 has no seals")
+                continue
+            if seal is None or not is_hash(seal):
+                raise Refused("invalid_body", f"{path} must be a seal in version 2")
+            placed += 1
+            if seal in open_:
+                holder[key] = open_[seal]["value"]
+            else:
+                holder[key] = ERASED
+    if len(seals_anywhere(env["body"], [])) != placed:
+        raise Refused("invalid_body", "a seal stands where no erasable field is")
+    return body
+
+
+class Erased(str):
+    """An erased text: it satisfies the field's type, its rules no longer apply."""
+
+
+ERASED = Erased("")
 
 
 def read_body(env):
@@ -700,7 +848,7 @@ def read_body(env):
     schema = SCHEMAS.get(env["kind"])
     if schema is None:
         raise Refused("unknown_kind")
-    schema(Body(env["body"]))
+    schema(Body(open_body(env)))
 
 
 # ---------------------------------------------------------------------------
@@ -886,10 +1034,9 @@ class KeyReceiver:
             raise Refused("unknown_sender")
         pinned = self.keys[origin].get(env["key"])
         self.check_key(pinned, env["key"], seq)
-        verify(parse_public_key(pinned.public_key, "invalid_key"), signing_bytes(env),
-               parse_signature(env["sig"], "invalid_envelope"))
+        verify_envelope(env, pinned.public_key)
         check_audience(env, self.audience)
-        h = hash_of(canonical(env))
+        h = envelope_hash(env)
         head = self.heads.get(origin)
         expected = head[0] + 1 if head else 1
         if seq == expected:
@@ -982,7 +1129,7 @@ def run_envelope(v, by_hash):
     env = parse_envelope(v["signed"].encode("utf-8"))
     expect(signing_bytes(env).decode("utf-8"), v["canonical"], "signing bytes")
     expect(canonical(env).decode("utf-8"), v["signed"], "signed, canonical")
-    expect(hash_of(canonical(env)), v["hash"], "hash")
+    expect(envelope_hash(env), v["hash"], "hash")
     expect(env["sig"], v["signature"], "sig member")
     verify_envelope(env, v["public_key"])
     check_audience(env, v["audience"])

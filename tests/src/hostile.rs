@@ -17,8 +17,8 @@ use uuid::Uuid;
 pub fn proposal_body(title: &str) -> Body {
     Body::ProposalShared(SharedProposal {
         proposal: Uuid::now_v7(),
-        title: title.to_owned(),
-        description: format!("Texte de « {title} »"),
+        title: title.into(),
+        description: format!("Texte de « {title} »").into(),
         theme: Theme::Reception,
         tags: vec!["accueil".into()],
         origin: Origin::Committee,
@@ -36,17 +36,17 @@ pub fn envelope(
     prev: Option<Hash>,
     body: &Body,
 ) -> Envelope {
-    Envelope {
-        id: Uuid::now_v7(),
-        from: NodeId::parse(from).expect("node id"),
-        to: NodeId::parse(to).expect("node id"),
+    let mut e = Envelope::new(
+        NodeId::parse(from).expect("node id"),
+        NodeId::parse(to).expect("node id"),
         seq,
         prev,
-        ts: Timestamp::now(),
-        kind: body.kind().to_owned(),
-        body: body.to_value().expect("body"),
-        key: keys.key_id().clone(),
-    }
+        body,
+        keys.key_id().clone(),
+    )
+    .expect("envelope");
+    e.ts = Timestamp::now();
+    e
 }
 
 /// The members of an envelope without `sig`, to alter before signing.

@@ -64,12 +64,13 @@ impl SimService {
         self.shared.push(id);
         let body = Body::ProposalShared(SharedProposal {
             proposal: id,
-            title: format!("Proposition {k} du service {}", self.id),
+            title: format!("Proposition {k} du service {}", self.id).into(),
             description: format!(
                 "Description de la proposition {k} : horaires d'accueil, salle d'attente, \
                  activités du samedi — texte de longueur habituelle pour un comité ({}).",
                 self.id
-            ),
+            )
+            .into(),
             theme: THEMES[k % THEMES.len()],
             tags: vec![format!("tag-{}", k % 5)],
             origin: Origin::Committee,

@@ -108,6 +108,10 @@ impl Db {
                         // Statement journals (savepoints) in memory, not
                         // in a file opened and closed for each statement.
                         conn.execute("PRAGMA temp_store = MEMORY").await?;
+                        // Deleted and overwritten content is zeroed, not
+                        // left in free space: an erased name (SPEC §5.6)
+                        // must not linger in the file.
+                        conn.execute("PRAGMA secure_delete = ON").await?;
                     }
                     Ok(())
                 })
@@ -186,6 +190,33 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// After an erasure has committed: makes the old versions of the rows it
+    /// rewrote unreachable on disk. On SQLite (with `secure_delete`, which
+    /// zeroes them in the database file) the write-ahead log still holds the
+    /// pages as they were; a `TRUNCATE` checkpoint copies them back and
+    /// empties it. If a reader holds the log, the next erasure (or the next
+    /// automatic checkpoint) finishes the work. On PostgreSQL, `VACUUM` of
+    /// the tables concerned removes the dead row versions from what any
+    /// query can reach; the bytes stay in free space and in the server's
+    /// write-ahead log until reused: the operator's guide says what to run
+    /// to remove them at once (`VACUUM FULL`).
+    pub async fn scrub_after_erasure(&self, tables: &[&str]) -> Result<(), NodeError> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&self.pool)
+                    .await?;
+            }
+            Backend::Postgres => {
+                let list = tables.join(", ");
+                sqlx::query(&format!("VACUUM {list}"))
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether this database can take writes right now, in plain French

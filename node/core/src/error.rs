@@ -284,12 +284,20 @@ pub enum Rule {
     OverlappingDesignation,
     /// Ending a term already over.
     TermAlreadyEnded,
+
+    // Erasure (SPEC §5.6).
+    /// An erasure naming a message that is not an earlier one of its origin.
+    ErasureTargetUnknown,
+    /// An erasure naming a seal the message does not have.
+    ErasureSealUnknown,
+    /// Erasing the text of a message that has none left, or is not ours.
+    NothingToErase,
 }
 
 impl Rule {
     /// Every rule, for tests that go through them all (a core test checks
     /// the list against the enum's declaration).
-    pub const ALL: [Rule; 46] = [
+    pub const ALL: [Rule; 49] = [
         Rule::NotJoined,
         Rule::NoFederation,
         Rule::KindNotForSender,
@@ -336,6 +344,9 @@ impl Rule {
         Rule::FormerMemberNotDesignated,
         Rule::OverlappingDesignation,
         Rule::TermAlreadyEnded,
+        Rule::ErasureTargetUnknown,
+        Rule::ErasureSealUnknown,
+        Rule::NothingToErase,
     ];
 }
 

@@ -1,9 +1,11 @@
 //! The message log: every envelope this node accepted, its own included.
 //!
-//! One table, `messages`, holds each signed envelope exactly as it was
-//! received (or produced), so it can be re-verified and relayed byte for
-//! byte. `stream_heads` remembers, per origin, the last sequence number and
-//! hash accepted. At the hub, `messages.pos` is the feed order services pull.
+//! One table, `messages`, holds each signed envelope as it was received (or
+//! produced), so it can be re-verified and relayed unchanged — except the
+//! openings its origin erased since (SPEC §5.6): [`erase`] rewrites the
+//! envelope without them, which changes neither its signature nor its hash.
+//! `stream_heads` remembers, per origin, the last sequence number and hash
+//! accepted. At the hub, `messages.pos` is the feed order services pull.
 
 use passerelle_protocol::stream::StreamHead;
 use passerelle_protocol::{Body, Envelope, Hash, KeyPair, NodeId, SignedEnvelope};
@@ -22,6 +24,70 @@ pub struct StoredMessage {
     pub seq: i64,
     pub kind: String,
     pub envelope: String,
+}
+
+/// The stored message with id `id`, if any.
+pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<StoredMessage>, NodeError> {
+    let row = sqlx::query("SELECT pos, id, origin, seq, kind, envelope FROM messages WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(stored).transpose()
+}
+
+/// Drops the openings of `seals` from the stored message `id` (and from its
+/// copy set aside, if it is one of ours the hub refused): the texts are
+/// gone, the envelope still verifies. Returns the texts that were erased,
+/// for the projections to forget them too.
+pub async fn erase(
+    conn: &mut AnyConnection,
+    id: &str,
+    seals: &[Hash],
+) -> Result<Vec<String>, NodeError> {
+    let mut erased = Vec::new();
+    for table in ["messages", "set_aside"] {
+        let row = sqlx::query(&format!("SELECT envelope FROM {table} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(row) = row else { continue };
+        let text: String = row.try_get("envelope")?;
+        let env = SignedEnvelope::parse(text.as_bytes())?;
+        for seal in seals {
+            if let Some(opening) = env.openings().get(seal) {
+                erased.push(opening.value.clone());
+            }
+        }
+        let kept = env.erased(seals);
+        if kept.canonical_bytes() != env.canonical_bytes() || kept.canonical_string() != text {
+            sqlx::query(&format!("UPDATE {table} SET envelope = $1 WHERE id = $2"))
+                .bind(kept.canonical_string())
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    erased.sort();
+    erased.dedup();
+    Ok(erased)
+}
+
+/// Messages of `origin` whose kind is one of `kinds`, oldest first.
+pub async fn of_kinds(
+    conn: &mut AnyConnection,
+    origin: &str,
+    kinds: &[&str],
+) -> Result<Vec<StoredMessage>, NodeError> {
+    let sql = format!(
+        "SELECT pos, id, origin, seq, kind, envelope FROM messages          WHERE origin = $1 AND kind IN ({}) ORDER BY seq",
+        placeholders(2, kinds.len())
+    );
+    let mut q = sqlx::query(&sql).bind(origin);
+    for k in kinds {
+        q = q.bind(*k);
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter().map(stored).collect()
 }
 
 /// The last message accepted from `origin`, if any.

@@ -204,6 +204,17 @@ impl Node {
         )?)
     }
 
+    /// After a transaction that erased texts has committed: the old
+    /// versions of the rewritten rows are made unreachable on disk
+    /// ([`crate::db::Db::scrub_after_erasure`]). A failure is logged, not
+    /// returned: the erasure itself is done; the next one retries.
+    pub async fn scrub_after_erasure(&self) {
+        let tables = crate::domain::erasure::tables();
+        if let Err(e) = self.db.scrub_after_erasure(&tables).await {
+            tracing::warn!(error = %e, "erasure: the database could not be scrubbed yet");
+        }
+    }
+
     /// Refuses (`not_a_hub`) on a service: for what only a hub does.
     pub fn require_hub(&self) -> Result<(), NodeError> {
         if self.is_hub() {

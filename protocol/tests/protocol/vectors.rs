@@ -17,9 +17,11 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use passerelle_protocol::body::{
-    AgendaEntry, Delegate, DelegateList, DelegateRole, JointMeeting, NodeRole, Origin, ProposalRef,
-    ProposalStatus, SharedProposal, Theme,
+    AgendaEntry, Delegate, DelegateList, DelegateRole, Erasure, ErasureTarget, JointMeeting, Kind,
+    NodeRole, Origin, ProposalRef, ProposalStatus, SharedProposal, Theme,
 };
+use passerelle_protocol::envelope::PROTOCOL_VERSION;
+use passerelle_protocol::seal;
 use passerelle_protocol::canonical::{canonicalize, MAX_SAFE_INTEGER};
 use passerelle_protocol::envelope::MAX_AHEAD_SECS;
 use passerelle_protocol::keys::{b64_decode, b64_encode};
@@ -335,7 +337,25 @@ fn envelope(
     body: CanonicalValue,
     keys: &KeyPair,
 ) -> Envelope {
+    // Version 2 seals the erasable fields (§5.6); the vectors' salts are
+    // fixed: the message id's bytes with the last one counting up.
+    let mut body = body;
+    let openings = match Kind::parse(kind) {
+        Some(k) => {
+            let mut n = 0u8;
+            let base = *uuid(id).as_bytes();
+            seal::seal_body(k, &mut body, &mut || {
+                n += 1;
+                let mut salt = base;
+                salt[15] ^= n;
+                Ok(salt)
+            })
+            .unwrap()
+        }
+        None => Default::default(),
+    };
     Envelope {
+        version: PROTOCOL_VERSION,
         id: uuid(id),
         from: node(from),
         to: node(to),
@@ -345,6 +365,7 @@ fn envelope(
         kind: kind.to_owned(),
         body,
         key: keys.key_id().clone(),
+        openings,
     }
 }
 
@@ -370,18 +391,33 @@ fn typed(
     )
 }
 
-/// The members of an envelope without `sig`.
+/// The members of an envelope without `sig`, with `open` when it has
+/// openings.
 fn members(envelope: &Envelope) -> BTreeMap<String, CanonicalValue> {
-    envelope.to_value().as_object().unwrap().clone()
+    let mut m = envelope.to_value().as_object().unwrap().clone();
+    if !envelope.openings.is_empty() {
+        let open = envelope
+            .openings
+            .iter()
+            .map(|(seal, o)| (seal.to_string(), o.to_value()))
+            .collect();
+        m.insert("open".into(), CanonicalValue::Object(open));
+    }
+    m
 }
 
 /// Signs arbitrary members as an envelope would be signed (Ed25519 over the
-/// canonical bytes without `sig`), without any of `Envelope::sign`'s checks:
-/// for negative vectors that are correctly signed yet must be refused.
+/// canonical bytes without `sig` and `open`), without any of
+/// `Envelope::sign`'s checks: for negative vectors that are correctly
+/// signed yet must be refused.
 fn sign_members(mut m: BTreeMap<String, CanonicalValue>, keys: &KeyPair) -> String {
     m.remove("sig");
+    let open = m.remove("open");
     let sig = keys.sign(&CanonicalValue::Object(m.clone()).to_canonical_bytes());
     m.insert("sig".into(), CanonicalValue::String(sig.to_string()));
+    if let Some(open) = open {
+        m.insert("open".into(), open);
+    }
     CanonicalValue::Object(m).to_canonical_string()
 }
 
@@ -713,10 +749,58 @@ fn envelope_vectors() -> (Vec<EnvelopeVector>, Vec<SignedEnvelope>) {
             &meeting,
         ),
     ];
+    let mut vectors = vectors;
+    vectors.extend(erasure_vectors(&first, &second));
     for v in &vectors {
         assert!(pipeline(&v.signed, &v.public_key, &v.audience, None).is_ok());
     }
     (vectors, vec![first, second, meeting])
+}
+
+/// §5.6: the first message once Marie Dupont's name is erased (same hash),
+/// and the erasure that says so, third in the service's stream.
+fn erasure_vectors(first: &SignedEnvelope, second: &SignedEnvelope) -> Vec<EnvelopeVector> {
+    let service = keys(SERVICE_SEED);
+    let name_seal = first
+        .openings()
+        .iter()
+        .find(|(_, o)| o.value == "Marie Dupont")
+        .map(|(seal, _)| seal.clone())
+        .unwrap();
+    let erased = first.erased(std::slice::from_ref(&name_seal));
+    assert_eq!(erased.hash(), first.hash());
+    let erasure = typed(
+        "01936b2a-7c00-7000-8000-000000000004",
+        SERVICE,
+        3,
+        Some(second.hash().clone()),
+        "2026-12-07T10:00:00Z",
+        &Body::ContentErased(Erasure {
+            targets: vec![ErasureTarget {
+                message: first.envelope().id,
+                seals: vec![name_seal],
+            }],
+        }),
+        &service,
+    )
+    .sign(&service)
+    .unwrap();
+    vec![
+        positive(
+            "service_seq1_delegates_list_erased",
+            "service_seq1_delegates_list after its origin erased Marie Dupont's name: \
+             the opening is gone, the seal stays; same signature, same hash.",
+            SERVICE_SEED,
+            &erased,
+        ),
+        positive(
+            "service_seq3_content_erased",
+            "The same service's third message: it erases the name in its first \
+             message (prev is the hash of service_seq2_proposal_shared).",
+            SERVICE_SEED,
+            &erasure,
+        ),
+    ]
 }
 
 fn negative_vectors() -> Vec<NegativeVector> {
@@ -808,7 +892,7 @@ fn negative_vectors() -> Vec<NegativeVector> {
             "01936b2a-7c00-7000-8000-000000000104",
             CanonicalValue::Object(proposal_members()),
         ));
-        m.insert("v".into(), CanonicalValue::Integer(2));
+        m.insert("v".into(), CanonicalValue::Integer(3));
         sign_members(m, &service)
     };
     let unknown_kind = {
@@ -941,11 +1025,178 @@ fn negative_vectors() -> Vec<NegativeVector> {
     };
     let quoted = |s: &str| format!("\"sig\":\"{s}\"");
 
+    // §5.6: seals and openings, each case correctly signed.
+    let plain_v1 = |id: &str, body: CanonicalValue| {
+        let mut m = members(&base(id, CanonicalValue::Object(BTreeMap::new())));
+        m.insert("v".into(), CanonicalValue::Integer(1));
+        m.insert("body".into(), body);
+        m
+    };
+    let open_in_v1 = {
+        let m = plain_v1(
+            "01936b2a-7c00-7000-8000-000000000120",
+            CanonicalValue::Object(proposal_members()),
+        );
+        let signed = sign_members(m, &service);
+        replace_once(&signed, "{\"body\":", "{\"open\":{},\"body\":")
+    };
+    let seal_in_v1 = {
+        let mut body = proposal_members();
+        body.insert("title".into(), seal::seal_object(&Hash::of(b"titre")));
+        sign_members(
+            plain_v1(
+                "01936b2a-7c00-7000-8000-000000000121",
+                CanonicalValue::Object(body),
+            ),
+            &service,
+        )
+    };
+    let plain_in_v2 = {
+        let mut m = plain_v1(
+            "01936b2a-7c00-7000-8000-000000000122",
+            CanonicalValue::Object(proposal_members()),
+        );
+        m.insert("v".into(), CanonicalValue::Integer(2));
+        sign_members(m, &service)
+    };
+    let first_without_open = {
+        let mut m = members(first.envelope());
+        m.insert("sig".into(), string(&first.signature().to_string()));
+        m
+    };
+    let empty_open = {
+        let mut m = first_without_open.clone();
+        m.insert("open".into(), CanonicalValue::Object(BTreeMap::new()));
+        CanonicalValue::Object(m).to_canonical_string()
+    };
+    let opening_for_no_seal = {
+        let stray = seal::Opening {
+            salt: [9; seal::SALT_BYTES],
+            value: "Jean Martin".into(),
+        };
+        let mut open = BTreeMap::new();
+        open.insert(stray.seal().to_string(), stray.to_value());
+        let mut m = first_without_open.clone();
+        m.insert("open".into(), CanonicalValue::Object(open));
+        CanonicalValue::Object(m).to_canonical_string()
+    };
+    let padded_salt = {
+        let (seal, opening) = first.openings().iter().next().unwrap();
+        let mut o = opening.to_value().as_object().unwrap().clone();
+        let salt = b64_encode(&opening.salt);
+        o.insert("salt".into(), string(&format!("{salt}==")));
+        let mut open = BTreeMap::new();
+        open.insert(seal.to_string(), CanonicalValue::Object(o));
+        let mut m = first_without_open.clone();
+        m.insert("open".into(), CanonicalValue::Object(open));
+        CanonicalValue::Object(m).to_canonical_string()
+    };
+    let stray_seal = {
+        let mut body = BTreeMap::new();
+        body.insert("period".into(), string("2026-T4"));
+        body.insert("figures".into(), CanonicalValue::Object(BTreeMap::new()));
+        body.insert("note".into(), seal::seal_object(&Hash::of(b"note")));
+        envelope(
+            "01936b2a-7c00-7000-8000-000000000123",
+            SERVICE,
+            HUB,
+            1,
+            None,
+            "2026-11-23T10:00:00Z",
+            "figures.shared",
+            CanonicalValue::Object(body),
+            &service,
+        )
+        .sign(&service)
+        .unwrap()
+        .canonical_string()
+    };
+    let tampered_seal = {
+        let (seal, _) = first.openings().iter().next().unwrap();
+        replace_once(
+            &signed_first,
+            &format!("{{\"sealed\":\"{seal}\"}}"),
+            &format!("{{\"sealed\":\"{}\"}}", Hash::of(b"another")),
+        )
+    };
+
     type Case<'a> = (&'a str, &'a str, String, &'a str, &'a str, &'a str);
     let cases: Vec<Case> = vec![
         (
+            "open_in_version_1",
+            "A version 1 envelope (correctly signed) with an open member: version 1 \
+             has no openings.",
+            open_in_v1,
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+        (
+            "seal_in_version_1",
+            "A version 1 proposal.shared whose title is a seal: version 1 has no seals.",
+            seal_in_v1,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "plain_text_in_version_2",
+            "A version 2 proposal.shared whose title and description are plain \
+             strings: in version 2 every erasable field is a seal.",
+            plain_in_v2,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "empty_open",
+            "service_seq1_delegates_list with \"open\":{}: an open member is absent \
+             when it would be empty.",
+            empty_open,
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+        (
+            "opening_for_no_seal",
+            "service_seq1_delegates_list whose open member holds an opening for a \
+             seal the body does not have.",
+            opening_for_no_seal,
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+        (
+            "opening_with_padded_salt",
+            "service_seq1_delegates_list with one opening's salt written with base64 \
+             padding.",
+            padded_salt,
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+        (
+            "seal_outside_erasable_field",
+            "A correctly signed figures.shared with an extra member that is a seal: \
+             seals stand only in erasable fields.",
+            stray_seal,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "tampered_seal",
+            "service_seq1_delegates_list with one seal changed after signing (and its \
+             opening left under the old seal).",
+            tampered_seal,
+            HUB,
+            "parse",
+            "invalid_envelope",
+        ),
+        (
             "tampered_body",
-            "service_seq1_delegates_list with one delegate's label changed after signing.",
+            "service_seq1_delegates_list with one delegate's label changed after signing, \
+             in its opening: the opening no longer opens its seal (§5.6).",
             replace_once(&signed_first, "Marie Dupont", "Marie Durand"),
             HUB,
             "verify_signature",
@@ -1045,7 +1296,7 @@ fn negative_vectors() -> Vec<NegativeVector> {
         ),
         (
             "unsupported_version",
-            "Correctly signed, with \"v\":2.",
+            "Correctly signed, with \"v\":3.",
             version_2,
             HUB,
             "parse",
@@ -1811,7 +2062,18 @@ fn vectors_verify() {
         signed.body().unwrap();
         assert_eq!(signed.canonical_string(), v.signed, "{name}");
         assert_eq!(signed.hash().as_str(), v.hash, "{name}");
-        assert_eq!(Hash::of(v.signed.as_bytes()).as_str(), v.hash, "{name}");
+        // The hash is over the signed envelope without `open` (§5.3).
+        let mut without_open = CanonicalValue::from_json_bytes(v.signed.as_bytes(), &Limits::ENVELOPE)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .clone();
+        let open = without_open.remove("open");
+        assert_eq!(
+            Hash::of(&CanonicalValue::Object(without_open.clone()).to_canonical_bytes()).as_str(),
+            v.hash,
+            "{name}"
+        );
         assert_eq!(signed.signature().to_string(), v.signature, "{name}");
         assert_eq!(signed.envelope().key.as_str(), v.key_id, "{name}");
         assert_eq!(
@@ -1822,6 +2084,10 @@ fn vectors_verify() {
         // The signed form is the unsigned form plus "sig".
         let mut with_sig = unsigned.as_object().unwrap().clone();
         with_sig.insert("sig".into(), CanonicalValue::String(v.signature.clone()));
+        assert_eq!(with_sig, without_open, "{name}");
+        if let Some(open) = open {
+            with_sig.insert("open".into(), open);
+        }
         assert_eq!(
             CanonicalValue::Object(with_sig).to_canonical_string(),
             v.signed,

@@ -7,12 +7,13 @@
 //! says whether it touched what the other services may see of them, and the
 //! action then announces the delegate list again, in the same transaction.
 
-use passerelle_protocol::body::{DelegateList, DelegateRole};
+use passerelle_protocol::body::{DelegateList, DelegateRole, Kind};
 use passerelle_protocol::Date;
 use uuid::Uuid;
 
 use super::{Actor, Who};
 use crate::domain::delegates::{self, Designation};
+use crate::domain::erasure::{self, Cause};
 use crate::domain::members::{self, Member, MemberUpdate, NewMember};
 use crate::error::NodeError;
 use crate::node::Node;
@@ -73,7 +74,8 @@ pub async fn update_member(
 
 /// Records that a member gives or withdraws consent to show their name to
 /// the inter-service committee. A current delegate: the list again, with
-/// their name or a neutral label.
+/// their name or a neutral label. Withdrawn: their name is also erased from
+/// every delegate list sent before (SPEC §5.6), at every node.
 pub async fn set_consent(
     node: &Node,
     actor: &Actor,
@@ -83,10 +85,34 @@ pub async fn set_consent(
     Who::Admins.check(node, actor)?;
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
+    let mut erased = 0;
     if members::set_consent(conn, id, consent).await? {
         delegates::reannounce_if_current(conn, stream.as_ref(), id).await?;
+        if let (false, Some(stream)) = (consent, stream.as_ref()) {
+            let name = members::get(conn, id).await?.display_name;
+            let lists =
+                erasure::own_message_ids(conn, stream.me.as_str(), Kind::DelegatesList).await?;
+            let names = [name];
+            if let Some(e) =
+                erasure::of_own_messages(conn, stream.me.as_str(), &lists, Some(&names)).await?
+            {
+                erased = erasure::erase_own(
+                    conn,
+                    stream,
+                    e,
+                    Cause::ConsentWithdrawn,
+                    actor.name(),
+                    "consentement retiré",
+                )
+                .await?;
+            }
+        }
     }
-    change.commit().await
+    change.commit().await?;
+    if erased > 0 {
+        node.scrub_after_erasure().await;
+    }
+    Ok(())
 }
 
 /// A member leaves the committee: their terms end today, and a current

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod committee;
+pub mod erasure;
 pub mod hub;
 pub mod joint;
 pub mod meetings;

@@ -209,7 +209,7 @@ pub async fn public_list(conn: &mut AnyConnection, today: Date) -> Result<Delega
             };
             *n += 1;
             Delegate {
-                label: label(&d.display_name, d.consent, d.role, *n),
+                label: label(&d.display_name, d.consent, d.role, *n).into(),
                 role: d.role,
                 term_start: d.term_start,
                 term_end: d.term_end,

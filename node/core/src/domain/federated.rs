@@ -1,6 +1,7 @@
 //! The federated view: what services shared, as the hub and the other
 //! services see it. Built only from signed messages, never edited by hand.
 
+use passerelle_protocol::body::Text;
 use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::body::{
     MemberList, MemberStatus, ProposalUpdate, ProposalWithdrawal, SharedProposal,
@@ -76,13 +77,13 @@ pub async fn apply_shared(
     )
     .bind(origin)
     .bind(p.proposal.hyphenated().to_string())
-    .bind(&p.title)
-    .bind(&p.description)
+    .bind(p.title.or_empty())
+    .bind(p.description.or_empty())
     .bind(enum_text(&p.theme))
     .bind(serde_json::to_string(&p.tags).unwrap_or_else(|_| "[]".into()))
     .bind(enum_text(&p.origin))
     .bind(enum_text(&p.status))
-    .bind(p.answer.as_ref().map(|a| a.text.clone()))
+    .bind(p.answer.as_ref().map(|a| a.text.or_empty().to_owned()))
     .bind(p.answer.as_ref().map(|a| a.date.to_string()))
     .bind(env.envelope().id.hyphenated().to_string())
     .bind(now())
@@ -126,10 +127,10 @@ pub async fn apply_update(
          WHERE service_id = $7 AND proposal_id = $8",
     )
     .bind(enum_text(&u.status))
-    .bind(u.answer.as_ref().map(|a| a.text.clone()))
+    .bind(u.answer.as_ref().map(|a| a.text.or_empty().to_owned()))
     .bind(u.answer.as_ref().map(|a| a.date.to_string()))
-    .bind(u.title.clone())
-    .bind(u.description.clone())
+    .bind(u.title.as_ref().map(Text::or_empty))
+    .bind(u.description.as_ref().map(Text::or_empty))
     .bind(now())
     .bind(origin)
     .bind(&id)

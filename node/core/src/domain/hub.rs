@@ -516,7 +516,7 @@ pub async fn create_subject(
     }
     let subject = Subject {
         subject: id,
-        title,
+        title: title.into(),
         proposals: proposals.to_vec(),
     };
     announce_subject(conn, stream, subject).await?;
@@ -549,7 +549,7 @@ pub async fn link(
         stream,
         Subject {
             subject,
-            title: current.title,
+            title: current.title.into(),
             proposals,
         },
     )
@@ -582,7 +582,7 @@ pub async fn unlink(
         stream,
         Subject {
             subject,
-            title: current.title,
+            title: current.title.into(),
             proposals,
         },
     )

@@ -14,6 +14,7 @@
 //! local projection with the same `apply_*` code, in the transaction that
 //! signs the message.
 
+use passerelle_protocol::body::Text;
 use passerelle_protocol::body::{
     AgendaEntry, AgendaItemProposal, AggregateFigures, Delegate, DelegateList, DelegateRole,
     JointMeeting, ManagementAnswer, MeetingCancellation, MeetingOutcomes, Origin, ProposalRef,
@@ -253,8 +254,8 @@ pub(crate) async fn store_agenda(
         )
         .bind(&id)
         .bind(position as i64)
-        .bind(&e.entry.title)
-        .bind(e.entry.description.clone())
+        .bind(e.entry.title.or_empty())
+        .bind(e.entry.description.as_ref().map(Text::or_empty))
         .bind(e.entry.subject.as_ref().map(id_text))
         .bind(refs_text(&e.entry.proposals)?)
         .bind(e.entry.proposed_by.as_ref().map(|n| n.as_str().to_owned()))
@@ -288,7 +289,10 @@ pub async fn support(
             "the committee already supports this proposal",
         ));
     }
-    let support = Support { proposal, comment };
+    let support = Support {
+        proposal,
+        comment: comment.map(Text::from),
+    };
     apply_support(conn, me, &support, true).await?;
     append_checked(conn, stream, &Body::SupportGiven(support)).await?;
     Ok(())
@@ -361,8 +365,8 @@ pub async fn propose_agenda_item(
     }
     let item = AgendaItemProposal {
         item: Uuid::now_v7(),
-        title,
-        description,
+        title: title.into(),
+        description: description.map(Text::from),
         proposal,
         meeting,
     };
@@ -391,12 +395,23 @@ pub struct AgendaLine {
     pub item: Option<Uuid>,
 }
 
+/// What stands for a title erased by its origin when the hub announces the
+/// agenda again: a title may not be empty (SPEC §8.3).
+pub const ERASED_TITLE: &str = "[texte effacé]";
+
+fn republished_title(title: &str) -> Text {
+    match title {
+        "" => ERASED_TITLE.into(),
+        t => t.into(),
+    }
+}
+
 impl AgendaLine {
     /// The entry as announced in `meeting.published` / `meeting.updated`.
     pub fn to_entry(&self) -> Result<AgendaEntry, NodeError> {
         Ok(AgendaEntry {
-            title: self.title.clone(),
-            description: self.description.clone(),
+            title: republished_title(&self.title),
+            description: self.description.clone().map(Text::from),
             subject: self.subject,
             proposals: self.proposals.clone(),
             proposed_by: self.proposed_by.as_deref().map(NodeId::parse).transpose()?,
@@ -591,7 +606,7 @@ pub(crate) fn answer(r: &sqlx::any::AnyRow) -> Result<Option<ManagementAnswer>, 
         r.try_get::<Option<String>, _>("answer_date")?,
     ) {
         (Some(text), Some(date)) => Ok(Some(ManagementAnswer {
-            text,
+            text: text.into(),
             date: Date::parse(&date)?,
         })),
         _ => Ok(None),
@@ -685,7 +700,7 @@ pub async fn delegates_of(
     rows.iter()
         .map(|r| {
             Ok(Delegate {
-                label: r.try_get("label")?,
+                label: r.try_get::<String, _>("label")?.into(),
                 role: parse_enum::<DelegateRole>(&r.try_get::<String, _>("role")?)?,
                 term_start: Date::parse(&r.try_get::<String, _>("term_start")?)?,
                 term_end: r

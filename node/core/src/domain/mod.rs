@@ -7,6 +7,7 @@
 //! step of the ingest transaction.
 
 pub mod delegates;
+pub mod erasure;
 pub mod federated;
 pub mod hub;
 pub mod joint;
@@ -86,6 +87,7 @@ pub async fn apply_as(
             crate::keys::apply_rotation(conn, origin, &e.key, e.seq, r).await
         }
         Body::KeyRevoked(r) => crate::keys::apply_revocation(conn, me, r).await,
+        Body::ContentErased(e) => erasure::apply(conn, me, env, e).await.map(|_| ()),
         _ => Ok(()),
     }
 }

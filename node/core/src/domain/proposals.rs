@@ -6,6 +6,7 @@
 //! Only an explicit [`share`] makes a proposal leave the node; after that,
 //! its changes follow automatically, in the same transaction as the change.
 
+use passerelle_protocol::body::Text;
 use passerelle_protocol::body::{
     ManagementAnswer, Origin, ProposalStatus, ProposalUpdate, ProposalWithdrawal, SharedProposal,
     Theme,
@@ -137,7 +138,7 @@ pub async fn get(conn: &mut AnyConnection, id: Uuid) -> Result<Proposal, NodeErr
         row.try_get::<Option<String>, _>("answer_date")?,
     ) {
         (Some(text), Some(date)) => Some(ManagementAnswer {
-            text,
+            text: text.into(),
             date: Date::parse(&date)?,
         }),
         _ => None,
@@ -223,8 +224,8 @@ pub async fn share(
         .await?;
     let body = Body::ProposalShared(SharedProposal {
         proposal: id,
-        title: p.title,
-        description: p.description,
+        title: p.title.into(),
+        description: p.description.into(),
         theme: p.theme,
         tags: p.tags,
         origin: p.origin,
@@ -261,7 +262,7 @@ pub async fn withdraw(
             conn,
             &Body::ProposalWithdrawn(ProposalWithdrawal {
                 proposal: id,
-                reason,
+                reason: reason.map(Text::from),
             }),
         )
         .await?;
@@ -300,7 +301,7 @@ pub async fn change_status(
         })?;
         check_text("answer", &text, 4000)?;
         Some(ManagementAnswer {
-            text,
+            text: text.into(),
             date: Date::from_inner(time::OffsetDateTime::now_utc().date()),
         })
     } else {
@@ -311,7 +312,7 @@ pub async fn change_status(
          answer_date = COALESCE($3, answer_date), updated_at = $4 WHERE id = $5",
     )
     .bind(enum_text(&to))
-    .bind(answer.as_ref().map(|a| a.text.clone()))
+    .bind(answer.as_ref().map(|a| a.text.or_empty().to_owned()))
     .bind(answer.as_ref().map(|a| a.date.to_string()))
     .bind(now())
     .bind(id.hyphenated().to_string())
@@ -324,7 +325,7 @@ pub async fn change_status(
         let body = Body::ProposalUpdated(ProposalUpdate {
             proposal: id,
             status: to,
-            comment,
+            comment: comment.map(Text::from),
             answer,
             title: None,
             description: None,

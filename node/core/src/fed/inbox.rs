@@ -37,12 +37,15 @@ use std::sync::OnceLock;
 
 use tokio::sync::oneshot;
 
+use passerelle_protocol::body::Kind;
+
 use crate::db::WriteTx;
+use crate::domain::erasure;
 use crate::error::{ErrorDetail, NodeError};
 use crate::fed::auth;
 use crate::fed::ingest::{self, Accepted, Source};
 use crate::fed::known::{self, Known};
-use crate::log;
+use crate::log::{self, OwnStream};
 use crate::node::Node;
 use crate::peers::{self, Peer};
 use crate::pushes::{Job, Outcome, Prechecked, Pushed};
@@ -196,11 +199,32 @@ async fn commit_group(node: &Node, mut group: Vec<Job>) {
     } else {
         Ok(None)
     };
+    // A member's erasure may have erased copies in the hub's own messages:
+    // the hub announces that in the same transaction (domain::erasure).
+    let erasing = group.iter().any(|job| {
+        job.pre
+            .iter()
+            .flatten()
+            .any(|p| p.env.envelope().kind == Kind::ContentErased.as_str())
+    });
     let ran = match batched {
         Ok(Some(outcomes)) => Ok(outcomes),
         // Something was refused and rolled back: job by job.
         Ok(None) => one_by_one(node, &mut w, &mut group).await,
         Err(e) => Err(e),
+    };
+    let ran = match ran {
+        Ok(outcomes) if erasing => {
+            let stream = OwnStream {
+                me: node.id(),
+                audience: node.id(),
+                keys: &node.keys,
+            };
+            erasure::announce_pending(w.conn(), &stream)
+                .await
+                .map(|()| outcomes)
+        }
+        other => other,
     };
     let answers = group.into_iter().map(|job| job.answer);
     let committed = match ran {
@@ -212,6 +236,9 @@ async fn commit_group(node: &Node, mut group: Vec<Job>) {
         Ok(outcomes) => {
             if outcomes.iter().any(|(_, stored)| *stored) {
                 node.log_changed.notify_waiters();
+            }
+            if erasing {
+                node.scrub_after_erasure().await;
             }
             for (answer, (outcome, _)) in answers.zip(outcomes) {
                 let _ = answer.send(outcome);

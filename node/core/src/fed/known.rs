@@ -55,7 +55,8 @@ pub fn batchable(kind: &str) -> bool {
         | Kind::MeetingOutcomes
         | Kind::MembersList
         | Kind::KeyRotated
-        | Kind::KeyRevoked => false,
+        | Kind::KeyRevoked
+        | Kind::ContentErased => false,
     })
 }
 

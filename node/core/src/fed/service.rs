@@ -347,5 +347,14 @@ pub async fn apply_feed(node: &Node, hub_id: &str, feed: FeedResponse) -> Result
     sync_state::set_cursor(w.conn(), hub_id, feed.next).await?;
     w.commit().await?;
     node.log_changed.notify_waiters();
+    // An erasure rewrote stored rows: their old versions go too. (A mere
+    // mention of the kind in a text only costs a checkpoint.)
+    if feed
+        .messages
+        .iter()
+        .any(|item| item.envelope.get().contains("\"content.erased\""))
+    {
+        node.scrub_after_erasure().await;
+    }
     Ok(())
 }

@@ -67,6 +67,7 @@ pub fn rule_words(rule: Rule, title: Option<&str>, reader: Reader, loc: Locale) 
         Rule::FormerMemberNotDesignated => loc.t("Ce membre a quitté le comité : il ne peut plus être désigné."),
         Rule::OverlappingDesignation => loc.t("Ce membre est déjà désigné pour une partie de cette période."),
         Rule::TermAlreadyEnded => loc.t("Ce mandat est déjà terminé."),
+        Rule::NothingToErase => loc.t("Ce message n'a plus de texte à effacer."),
         // No page leads to these: they refuse messages between nodes or
         // calls of the API, or a page's own checks come first. Should one
         // reach a page, it says what any other unexpected refusal says.
@@ -82,7 +83,9 @@ pub fn rule_words(rule: Rule, title: Option<&str>, reader: Reader, loc: Locale) 
         | Rule::MeetingNotPublished
         | Rule::MeetingEndsBeforeStart
         | Rule::FiguresPeriodLength
-        | Rule::NegativeFigure => not_possible_now(loc),
+        | Rule::NegativeFigure
+        | Rule::ErasureTargetUnknown
+        | Rule::ErasureSealUnknown => not_possible_now(loc),
     };
     words.to_owned()
 }

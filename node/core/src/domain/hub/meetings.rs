@@ -2,6 +2,7 @@
 //! cancellation and outcomes.
 
 use super::*;
+use passerelle_protocol::body::Text;
 
 /// When, where and how a joint meeting takes place.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -208,8 +209,10 @@ async fn build_agenda(
                 };
                 out.push((
                     AgendaEntry {
-                        title: row.try_get("title")?,
-                        description: row.try_get("description")?,
+                        title: row.try_get::<String, _>("title")?.into(),
+                        description: row
+                            .try_get::<Option<String>, _>("description")?
+                            .map(Text::from),
                         subject: None,
                         proposals,
                         proposed_by: Some(NodeId::parse(&row.try_get::<String, _>("service_id")?)?),
@@ -231,7 +234,7 @@ async fn build_agenda(
                 }
                 out.push((
                     AgendaEntry {
-                        title: s.title,
+                        title: s.title.into(),
                         description: None,
                         subject: Some(*subject),
                         proposals: s.proposals,
@@ -242,8 +245,9 @@ async fn build_agenda(
             }
             AgendaEntryInput::Free { title, description } => out.push((
                 AgendaEntry {
-                    title: text("title", title, 200)?,
-                    description: optional_text("description", description.as_deref(), 4000)?,
+                    title: text("title", title, 200)?.into(),
+                    description: optional_text("description", description.as_deref(), 4000)?
+                        .map(Text::from),
                     subject: None,
                     proposals: Vec::new(),
                     proposed_by: None,
@@ -297,7 +301,7 @@ async fn announced(
             .iter()
             .map(joint::AgendaLine::to_entry)
             .collect::<Result<_, NodeError>>()?,
-        notice,
+        notice: notice.map(Text::from),
     })
 }
 
@@ -370,7 +374,10 @@ pub async fn cancel(
     let notice = text("notice", notice, 1000)?;
     require_status(conn, &meeting, PUBLISHED).await?;
     require_not_over(conn, &meeting).await?;
-    let body = MeetingCancellation { meeting, notice };
+    let body = MeetingCancellation {
+        meeting,
+        notice: notice.into(),
+    };
     joint::apply_cancellation(conn, &body).await?;
     append_checked(conn, stream, &Body::MeetingCancelled(body)).await?;
     Ok(())
@@ -444,12 +451,12 @@ pub async fn record_outcomes(
         list.push(Outcome {
             subject: o.subject,
             proposals,
-            decision,
+            decision: decision.into(),
         });
     }
     let body = MeetingOutcomes {
         meeting,
-        minutes,
+        minutes: minutes.into(),
         outcomes: list,
     };
     joint::apply_outcomes(conn, &body).await?;

@@ -21,7 +21,7 @@ pub async fn apply_delegates(
         )
         .bind(origin)
         .bind(position as i64)
-        .bind(d.label.trim())
+        .bind(d.label.or_empty().trim())
         .bind(enum_text(&d.role))
         .bind(d.term_start.to_string())
         .bind(d.term_end.map(|e| e.to_string()))
@@ -83,8 +83,8 @@ pub async fn apply_agenda_item(
     )
     .bind(&id)
     .bind(origin)
-    .bind(item.title.trim())
-    .bind(item.description.clone())
+    .bind(item.title.or_empty().trim())
+    .bind(item.description.as_ref().map(Text::or_empty))
     .bind(item.proposal.as_ref().map(|p| p.service.as_str().to_owned()))
     .bind(item.proposal.as_ref().map(|p| id_text(&p.proposal)))
     .bind(item.meeting.as_ref().map(id_text))
@@ -131,7 +131,7 @@ pub async fn apply_support(
         .bind(r.service.as_str())
         .bind(&proposal)
         .bind(origin)
-        .bind(support.comment.clone())
+        .bind(support.comment.as_ref().map(Text::or_empty))
         .bind(now())
         .execute(&mut *conn)
         .await?;
@@ -209,7 +209,7 @@ pub async fn apply_subject(conn: &mut AnyConnection, subject: &Subject) -> Resul
          updated_at = excluded.updated_at",
     )
     .bind(&id)
-    .bind(subject.title.trim())
+    .bind(subject.title.or_empty().trim())
     .bind(i64::from(subject.proposals.is_empty()))
     .bind(t)
     .bind(t)
@@ -299,7 +299,7 @@ pub async fn apply_meeting(
     .bind(&meeting.place)
     .bind(&meeting.format)
     .bind(PUBLISHED)
-    .bind(meeting.notice.clone())
+    .bind(meeting.notice.as_ref().map(Text::or_empty))
     .bind(t)
     .bind(t)
     .execute(&mut *conn)
@@ -328,7 +328,7 @@ pub async fn apply_cancellation(
         "UPDATE joint_meetings SET status = $1, notice = $2, updated_at = $3 WHERE id = $4",
     )
     .bind(CANCELLED)
-    .bind(&cancellation.notice)
+    .bind(cancellation.notice.or_empty())
     .bind(now())
     .bind(id_text(m))
     .execute(conn)
@@ -363,7 +363,7 @@ pub async fn apply_outcomes(
     sqlx::query(
         "UPDATE joint_meetings SET minutes = $1, outcomes_at = $2, updated_at = $3 WHERE id = $4",
     )
-    .bind(&outcomes.minutes)
+    .bind(outcomes.minutes.or_empty())
     .bind(t)
     .bind(t)
     .bind(&id)
@@ -385,7 +385,7 @@ pub async fn apply_outcomes(
         .bind(&id)
         .bind(position as i64)
         .bind(o.subject.as_ref().map(id_text))
-        .bind(&o.decision)
+        .bind(o.decision.or_empty())
         .execute(&mut *conn)
         .await?;
         for r in &o.proposals {

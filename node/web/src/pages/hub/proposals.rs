@@ -166,7 +166,7 @@ fn answer_words(p: &AggregatedProposal, loc: Locale) -> Option<String> {
             "date",
             loc.date(a.date.inner()),
             "texte",
-            &a.text,
+            a.text.or_empty(),
         )
     })
 }
@@ -464,7 +464,7 @@ pub async fn csv_download(
             origin_label(p.origin, loc).to_owned(),
             p.answer
                 .as_ref()
-                .map(|a| a.text.clone())
+                .map(|a| a.text.or_empty().to_owned())
                 .unwrap_or_default(),
             p.answer
                 .as_ref()

@@ -344,7 +344,7 @@ async fn corner_page(
                 answer: p
                     .answer
                     .as_ref()
-                    .map(|a| paragraphs(&a.text))
+                    .map(|a| paragraphs(a.text.or_empty()))
                     .unwrap_or_default(),
                 support: support_text(p.support, loc),
                 supported: p.supported_by_me,

@@ -312,7 +312,7 @@ async fn delegates_page(
         .delegates
         .into_iter()
         .map(|d| PublicRow {
-            label: delegate_label(&d.label, loc),
+            label: delegate_label(d.label.or_empty(), loc),
             role: delegate_role_label(d.role, loc),
             start: show_date(&d.term_start, loc),
             end: d

@@ -471,7 +471,7 @@ async fn detail_page(
         })
         .collect();
     let (answer_text, answer_date) = match &p.answer {
-        Some(a) => (paragraphs(&a.text), loc.date(a.date.inner())),
+        Some(a) => (paragraphs(a.text.or_empty()), loc.date(a.date.inner())),
         None => (Vec::new(), String::new()),
     };
     Ok(DetailPage {
