@@ -648,6 +648,26 @@ impl Text {
     }
 }
 
+/// A text reads as its words, or as `""` once erased (see [`Text::or_empty`]).
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.or_empty()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.given() == Some(other)
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.given() == Some(*other)
+    }
+}
+
 impl From<String> for Text {
     fn from(text: String) -> Self {
         Text::Given(text)

@@ -49,23 +49,54 @@ pub fn envelope(
     e
 }
 
-/// The members of an envelope without `sig`, to alter before signing.
+/// The members of an envelope without `sig` (with `open` when it has
+/// openings), to alter before signing.
 pub fn members(envelope: &Envelope) -> BTreeMap<String, CanonicalValue> {
-    envelope
+    let mut m = envelope
         .to_value()
         .as_object()
         .expect("an envelope is an object")
-        .clone()
+        .clone();
+    if !envelope.openings.is_empty() {
+        let open = envelope
+            .openings
+            .iter()
+            .map(|(seal, o)| (seal.to_string(), o.to_value()))
+            .collect();
+        m.insert("open".into(), CanonicalValue::Object(open));
+    }
+    m
 }
 
 /// Signs arbitrary members as an envelope is signed (Ed25519 over the
-/// canonical bytes without `sig`) but without any of `Envelope::sign`'s
-/// checks: a correctly signed envelope that must still be refused.
+/// canonical bytes without `sig` and `open`) but without any of
+/// `Envelope::sign`'s checks: a correctly signed envelope that must still
+/// be refused.
 pub fn sign_members(mut m: BTreeMap<String, CanonicalValue>, keys: &KeyPair) -> String {
     m.remove("sig");
+    let open = m.remove("open");
     let sig = keys.sign(&CanonicalValue::Object(m.clone()).to_canonical_bytes());
     m.insert("sig".into(), CanonicalValue::String(sig.to_string()));
+    if let Some(open) = open {
+        m.insert("open".into(), open);
+    }
     CanonicalValue::Object(m).to_canonical_string()
+}
+
+/// Sets member `name` of the body in envelope members `m`; an opening
+/// whose seal that removes from the body goes too (it would open nothing).
+pub fn set_body_member(m: &mut BTreeMap<String, CanonicalValue>, name: &str, value: CanonicalValue) {
+    let mut body = m["body"].as_object().expect("a body object").clone();
+    body.insert(name.into(), value);
+    let body = CanonicalValue::Object(body);
+    let seals = passerelle_protocol::seal::seals_anywhere(&body).unwrap_or_default();
+    if let Some(CanonicalValue::Object(open)) = m.get_mut("open") {
+        open.retain(|seal, _| seals.iter().any(|s| s.as_str() == seal));
+        if open.is_empty() {
+            m.remove("open");
+        }
+    }
+    m.insert("body".into(), body);
 }
 
 /// A text value.

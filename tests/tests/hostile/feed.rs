@@ -491,9 +491,7 @@ async fn hostile_relayed_input_is_refused_logged_and_changes_nothing_else() {
     };
     let with_body = |name: &str, value: CanonicalValue| {
         let mut m = members(&valid2);
-        let mut body = m["body"].as_object().unwrap().clone();
-        body.insert(name.into(), value);
-        m.insert("body".into(), CanonicalValue::Object(body));
+        set_body_member(&mut m, name, value);
         sign_members(m, &member)
     };
     let in_body = |text: &str| replace_once(&valid2_signed, "\"body\":{", text);
@@ -625,8 +623,8 @@ async fn hostile_relayed_input_is_refused_logged_and_changes_nothing_else() {
             "string_too_long",
         ),
         refused(
-            "version_2",
-            with("v", CanonicalValue::Integer(2)),
+            "version_3",
+            with("v", CanonicalValue::Integer(3)),
             "?",
             "unsupported_version",
         ),
@@ -658,8 +656,18 @@ async fn hostile_relayed_input_is_refused_logged_and_changes_nothing_else() {
             "signature_over_other_bytes",
             replace_once(
                 &valid2_signed,
-                "\"title\":\"Deuxième\"",
-                "\"title\":\"Troisième\"",
+                "\"status\":\"idea\"",
+                "\"status\":\"discussed\"",
+            ),
+            "ssm-2",
+            "bad_signature",
+        ),
+        refused(
+            "opening_that_does_not_open_its_seal",
+            replace_once(
+                &valid2_signed,
+                "\"value\":\"Deuxième\"",
+                "\"value\":\"Troisième\"",
             ),
             "ssm-2",
             "bad_signature",
@@ -751,9 +759,7 @@ async fn hostile_relayed_input_is_refused_logged_and_changes_nothing_else() {
     let invalid_body = {
         let e = envelope(&member, "ssm-2", EVIL, 3, Some(h2), &proposal_body("x"));
         let mut m = members(&e);
-        let mut body = m["body"].as_object().unwrap().clone();
-        body.insert("title".into(), text("   "));
-        m.insert("body".into(), CanonicalValue::Object(body));
+        set_body_member(&mut m, "title", text("   "));
         sign_members(m, &member)
     };
     run(

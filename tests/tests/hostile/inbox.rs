@@ -260,9 +260,7 @@ async fn hostile_input_at_the_hub(hub_db: Option<String>) {
     };
     let with_body = |name: &str, value: CanonicalValue| {
         let mut m = members(&valid2);
-        let mut body = m["body"].as_object().unwrap().clone();
-        body.insert(name.into(), value);
-        m.insert("body".into(), CanonicalValue::Object(body));
+        set_body_member(&mut m, name, value);
         sign_members(m, me)
     };
     let in_body = |text: &str| replace_once(&valid2_signed, "\"body\":{", text);
@@ -762,8 +760,8 @@ async fn hostile_input_at_the_hub(hub_db: Option<String>) {
             "string_too_long",
         ),
         message(
-            "version_2",
-            with("v", CanonicalValue::Integer(2)),
+            "version_3",
+            with("v", CanonicalValue::Integer(3)),
             400,
             "unsupported_version",
         ),
@@ -797,8 +795,18 @@ async fn hostile_input_at_the_hub(hub_db: Option<String>) {
             "signature_over_other_bytes",
             replace_once(
                 &valid2_signed,
-                "\"title\":\"Deuxième\"",
-                "\"title\":\"Troisième\"",
+                "\"status\":\"idea\"",
+                "\"status\":\"discussed\"",
+            ),
+            401,
+            "bad_signature",
+        ),
+        message(
+            "opening_that_does_not_open_its_seal",
+            replace_once(
+                &valid2_signed,
+                "\"value\":\"Deuxième\"",
+                "\"value\":\"Troisième\"",
             ),
             401,
             "bad_signature",

@@ -432,7 +432,7 @@ pub(crate) mod tests {
         let got: Vec<(&str, DelegateRole)> = list
             .delegates
             .iter()
-            .map(|d| (d.label.as_str(), d.role))
+            .map(|d| (d.label.or_empty(), d.role))
             .collect();
         assert_eq!(
             got,
@@ -461,7 +461,7 @@ pub(crate) mod tests {
         // Consent given: the name replaces the neutral label, numbers unchanged.
         set_consent(c, Some(&s), chloe, true).await;
         let last = announced(c).await.pop().unwrap();
-        let labels: Vec<&str> = last.delegates.iter().map(|d| d.label.as_str()).collect();
+        let labels: Vec<&str> = last.delegates.iter().map(|d| d.label.or_empty()).collect();
         assert_eq!(
             labels,
             ["Bruno", "Délégué·e 2", "Chloé Cachée", "Suppléant·e 2"]
@@ -571,7 +571,7 @@ pub(crate) mod tests {
             .await
             .unwrap();
         let labels = |l: &DelegateList| -> Vec<String> {
-            l.delegates.iter().map(|d| d.label.clone()).collect()
+            l.delegates.iter().map(|d| d.label.or_empty().to_owned()).collect()
         };
         assert_eq!(
             labels(&announced(c).await[1]),

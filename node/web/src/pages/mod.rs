@@ -187,6 +187,7 @@ fn service_nav(loc: Locale) -> Vec<(&'static str, &'static str)> {
         ("/membres", loc.t("Membres")),
         ("/delegues", loc.t("Délégué·es")),
         ("/inter-services", loc.t("Comité inter-services")),
+        ("/donnees", loc.t("Vos données")),
     ]
 }
 

@@ -12,6 +12,7 @@ mod meetings;
 mod member;
 mod people;
 mod proposals;
+mod sharing;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -103,6 +104,11 @@ pub fn routes() -> Router<Node> {
         )
         .route("/inter-services/point", post(joint::propose_item))
         .route("/inter-services/reunions/{id}", get(joint::meeting))
+        .route("/donnees", get(sharing::page))
+        .route(
+            "/donnees/{id}/effacer",
+            get(sharing::erase_form).post(sharing::erase),
+        )
 }
 
 // ---------------------------------------------------------------------------

@@ -495,7 +495,7 @@ async fn proposed_item(
     let item = AgendaItemProposal {
         item: Uuid::now_v7(),
         title: title.into(),
-        description: Some(format!("{title}, expliqué")),
+        description: Some(format!("{title}, expliqué").into()),
         proposal,
         meeting: None,
     };
@@ -615,7 +615,7 @@ async fn meeting_life_cycle() {
     };
     assert_eq!(published.meeting, m);
     assert_eq!(published.format, "petit-déjeuner");
-    let titles: Vec<&str> = published.agenda.iter().map(|e| e.title.as_str()).collect();
+    let titles: Vec<&str> = published.agenda.iter().map(|e| e.title.or_empty()).collect();
     assert_eq!(titles, vec!["Accueil et café", "Accès", "Le café"]);
     assert_eq!(published.agenda[1].subject, Some(subject));
     assert_eq!(published.agenda[1].proposals, vec![pa.clone(), pb.clone()]);

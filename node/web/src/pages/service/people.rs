@@ -229,7 +229,7 @@ pub(super) async fn consent(
         if consent {
             loc.t("C'est noté : son nom peut être montré au comité inter-services.")
         } else {
-            loc.t("C'est noté : son nom ne sera plus montré au comité inter-services.")
+            loc.t("C'est noté : son nom ne sera plus montré au comité inter-services, et il est effacé de ce que le service avait déjà envoyé.")
         },
     ))
 }
