@@ -22,6 +22,7 @@ mod browser;
 mod committee_api;
 mod crash;
 mod crash_federation;
+mod erasure;
 mod fault_proxy;
 mod federation;
 mod group_commit;

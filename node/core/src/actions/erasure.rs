@@ -18,7 +18,7 @@ use crate::node::Node;
 use crate::validate::{rule, text};
 
 /// One message of ours that carried texts, as its administrator sees it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct SharedMessage {
     pub id: Uuid,
     /// The kind, as on the wire (`proposal.shared`…).

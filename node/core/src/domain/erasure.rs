@@ -372,7 +372,7 @@ pub async fn own_message_ids(
 }
 
 /// One line of the erasure record.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Erased {
     pub at: i64,
     pub actor: String,

@@ -49,6 +49,8 @@ pub struct Resynced {
     pub renumbered: usize,
     /// Local messages dropped because the hub holds them under another seq.
     pub dropped: usize,
+    /// Whether an erasure of ours was learned back and applied.
+    pub erased: bool,
 }
 
 /// (Hub) `GET /fed/v1/stream`: the requester's own stream as the hub holds
@@ -207,7 +209,13 @@ pub async fn resync(
         let e = env.envelope();
         hub_ids.insert(e.id);
         // Stored as ours, not applied again: the hub holds what they said.
+        // Except an erasure (SPEC §5.6): a backup from before it still
+        // holds the texts it took back, here and in our own records.
         log::insert(conn, env, raw, false).await?;
+        if let Ok(passerelle_protocol::Body::ContentErased(erasure)) = env.body() {
+            crate::domain::erasure::apply(conn, me, env, &erasure).await?;
+            out.erased = true;
+        }
         let ours = keys
             .iter()
             .find(|k| k.key_id() == e.key)
@@ -260,5 +268,8 @@ async fn finish(
         .execute(w.conn())
         .await?;
     w.commit().await?;
+    if out.erased {
+        node.scrub_after_erasure().await;
+    }
     Ok(out)
 }

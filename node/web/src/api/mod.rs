@@ -8,6 +8,7 @@
 
 mod account;
 mod committee;
+mod erasure;
 mod hub;
 mod joint;
 mod proposals;
@@ -78,6 +79,7 @@ pub fn router() -> (Router<Node>, utoipa::openapi::OpenApi) {
         .merge(account::routes())
         .merge(proposals::routes())
         .merge(committee::routes())
+        .merge(erasure::routes())
         .merge(joint::routes())
         .merge(hub::routes())
         .split_for_parts()

@@ -1,0 +1,289 @@
+//! Taking back (issue #14, SPEC §5.6): a delegate withdraws their consent
+//! and an administrator erases a proposal's texts; then every file of every
+//! node is searched. The name stays only in its own service's member table;
+//! the proposal's texts nowhere. A service that joins afterwards never
+//! receives them, and a service restored from a backup taken before loses
+//! them at its next sync. With the hub on PostgreSQL, the hub's tables are
+//! searched through SQL (its files belong to the server).
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use passerelle_protocol::body::NodeRole;
+use passerelle_tests::*;
+use serde_json::{json, Value};
+
+const PATIENCE: Duration = Duration::from_secs(30);
+const TEST_PASSWORD: &str = "mot-de-passe-de-test";
+const NAME: &str = "Zénobie Quartier-Lointain";
+const TITLE: &str = "Une rampe pour Hortense Vandeputte";
+
+#[track_caller]
+fn ok(answer: (u16, Value), expected: u16) -> Value {
+    assert_eq!(answer.0, expected, "{}", answer.1);
+    answer.1
+}
+
+fn today() -> String {
+    passerelle_core::domain::delegates::today().to_string()
+}
+
+/// Every file under `dir` whose bytes contain `needle`, with the count.
+fn files_with(dir: &Path, needle: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                let n = bytes
+                    .windows(needle.len())
+                    .filter(|w| *w == needle.as_bytes())
+                    .count();
+                if n > 0 {
+                    out.push((p.display().to_string(), n));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The (table, column) pairs of a node's database holding `needle`.
+async fn cells_with(node: &passerelle_core::Node, needle: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (table, dump) in table_dump(node).await.0 {
+        for row in &dump.rows {
+            for (i, cell) in row.iter().enumerate() {
+                if cell.as_deref().is_some_and(|c| c.contains(needle)) {
+                    out.push((table.clone(), dump.columns[i].clone()));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether any cell of a node's database contains `text`.
+async fn holds(node: &passerelle_core::Node, text: &str) -> bool {
+    !cells_with(node, text).await.is_empty()
+}
+
+async fn erased_everywhere(hub_db: Option<String>) {
+    let mut fed = Federation::start(2, hub_db.clone()).await;
+    let admin = Api::login(&fed.services[0].url, "admin", TEST_PASSWORD).await;
+
+    // A delegate who agrees to be named, and a proposal whose text names
+    // someone by mistake.
+    let m = ok(
+        admin
+            .post(
+                "/api/v1/members",
+                json!({"display_name": NAME, "role": "usager", "consent": true}),
+            )
+            .await,
+        201,
+    );
+    let member = m["id"].as_str().unwrap().to_owned();
+    ok(
+        admin
+            .post(
+                "/api/v1/delegates",
+                json!({"member": member, "role": "delegate", "term_start": today(), "term_end": null}),
+            )
+            .await,
+        201,
+    );
+    share_proposal(&fed.services[0].node, TITLE).await;
+    let description = format!("Description de « {TITLE} »");
+    for node in [&fed.hub.node, &fed.services[1].node] {
+        assert!(
+            wait_until(PATIENCE, || async {
+                holds(node, NAME).await && holds(node, TITLE).await
+            })
+            .await
+            .is_some(),
+            "the name and the proposal never arrived"
+        );
+    }
+
+    // ssm-2 is backed up now, while it still holds both.
+    let backup = fed.root.path().join("ssm-2.sauvegarde");
+    let dir2 = fed.services[1].dir.clone();
+    let (done, _, stderr) = passerelle(&[
+        "backup",
+        "--data",
+        dir2.to_str().unwrap(),
+        backup.to_str().unwrap(),
+    ]);
+    assert!(done, "{stderr}");
+
+    // She withdraws her consent; the administrator erases the proposal's texts.
+    ok(
+        admin
+            .post(
+                &format!("/api/v1/members/{member}/consent"),
+                json!({"consent": false}),
+            )
+            .await,
+        200,
+    );
+    let shared = ok(admin.get("/api/v1/shared-messages").await, 200);
+    let proposal_message = shared
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "proposal.shared")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A reason is required; refused, nothing is erased.
+    let (status, refused) = admin
+        .post(
+            &format!("/api/v1/shared-messages/{proposal_message}/erase"),
+            json!({"reason": "  "}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (422, Some("invalid_field")),
+        "{refused}"
+    );
+    assert!(holds(&fed.services[0].node, &description).await);
+    let erased = ok(
+        admin
+            .post(
+                &format!("/api/v1/shared-messages/{proposal_message}/erase"),
+                json!({"reason": "un nom écrit par erreur"}),
+            )
+            .await,
+        200,
+    );
+    assert_eq!(erased["erased"], 2, "title and description");
+    // Twice: nothing left to erase.
+    let (status, again) = admin
+        .post(
+            &format!("/api/v1/shared-messages/{proposal_message}/erase"),
+            json!({"reason": "encore"}),
+        )
+        .await;
+    assert_eq!((status, again["error"]["code"].as_str()), (422, Some("domain_rule")));
+    // The record says who, when and why, never what.
+    let record = ok(admin.get("/api/v1/erasures").await, 200);
+    assert_eq!(record.as_array().unwrap().len(), 2, "{record}");
+    assert!(!record.to_string().contains("Hortense") && !record.to_string().contains("Zénobie"));
+
+    // A service that joins afterwards.
+    let late = TestNode::create(
+        &fed.root.path().join("ssm-3"),
+        NodeRole::Service,
+        "ssm-3",
+        None,
+    )
+    .await;
+    join(&fed.hub, &late).await;
+    let origin_len = stream_of(&fed.services[0].node, "ssm-1").await.0;
+    for node in [&fed.hub.node, &fed.services[1].node, &late.node] {
+        assert!(
+            wait_until(PATIENCE, || async {
+                stream_of(node, "ssm-1").await == (origin_len, true)
+                    && !holds(node, NAME).await
+                    && !holds(node, "Hortense").await
+            })
+            .await
+            .is_some(),
+            "{:?} / {:?}",
+            cells_with(node, NAME).await,
+            cells_with(node, "Hortense").await
+        );
+    }
+    // The late service got every message of the stream, and the list of
+    // delegates without her name.
+    assert!(holds(&late.node, "Délégué·e 1").await);
+
+    // The restored service: the backup still had both; the next sync
+    // erases them.
+    fed.services[1].stop().await;
+    std::fs::remove_dir_all(&dir2).unwrap();
+    let (done, _, stderr) = passerelle(&[
+        "restore",
+        "--data",
+        dir2.to_str().unwrap(),
+        backup.to_str().unwrap(),
+    ]);
+    assert!(done, "{stderr}");
+    {
+        let restored = fed.services[1].open_stopped().await;
+        assert!(holds(&restored, NAME).await, "the backup held the name");
+        restored.db.close().await;
+    }
+    fed.services[1].restart().await;
+    let b = fed.services[1].node.clone();
+    assert!(
+        wait_until(PATIENCE, || async {
+            !holds(&b, NAME).await && !holds(&b, "Hortense").await
+        })
+        .await
+        .is_some(),
+        "the restored service kept {:?}",
+        cells_with(&b, NAME).await
+    );
+
+    // Every file of every node, while they run, then once they stopped.
+    let expected_name_tables = vec![("members".to_owned(), "display_name".to_owned())];
+    assert_eq!(cells_with(&fed.services[0].node, NAME).await, expected_name_tables);
+    assert_eq!(cells_with(&fed.services[0].node, "Hortense").await, vec![]);
+    if hub_db.is_some() {
+        assert_eq!(cells_with(&fed.hub.node, NAME).await, vec![]);
+        assert_eq!(cells_with(&fed.hub.node, "Hortense").await, vec![]);
+    }
+    let own_dir = fed.services[0].dir.display().to_string();
+    let root = fed.root.path().to_path_buf();
+    let check_files = |when: &str| {
+        let name_files = files_with(&root, NAME);
+        assert!(
+            name_files.iter().all(|(f, _)| f.starts_with(&own_dir)),
+            "{when}: the name is in {name_files:?}"
+        );
+        let text_files = files_with(&root, "Hortense");
+        assert_eq!(text_files, vec![], "{when}: the proposal's text is in files");
+    };
+    // The backup itself is the operator's copy, taken before: it is the one
+    // place the text may remain (SPEC §5.6, the "Vos données" page).
+    std::fs::remove_file(&backup).unwrap();
+    check_files("running");
+    let mut late = late;
+    late.stop().await;
+    for s in &mut fed.services {
+        s.stop().await;
+    }
+    fed.hub.stop().await;
+    check_files("stopped");
+    drop(fed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_name_and_an_erased_text_leave_every_node() {
+    erased_everywhere(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_name_and_an_erased_text_leave_a_postgres_hub() {
+    let Some(admin) = postgres_or_skip("a_withdrawn_name_and_an_erased_text_leave_a_postgres_hub")
+    else {
+        return;
+    };
+    let db = PgDatabase::create(&admin).await;
+    erased_everywhere(Some(db.url.clone())).await;
+    db.drop_database().await;
+}
