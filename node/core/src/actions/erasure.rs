@@ -8,7 +8,6 @@
 
 use passerelle_protocol::body::Kind;
 use passerelle_protocol::SignedEnvelope;
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::{Actor, Who};
@@ -109,15 +108,4 @@ pub async fn erase_message(
 pub async fn record(node: &Node, actor: &Actor) -> Result<Vec<Erased>, NodeError> {
     Who::Admins.check(node, actor)?;
     erasure::record(&mut *node.db.pool().acquire().await?).await
-}
-
-/// How many of the service's messages still carry texts, and how many texts
-/// were erased: for the page that says what is kept.
-pub async fn counts(node: &Node, actor: &Actor) -> Result<(i64, i64), NodeError> {
-    Who::Admins.check(node, actor)?;
-    let mut conn = node.db.pool().acquire().await?;
-    let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(SUM(texts), 0) AS t FROM erasure_log")
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok((row.try_get("n")?, row.try_get("t")?))
 }
