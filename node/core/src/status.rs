@@ -8,6 +8,7 @@ use sqlx::Row;
 
 use crate::error::NodeError;
 use crate::fed::outbox;
+use crate::fed::stuck::{self, Stuck};
 use crate::node::Node;
 use crate::{peers, sync_state};
 
@@ -20,6 +21,9 @@ pub struct StatusReport {
     pub set_aside: Vec<SetAside>,
     /// Relayed messages this service refused.
     pub refused_incoming: i64,
+    /// Origins whose messages wait behind one this service refused (a
+    /// service only): said loudly until a copy that verifies arrives.
+    pub stuck: Vec<Stuck>,
     /// Why this node cannot store anything right now (full disk, read-only
     /// database), checked live; `None` when it can.
     pub storage: Option<String>,
@@ -96,6 +100,7 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
         .fetch_one(&mut *conn)
         .await?
         .try_get("n")?;
+    let stuck = stuck::list(&mut conn, node).await?;
     drop(conn);
     let storage = node.db.storage_check(&database_dir(node)).await;
     Ok(StatusReport {
@@ -104,6 +109,7 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
         peers: out,
         set_aside,
         refused_incoming: refused,
+        stuck,
         storage,
     })
 }

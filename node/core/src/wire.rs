@@ -12,6 +12,8 @@ pub const MAX_BATCH: usize = 100;
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Longest a feed request may wait for news, in seconds.
 pub const MAX_WAIT_SECS: u64 = 30;
+/// Most messages per page of `GET /fed/v1/stream`.
+pub const MAX_STREAM_PAGE: i64 = 500;
 
 /// `POST /fed/v1/inbox`: envelopes of the requester's own stream, in order.
 #[derive(Debug, Serialize, Deserialize)]
@@ -92,11 +94,12 @@ pub struct StateResponse {
     pub head: Option<Head>,
 }
 
-/// `GET /fed/v1/stream`: the requester's own stream as the hub holds it.
+/// `GET /fed/v1/stream`: a stream as the hub holds it (the requester's own,
+/// or the one `origin` names).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct StreamResponse {
     pub messages: Vec<StreamItem>,
-    /// The hub's head of the requester's stream.
+    /// The hub's head of that stream.
     pub head: Option<Head>,
 }
 

@@ -1,6 +1,7 @@
 //! `passerelle status`: how the exchanges with each peer are going, in plain
 //! French (the report itself is `passerelle_core::status`).
 
+use passerelle_core::fed::stuck::{Stuck, StuckReason};
 pub use passerelle_core::status::{report, StatusReport};
 use passerelle_core::sync_state::SyncProblem;
 
@@ -28,6 +29,36 @@ pub fn problem_words(problem: &SyncProblem) -> String {
         other => other.code(),
     };
     format!("{words} [{code}]")
+}
+
+/// Why the awaited message of a stuck stream was refused, in plain French.
+pub fn stuck_reason_words(reason: StuckReason) -> &'static str {
+    match reason {
+        StuckReason::Altered => "la copie reçue ne porte pas une signature valide de ce service (elle a été modifiée en route ou chez le comité inter-services)",
+        StuckReason::Key => "il est signé par une clé que nous ne reconnaissons pas pour ce service à cet endroit",
+        StuckReason::Missing => "il ne nous est jamais parvenu lisible (seuls les suivants sont arrivés)",
+        StuckReason::Conflict => "il ne suit pas les messages de ce service que nous avons déjà",
+        StuckReason::Other => "il n'a pas passé nos vérifications",
+    }
+}
+
+/// A stuck stream in plain French: which service, from which message, why,
+/// and how many wait behind it; the machine code in brackets.
+pub fn stuck_words(s: &Stuck, now: i64) -> String {
+    let behind = match s.waiting {
+        0 => String::new(),
+        1 => " 1 message suivant de ce service attend derrière lui.".to_owned(),
+        n => format!(" {n} messages suivants de ce service attendent derrière lui."),
+    };
+    format!(
+        "Les messages de {} ({}) sont bloqués au message n° {} (premier refus {}), car {} [{}].{behind}",
+        s.name,
+        s.origin,
+        s.seq,
+        ago(Some(s.since), now),
+        stuck_reason_words(s.reason),
+        s.code
+    )
 }
 
 /// "il y a 3 minutes", "jamais".
@@ -60,6 +91,13 @@ pub fn render(report: &StatusReport, now: i64) -> String {
     if let Some(problem) = &report.storage {
         s.push_str(&format!("\nATTENTION — {problem}\n\n"));
     }
+    if !report.stuck.is_empty() {
+        s.push_str("\nATTENTION — Des messages reçus sont bloqués :\n");
+        for stuck in &report.stuck {
+            s.push_str(&format!("  {}\n", stuck_words(stuck, now)));
+        }
+        s.push_str("  Rien n'est sauté ni perdu : Passerelle redemande régulièrement ces messages au comité inter-services et reprendra toute seule dès qu'il en aura une copie intacte. Si cela dure, prévenez la personne qui s'occupe du comité inter-services : sa copie de ces messages est peut-être abîmée.\n");
+    }
     if report.peers.is_empty() {
         s.push_str(if report.role == "hub" {
             "Aucun service n'a encore rejoint ce comité. Créez une invitation : passerelle invite --service ID\n"
@@ -91,7 +129,10 @@ pub fn render(report: &StatusReport, now: i64) -> String {
                 p.pending_outgoing
             ));
             match &p.last_error {
-                None => s.push_str("  Tout va bien.\n"),
+                None if report.stuck.is_empty() => s.push_str("  Tout va bien.\n"),
+                None => s.push_str(
+                    "  Les échanges marchent, mais des messages reçus sont bloqués (voir plus haut).\n",
+                ),
                 Some(e) => {
                     let words = problem_words(&SyncProblem::parse(e));
                     s.push_str(&format!("  Dernier problème : {words}\n"));

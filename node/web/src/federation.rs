@@ -184,24 +184,29 @@ struct StreamQuery {
     after: u64,
     #[serde(default = "default_stream_limit")]
     limit: i64,
+    origin: Option<String>,
 }
 
 fn default_stream_limit() -> i64 {
     passerelle_core::fed::resync::MAX_STREAM_PAGE
 }
 
-/// `GET /fed/v1/stream?after=SEQ&limit=L` — the requester's own stream as
-/// the hub holds it (to recover after a restore).
+/// `GET /fed/v1/stream?after=SEQ&limit=L&origin=ID` — a stream as the hub
+/// holds it: the requester's own (to recover after a restore), or
+/// `origin`'s (to fetch again a relayed message that did not verify).
 async fn stream(State(node): State<Node>, req: Authenticated) -> Result<Response, ApiError> {
-    let q = Query::<StreamQuery>::try_from_uri(
-        &format!("/?{}", req.query)
-            .parse()
-            .map_err(|_| bad_query())?,
-    )
-    .map(|Query(v)| v)
-    .map_err(|_| bad_query())?;
+    let bad = || {
+        NodeError::refused(
+            Refusal::BadRequest,
+            "after and limit must be whole numbers, origin a node id",
+        )
+    };
+    let q =
+        Query::<StreamQuery>::try_from_uri(&format!("/?{}", req.query).parse().map_err(|_| bad())?)
+            .map(|Query(v)| v)
+            .map_err(|_| bad())?;
     Ok(
-        Json(passerelle_core::fed::resync::own_stream(&node, &req.peer, q.after, q.limit).await?)
+        Json(hub::stream(&node, &req.peer, q.origin.as_deref(), q.after, q.limit).await?)
             .into_response(),
     )
 }

@@ -37,5 +37,6 @@ mod pages_in_english;
 mod storage;
 mod story;
 mod story_pages;
+mod stuck_stream;
 mod support_column;
 mod web_security;

@@ -14,7 +14,7 @@ use reqwest::Method;
 
 use crate::error::{NodeError, RemoteFailure};
 use crate::node::Node;
-use crate::wire::{FeedResponse, Head, PushResponse, StateResponse};
+use crate::wire::{FeedResponse, Head, PushResponse, StateResponse, StreamResponse};
 use reqwest::StatusCode;
 
 /// Largest answer we read from a peer.
@@ -90,6 +90,11 @@ impl HubClient {
         })
     }
 
+    /// The hub's node id: the audience of every message we accept.
+    pub fn hub_id(&self) -> &NodeId {
+        &self.hub_id
+    }
+
     /// Sends a signed request; returns the status and body.
     pub async fn send(
         &self,
@@ -156,6 +161,29 @@ impl HubClient {
         }
         serde_json::from_slice(&bytes)
             .map_err(|e| NodeError::remote(format!("unreadable feed: {e}")))
+    }
+
+    /// A page of a stream as the hub holds it, after `after`: ours, or
+    /// `origin`'s (SPEC §10.9).
+    pub async fn stream(
+        &self,
+        origin: Option<&str>,
+        after: u64,
+    ) -> Result<StreamResponse, NodeError> {
+        let mut target = format!(
+            "/fed/v1/stream?after={after}&limit={}",
+            crate::wire::MAX_STREAM_PAGE
+        );
+        if let Some(origin) = origin {
+            target.push_str("&origin=");
+            target.push_str(NodeId::parse(origin)?.as_str());
+        }
+        let (status, bytes) = self.send(Method::GET, &target, Vec::new()).await?;
+        if !status.is_success() {
+            return Err(refusal(status, &bytes));
+        }
+        serde_json::from_slice(&bytes)
+            .map_err(|e| NodeError::remote(format!("unreadable stream: {e}")))
     }
 
     /// What the hub has of our stream.

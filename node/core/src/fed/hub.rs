@@ -19,7 +19,8 @@ use crate::log::{self, OwnStream};
 use crate::node::{stopped, Node};
 use crate::peers::{self, Peer};
 use crate::wire::{
-    FeedItem, FeedResponse, Head, JoinRequest, JoinResponse, PushRequest, MAX_BATCH, MAX_WAIT_SECS,
+    FeedItem, FeedResponse, Head, JoinRequest, JoinResponse, PushRequest, StreamItem,
+    StreamResponse, MAX_BATCH, MAX_WAIT_SECS,
 };
 
 fn invitation_error(refusal: Refusal, message: &str) -> NodeError {
@@ -291,4 +292,47 @@ pub async fn state(node: &Node, peer: &Peer) -> Result<Option<Head>, NodeError> 
         seq: h.seq,
         hash: h.hash.to_string(),
     }))
+}
+
+/// `GET /fed/v1/stream`: a stream as the hub holds it, after `after`, at
+/// most `limit` messages — the requester's own, or `origin`'s (a service
+/// fetching again a relayed message it could not accept: SPEC §10.8, §10.9).
+/// Nothing the feed does not already show every member.
+pub async fn stream(
+    node: &Node,
+    peer: &Peer,
+    origin: Option<&str>,
+    after: u64,
+    limit: i64,
+) -> Result<StreamResponse, NodeError> {
+    node.require_hub()?;
+    let origin = match origin {
+        None => peer.id.clone(),
+        Some(text) => NodeId::parse(text)
+            .map_err(|_| {
+                NodeError::refused(
+                    Refusal::BadRequest,
+                    "origin must be a node id (a-z, 0-9 and '-')",
+                )
+            })?
+            .to_string(),
+    };
+    let limit = limit.clamp(1, crate::wire::MAX_STREAM_PAGE);
+    let mut conn = node.db.pool().acquire().await?;
+    let rows = log::stream_after(&mut conn, &origin, after, limit).await?;
+    let head = log::head(&mut conn, &origin).await?.map(|h| Head {
+        seq: h.seq,
+        hash: h.hash.to_string(),
+    });
+    let messages = rows
+        .into_iter()
+        .map(|m| {
+            Ok(StreamItem {
+                seq: m.seq as u64,
+                envelope: serde_json::value::RawValue::from_string(m.envelope)
+                    .map_err(|e| NodeError::config(format!("stored envelope is not JSON: {e}")))?,
+            })
+        })
+        .collect::<Result<_, NodeError>>()?;
+    Ok(StreamResponse { messages, head })
 }

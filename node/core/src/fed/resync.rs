@@ -15,19 +15,15 @@
 //! of ours that we lack is a fork: the service stops and alerts (§10.7).
 
 use passerelle_protocol::{Envelope, Hash, PublicKey, SignedEnvelope};
-use reqwest::Method;
 use sqlx::{AnyConnection, Row};
 
 use crate::error::NodeError;
-use crate::fed::client::{excerpt, HubClient};
+use crate::fed::client::HubClient;
 use crate::log;
 use crate::node::Node;
-use crate::peers::Peer;
 use crate::sync_state;
-use crate::wire::{Head, StreamItem, StreamResponse};
 
-/// Most messages per page of `GET /fed/v1/stream`.
-pub const MAX_STREAM_PAGE: i64 = 500;
+pub use crate::wire::MAX_STREAM_PAGE;
 
 /// Why a resync is pending, if one is.
 pub async fn pending(conn: &mut AnyConnection) -> Result<Option<String>, NodeError> {
@@ -51,48 +47,6 @@ pub struct Resynced {
     pub dropped: usize,
     /// Whether an erasure of ours was learned back and applied.
     pub erased: bool,
-}
-
-/// (Hub) `GET /fed/v1/stream`: the requester's own stream as the hub holds
-/// it, after `after`, at most `limit` messages.
-pub async fn own_stream(
-    node: &Node,
-    peer: &Peer,
-    after: u64,
-    limit: i64,
-) -> Result<StreamResponse, NodeError> {
-    node.require_hub()?;
-    let mut conn = node.db.pool().acquire().await?;
-    let rows =
-        log::stream_after(&mut conn, &peer.id, after, limit.clamp(1, MAX_STREAM_PAGE)).await?;
-    let head = log::head(&mut conn, &peer.id).await?.map(|h| Head {
-        seq: h.seq,
-        hash: h.hash.to_string(),
-    });
-    let messages = rows
-        .into_iter()
-        .map(|m| {
-            Ok(StreamItem {
-                seq: m.seq as u64,
-                envelope: serde_json::value::RawValue::from_string(m.envelope)
-                    .map_err(|e| NodeError::config(format!("stored envelope is not JSON: {e}")))?,
-            })
-        })
-        .collect::<Result<_, NodeError>>()?;
-    Ok(StreamResponse { messages, head })
-}
-
-/// Fetches one page of our stream from the hub.
-async fn fetch(client: &HubClient, after: u64) -> Result<StreamResponse, NodeError> {
-    let target = format!("/fed/v1/stream?after={after}&limit={MAX_STREAM_PAGE}");
-    let (status, bytes) = client.send(Method::GET, &target, Vec::new()).await?;
-    if !status.is_success() {
-        return Err(NodeError::remote(format!(
-            "the hub answered {status}: {}",
-            excerpt(&bytes)
-        )));
-    }
-    serde_json::from_slice(&bytes).map_err(|e| NodeError::remote(format!("unreadable stream: {e}")))
 }
 
 async fn own_public_keys(conn: &mut AnyConnection) -> Result<Vec<PublicKey>, NodeError> {
@@ -137,7 +91,7 @@ pub async fn resync(
     let mut fetched: Vec<(SignedEnvelope, String)> = Vec::new();
     let mut after = start;
     while after < hub_head.seq {
-        let page = fetch(client, after).await?;
+        let page = client.stream(None, after).await?;
         if page.messages.is_empty() {
             break;
         }

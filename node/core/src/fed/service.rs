@@ -8,6 +8,7 @@
 //! same transaction as the data it covers, so a crash at any moment repeats
 //! at most an idempotent step: nothing is lost and nothing is applied twice.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use passerelle_protocol::body::NodeRole;
@@ -18,7 +19,7 @@ use crate::clock::now;
 use crate::error::{NodeError, RemoteFailure};
 use crate::fed::client::{self, HubClient};
 use crate::fed::ingest::{self, Source};
-use crate::fed::{backoff, outbox, resync};
+use crate::fed::{backoff, outbox, resync, stuck};
 use crate::log;
 use crate::node::{stopped, Node};
 use crate::wire::{FeedResponse, JoinRequest, JoinResponse, PushResponse, MAX_BATCH};
@@ -276,7 +277,17 @@ async fn handle_push_response(
 
 async fn pull_loop(node: Node, client: HubClient, hub_id: String) {
     let mut failures = 0u32;
+    let mut stuck = stuck::Retries::default();
     loop {
+        // Streams stuck behind a relayed message we refused: ask the hub
+        // again for those whose turn has come (SPEC §10.8).
+        let retried = tokio::select! {
+            _ = stopped(node.shutdown_signal()) => return,
+            r = stuck::retry_due(&node, &client, &mut stuck) => r,
+        };
+        if let Err(e) = retried {
+            tracing::error!(error = %e, "cannot take up a stuck stream");
+        }
         let cursor = match node.db.pool().acquire().await {
             Ok(mut conn) => sync_state::get(&mut conn, &hub_id)
                 .await
@@ -285,7 +296,11 @@ async fn pull_loop(node: Node, client: HubClient, hub_id: String) {
         };
         let result = match cursor {
             Ok(cursor) => {
-                let wait = PULL_WAIT_SECS;
+                // Back in time for the next stuck stream's turn (at least a
+                // second: never a hot loop).
+                let wait = stuck.next_in().map_or(PULL_WAIT_SECS, |d| {
+                    (d.as_millis().div_ceil(1000) as u64).clamp(1, PULL_WAIT_SECS)
+                });
                 tokio::select! {
                     _ = stopped(node.shutdown_signal()) => return,
                     r = client.pull(cursor, wait) => r,
@@ -298,8 +313,11 @@ async fn pull_loop(node: Node, client: HubClient, hub_id: String) {
             Err(e) => Err(e),
         };
         match outcome {
-            Ok(()) => {
+            Ok(refused) => {
                 failures = 0;
+                for origin in &refused {
+                    stuck.soon(origin);
+                }
                 let _ = sync_state::record_success(&node.db, &hub_id).await;
             }
             Err(e) => {
@@ -313,10 +331,17 @@ async fn pull_loop(node: Node, client: HubClient, hub_id: String) {
 }
 
 /// Applies a page of the hub's feed and moves the cursor, in one transaction.
-/// A message that fails verification is recorded as refused and skipped.
-pub async fn apply_feed(node: &Node, hub_id: &str, feed: FeedResponse) -> Result<(), NodeError> {
+/// A message that fails verification is recorded as refused and skipped: its
+/// origin's stream is then stuck until a copy that verifies arrives
+/// (`fed::stuck`). Returns the origins of the messages refused.
+pub async fn apply_feed(
+    node: &Node,
+    hub_id: &str,
+    feed: FeedResponse,
+) -> Result<BTreeSet<String>, NodeError> {
+    let mut refused = BTreeSet::new();
     if feed.messages.is_empty() {
-        return Ok(());
+        return Ok(refused);
     }
     let hub = NodeId::parse(hub_id)?;
     let mut w = node.db.begin_write().await?;
@@ -326,21 +351,27 @@ pub async fn apply_feed(node: &Node, hub_id: &str, feed: FeedResponse) -> Result
             Ok(_) => {}
             Err(e @ (NodeError::Database(_) | NodeError::Io { .. })) => return Err(e),
             Err(e) => {
-                let origin = SignedEnvelope::parse(raw.as_bytes())
-                    .map(|env| env.envelope().from.to_string())
-                    .unwrap_or_else(|_| "?".into());
-                tracing::warn!(pos = item.pos, origin, code = e.code(), error = %e, "relayed message refused");
+                let (origin, seq) = match SignedEnvelope::parse(raw.as_bytes()) {
+                    Ok(env) => (
+                        env.envelope().from.to_string(),
+                        Some(env.envelope().seq as i64),
+                    ),
+                    Err(_) => ("?".to_owned(), None),
+                };
+                tracing::warn!(pos = item.pos, origin, seq, code = e.code(), error = %e, "relayed message refused");
                 sqlx::query(
-                    "INSERT INTO refused_incoming (pos, origin, code, reason, refused_at) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (pos) DO NOTHING",
+                    "INSERT INTO refused_incoming (pos, origin, seq, code, reason, refused_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (pos) DO NOTHING",
                 )
                 .bind(item.pos)
-                .bind(origin)
+                .bind(&origin)
+                .bind(seq)
                 .bind(e.code())
                 .bind(e.to_string())
                 .bind(now())
                 .execute(w.conn())
                 .await?;
+                refused.insert(origin);
             }
         }
     }
@@ -356,5 +387,5 @@ pub async fn apply_feed(node: &Node, hub_id: &str, feed: FeedResponse) -> Result
     {
         node.scrub_after_erasure().await;
     }
-    Ok(())
+    Ok(refused)
 }

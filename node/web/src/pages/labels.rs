@@ -7,6 +7,7 @@ use passerelle_protocol::body::{DelegateRole, Origin, ProposalStatus, Theme};
 use super::Locale;
 use passerelle_core::domain::meetings::{AttendanceStatus, MinutesStatus};
 use passerelle_core::domain::members::MemberRole;
+use passerelle_core::fed::stuck::StuckReason;
 
 /// Every theme, in the order of the lists.
 pub const THEMES: [Theme; 8] = [
@@ -98,6 +99,18 @@ pub fn minutes_label(status: Option<MinutesStatus>, loc: Locale) -> &'static str
         Some(MinutesStatus::Draft) => loc.t("Brouillon"),
         Some(MinutesStatus::Adopted) => loc.t("Adopté"),
         Some(MinutesStatus::SentToManagement) => loc.t("Adopté et envoyé à la direction"),
+    }
+}
+
+/// Why a relayed message was refused, its origin's later messages
+/// waiting behind it (the home page's warning).
+pub fn stuck_reason_label(reason: StuckReason, loc: Locale) -> &'static str {
+    match reason {
+        StuckReason::Altered => loc.t("la copie reçue ne porte pas une signature valide de ce service (elle a été modifiée en route ou chez le comité inter-services)"),
+        StuckReason::Key => loc.t("il est signé par une clé que nous ne reconnaissons pas pour ce service"),
+        StuckReason::Missing => loc.t("il ne nous est jamais parvenu lisible"),
+        StuckReason::Conflict => loc.t("il ne suit pas les messages de ce service que nous avons déjà"),
+        StuckReason::Other => loc.t("il n'a pas passé nos vérifications"),
     }
 }
 

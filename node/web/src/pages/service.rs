@@ -320,8 +320,17 @@ struct HomePage {
     joined: bool,
     last_exchange: String,
     sync_problem: bool,
+    /// Services whose messages wait behind one we refused.
+    stuck: Vec<StuckNotice>,
     pending: i64,
     next_joint: Option<MeetingLink>,
+}
+
+/// A service whose messages are blocked, in words.
+#[derive(Debug, Clone)]
+struct StuckNotice {
+    title: String,
+    why: String,
 }
 
 #[derive(Debug, Clone)]
@@ -384,6 +393,35 @@ async fn home(
         .unwrap_or_default();
     let sync_problem = hub.is_some_and(|h| h.last_error.is_some());
     let pending = hub.map_or(0, |h| h.pending_outgoing);
+    let stuck = report
+        .stuck
+        .iter()
+        .map(|s| {
+            let mut why = loc.t2(
+                "Son message n° {n} n'a pas pu être accepté, car {raison}.",
+                "n",
+                s.seq,
+                "raison",
+                super::labels::stuck_reason_label(s.reason, loc),
+            );
+            if s.waiting > 0 {
+                why.push(' ');
+                why.push_str(&loc.plural(
+                    s.waiting,
+                    "1 message suivant attend derrière lui.",
+                    "{n} messages suivants attendent derrière lui.",
+                ));
+            }
+            StuckNotice {
+                title: loc.t1(
+                    "Les messages de {service} sont bloqués.",
+                    "service",
+                    &s.name,
+                ),
+                why,
+            }
+        })
+        .collect();
     let next_joint = if joined {
         joint_domain::upcoming_meetings(&mut conn, now)
             .await?
@@ -437,6 +475,7 @@ async fn home(
         joined,
         last_exchange,
         sync_problem,
+        stuck,
         pending,
         next_joint,
     })
