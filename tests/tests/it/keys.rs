@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use passerelle_core::fed::client::{self, HubClient};
-use passerelle_core::fed::ingest::{self, Source};
+use passerelle_core::fed::ingest::{self, Accepted, Source};
 use passerelle_core::keys::{NEXT_KEY_FILE, PREVIOUS_KEY_FILE};
 use passerelle_core::Node;
 use passerelle_protocol::body::{
@@ -70,13 +70,29 @@ async fn forge_body(hub: &Node, origin: &str, keys: &KeyPair, body: &Body) -> St
     .canonical_string()
 }
 
-/// What `node` answers to `envelope` as if its hub relayed it (refusals
-/// write nothing: the transaction is dropped either way).
-async fn relayed_verdict(node: &Node, hub: &Node, envelope: &str) -> String {
+/// What `node` makes of `envelope` relayed by its hub: a service keeps
+/// every message the hub relays (the origin's stream must stay whole) but
+/// applies only those its rules accept. Returns whether it applied it and,
+/// if not, the code of the refusal. Nothing is kept: the transactions are
+/// dropped.
+async fn relayed_verdict(node: &Node, hub: &Node, envelope: &str) -> (Accepted, String) {
     let mut w = node.db.begin_write().await.unwrap();
-    let verdict = ingest::ingest(w.conn(), node.id(), hub.id(), Source::Feed, envelope).await;
+    let (env, accepted) = ingest::ingest(w.conn(), node.id(), hub.id(), Source::Feed, envelope)
+        .await
+        .unwrap();
     drop(w);
-    verdict.err().map(|e| e.code().to_owned()).unwrap_or_default()
+    let mut w = node.db.begin_write().await.unwrap();
+    let applied =
+        passerelle_core::domain::apply(w.conn(), node.id().as_str(), &env, &env.body().unwrap())
+            .await;
+    drop(w);
+    (
+        accepted,
+        applied
+            .err()
+            .map(|e| e.code().to_owned())
+            .unwrap_or_default(),
+    )
 }
 
 /// Pushes `envelope` to the hub in a request signed by `signer` on behalf
@@ -502,9 +518,10 @@ async fn a_request_signed_with_the_old_key_is_retried_with_the_new_one() {
 /// A key belongs to one node, whichever node it is (SPEC §8.6.2): a
 /// member's `key.rotated` onto the hub's key or onto another service's key,
 /// and a `key.revoked` whose `new_key` is another node's key, are refused
-/// with `domain_rule` by the hub and by every service alike. (The hub used
-/// to accept a rotation onto its own key, the services to accept one onto
-/// their own key: hub and services disagreed from then on.)
+/// with `domain_rule` by the hub and by every service alike (a service
+/// keeps what the hub relays, but does not apply it). The hub used to
+/// accept a rotation onto its own key, and a service one onto its own key:
+/// hub and services disagreed from then on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_of_another_node_is_refused_by_hub_and_services_alike() {
     let fed = Federation::start(2, None).await;
@@ -543,8 +560,8 @@ async fn a_key_of_another_node_is_refused_by_hub_and_services_alike() {
         );
         assert_eq!(
             relayed_verdict(&b, &hub, &rotation).await,
-            "domain_rule",
-            "ssm-2 accepted ssm-1's rotation onto {whose}'s key"
+            (Accepted::StoredOnly, "domain_rule".to_owned()),
+            "ssm-2 applied ssm-1's rotation onto {whose}'s key"
         );
     }
 
@@ -566,7 +583,11 @@ async fn a_key_of_another_node_is_refused_by_hub_and_services_alike() {
         .await
         .map(|_| ())
         .unwrap_err();
-        assert_eq!(refused.code(), "domain_rule", "the hub installed {whose}'s key");
+        assert_eq!(
+            refused.code(),
+            "domain_rule",
+            "the hub installed {whose}'s key"
+        );
         let revocation = forge_body(
             &hub,
             "hub-test",
@@ -583,8 +604,8 @@ async fn a_key_of_another_node_is_refused_by_hub_and_services_alike() {
         .await;
         assert_eq!(
             relayed_verdict(&b, &hub, &revocation).await,
-            "domain_rule",
-            "ssm-2 accepted {whose}'s key as ssm-1's replacement"
+            (Accepted::StoredOnly, "domain_rule".to_owned()),
+            "ssm-2 applied {whose}'s key as ssm-1's replacement"
         );
     }
 

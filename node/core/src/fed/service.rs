@@ -96,6 +96,11 @@ pub async fn join(node: &Node, hub_url: &str, code: &str) -> Result<NodeId, Node
     )
     .await?;
     sync_state::ensure(w.conn(), hub.id.as_str()).await?;
+    // If we joined as the replacement of a member (SPEC §10.3), the hub
+    // holds that member's stream, which ours continues: learn it back
+    // before sending anything (§10.10). For a new member the hub holds
+    // nothing of ours, and the first push finds that out.
+    crate::keys::mark_resync(w.conn(), "joined").await?;
     w.commit().await?;
     node.outbox_changed.notify_one();
     Ok(hub.id)
