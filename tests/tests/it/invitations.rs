@@ -274,7 +274,21 @@ async fn the_hub_names_the_service_not_the_joiner() {
 /// server learns the member's stream back from the hub and continues it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_active_service_is_replaced_explicitly_through_revocation() {
-    let mut fed = Federation::start(2, None).await;
+    replacement(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_active_service_is_replaced_with_hub_on_postgres() {
+    let Some(admin) = postgres_or_skip("an_active_service_is_replaced_with_hub_on_postgres") else {
+        return;
+    };
+    let db = PgDatabase::create(&admin).await;
+    replacement(Some(db.url.clone())).await;
+    db.drop_database().await;
+}
+
+async fn replacement(hub_db: Option<String>) {
+    let mut fed = Federation::start(2, hub_db).await;
     share_proposal(&fed.services[0].node, "Avant le remplacement").await;
     let hub = fed.hub.node.clone();
     let b = fed.services[1].node.clone();
