@@ -240,11 +240,17 @@ impl Federation {
     }
 }
 
-/// Enrols `service` at `hub` with a fresh invitation.
+/// Enrols `service` at `hub` with a fresh invitation, under the name the
+/// service gave itself.
 pub async fn join(hub: &TestNode, service: &TestNode) {
-    let code = passerelle_core::fed::hub::invite(&hub.node, service.node.id(), 1)
-        .await
-        .unwrap();
+    let code = passerelle_core::fed::hub::invite(
+        &hub.node,
+        service.node.id(),
+        &service.node.config.name,
+        1,
+    )
+    .await
+    .unwrap();
     passerelle_core::fed::service::join(&service.node, &hub.url, &code)
         .await
         .unwrap();

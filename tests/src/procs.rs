@@ -289,7 +289,7 @@ impl ProcFederation {
                 s.port,
                 s.database_url.as_deref(),
             );
-            let out = hub_node.cli(&["invite", "--service", &s.id]);
+            let out = hub_node.cli(&["invite", "--service", &s.id, "--name", &s.id]);
             assert!(out.status.success());
             let text = String::from_utf8(out.stdout).unwrap();
             let code = text.lines().nth(1).unwrap().trim().to_owned();

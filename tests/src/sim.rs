@@ -31,9 +31,14 @@ impl SimService {
     }
 
     pub fn named(id: &str) -> SimService {
+        SimService::with_keys(id, KeyPair::generate().expect("key"))
+    }
+
+    /// A service `id` that signs with `keys` (a key of another node, say).
+    pub fn with_keys(id: &str, keys: KeyPair) -> SimService {
         SimService {
             id: NodeId::parse(id).expect("service id"),
-            keys: KeyPair::generate().expect("key"),
+            keys,
             seq: 0,
             prev: None,
             shared: Vec::new(),
@@ -115,9 +120,29 @@ impl SimService {
 
     /// Enrols at the hub with an invitation code, over HTTP.
     pub async fn join(&self, http: &reqwest::Client, hub_url: &str, hub: &NodeId, code: &str) {
+        let (status, answer) = self
+            .try_join(http, hub_url, hub, code, &format!("Service {}", self.id))
+            .await;
+        assert!(
+            status == 200,
+            "join of {} refused ({status}): {answer}",
+            self.id
+        );
+    }
+
+    /// Asks to join the hub with an invitation code, over HTTP, announcing
+    /// itself under `name`; returns the status and the JSON answer.
+    pub async fn try_join(
+        &self,
+        http: &reqwest::Client,
+        hub_url: &str,
+        hub: &NodeId,
+        code: &str,
+        name: &str,
+    ) -> (u16, serde_json::Value) {
         let descriptor = NodeDescriptor::signed(
             self.id.clone(),
-            format!("Service {}", self.id),
+            name.to_owned(),
             NodeRole::Service,
             Vec::new(),
             &self.keys,
@@ -137,13 +162,12 @@ impl SimService {
             .send()
             .await
             .expect("join request");
-        let status = resp.status();
-        assert!(
-            status.is_success(),
-            "join of {} refused: {}",
-            self.id,
-            resp.text().await.unwrap_or_default()
-        );
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.expect("join answer");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
     }
 }
 

@@ -136,6 +136,10 @@ pub enum Refusal {
     InvalidInvitation,
     InvitationUsed,
     InvitationExpired,
+    /// An invitation or a join for a service that is already an active
+    /// member with a valid key: only an invitation made to replace it
+    /// enrols a new key (SPEC §10.3).
+    AlreadyMember,
 }
 
 impl Refusal {
@@ -169,6 +173,7 @@ impl Refusal {
             Refusal::InvalidInvitation => "invalid_invitation",
             Refusal::InvitationUsed => "invitation_used",
             Refusal::InvitationExpired => "invitation_expired",
+            Refusal::AlreadyMember => "already_member",
         }
     }
 }

@@ -198,25 +198,55 @@ pub async fn mark_resync(conn: &mut AnyConnection, reason: &str) -> Result<(), N
     Ok(())
 }
 
-/// Applies a `key.rotated` of `origin` at `seq`, signed by `signer`.
+/// The node `key` belongs to, as this node (`me`) knows it: `me` for one
+/// of our own keys (current, earlier or revoked: we do not pin them, but
+/// they are taken), else the peer that pinned it. A key belongs to one
+/// node, whichever node it is (SPEC §8.6.2).
+pub async fn owner(
+    conn: &mut AnyConnection,
+    me: &str,
+    key: &PublicKey,
+) -> Result<Option<String>, NodeError> {
+    let ours = sqlx::query("SELECT key_id FROM own_keys WHERE key_id = $1")
+        .bind(key.key_id().as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if ours.is_some() {
+        return Ok(Some(me.to_owned()));
+    }
+    peers::owner_of(conn, key).await
+}
+
+/// Refuses (`domain_rule`, [`Rule::KeyAlreadyOwned`]) a key that belongs
+/// to another node than `member` — the hub, another service, ourselves —
+/// as a new key of `member` (a rotation, a revocation's replacement key, an
+/// enrolment). The hub and every service refuse the same keys this way.
+pub async fn refuse_if_taken(
+    conn: &mut AnyConnection,
+    me: &str,
+    member: &str,
+    key: &PublicKey,
+) -> Result<(), NodeError> {
+    match owner(conn, me, key).await? {
+        Some(owner) if owner != member => Err(crate::validate::rule(
+            Rule::KeyAlreadyOwned,
+            format!("key {} already belongs to {owner}", key.key_id()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Applies a `key.rotated` of `origin` at `seq`, signed by `signer`, at
+/// node `me`.
 pub async fn apply_rotation(
     conn: &mut AnyConnection,
+    me: &str,
     origin: &str,
     signer: &KeyId,
     seq: u64,
     rotation: &KeyRotation,
 ) -> Result<(), NodeError> {
-    if let Some(owner) = peers::owner_of(conn, &rotation.new_key).await? {
-        if owner != origin {
-            return Err(crate::validate::rule(
-                Rule::KeyAlreadyOwned,
-                format!(
-                    "key {} already belongs to {owner}",
-                    rotation.new_key.key_id()
-                ),
-            ));
-        }
-    }
+    refuse_if_taken(conn, me, origin, &rotation.new_key).await?;
     let mut t = peers::timeline(conn, origin).await?;
     t.rotate(signer, seq, rotation.new_key)
         .map_err(|r| crate::validate::rule(Rule::RotationRefused, r.0))?;
@@ -248,14 +278,7 @@ pub async fn apply_revocation(
         ));
     }
     if let Some(new_key) = &r.new_key {
-        if let Some(owner) = peers::owner_of(conn, new_key).await? {
-            if owner != member {
-                return Err(crate::validate::rule(
-                    Rule::KeyAlreadyOwned,
-                    format!("key {} already belongs to {owner}", new_key.key_id()),
-                ));
-            }
-        }
+        refuse_if_taken(conn, me, member, new_key).await?;
     }
     let mut t = peers::timeline(conn, member).await?;
     t.revoke(r);

@@ -244,10 +244,32 @@ pub async fn revoke_member_key(
                 ))
             })?,
     };
-    let head = log::head(w.conn(), &peer.id).await?.map_or(0, |h| h.seq);
+    let revocation =
+        revoke_in(node, w.conn(), &peer.id, revoked, from_seq, new_key, reason).await?;
+    w.commit().await?;
+    node.log_changed.notify_waiters();
+    Ok(revocation)
+}
+
+/// (Hub) [`revoke_member_key`] inside the caller's transaction, `key`
+/// already chosen: applies the `key.revoked` here and appends it to the
+/// hub's stream. `from_seq` defaults to the member's next message (nothing
+/// accepted so far is put in doubt). Also serves the replacement of a
+/// member by a new invitation (`fed::hub`): revoking its key when the
+/// invitation is made, installing the new key when it joins.
+pub(crate) async fn revoke_in(
+    node: &Node,
+    conn: &mut AnyConnection,
+    member: &str,
+    key: PublicKey,
+    from_seq: Option<u64>,
+    new_key: Option<PublicKey>,
+    reason: Option<String>,
+) -> Result<passerelle_protocol::body::KeyRevocation, NodeError> {
+    let head = log::head(conn, member).await?.map_or(0, |h| h.seq);
     let revocation = passerelle_protocol::body::KeyRevocation {
-        node: passerelle_protocol::NodeId::parse(&peer.id)?,
-        key: revoked,
+        node: passerelle_protocol::NodeId::parse(member)?,
+        key,
         from_seq: from_seq.unwrap_or(head + 1),
         next_seq: head + 1,
         new_key,
@@ -256,14 +278,12 @@ pub async fn revoke_member_key(
     let body = Body::KeyRevoked(Box::new(revocation.clone()));
     // The same rules as any receiver's (from_seq ≤ next_seq, a new key…).
     Body::from_parts(body.kind(), &body.to_value()?)?;
-    crate::keys::apply_revocation(w.conn(), node.id().as_str(), &revocation).await?;
+    crate::keys::apply_revocation(conn, node.id().as_str(), &revocation).await?;
     let stream = OwnStream {
         me: node.id(),
         audience: node.id(),
         keys: &node.keys,
     };
-    stream.append(w.conn(), &body).await?;
-    w.commit().await?;
-    node.log_changed.notify_waiters();
+    stream.append(conn, &body).await?;
     Ok(revocation)
 }

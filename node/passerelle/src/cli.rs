@@ -77,11 +77,25 @@ pub enum Command {
     },
     /// (Hub) Create a single-use invitation for a service.
     Invite {
+        /// The service's id, e.g. ssm-courcelles.
         #[arg(long)]
         service: String,
-        /// Hours before the invitation expires.
+        /// The name the service is shown under, to everyone: chosen here,
+        /// by the hub, not by the service (required, except with --replace:
+        /// then the member keeps its name unless given a new one).
+        #[arg(long, required_unless_present = "replace")]
+        name: Option<String>,
+        /// Hours before the invitation expires (1 to 720).
         #[arg(long, default_value_t = 72)]
         hours: u32,
+        /// Replace an active member (its server was lost, or is in the
+        /// wrong hands): its current key is revoked at once, and every node
+        /// learns it; the new server joins with the code under the same id.
+        #[arg(long)]
+        replace: bool,
+        /// With --replace: why, as every node will read it in the revocation.
+        #[arg(long, requires = "replace")]
+        reason: Option<String>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -350,14 +364,53 @@ async fn dispatch(command: Command) -> Result<ExitCode, NodeError> {
         }
         Command::Invite {
             service,
+            name,
             hours,
+            replace,
+            reason,
             data,
         } => {
             let node = open(&data).await?;
-            let code = fed::hub::invite(&node, &NodeId::parse(&service)?, hours).await?;
-            println!("Invitation pour {service}, valable {hours} h, à usage unique :");
-            println!("{code}");
-            println!("Sur le nœud du service : passerelle join <adresse du hub> {code}");
+            let id = NodeId::parse(&service)?;
+            // The code is on the second line: scripts read it there.
+            if replace {
+                let r = fed::hub::invite_replacement(&node, &id, name.as_deref(), hours, reason)
+                    .await?;
+                println!(
+                    "Invitation pour remplacer {service} (« {} »), valable {hours} h, à usage unique :",
+                    r.name
+                );
+                println!("{}", r.code);
+                println!(
+                    "Sur le nouveau nœud du service (créé avec --id {service}) : \
+                     passerelle join <adresse du hub> {}",
+                    r.code
+                );
+                for k in &r.revoked {
+                    println!(
+                        "Clé {} de {service} révoquée dès maintenant (à partir de son message n° {}) : \
+                         tous les nœuds l'apprennent, elle ne signe plus rien.",
+                        k.key.key_id(),
+                        k.from_seq
+                    );
+                }
+                if r.revoked.is_empty() {
+                    println!("{service} n'avait plus de clé valable : rien à révoquer.");
+                }
+                println!(
+                    "Quand le nouveau nœud rejoindra le comité, sa clé sera installée à la place \
+                     et il reprendra le fil des messages de {service}."
+                );
+            } else {
+                let name = name.unwrap_or_default();
+                let code = fed::hub::invite(&node, &id, &name, hours).await?;
+                println!(
+                    "Invitation pour {service} (« {} »), valable {hours} h, à usage unique :",
+                    name.trim()
+                );
+                println!("{code}");
+                println!("Sur le nœud du service : passerelle join <adresse du hub> {code}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Join {
@@ -569,6 +622,47 @@ mod tests {
                 assert_eq!(code, "-Mx8Qv2bXy0a1b2c3d4e5f6");
                 assert_eq!(data.data, Some(PathBuf::from("/tmp/x")));
             }
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    /// The hub names the service it invites: `--name` is required, except
+    /// to replace a member (which keeps its name unless given one); a
+    /// reason goes only with a replacement.
+    #[test]
+    fn an_invitation_names_the_service_unless_it_replaces_one() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["passerelle", "invite", "--service", "ssm-a"];
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args)
+        };
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["--reason", "serveur perdu", "--name", "SSM A"]).is_err());
+        match parse(&["--name", "SSM A"]).unwrap().command {
+            Command::Invite {
+                name,
+                replace,
+                reason,
+                ..
+            } => assert_eq!(
+                (name.as_deref(), replace, reason),
+                (Some("SSM A"), false, None)
+            ),
+            other => panic!("parsed as {other:?}"),
+        }
+        match parse(&["--replace", "--reason", "serveur perdu"])
+            .unwrap()
+            .command
+        {
+            Command::Invite {
+                name,
+                replace,
+                reason,
+                ..
+            } => assert_eq!(
+                (name, replace, reason.as_deref()),
+                (None, true, Some("serveur perdu"))
+            ),
             other => panic!("parsed as {other:?}"),
         }
     }

@@ -100,7 +100,7 @@ pub fn render(report: &StatusReport, now: i64) -> String {
     }
     if report.peers.is_empty() {
         s.push_str(if report.role == "hub" {
-            "Aucun service n'a encore rejoint ce comité. Créez une invitation : passerelle invite --service ID\n"
+            "Aucun service n'a encore rejoint ce comité. Créez une invitation : passerelle invite --service ID --name \"NOM\"\n"
         } else {
             "Ce service n'a pas encore rejoint de comité inter-services. Utilisez : passerelle join URL CODE\n"
         });

@@ -52,7 +52,8 @@ pub fn refusal_status(refusal: Refusal) -> StatusCode {
         | Refusal::UnknownSender
         | Refusal::InvalidInvitation
         | Refusal::InvitationUsed
-        | Refusal::InvitationExpired => StatusCode::FORBIDDEN,
+        | Refusal::InvitationExpired
+        | Refusal::AlreadyMember => StatusCode::FORBIDDEN,
         Refusal::Unauthenticated
         | Refusal::BadCredentials
         | Refusal::BadSignature

@@ -158,7 +158,7 @@ async fn invitations(dir: &Path, services: &[SimService]) -> Vec<String> {
     let node = Node::open(dir, &Default::default()).await.unwrap();
     let mut codes = Vec::new();
     for s in services {
-        codes.push(hub::invite(&node, &s.id, 1).await.unwrap());
+        codes.push(hub::invite(&node, &s.id, s.id.as_str(), 1).await.unwrap());
     }
     node.db.close().await;
     codes

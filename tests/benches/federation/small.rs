@@ -115,9 +115,14 @@ pub async fn run(bin: &Path) -> Vec<Row> {
 /// Enrols a service (stopped) at the running hub with a fresh invitation.
 async fn join(hub_dir: &Path, hub_url: &str, dir: &Path, id: &str) {
     let hub = Node::open(hub_dir, &Default::default()).await.unwrap();
-    let code = fed::hub::invite(&hub, &passerelle_protocol::NodeId::parse(id).unwrap(), 1)
-        .await
-        .unwrap();
+    let code = fed::hub::invite(
+        &hub,
+        &passerelle_protocol::NodeId::parse(id).unwrap(),
+        id,
+        1,
+    )
+    .await
+    .unwrap();
     hub.db.close().await;
     let node = Node::open(dir, &Default::default()).await.unwrap();
     fed::service::join(&node, hub_url, &code).await.unwrap();

@@ -127,10 +127,14 @@ fn fuzz() -> &'static Fuzz {
             let app = passerelle_web::app(node.clone());
             // The member joins through the real route, with a real invitation.
             let member = KeyPair::generate().expect("key");
-            let code =
-                passerelle_core::fed::hub::invite(&node, &NodeId::parse(MEMBER).expect("id"), 1)
-                    .await
-                    .expect("invitation");
+            let code = passerelle_core::fed::hub::invite(
+                &node,
+                &NodeId::parse(MEMBER).expect("id"),
+                "Service du fuzzing",
+                1,
+            )
+            .await
+            .expect("invitation");
             let descriptor = NodeDescriptor::signed(
                 NodeId::parse(MEMBER).expect("id"),
                 "Service du fuzzing".into(),

@@ -115,6 +115,8 @@ async fn service_killed_mid_push_loses_nothing_and_duplicates_nothing() {
         "invite",
         "--service",
         "ssm-crash",
+        "--name",
+        "SSM",
         "--data",
         hub_dir.to_str().unwrap(),
     ]);

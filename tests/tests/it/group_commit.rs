@@ -23,7 +23,7 @@ async fn concurrent_pushes(hub_db: Option<String>) {
         .map(|i| SimService::named(&format!("ssm-g{i}")))
         .collect();
     for s in &services {
-        let code = passerelle_core::fed::hub::invite(&hub.node, &s.id, 1)
+        let code = passerelle_core::fed::hub::invite(&hub.node, &s.id, s.id.as_str(), 1)
             .await
             .unwrap();
         s.join(&http, &hub.url, &hub_id, &code).await;

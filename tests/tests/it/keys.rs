@@ -6,10 +6,12 @@
 use std::time::Duration;
 
 use passerelle_core::fed::client::{self, HubClient};
-use passerelle_core::fed::ingest::{self, Source};
+use passerelle_core::fed::ingest::{self, Accepted, Source};
 use passerelle_core::keys::{NEXT_KEY_FILE, PREVIOUS_KEY_FILE};
 use passerelle_core::Node;
-use passerelle_protocol::body::{NodeRole, Origin, ProposalStatus, SharedProposal, Theme};
+use passerelle_protocol::body::{
+    KeyRevocation, KeyRotation, NodeRole, Origin, ProposalStatus, SharedProposal, Theme,
+};
 use passerelle_protocol::{Body, Envelope, KeyPair, NodeId};
 use passerelle_tests::*;
 use reqwest::Method;
@@ -33,11 +35,6 @@ fn secret_of(dir: &std::path::Path) -> KeyPair {
 /// An envelope of `origin`'s stream right after the hub's head of it,
 /// sharing a proposal titled `title`, signed with `keys`.
 async fn forge(hub: &Node, origin: &str, keys: &KeyPair, title: &str) -> String {
-    let mut conn = hub.db.pool().acquire().await.unwrap();
-    let head = passerelle_core::log::head(&mut conn, origin)
-        .await
-        .unwrap()
-        .unwrap();
     let body = Body::ProposalShared(SharedProposal {
         proposal: uuid::Uuid::now_v7(),
         title: title.into(),
@@ -48,18 +45,54 @@ async fn forge(hub: &Node, origin: &str, keys: &KeyPair, title: &str) -> String 
         status: ProposalStatus::Idea,
         answer: None,
     });
+    forge_body(hub, origin, keys, &body).await
+}
+
+/// An envelope of `origin`'s stream right after the hub's head of it,
+/// carrying `body`, signed with `keys`.
+async fn forge_body(hub: &Node, origin: &str, keys: &KeyPair, body: &Body) -> String {
+    let mut conn = hub.db.pool().acquire().await.unwrap();
+    let head = passerelle_core::log::head(&mut conn, origin)
+        .await
+        .unwrap()
+        .unwrap();
     Envelope::new(
         NodeId::parse(origin).unwrap(),
         hub.id().clone(),
         head.seq + 1,
         Some(head.hash),
-        &body,
+        body,
         keys.key_id().clone(),
     )
     .unwrap()
     .sign(keys)
     .unwrap()
     .canonical_string()
+}
+
+/// What `node` makes of `envelope` relayed by its hub: a service keeps
+/// every message the hub relays (the origin's stream must stay whole) but
+/// applies only those its rules accept. Returns whether it applied it and,
+/// if not, the code of the refusal. Nothing is kept: the transactions are
+/// dropped.
+async fn relayed_verdict(node: &Node, hub: &Node, envelope: &str) -> (Accepted, String) {
+    let mut w = node.db.begin_write().await.unwrap();
+    let (env, accepted) = ingest::ingest(w.conn(), node.id(), hub.id(), Source::Feed, envelope)
+        .await
+        .unwrap();
+    drop(w);
+    let mut w = node.db.begin_write().await.unwrap();
+    let applied =
+        passerelle_core::domain::apply(w.conn(), node.id().as_str(), &env, &env.body().unwrap())
+            .await;
+    drop(w);
+    (
+        accepted,
+        applied
+            .err()
+            .map(|e| e.code().to_owned())
+            .unwrap_or_default(),
+    )
 }
 
 /// Pushes `envelope` to the hub in a request signed by `signer` on behalf
@@ -479,5 +512,109 @@ async fn a_request_signed_with_the_old_key_is_retried_with_the_new_one() {
         HubClient::new(a.clone(), &fed.hub.url, NodeId::parse("hub-test").unwrap()).unwrap();
     let head = client.state().await.unwrap().unwrap();
     assert_eq!(head.seq, rotation.seq);
+    fed.stop().await;
+}
+
+/// A key belongs to one node, whichever node it is (SPEC §8.6.2): a
+/// member's `key.rotated` onto the hub's key or onto another service's key,
+/// and a `key.revoked` whose `new_key` is another node's key, are refused
+/// with `domain_rule` by the hub and by every service alike (a service
+/// keeps what the hub relays, but does not apply it). The hub used to
+/// accept a rotation onto its own key, and a service one onto its own key:
+/// hub and services disagreed from then on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_of_another_node_is_refused_by_hub_and_services_alike() {
+    let fed = Federation::start(2, None).await;
+    share_proposal(&fed.services[0].node, "Avant").await;
+    let hub = fed.hub.node.clone();
+    let a = fed.services[0].node.clone();
+    let b = fed.services[1].node.clone();
+    let synced = wait_until(PATIENCE, || async {
+        knows(&b, "ssm-1", "Avant").await
+            && stream_hashes(&b, "hub-test").await == stream_hashes(&hub, "hub-test").await
+    })
+    .await;
+    assert!(synced.is_some());
+    let before = (
+        pinned_keys(&hub, "ssm-1").await,
+        pinned_keys(&b, "ssm-1").await,
+        stream_hashes(&hub, "ssm-1").await,
+        stream_hashes(&hub, "hub-test").await,
+    );
+
+    for (whose, key) in [
+        ("the hub", hub.keys.public_key()),
+        ("ssm-2", b.keys.public_key()),
+    ] {
+        let rotation = forge_body(
+            &hub,
+            "ssm-1",
+            &a.keys,
+            &Body::KeyRotated(KeyRotation { new_key: key }),
+        )
+        .await;
+        assert_eq!(
+            push_as(&a, &a.keys, &fed.hub.url, &rotation).await,
+            (422, "domain_rule".to_owned()),
+            "the hub accepted ssm-1's rotation onto {whose}'s key"
+        );
+        assert_eq!(
+            relayed_verdict(&b, &hub, &rotation).await,
+            (Accepted::StoredOnly, "domain_rule".to_owned()),
+            "ssm-2 applied ssm-1's rotation onto {whose}'s key"
+        );
+    }
+
+    // The hub's operator cannot install another node's key as a member's
+    // replacement key either; a service refuses such a revocation too.
+    let hub_secret = secret_of(&fed.hub.dir);
+    for (whose, key) in [
+        ("the hub", hub.keys.public_key()),
+        ("ssm-2", b.keys.public_key()),
+    ] {
+        let refused = passerelle_core::rotation::revoke_member_key(
+            &hub,
+            "ssm-1",
+            None,
+            None,
+            Some(key),
+            None,
+        )
+        .await
+        .map(|_| ())
+        .unwrap_err();
+        assert_eq!(
+            refused.code(),
+            "domain_rule",
+            "the hub installed {whose}'s key"
+        );
+        let revocation = forge_body(
+            &hub,
+            "hub-test",
+            &hub_secret,
+            &Body::KeyRevoked(Box::new(KeyRevocation {
+                node: NodeId::parse("ssm-1").unwrap(),
+                key: a.keys.public_key(),
+                from_seq: 1,
+                next_seq: 1 + stream_hashes(&hub, "ssm-1").await.len() as u64,
+                new_key: Some(key),
+                reason: None,
+            })),
+        )
+        .await;
+        assert_eq!(
+            relayed_verdict(&b, &hub, &revocation).await,
+            (Accepted::StoredOnly, "domain_rule".to_owned()),
+            "ssm-2 applied {whose}'s key as ssm-1's replacement"
+        );
+    }
+
+    let after = (
+        pinned_keys(&hub, "ssm-1").await,
+        pinned_keys(&b, "ssm-1").await,
+        stream_hashes(&hub, "ssm-1").await,
+        stream_hashes(&hub, "hub-test").await,
+    );
+    assert_eq!(after, before, "a refusal changes nothing");
     fed.stop().await;
 }

@@ -27,6 +27,7 @@ mod fault_proxy;
 mod federation;
 mod group_commit;
 mod hub_pages;
+mod invitations;
 mod key_order;
 mod keys;
 mod member_pages;

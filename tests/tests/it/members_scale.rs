@@ -55,7 +55,9 @@ async fn services_learn_every_member_of_a_large_hub() {
         .map(|i| SimService::named(&format!("ssm-sim-{i:04}")))
         .collect();
     for s in &sims {
-        let code = hub::invite(&hub.node, &s.id, 1).await.unwrap();
+        let code = hub::invite(&hub.node, &s.id, s.id.as_str(), 1)
+            .await
+            .unwrap();
         s.join(&http, &hub.url, &hub_id, &code).await;
     }
     // The last simulated service to join shares a proposal: both real

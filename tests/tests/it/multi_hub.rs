@@ -151,7 +151,7 @@ async fn two_hub_processes_on_one_postgres_converge_exactly_once() {
     for i in 1..=SERVICES {
         let id = format!("ssm-{i}");
         let s = TestNode::create(&root.path().join(&id), NodeRole::Service, &id, None).await;
-        let code = passerelle_core::fed::hub::invite(&hub, s.node.id(), 1)
+        let code = passerelle_core::fed::hub::invite(&hub, s.node.id(), &id, 1)
             .await
             .unwrap();
         passerelle_core::fed::service::join(&s.node, &address, &code)

@@ -84,7 +84,7 @@ pub async fn apply_as(
         Body::MeetingOutcomes(o) => joint::apply_outcomes(conn, o).await,
         Body::KeyRotated(r) => {
             let e = env.envelope();
-            crate::keys::apply_rotation(conn, origin, &e.key, e.seq, r).await
+            crate::keys::apply_rotation(conn, me, origin, &e.key, e.seq, r).await
         }
         Body::KeyRevoked(r) => crate::keys::apply_revocation(conn, me, r).await,
         Body::ContentErased(e) => erasure::apply(conn, me, env, e).await.map(|_| ()),

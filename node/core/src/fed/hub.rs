@@ -4,14 +4,14 @@
 
 use std::time::Duration;
 
-use passerelle_protocol::body::NodeRole;
+use passerelle_protocol::body::{KeyRevocation, NodeRole};
 use passerelle_protocol::key_timeline::KeyTimeline;
 use passerelle_protocol::signed_object::NodeDescriptor;
-use passerelle_protocol::{Body, CanonicalValue, Hash, NodeId, RequestParts};
+use passerelle_protocol::{Body, CanonicalValue, Hash, KeyId, NodeId, PublicKey, RequestParts};
 use sqlx::{AnyConnection, Row};
 
 use crate::clock::now;
-use crate::error::{NodeError, Refusal};
+use crate::error::{NodeError, Refusal, Rule};
 use crate::fed::auth;
 use crate::fed::inbox;
 use crate::fed::ingest::Prechecked;
@@ -27,30 +27,195 @@ fn invitation_error(refusal: Refusal, message: &str) -> NodeError {
     NodeError::refused(refusal, message)
 }
 
-/// Creates a single-use invitation for `service_id`, valid `hours` hours.
-/// Returns the code, which is shown once: only its hash is stored.
-pub async fn invite(node: &Node, service_id: &NodeId, hours: u32) -> Result<String, NodeError> {
-    node.require_hub()?;
+/// Longest name a service is shown under, in characters.
+pub const MAX_SERVICE_NAME: usize = 120;
+
+/// Why the hub revokes a member's key when its operator replaces it by a
+/// new invitation, unless the operator says (in every node's `key.revoked`).
+pub const REPLACEMENT_REASON: &str = "remplacement du nœud du service (nouvelle invitation)";
+
+fn check_hours(hours: u32) -> Result<(), NodeError> {
     if hours == 0 || hours > 24 * 30 {
-        return Err(NodeError::config(
-            "an invitation lasts from 1 hour to 30 days",
+        return Err(crate::validate::invalid(
+            "hours",
+            "an invitation lasts from 1 hour to 30 days (720 hours)",
         ));
     }
+    Ok(())
+}
+
+/// Stores a new invitation and returns its code, which is shown once: only
+/// its hash is stored.
+async fn store_invitation(
+    conn: &mut AnyConnection,
+    service_id: &NodeId,
+    name: &str,
+    hours: u32,
+    replaces_key: Option<&KeyId>,
+) -> Result<String, NodeError> {
     let mut bytes = [0u8; 16];
     getrandom::getrandom(&mut bytes)
         .map_err(|e| NodeError::config(format!("no randomness: {e}")))?;
     let code = passerelle_protocol::keys::b64_encode(&bytes);
     let t = now();
+    sqlx::query(
+        "INSERT INTO invitations (code_hash, service_id, created_at, expires_at, service_name, \
+         replaces_key_id) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(Hash::of(code.as_bytes()).as_str())
+    .bind(service_id.as_str())
+    .bind(t)
+    .bind(t + i64::from(hours) * 3600)
+    .bind(name)
+    .bind(replaces_key.map(KeyId::as_str))
+    .execute(conn)
+    .await?;
+    Ok(code)
+}
+
+/// The refusal of an invitation for `peer`, a service already known here.
+fn already_known(peer: &Peer) -> NodeError {
+    if peer.status == peers::REVOKED {
+        return NodeError::refused(
+            Refusal::Revoked,
+            format!(
+                "{} a été révoqué : il ne peut plus rejoindre ce comité",
+                peer.id
+            ),
+        );
+    }
+    NodeError::refused(
+        Refusal::AlreadyMember,
+        format!(
+            "{} est déjà membre actif de ce comité : une seconde invitation permettrait à \
+             quiconque la détient de parler en son nom. Pour remplacer son nœud (serveur perdu, \
+             clé aux mains d'un tiers), demandez-le explicitement : passerelle invite --service {} \
+             --replace (sa clé actuelle est alors révoquée, et tous les nœuds l'apprennent)",
+            peer.id, peer.id
+        ),
+    )
+}
+
+/// Creates a single-use invitation for the new member `service_id`, to be
+/// shown under `name` (chosen here, by the hub: the joiner's own name is
+/// ignored), valid `hours` hours. Returns the code, shown once.
+///
+/// Refuses a service that is already a member (`already_member`: a second
+/// key for it would let whoever holds the code speak in its name;
+/// replacing a member is [`invite_replacement`]) or was revoked.
+pub async fn invite(
+    node: &Node,
+    service_id: &NodeId,
+    name: &str,
+    hours: u32,
+) -> Result<String, NodeError> {
+    node.require_hub()?;
+    check_hours(hours)?;
+    let name = crate::validate::text("name", name, MAX_SERVICE_NAME)?;
+    if service_id == node.id() {
+        return Err(crate::validate::invalid(
+            "service",
+            "the id of a service, not this hub's own",
+        ));
+    }
     let mut w = node.db.begin_write().await?;
-    sqlx::query("INSERT INTO invitations (code_hash, service_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(Hash::of(code.as_bytes()).as_str())
-        .bind(service_id.as_str())
-        .bind(t)
-        .bind(t + i64::from(hours) * 3600)
-        .execute(w.conn())
-        .await?;
+    if let Some(peer) = peers::get(w.conn(), service_id.as_str()).await? {
+        return Err(already_known(&peer));
+    }
+    let code = store_invitation(w.conn(), service_id, &name, hours, None).await?;
     w.commit().await?;
     Ok(code)
+}
+
+/// What [`invite_replacement`] did.
+#[derive(Debug, Clone)]
+pub struct Replacement {
+    /// The invitation code, shown once.
+    pub code: String,
+    /// The name the member will be shown under.
+    pub name: String,
+    /// The revocation of the member's current key, appended to the hub's
+    /// stream now; none if it had no valid key left.
+    pub revoked: Vec<KeyRevocation>,
+}
+
+/// Creates a single-use invitation that **replaces** the active member
+/// `service_id` (its server was lost, or is in the wrong hands), valid
+/// `hours` hours. Its current key is revoked at once (SPEC §8.6.3: a
+/// `key.revoked` without `new_key`, in the hub's stream, so every node
+/// learns it); the join installs the new key with a second `key.revoked`.
+/// `name`, when given, renames the member; `reason` goes into the
+/// revocation (default [`REPLACEMENT_REASON`]).
+pub async fn invite_replacement(
+    node: &Node,
+    service_id: &NodeId,
+    name: Option<&str>,
+    hours: u32,
+    reason: Option<String>,
+) -> Result<Replacement, NodeError> {
+    node.require_hub()?;
+    check_hours(hours)?;
+    let name = name
+        .map(|n| crate::validate::text("name", n, MAX_SERVICE_NAME))
+        .transpose()?;
+    let reason = crate::validate::optional_text("reason", reason.as_deref(), 500)?
+        .unwrap_or_else(|| REPLACEMENT_REASON.to_owned());
+    let mut w = node.db.begin_write().await?;
+    let peer = peers::get(w.conn(), service_id.as_str())
+        .await?
+        .filter(|p| p.role == NodeRole::Service)
+        .ok_or_else(|| {
+            NodeError::refused(
+                Refusal::NotFound,
+                format!(
+                    "{service_id} n'est pas membre de ce comité : il n'y a personne à remplacer \
+                     (invitez-le sans --replace)"
+                ),
+            )
+        })?;
+    if peer.status == peers::REVOKED {
+        return Err(already_known(&peer));
+    }
+    let timeline = peers::timeline(w.conn(), &peer.id).await?;
+    let current: Vec<PublicKey> = timeline
+        .iter()
+        .filter(|k| k.span.is_current())
+        .map(|k| k.key)
+        .collect();
+    // The key the join's `key.revoked` will name: the current one, or, if
+    // the member has none left, the last it had.
+    let named = match current.first() {
+        Some(k) => *k,
+        None => timeline
+            .iter()
+            .max_by_key(|k| (k.span.from.unwrap_or(0), k.span.revoked_from.unwrap_or(0)))
+            .map(|k| k.key)
+            .ok_or_else(|| NodeError::config(format!("{service_id} has no key at all")))?,
+    };
+    let mut revoked = Vec::with_capacity(current.len());
+    for key in current {
+        revoked.push(
+            crate::rotation::revoke_in(
+                node,
+                w.conn(),
+                &peer.id,
+                key,
+                None,
+                None,
+                Some(reason.clone()),
+            )
+            .await?,
+        );
+    }
+    let name = name.unwrap_or(peer.name);
+    let code = store_invitation(w.conn(), service_id, &name, hours, Some(&named.key_id())).await?;
+    w.commit().await?;
+    node.log_changed.notify_waiters();
+    Ok(Replacement {
+        code,
+        name,
+        revoked,
+    })
 }
 
 /// Appends a `members.list` naming the members in `changed` (and the hub)
@@ -103,11 +268,13 @@ pub async fn join(
     }
     auth::check_signature(node, &sig, parts, &descriptor.public_key).await?;
     let key_id = descriptor.public_key.key_id();
+    let code_hash = Hash::of(req.code.trim().as_bytes());
     let mut w = node.db.begin_write().await?;
     let row = sqlx::query(
-        "SELECT service_id, expires_at, used_at, used_key_id FROM invitations WHERE code_hash = $1",
+        "SELECT service_id, expires_at, used_at, used_key_id, service_name, replaces_key_id \
+         FROM invitations WHERE code_hash = $1",
     )
-    .bind(Hash::of(req.code.trim().as_bytes()).as_str())
+    .bind(code_hash.as_str())
     .fetch_optional(w.conn())
     .await?
     .ok_or_else(|| {
@@ -121,6 +288,12 @@ pub async fn join(
         return Err(invitation_error(
             Refusal::InvalidInvitation,
             "this invitation is for another service",
+        ));
+    }
+    if descriptor.id == *node.id() {
+        return Err(invitation_error(
+            Refusal::InvalidInvitation,
+            "a service cannot take the hub's own id",
         ));
     }
     let used_key: Option<String> = row.try_get("used_key_id")?;
@@ -142,34 +315,107 @@ pub async fn join(
             "this invitation has expired; ask for a new one",
         ));
     }
-    if let Some(existing) = peers::get(w.conn(), descriptor.id.as_str()).await? {
-        if existing.status == peers::REVOKED {
+    // The hub names the service, not the joiner (SPEC §10.3).
+    let name = row
+        .try_get::<Option<String>, _>("service_name")?
+        .unwrap_or_else(|| descriptor.id.to_string());
+    let replaces = row
+        .try_get::<Option<String>, _>("replaces_key_id")?
+        .map(|k| KeyId::parse(&k))
+        .transpose()?;
+    let existing = peers::with_timeline(w.conn(), descriptor.id.as_str()).await?;
+    if let Some((peer, _)) = &existing {
+        if peer.status == peers::REVOKED {
             return Err(invitation_error(
                 Refusal::Revoked,
                 "this service's membership was revoked",
             ));
         }
     }
+    // One enrolment per active member: only an invitation made to replace
+    // it, once none of its keys can sign any more, enrols a new key.
+    let replaced = match (&existing, replaces) {
+        (None, _) => None,
+        (Some((_, timeline)), Some(named)) if !timeline.iter().any(|k| k.span.is_current()) => {
+            Some(timeline.get(&named).map(|k| k.key).ok_or_else(|| {
+                NodeError::config(format!(
+                    "the invitation names key {named}, which {} never had",
+                    descriptor.id
+                ))
+            })?)
+        }
+        (Some(_), _) => {
+            return Err(invitation_error(
+                Refusal::AlreadyMember,
+                "this service is already a member with a valid key: only an invitation \
+                 made to replace it enrols a new key",
+            ))
+        }
+    };
+    let member = descriptor.id.as_str();
+    crate::keys::refuse_if_taken(w.conn(), node.id().as_str(), member, &descriptor.public_key)
+        .await?;
+    if replaced.is_some()
+        && existing
+            .as_ref()
+            .is_some_and(|(_, t)| t.get(&key_id).is_some())
+    {
+        return Err(crate::validate::rule(
+            Rule::RotationRefused,
+            format!("key {key_id} was already {member}'s: a replacement needs a new key"),
+        ));
+    }
+    let replacing = replaced.is_some();
     sqlx::query("UPDATE invitations SET used_at = $1, used_key_id = $2 WHERE code_hash = $3")
         .bind(now())
         .bind(key_id.as_str())
-        .bind(Hash::of(req.code.trim().as_bytes()).as_str())
+        .bind(code_hash.as_str())
         .execute(w.conn())
         .await?;
-    peers::upsert(
-        w.conn(),
-        descriptor.id.as_str(),
-        &descriptor.name,
-        NodeRole::Service,
-        peers::ACTIVE,
-        None,
-        &[descriptor.public_key],
-    )
-    .await?;
-    publish_members(node, w.conn(), &[descriptor.id.as_str()]).await?;
+    match (replaced, existing) {
+        (Some(old_key), Some((peer, _))) => {
+            // Through revocation, as the operator would by hand (SPEC §8.6.3).
+            crate::rotation::revoke_in(
+                node,
+                w.conn(),
+                member,
+                old_key,
+                None,
+                Some(descriptor.public_key),
+                Some(REPLACEMENT_REASON.to_owned()),
+            )
+            .await?;
+            if peer.name != name {
+                peers::upsert(
+                    w.conn(),
+                    member,
+                    &name,
+                    NodeRole::Service,
+                    peers::ACTIVE,
+                    None,
+                    &[],
+                )
+                .await?;
+                publish_members(node, w.conn(), &[member]).await?;
+            }
+        }
+        _ => {
+            peers::upsert(
+                w.conn(),
+                member,
+                &name,
+                NodeRole::Service,
+                peers::ACTIVE,
+                None,
+                &[descriptor.public_key],
+            )
+            .await?;
+            publish_members(node, w.conn(), &[member]).await?;
+        }
+    }
     w.commit().await?;
     node.log_changed.notify_waiters();
-    tracing::info!(service = %descriptor.id, "service joined");
+    tracing::info!(service = %descriptor.id, replaced = replacing, "service joined");
     Ok(JoinResponse {
         hub: node.descriptor()?.to_json_value(),
     })

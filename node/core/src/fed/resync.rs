@@ -1,9 +1,10 @@
 //! Learning back our own stream from the hub (SPEC §10.9).
 //!
-//! After `passerelle restore` (the database went back in time) or
+//! After `passerelle restore` (the database went back in time),
 //! `passerelle key replace` (a thief may have pushed messages with our
-//! stolen key), the hub may hold messages of our stream that we do not
-//! have. Sending before looking would fork the stream: our next message
+//! stolen key) or a join (as the replacement of a member whose stream the
+//! hub holds, SPEC §10.3), the hub may hold messages of our stream that we
+//! do not have. Sending before looking would fork the stream: our next message
 //! would take a `seq` the hub already holds. So such a service first asks
 //! the hub for its head of our stream (`GET /fed/v1/state`); if the hub is
 //! ahead, it fetches those messages back (`GET /fed/v1/stream`), checks they

@@ -26,6 +26,9 @@ use crate::wire::{FeedResponse, JoinRequest, JoinResponse, PushResponse, MAX_BAT
 use crate::{peers, sync_state};
 use reqwest::StatusCode;
 
+/// Why a resync is pending right after a join (see [`join`]).
+const JOINED: &str = "joined";
+
 /// How long one feed request waits for news.
 pub const PULL_WAIT_SECS: u64 = 25;
 
@@ -97,7 +100,32 @@ pub async fn join(node: &Node, hub_url: &str, code: &str) -> Result<NodeId, Node
     )
     .await?;
     sync_state::ensure(w.conn(), hub.id.as_str()).await?;
+    // If we joined as the replacement of a member (SPEC §10.3), the hub
+    // holds that member's stream, which ours continues: learn it back
+    // before sending anything (§10.10). Recorded with the join, so that a
+    // crash cannot skip it; dropped at once if the hub holds nothing of
+    // ours (a new member), so that nothing is left to do in the background.
+    crate::keys::mark_resync(w.conn(), JOINED).await?;
     w.commit().await?;
+    let client = HubClient::new(node.clone(), hub_url, hub.id.clone())?;
+    match client.state().await {
+        Ok(None) => {
+            let mut w = node.db.begin_write().await?;
+            sqlx::query("DELETE FROM resync_pending WHERE reason = $1")
+                .bind(JOINED)
+                .execute(w.conn())
+                .await?;
+            w.commit().await?;
+        }
+        Ok(Some(head)) => {
+            tracing::info!(
+                seq = head.seq,
+                "the hub holds a stream of ours: we continue it once learned back"
+            );
+        }
+        // The sync engine asks again before it sends anything.
+        Err(e) => tracing::warn!(error = %e, "cannot ask the hub what it holds of ours yet"),
+    }
     node.outbox_changed.notify_one();
     Ok(hub.id)
 }

@@ -165,8 +165,9 @@ async fn start_federation(base_port: u16, root: &Path) -> Result<DemoFederation,
         let started = async {
             let service = start_new(&root.join(id), NodeRole::Service, id, name, port(n)?).await?;
             let joined = async {
-                let code = passerelle_core::fed::hub::invite(&fed.hub.node, &NodeId::parse(id)?, 1)
-                    .await?;
+                let code =
+                    passerelle_core::fed::hub::invite(&fed.hub.node, &NodeId::parse(id)?, name, 1)
+                        .await?;
                 passerelle_core::fed::service::join(&service.node, &fed.hub.url, &code).await
             }
             .await;

@@ -225,6 +225,8 @@ mod logs {
                 "invite",
                 "--service",
                 "ssm-logs",
+                "--name",
+                "SSM des journaux",
                 "--data",
                 hub_dir.to_str().unwrap(),
             ],
