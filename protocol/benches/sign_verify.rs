@@ -88,17 +88,20 @@ fn proposal_envelope(keys: &KeyPair) -> Result<Envelope, Box<dyn Error>> {
             date: Date::parse("2026-11-20")?,
         }),
     });
-    Ok(Envelope {
-        id: Uuid::parse_str("01936b2a-7c00-7000-8000-000000000002")?,
-        from: NodeId::parse("ssm-courcelles")?,
-        to: NodeId::parse("hub-charleroi")?,
-        seq: 2,
-        prev: Some(passerelle_protocol::Hash::of(b"the first message")),
-        ts: Timestamp::parse("2026-11-23T09:31:05Z")?,
-        kind: body.kind().into(),
-        body: body.to_value()?,
-        key: keys.key_id().clone(),
-    })
+    // As on the wire since version 2: the texts sealed, their openings beside
+    // (fixed salts, so that every run measures the same bytes).
+    let mut envelope = Envelope::with_salts(
+        NodeId::parse("ssm-courcelles")?,
+        NodeId::parse("hub-charleroi")?,
+        2,
+        Some(passerelle_protocol::Hash::of(b"the first message")),
+        &body,
+        keys.key_id().clone(),
+        &mut || Ok([9; 16]),
+    )?;
+    envelope.id = Uuid::parse_str("01936b2a-7c00-7000-8000-000000000002")?;
+    envelope.ts = Timestamp::parse("2026-11-23T09:31:05Z")?;
+    Ok(envelope)
 }
 
 fn main() -> Result<(), Box<dyn Error>> {

@@ -312,7 +312,7 @@ impl Body {
             Body::KeyRevoked(r) if r.new_key == Some(r.key) => {
                 fail("the new key must differ from the revoked key")
             }
-            Body::ContentErased(e) => e.validate().or_else(|reason| fail(reason)),
+            Body::ContentErased(e) => e.validate().or_else(fail),
             _ => Ok(()),
         }
     }

@@ -220,7 +220,7 @@ impl SignedEnvelope {
     pub fn erased(&self, seals: &[Hash]) -> Self {
         let mut envelope = self.envelope.clone();
         envelope.openings.retain(|seal, _| !seals.contains(seal));
-        Self::assemble(envelope, self.sig.clone())
+        Self::assemble(envelope, self.sig)
     }
 
     /// The openings this envelope still holds, by seal.
@@ -454,7 +454,9 @@ fn read_openings(
         return Ok(Openings::new());
     };
     let CanonicalValue::Object(members) = open else {
-        return Err(ProtocolError::InvalidEnvelope("open must be an object".into()));
+        return Err(ProtocolError::InvalidEnvelope(
+            "open must be an object".into(),
+        ));
     };
     if members.is_empty() {
         return Err(ProtocolError::InvalidEnvelope(

@@ -66,7 +66,10 @@ impl Opening {
     /// The opening as its JSON object `{"salt", "value"}`.
     pub fn to_value(&self) -> CanonicalValue {
         let mut m = BTreeMap::new();
-        m.insert("salt".into(), CanonicalValue::String(b64_encode(&self.salt)));
+        m.insert(
+            "salt".into(),
+            CanonicalValue::String(b64_encode(&self.salt)),
+        );
         m.insert("value".into(), CanonicalValue::String(self.value.clone()));
         CanonicalValue::Object(m)
     }

@@ -85,7 +85,11 @@ pub fn sign_members(mut m: BTreeMap<String, CanonicalValue>, keys: &KeyPair) -> 
 
 /// Sets member `name` of the body in envelope members `m`; an opening
 /// whose seal that removes from the body goes too (it would open nothing).
-pub fn set_body_member(m: &mut BTreeMap<String, CanonicalValue>, name: &str, value: CanonicalValue) {
+pub fn set_body_member(
+    m: &mut BTreeMap<String, CanonicalValue>,
+    name: &str,
+    value: CanonicalValue,
+) {
     let mut body = m["body"].as_object().expect("a body object").clone();
     body.insert(name.into(), value);
     let body = CanonicalValue::Object(body);

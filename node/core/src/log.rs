@@ -28,10 +28,11 @@ pub struct StoredMessage {
 
 /// The stored message with id `id`, if any.
 pub async fn by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<StoredMessage>, NodeError> {
-    let row = sqlx::query("SELECT pos, id, origin, seq, kind, envelope FROM messages WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row =
+        sqlx::query("SELECT pos, id, origin, seq, kind, envelope FROM messages WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
     row.as_ref().map(stored).transpose()
 }
 

@@ -20,12 +20,12 @@ use passerelle_protocol::body::{
     AgendaEntry, Delegate, DelegateList, DelegateRole, Erasure, ErasureTarget, JointMeeting, Kind,
     NodeRole, Origin, ProposalRef, ProposalStatus, SharedProposal, Theme,
 };
-use passerelle_protocol::envelope::PROTOCOL_VERSION;
-use passerelle_protocol::seal;
 use passerelle_protocol::canonical::{canonicalize, MAX_SAFE_INTEGER};
 use passerelle_protocol::envelope::MAX_AHEAD_SECS;
+use passerelle_protocol::envelope::PROTOCOL_VERSION;
 use passerelle_protocol::keys::{b64_decode, b64_encode};
 use passerelle_protocol::request::request_signing_object;
+use passerelle_protocol::seal;
 use passerelle_protocol::signed_object::{sign_object, NodeDescriptor};
 use passerelle_protocol::{
     Body, CanonicalValue, Date, Envelope, Hash, KeyPair, Limits, NodeId, ProtocolError, PublicKey,
@@ -2063,11 +2063,12 @@ fn vectors_verify() {
         assert_eq!(signed.canonical_string(), v.signed, "{name}");
         assert_eq!(signed.hash().as_str(), v.hash, "{name}");
         // The hash is over the signed envelope without `open` (§5.3).
-        let mut without_open = CanonicalValue::from_json_bytes(v.signed.as_bytes(), &Limits::ENVELOPE)
-            .unwrap()
-            .as_object()
-            .unwrap()
-            .clone();
+        let mut without_open =
+            CanonicalValue::from_json_bytes(v.signed.as_bytes(), &Limits::ENVELOPE)
+                .unwrap()
+                .as_object()
+                .unwrap()
+                .clone();
         let open = without_open.remove("open");
         assert_eq!(
             Hash::of(&CanonicalValue::Object(without_open.clone()).to_canonical_bytes()).as_str(),

@@ -177,7 +177,10 @@ async fn erased_everywhere(hub_db: Option<String>) {
             json!({"reason": "encore"}),
         )
         .await;
-    assert_eq!((status, again["error"]["code"].as_str()), (422, Some("domain_rule")));
+    assert_eq!(
+        (status, again["error"]["code"].as_str()),
+        (422, Some("domain_rule"))
+    );
     // The record says who, when and why, never what.
     let record = ok(admin.get("/api/v1/erasures").await, 200);
     assert_eq!(record.as_array().unwrap().len(), 2, "{record}");
@@ -241,7 +244,10 @@ async fn erased_everywhere(hub_db: Option<String>) {
 
     // Every file of every node, while they run, then once they stopped.
     let expected_name_tables = vec![("members".to_owned(), "display_name".to_owned())];
-    assert_eq!(cells_with(&fed.services[0].node, NAME).await, expected_name_tables);
+    assert_eq!(
+        cells_with(&fed.services[0].node, NAME).await,
+        expected_name_tables
+    );
     assert_eq!(cells_with(&fed.services[0].node, "Hortense").await, vec![]);
     if hub_db.is_some() {
         assert_eq!(cells_with(&fed.hub.node, NAME).await, vec![]);
@@ -256,7 +262,11 @@ async fn erased_everywhere(hub_db: Option<String>) {
             "{when}: the name is in {name_files:?}"
         );
         let text_files = files_with(&root, "Hortense");
-        assert_eq!(text_files, vec![], "{when}: the proposal's text is in files");
+        assert_eq!(
+            text_files,
+            vec![],
+            "{when}: the proposal's text is in files"
+        );
     };
     // The backup itself is the operator's copy, taken before: it is the one
     // place the text may remain (SPEC §5.6, the "Vos données" page).

@@ -571,7 +571,10 @@ pub(crate) mod tests {
             .await
             .unwrap();
         let labels = |l: &DelegateList| -> Vec<String> {
-            l.delegates.iter().map(|d| d.label.or_empty().to_owned()).collect()
+            l.delegates
+                .iter()
+                .map(|d| d.label.or_empty().to_owned())
+                .collect()
         };
         assert_eq!(
             labels(&announced(c).await[1]),

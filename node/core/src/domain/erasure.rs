@@ -53,18 +53,58 @@ pub enum Blank {
 /// Every table column that keeps a copy of a sealed text (SPEC §5.6: "every
 /// place it is stored").
 pub const COPIES: &[(&str, &str, Scope, Blank)] = &[
-    ("joint_delegates", "label", Scope::Origin("service_id"), Blank::Empty),
-    ("federated_proposals", "title", Scope::Origin("service_id"), Blank::Empty),
-    ("federated_proposals", "description", Scope::Origin("service_id"), Blank::Empty),
-    ("federated_proposals", "answer_text", Scope::Origin("service_id"), Blank::Null),
-    ("joint_agenda_items", "title", Scope::Origin("service_id"), Blank::Empty),
-    ("joint_agenda_items", "description", Scope::Origin("service_id"), Blank::Null),
-    ("supports", "comment", Scope::Origin("supporter"), Blank::Null),
+    (
+        "joint_delegates",
+        "label",
+        Scope::Origin("service_id"),
+        Blank::Empty,
+    ),
+    (
+        "federated_proposals",
+        "title",
+        Scope::Origin("service_id"),
+        Blank::Empty,
+    ),
+    (
+        "federated_proposals",
+        "description",
+        Scope::Origin("service_id"),
+        Blank::Empty,
+    ),
+    (
+        "federated_proposals",
+        "answer_text",
+        Scope::Origin("service_id"),
+        Blank::Null,
+    ),
+    (
+        "joint_agenda_items",
+        "title",
+        Scope::Origin("service_id"),
+        Blank::Empty,
+    ),
+    (
+        "joint_agenda_items",
+        "description",
+        Scope::Origin("service_id"),
+        Blank::Null,
+    ),
+    (
+        "supports",
+        "comment",
+        Scope::Origin("supporter"),
+        Blank::Null,
+    ),
     ("subjects", "title", Scope::Hub, Blank::Empty),
     ("joint_meetings", "notice", Scope::Hub, Blank::Null),
     ("joint_meetings", "minutes", Scope::Hub, Blank::Empty),
     ("joint_agenda_entries", "title", Scope::Hub, Blank::Empty),
-    ("joint_agenda_entries", "description", Scope::Hub, Blank::Null),
+    (
+        "joint_agenda_entries",
+        "description",
+        Scope::Hub,
+        Blank::Null,
+    ),
     ("joint_outcomes", "decision", Scope::Hub, Blank::Empty),
     ("proposals", "title", Scope::Own, Blank::Title),
     ("proposals", "description", Scope::Own, Blank::Empty),
@@ -205,7 +245,11 @@ async fn own_copies(
         let seals: Vec<Hash> = env
             .openings()
             .iter()
-            .filter(|(_, o)| texts.iter().any(|t| *t == o.value || t.trim() == o.value.trim()))
+            .filter(|(_, o)| {
+                texts
+                    .iter()
+                    .any(|t| *t == o.value || t.trim() == o.value.trim())
+            })
             .map(|(seal, _)| seal.clone())
             .collect();
         if !seals.is_empty() {
@@ -274,7 +318,9 @@ pub async fn of_own_messages(
         let seals: Vec<Hash> = env
             .openings()
             .iter()
-            .filter(|(_, o)| only.is_none_or(|only| only.iter().any(|t| t.trim() == o.value.trim())))
+            .filter(|(_, o)| {
+                only.is_none_or(|only| only.iter().any(|t| t.trim() == o.value.trim()))
+            })
             .map(|(seal, _)| seal.clone())
             .collect();
         if !seals.is_empty() {

@@ -1,8 +1,8 @@
 //! The federated view: what services shared, as the hub and the other
 //! services see it. Built only from signed messages, never edited by hand.
 
-use passerelle_protocol::body::Text;
 use passerelle_protocol::body::NodeRole;
+use passerelle_protocol::body::Text;
 use passerelle_protocol::body::{
     MemberList, MemberStatus, ProposalUpdate, ProposalWithdrawal, SharedProposal,
 };

@@ -615,7 +615,11 @@ async fn meeting_life_cycle() {
     };
     assert_eq!(published.meeting, m);
     assert_eq!(published.format, "petit-déjeuner");
-    let titles: Vec<&str> = published.agenda.iter().map(|e| e.title.or_empty()).collect();
+    let titles: Vec<&str> = published
+        .agenda
+        .iter()
+        .map(|e| e.title.or_empty())
+        .collect();
     assert_eq!(titles, vec!["Accueil et café", "Accès", "Le café"]);
     assert_eq!(published.agenda[1].subject, Some(subject));
     assert_eq!(published.agenda[1].proposals, vec![pa.clone(), pb.clone()]);

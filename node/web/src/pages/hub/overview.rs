@@ -199,7 +199,10 @@ fn delegate_words(d: &passerelle_protocol::body::Delegate, loc: Locale) -> Strin
         .term_end
         .map(|e| loc.t1(", jusqu'au {jour}", "jour", loc.day(e.inner())))
         .unwrap_or_default();
-    format!("{} ({role}{start}{end})", delegate_label(d.label.or_empty(), loc))
+    format!(
+        "{} ({role}{start}{end})",
+        delegate_label(d.label.or_empty(), loc)
+    )
 }
 
 /// How a member service's exchanges look (« à jour », « silencieux
