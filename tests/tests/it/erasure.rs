@@ -5,6 +5,9 @@
 //! receives them, and a service restored from a backup taken before loses
 //! them at its next sync. With the hub on PostgreSQL, the hub's tables are
 //! searched through SQL (its files belong to the server).
+//! An agenda item the coordinator took into a published joint meeting,
+//! erased by its service, leaves the hub's own copies too: the hub erases
+//! them and tells the services with a `content.erased` of its own.
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
@@ -296,4 +299,160 @@ async fn a_withdrawn_name_and_an_erased_text_leave_a_postgres_hub() {
     let db = PgDatabase::create(&admin).await;
     erased_everywhere(Some(db.url.clone())).await;
     db.drop_database().await;
+}
+
+/// Whether `node` holds a message of `kind` from `origin`.
+async fn has_message(node: &passerelle_core::Node, origin: &str, kind: &str) -> bool {
+    sqlx::query("SELECT 1 AS one FROM messages WHERE origin = $1 AND kind = $2")
+        .bind(origin)
+        .bind(kind)
+        .fetch_optional(node.db.pool())
+        .await
+        .unwrap()
+        .is_some()
+}
+
+/// The hub's own envelopes of `kind`, as stored.
+async fn hub_envelopes(node: &passerelle_core::Node, kind: &str) -> Vec<String> {
+    use sqlx::Row;
+    sqlx::query("SELECT envelope FROM messages WHERE origin = 'hub-test' AND kind = $1")
+        .bind(kind)
+        .fetch_all(node.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("envelope").unwrap())
+        .collect()
+}
+
+/// A service's agenda item, taken by the coordinator into a published joint
+/// meeting, is erased by the service: the hub forgets its own copies too
+/// (its agenda entry and the `meeting.published` it signed), announces
+/// that with a `content.erased` of its own, and every service forgets them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_agenda_item_leaves_the_hubs_meeting_everywhere() {
+    const ITEM: &str = "Le transport de Philomène Vanderkelen";
+    const DETAIL: &str = "Philomène ne peut plus venir seule aux réunions.";
+    let fed = Federation::start(2, None).await;
+    let admin = Api::login(&fed.services[0].url, "admin", TEST_PASSWORD).await;
+    let coordinator = Api::login(&fed.hub.url, "admin", TEST_PASSWORD).await;
+
+    let item = ok(
+        admin
+            .post(
+                "/api/v1/joint/agenda-items",
+                json!({"title": ITEM, "description": DETAIL}),
+            )
+            .await,
+        201,
+    )["id"]
+        .clone();
+    assert!(
+        wait_until(PATIENCE, || async {
+            let (_, items) = coordinator.get("/api/v1/hub/agenda-items").await;
+            items
+                .as_array()
+                .is_some_and(|l| l.iter().any(|i| i["id"] == item))
+        })
+        .await
+        .is_some(),
+        "the hub never received the agenda item"
+    );
+    let meeting = ok(
+        coordinator
+            .post(
+                "/api/v1/hub/meetings",
+                json!({"title": "Comité de mars", "starts_at": "2031-03-20T09:30:00Z",
+                       "ends_at": null, "place": "Charleroi", "format": "réunion"}),
+            )
+            .await,
+        201,
+    );
+    let mid = meeting["id"].as_str().unwrap().to_owned();
+    let agenda = ok(
+        coordinator
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/hub/meetings/{mid}/agenda"),
+                Some(json!([{"kind": "item", "item": item}])),
+            )
+            .await,
+        200,
+    );
+    assert_eq!(agenda["agenda"][0]["title"], ITEM, "{agenda}");
+    ok(
+        coordinator
+            .post(&format!("/api/v1/hub/meetings/{mid}/publish"), json!({}))
+            .await,
+        200,
+    );
+    // Every node holds the entry; the hub's signed meeting carries the text.
+    for node in [&fed.hub.node, &fed.services[0].node, &fed.services[1].node] {
+        assert!(
+            wait_until(PATIENCE, || async {
+                cells_with(node, ITEM)
+                    .await
+                    .contains(&("joint_agenda_entries".into(), "title".into()))
+            })
+            .await
+            .is_some(),
+            "the agenda entry never reached {}: {:?}",
+            node.id(),
+            cells_with(node, ITEM).await
+        );
+    }
+    assert!(hub_envelopes(&fed.hub.node, "meeting.published")
+        .await
+        .iter()
+        .any(|e| e.contains(ITEM) && e.contains(DETAIL)));
+
+    // The service's administrator erases the item's texts.
+    let shared = ok(admin.get("/api/v1/shared-messages").await, 200);
+    let message = shared
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "agenda_item.proposed")
+        .unwrap_or_else(|| panic!("no agenda item among {shared}"));
+    assert_eq!(message["texts"], json!([ITEM, DETAIL]));
+    let id = message["id"].as_str().unwrap();
+    let erased = ok(
+        admin
+            .post(
+                &format!("/api/v1/shared-messages/{id}/erase"),
+                json!({"reason": "un nom écrit par erreur"}),
+            )
+            .await,
+        200,
+    );
+    assert_eq!(erased["erased"], 2, "title and description");
+
+    // Gone from every node: the hub's agenda entry and its own signed
+    // meeting included; the services heard it from the hub.
+    for node in [&fed.hub.node, &fed.services[0].node, &fed.services[1].node] {
+        assert!(
+            wait_until(PATIENCE, || async {
+                !holds(node, "Philomène").await
+                    && (node.id().as_str() == "hub-test"
+                        || has_message(node, "hub-test", "content.erased").await)
+            })
+            .await
+            .is_some(),
+            "{} kept {:?}, or heard no erasure from the hub",
+            node.id(),
+            cells_with(node, "Philomène").await
+        );
+    }
+    let published = hub_envelopes(&fed.hub.node, "meeting.published").await;
+    assert_eq!(published.len(), 1);
+    assert!(!published[0].contains("Philomène"), "{}", published[0]);
+    assert!(has_message(&fed.hub.node, "hub-test", "content.erased").await);
+    // The entry is still on the agenda, without its words.
+    let other = Api::login(&fed.services[1].url, "admin", TEST_PASSWORD).await;
+    let seen = ok(
+        other.get(&format!("/api/v1/joint/meetings/{mid}")).await,
+        200,
+    );
+    assert_eq!(seen["agenda"].as_array().map(Vec::len), Some(1), "{seen}");
+    fed.stop().await;
 }

@@ -23,6 +23,7 @@ mod committee_api;
 mod crash;
 mod crash_federation;
 mod erasure;
+mod erasure_pages;
 mod fault_proxy;
 mod federation;
 mod group_commit;

@@ -446,3 +446,6 @@ pub async fn record(conn: &mut AnyConnection) -> Result<Vec<Erased>, NodeError> 
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
