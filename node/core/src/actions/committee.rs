@@ -89,10 +89,12 @@ pub async fn set_consent(
     if members::set_consent(conn, id, consent).await? {
         delegates::reannounce_if_current(conn, stream.as_ref(), id).await?;
         if let (false, Some(stream)) = (consent, stream.as_ref()) {
-            let name = members::get(conn, id).await?.display_name;
+            // Their name now, and the names they were shown under before.
+            let mut names = members::former_names(conn, id).await?;
+            names.push(members::get(conn, id).await?.display_name);
+            members::set_former_names(conn, id, &[]).await?;
             let lists =
                 erasure::own_message_ids(conn, stream.me.as_str(), Kind::DelegatesList).await?;
-            let names = [name];
             if let Some(e) =
                 erasure::of_own_messages(conn, stream.me.as_str(), &lists, Some(&names)).await?
             {
@@ -289,6 +291,46 @@ mod tests {
         let twice = leave(&node, &a, mireille).await.unwrap_err();
         assert_eq!(twice.code(), "domain_rule");
         assert_eq!(announced(&node).await.len(), 5);
+    }
+
+    /// Withdrawn consent erases every name the delegate was shown under,
+    /// the one before a rename too, from the lists already sent.
+    #[tokio::test]
+    async fn a_withdrawal_erases_the_names_before_a_rename_too() {
+        let (_dir, node) = service().await;
+        join(&node).await;
+        let a = an_admin();
+        let id = add_member(&node, &a, &newcomer("Mireille Dubois", true, None))
+            .await
+            .unwrap();
+        let start = Date::parse("2020-01-01").unwrap();
+        designate(&node, &a, id, DelegateRole::Delegate, start, None)
+            .await
+            .unwrap();
+        let rename = MemberUpdate {
+            display_name: Some("Mireille D.".into()),
+            ..Default::default()
+        };
+        update_member(&node, &a, id, &rename).await.unwrap();
+        let held = |node: Node| async move {
+            let rows: Vec<String> =
+                sqlx::query_scalar("SELECT envelope FROM messages WHERE kind = 'delegates.list'")
+                    .fetch_all(node.db.pool())
+                    .await
+                    .unwrap();
+            rows.concat()
+        };
+        let before = held(node.clone()).await;
+        assert!(before.contains("Mireille Dubois") && before.contains("Mireille D."));
+        set_consent(&node, &a, id, false).await.unwrap();
+        let after = held(node.clone()).await;
+        assert!(!after.contains("Mireille"), "{after}");
+        // Nothing is kept for later: the former names are forgotten.
+        let mut conn = node.db.pool().acquire().await.unwrap();
+        assert!(members::former_names(&mut conn, id)
+            .await
+            .unwrap()
+            .is_empty());
     }
 
     #[tokio::test]

@@ -399,7 +399,9 @@ pub struct AgendaLine {
 /// agenda again: a title may not be empty (SPEC §8.3).
 pub const ERASED_TITLE: &str = "[texte effacé]";
 
-fn republished_title(title: &str) -> Text {
+/// A title for a message the hub sends again: the stored one, or
+/// [`ERASED_TITLE`] where its origin erased it.
+pub fn republished_title(title: &str) -> Text {
     match title {
         "" => ERASED_TITLE.into(),
         t => t.into(),

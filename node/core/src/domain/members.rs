@@ -193,6 +193,15 @@ pub async fn update(
     let renamed = display_name
         .as_deref()
         .is_some_and(|n| n != before.display_name);
+    if renamed && before.consent {
+        // The old name may stand in lists already sent: kept until the
+        // member withdraws their consent, to erase it then too.
+        let mut former = former_names(conn, id).await?;
+        if !former.contains(&before.display_name) {
+            former.push(before.display_name.clone());
+        }
+        set_former_names(conn, id, &former).await?;
+    }
     sqlx::query(
         "UPDATE members SET display_name = $1, role = $2, contact = $3, updated_at = $4 WHERE id = $5",
     )
@@ -204,6 +213,32 @@ pub async fn update(
     .execute(&mut *conn)
     .await?;
     Ok(renamed && before.consent)
+}
+
+/// The names the member was shown under before being renamed, while they
+/// consented (see [`update`]).
+pub async fn former_names(conn: &mut AnyConnection, id: Uuid) -> Result<Vec<String>, NodeError> {
+    let text: String = sqlx::query_scalar("SELECT former_names FROM members WHERE id = $1")
+        .bind(id.hyphenated().to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or_else(|| "[]".into());
+    Ok(serde_json::from_str(&text).unwrap_or_default())
+}
+
+/// Replaces the member's former names (an empty list forgets them).
+pub async fn set_former_names(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    names: &[String],
+) -> Result<(), NodeError> {
+    let text = serde_json::to_string(names).unwrap_or_else(|_| "[]".into());
+    sqlx::query("UPDATE members SET former_names = $1 WHERE id = $2")
+        .bind(text)
+        .bind(id.hyphenated().to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Records that the member gives (`true`) or withdraws (`false`) consent to
