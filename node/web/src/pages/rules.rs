@@ -76,13 +76,9 @@ pub fn rule_words(rule: Rule, title: Option<&str>, reader: Reader, loc: Locale) 
         | Rule::NotAMemberService
         | Rule::UsernameTaken
         | Rule::NeverShared
-        | Rule::ProposalListedTwice
         | Rule::ItemAlreadyProposed
         | Rule::UnknownJointMeeting
-        | Rule::MeetingNotPublished
-        | Rule::MeetingEndsBeforeStart
-        | Rule::FiguresPeriodLength
-        | Rule::NegativeFigure => not_possible_now(loc),
+        | Rule::MeetingNotPublished => not_possible_now(loc),
     };
     words.to_owned()
 }
@@ -169,7 +165,7 @@ mod tests {
             "This message would be too long for the services. Make the texts shorter."
         );
         assert_eq!(
-            say(Rule::NegativeFigure, None, c, Locale::Fr),
+            say(Rule::ItemAlreadyProposed, None, c, Locale::Fr),
             "Ce n'est pas possible pour le moment. Rechargez la page et recommencez."
         );
     }
