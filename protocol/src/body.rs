@@ -265,7 +265,12 @@ impl Body {
         }
     }
 
-    /// Rules serde cannot express: non-empty titles, bounded lists.
+    /// Rules serde cannot express, each a rule on the body alone (SPEC
+    /// §8.3, `invalid_body`): non-blank titles and labels of bounded
+    /// length, a period of bounded length, counts that are not negative, a
+    /// meeting that does not end before it starts, no proposal listed twice.
+    /// Rules that depend on what the receiver already holds are the
+    /// domain's (`domain_rule`, SPEC §8.2).
     fn validate(&self) -> Result<(), ProtocolError> {
         let fail = |reason: &str| {
             Err(ProtocolError::InvalidBody {
@@ -275,6 +280,10 @@ impl Body {
         };
         let title_text_ok = |t: &str| !t.trim().is_empty() && t.chars().count() <= 200;
         let title_ok = |t: &Text| t.given().is_none_or(title_text_ok);
+        let listed_twice = |refs: &[ProposalRef]| {
+            let distinct: std::collections::BTreeSet<&ProposalRef> = refs.iter().collect();
+            distinct.len() != refs.len()
+        };
         match self {
             Body::ProposalShared(p) if !title_ok(&p.title) => {
                 fail("title must have 1 to 200 characters")
@@ -305,6 +314,25 @@ impl Body {
             }
             Body::ProposalUpdated(u) if u.answer.is_some() && !u.status.has_answer() => {
                 fail("a management answer goes with status accepted, adapted or refused")
+            }
+            Body::FiguresShared(f)
+                if f.period.trim().is_empty() || f.period.chars().count() > 50 =>
+            {
+                fail("period must have 1 to 50 characters")
+            }
+            Body::FiguresShared(f) if f.figures.values().any(|v| *v < 0) => {
+                fail("figures are counts: none is negative")
+            }
+            Body::MeetingPublished(m) | Body::MeetingUpdated(m)
+                if m.ends_at.is_some_and(|end| end < m.starts_at) =>
+            {
+                fail("a meeting cannot end before it starts")
+            }
+            Body::SubjectUpdated(s) if listed_twice(&s.proposals) => {
+                fail("a subject lists each proposal once")
+            }
+            Body::MeetingOutcomes(o) if o.outcomes.iter().any(|x| listed_twice(&x.proposals)) => {
+                fail("an outcome lists each proposal once")
             }
             Body::KeyRevoked(r) if r.from_seq == 0 || r.from_seq > r.next_seq => {
                 fail("from_seq must be at least 1 and at most next_seq")
@@ -775,6 +803,149 @@ mod tests {
             assert_eq!(Body::KINDS.iter().filter(|n| **n == k.as_str()).count(), 1);
         }
         assert_eq!(Kind::parse("meeting.moved"), None);
+    }
+
+    /// Reads `body` (JSON text) as a body of `kind`; the error's code.
+    fn read(kind: &str, body: &str) -> Result<Body, &'static str> {
+        let value =
+            CanonicalValue::from_json_str(body, &crate::Limits::ENVELOPE).map_err(|e| e.code())?;
+        Body::from_parts(kind, &value).map_err(|e| e.code())
+    }
+
+    const REF_A: &str = r#"{"service":"ssm-a","proposal":"01936b2a-7c00-7000-8000-0000000000a1"}"#;
+    const REF_B: &str = r#"{"service":"ssm-b","proposal":"01936b2a-7c00-7000-8000-0000000000a1"}"#;
+
+    /// SPEC §8.3: the rules on a body alone are `invalid_body` (they were
+    /// `domain_rule` at the receiver's apply step, a code SPEC §8.2 did not
+    /// give them).
+    #[test]
+    fn rules_on_the_body_alone_are_invalid_body() {
+        let figures = |period: &str, count: i64| {
+            read(
+                "figures.shared",
+                &format!(
+                    r#"{{"period":{},"figures":{{"questionnaires_collected":{count}}}}}"#,
+                    serde_json::Value::from(period)
+                ),
+            )
+        };
+        assert!(figures("2026-Q3", 0).is_ok());
+        assert!(
+            figures(&"é".repeat(50), 3).is_ok(),
+            "50 characters, 100 bytes"
+        );
+        assert_eq!(figures(&"x".repeat(51), 3).unwrap_err(), "invalid_body");
+        assert_eq!(figures("", 3).unwrap_err(), "invalid_body");
+        assert_eq!(figures(" \u{a0}\t", 3).unwrap_err(), "invalid_body");
+        assert_eq!(figures("2026-Q3", -1).unwrap_err(), "invalid_body");
+
+        let meeting = |ends_at: &str| {
+            read(
+                "meeting.published",
+                &format!(
+                    r#"{{"meeting":"01936b2a-7c00-7000-8000-0000000000c1","title":"Réunion",
+                    "starts_at":"2026-12-01T09:00:00Z","ends_at":{ends_at},"place":"Charleroi",
+                    "format":"réunion","agenda":[],"notice":null}}"#
+                ),
+            )
+        };
+        assert!(meeting("null").is_ok());
+        assert!(
+            meeting(r#""2026-12-01T09:00:00Z""#).is_ok(),
+            "ends as it starts"
+        );
+        assert_eq!(
+            meeting(r#""2026-12-01T08:59:59Z""#).unwrap_err(),
+            "invalid_body"
+        );
+
+        let subject = |refs: &str| {
+            read(
+                "subject.updated",
+                &format!(
+                    r#"{{"subject":"01936b2a-7c00-7000-8000-0000000000d1","title":"Accès","proposals":[{refs}]}}"#
+                ),
+            )
+        };
+        assert!(subject(&format!("{REF_A},{REF_B}")).is_ok());
+        assert!(subject("").is_ok(), "an empty list dissolves the subject");
+        assert_eq!(
+            subject(&format!("{REF_A},{REF_A}")).unwrap_err(),
+            "invalid_body"
+        );
+        let outcomes = |refs: &str| {
+            read(
+                "meeting.outcomes",
+                &format!(
+                    r#"{{"meeting":"01936b2a-7c00-7000-8000-0000000000c1","minutes":"",
+                    "outcomes":[{{"proposals":[{REF_A}],"decision":"oui"}},
+                    {{"proposals":[{refs}],"decision":"non"}}]}}"#
+                ),
+            )
+        };
+        assert!(outcomes(REF_A).is_ok(), "the same proposal in two outcomes");
+        assert_eq!(
+            outcomes(&format!("{REF_B},{REF_B}")).unwrap_err(),
+            "invalid_body"
+        );
+    }
+
+    /// SPEC §8.1: an *optional* field may be `null` or absent, alike; a
+    /// list that "may be absent" may not be `null`; a required field may
+    /// be neither.
+    #[test]
+    fn null_and_absent() {
+        let shared = |extra: &str| {
+            read(
+                "proposal.shared",
+                &format!(
+                    r#"{{"proposal":"01936b2a-7c00-7000-8000-0000000000a1","title":"Banc",
+                    "description":"","theme":"other","origin":"committee","status":"idea"{extra}}}"#
+                ),
+            )
+        };
+        let Ok(Body::ProposalShared(absent)) = shared("") else {
+            panic!("answer and tags may be absent")
+        };
+        let Ok(Body::ProposalShared(null)) = shared(r#","answer":null,"tags":[]"#) else {
+            panic!("an optional answer may be null")
+        };
+        assert_eq!(absent, null);
+        assert_eq!(shared(r#","tags":null"#).unwrap_err(), "invalid_body");
+        let item = |extra: &str| {
+            read(
+                "agenda_item.proposed",
+                &format!(
+                    r#"{{"item":"01936b2a-7c00-7000-8000-0000000000b1","title":"Point"{extra}}}"#
+                ),
+            )
+        };
+        assert_eq!(
+            item(""),
+            item(r#","description":null,"proposal":null,"meeting":null"#)
+        );
+        assert!(item("").is_ok());
+        let entry = |proposals: &str| {
+            read(
+                "meeting.updated",
+                &format!(
+                    r#"{{"meeting":"01936b2a-7c00-7000-8000-0000000000c1","title":"Réunion",
+                    "starts_at":"2026-12-01T09:00:00Z","place":"","format":"",
+                    "agenda":[{{"title":"Point"{proposals}}}]}}"#
+                ),
+            )
+        };
+        assert!(entry("").is_ok());
+        assert_eq!(entry(r#","proposals":null"#).unwrap_err(), "invalid_body");
+        assert_eq!(
+            read(
+                "meeting.cancelled",
+                r#"{"meeting":"01936b2a-7c00-7000-8000-0000000000c1","notice":null}"#
+            )
+            .unwrap_err(),
+            "invalid_body",
+            "a required string may not be null"
+        );
     }
 
     /// SPEC §8.2's table lists exactly these kinds, each with its senders.

@@ -22,7 +22,8 @@ pub struct StreamHead {
 pub enum Placement {
     /// The next message: apply it, then advance the head.
     Next,
-    /// Byte-identical to a message already received: acknowledge, change nothing.
+    /// The same message as one already received (the same hash, computed
+    /// from the canonical form): acknowledge, change nothing.
     Duplicate,
 }
 

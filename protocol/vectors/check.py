@@ -678,25 +678,35 @@ def s_support(b):
 
 
 def s_figures_shared(b):
-    b.get("period", t_string)
-    b.get("figures", lambda v: isinstance(v, dict) and all(is_int(x) for x in v.values()))
+    b.get("period", lambda v: is_str(v) and 1 <= len(v) <= 50 and not blank(v))
+    b.get("figures", lambda v: isinstance(v, dict)
+          and all(is_int(x) and x >= 0 for x in v.values()))
+
+
+def listed_once(refs):
+    keys = [(r["service"], r["proposal"]) for r in refs]
+    return len(set(keys)) == len(keys)
 
 
 def s_subject_updated(b):
     b.get("subject", t_uuid)
     b.get("title", t_title)
-    b.get("proposals", t_list(t_ref))
+    proposals = b.get("proposals", t_list(t_ref))
+    if not listed_once(proposals):
+        b.fail("a proposal listed twice")
 
 
 def s_meeting(b):
     b.get("meeting", t_uuid)
     b.get("title", t_title)
-    b.get("starts_at", is_ts)
-    b.get("ends_at", is_ts, optional=True)
+    starts_at = b.get("starts_at", is_ts)
+    ends_at = b.get("ends_at", is_ts, optional=True)
     b.get("place", t_string)
     b.get("format", t_string)
     b.get("agenda", t_list(t_agenda_entry))
     b.get("notice", t_string, optional=True)
+    if ends_at is not None and ts_seconds(ends_at) < ts_seconds(starts_at):
+        b.fail("ends before it starts")
 
 
 def s_meeting_cancelled(b):
@@ -707,7 +717,9 @@ def s_meeting_cancelled(b):
 def s_meeting_outcomes(b):
     b.get("meeting", t_uuid)
     b.get("minutes", t_string)
-    b.get("outcomes", t_list(t_outcome))
+    outcomes = b.get("outcomes", t_list(t_outcome))
+    if not all(listed_once(o["proposals"]) for o in outcomes):
+        b.fail("an outcome lists a proposal twice")
 
 
 def s_members_list(b):
@@ -1061,10 +1073,11 @@ class KeyReceiver:
         self.stored[(origin, seq)] = (h, env["key"])
         return "accepted"
 
-    def flagged(self, member):
+    def flagged(self, member, from_seq):
+        """§8.6.3 step 5: from `from_seq` on, what the stretches refuse."""
         out = []
         for (origin, seq), (_, kid) in sorted(self.stored.items()):
-            if origin != member:
+            if origin != member or seq < from_seq:
                 continue
             try:
                 self.check_key(self.keys[member].get(kid), kid, seq)
@@ -1081,9 +1094,103 @@ def run_keys(v):
         except Refused as e:
             got = e.code
         expect(got, step["result"], f"step {n}")
-        if step.get("flagged"):
-            member = parse(step["input"].encode("utf-8"))["body"]["node"]
-            expect(receiver.flagged(member), step["flagged"], f"step {n} flagged")
+        if "flagged" in step:
+            body = parse(step["input"].encode("utf-8"))["body"]
+            expect(receiver.flagged(body["node"], body["from_seq"]), step["flagged"],
+                   f"step {n} flagged")
+
+
+# ---------------------------------------------------------------------------
+# §10.11 The text of each envelope in a push or a feed page
+# ---------------------------------------------------------------------------
+
+WS = b" \t\r\n"
+
+
+def skip_ws(t: bytes, i: int) -> int:
+    while t[i] in WS:
+        i += 1
+    return i
+
+
+def value_end(t: bytes, i: int) -> int:
+    """The index just after the JSON value that starts at t[i]; `t` is
+    JSON text already known to be valid."""
+    depth = 0
+    while True:
+        c = t[i]
+        if c == 0x22:                     # a string: to its closing quote
+            i += 1
+            while t[i] != 0x22:
+                i += 2 if t[i] == 0x5C else 1
+            i += 1
+        elif c in b"[{":
+            depth, i = depth + 1, i + 1
+        elif c in b"]}":
+            depth, i = depth - 1, i + 1
+        elif c in WS or c in b",:":
+            i += 1
+            continue
+        else:                             # a number, true, false or null
+            while i < len(t) and t[i] not in WS and t[i] not in b",:]}":
+                i += 1
+        if depth == 0:
+            return i
+
+
+def elements(t: bytes, i: int, close: int):
+    """(start, end) of each element of the array or object opened at t[i]:
+    for an object, each member's key and value in turn."""
+    i = skip_ws(t, i + 1)
+    while t[i] != close:
+        end = value_end(t, i)
+        yield i, end
+        i = skip_ws(t, end)
+        if t[i] in b",:":
+            i = skip_ws(t, i + 1)
+
+
+def members(t: bytes, i: int):
+    """{key: (start, end)} of the object at t[i]; a key twice is refused."""
+    out, parts = {}, list(elements(t, i, ord("}")))
+    for (ks, ke), (vs, ve) in zip(parts[0::2], parts[1::2]):
+        key = json.loads(t[ks:ke])
+        if key in out:
+            raise Refused("malformed_json", f"{key} twice")
+        out[key] = (vs, ve)
+    return out
+
+
+def envelope_texts(body: bytes, page: bool):
+    """The bytes of each envelope of a push body ({"messages":[<envelope>,…]})
+    or, with `page`, of a feed or stream page ({"messages":[{…,"envelope":
+    <envelope>},…],…}), exactly as they appear in `body`."""
+    json.loads(body)                      # valid JSON, or nothing to scan
+    t = body
+    start, _ = members(t, skip_ws(t, 0))["messages"]
+    out = []
+    for s, e in elements(t, start, ord("]")):
+        if page:
+            s, e = members(t, s)["envelope"]
+        out.append(t[s:e])
+    return out
+
+
+def check_envelope_texts(vectors):
+    """Builds a push and a feed page around vector envelopes, written with
+    spaces, escapes and nested brackets, and finds each envelope back."""
+    texts = [v["signed"].encode("utf-8") for v in vectors["envelopes.json"]]
+    texts.append(b'{ "body" : {"title":"a \\" } ] , { [ \\\\","n":[1, -2,{}] },\n'
+                 b'"kind":"x.y"}')
+    bad = next(v for v in vectors["negative.json"] if v["name"] == "duplicate_key_in_body")
+    texts.append(bad["input"].encode("utf-8"))
+    push = b'{ "messages" :\n[ ' + b" ,\t".join(texts) + b" ] }"
+    page = (b'{"next":9,"m\\u0065ssages":[' + b",".join(
+        b'{"pos":%d, "envelope":%s ,"x":[{"envelope":0}]}' % (n, t)
+        for n, t in enumerate(texts)) + b'],"after":[]}')
+    for body, is_page in ((push, False), (page, True)):
+        expect(envelope_texts(body, is_page), texts, "envelope texts")
+    expect_refused(lambda: parse(envelope_texts(push, False)[-1]), "duplicate_key")
 
 
 # ---------------------------------------------------------------------------
@@ -1176,7 +1283,7 @@ def run_request(v):
     expect(canonical(obj).decode("utf-8"), v["signing_object"], "signing object")
     expect(b64(secret.sign(canonical(obj))), v["signature"], "signature")
     header = "Passerelle " + ",".join(f'{n}="{params[n]}"' for n in REQUEST_PARAMETERS)
-    expect(header, v["header"], "header as a sender writes it")
+    expect(header, v["header_as_sent"], "header as a sender writes it")
 
 
 def run_descriptor(v):
@@ -1244,6 +1351,13 @@ def main():
                 print(f"FAIL {f} {name}: {type(e).__name__}: {e}")
             else:
                 passed += 1
+    try:
+        check_envelope_texts(vectors)
+    except (Mismatch, Refused, KeyError, ValueError, StopIteration) as e:
+        failed += 1
+        print(f"FAIL envelope texts (§10.11): {type(e).__name__}: {e}")
+    else:
+        passed += 1
     print(f"check.py: {passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
 

@@ -101,6 +101,8 @@ pub enum Refusal {
     /// The body is not JSON (code `bad_request`, status 415).
     UnsupportedMediaType,
     MethodNotAllowed,
+    /// The request (its body and the answer) took longer than the node's limit.
+    RequestTimeout,
     /// The body is larger than the limit.
     TooLarge,
     /// More messages in one push than allowed.
@@ -154,6 +156,7 @@ impl Refusal {
             Refusal::BadCredentials => "bad_credentials",
             Refusal::BadRequest | Refusal::UnsupportedMediaType => "bad_request",
             Refusal::MethodNotAllowed => "method_not_allowed",
+            Refusal::RequestTimeout => "request_timeout",
             Refusal::TooLarge => "too_large",
             Refusal::BatchTooLarge => "batch_too_large",
             Refusal::TooManyAttempts => "too_many_attempts",
@@ -214,8 +217,6 @@ pub enum Rule {
     NeverShared,
     /// A proposal its service no longer shares.
     NoLongerShared,
-    /// A list naming the same proposal twice.
-    ProposalListedTwice,
     /// Supporting a proposal the committee already supports.
     AlreadySupported,
     /// Withdrawing support that was not given.
@@ -253,14 +254,6 @@ pub enum Rule {
     MeetingStillDraft,
     /// A meeting whose outcomes are recorded: it took place.
     MeetingTookPlace,
-    /// A meeting that ends before it starts.
-    MeetingEndsBeforeStart,
-
-    // Figures.
-    /// A figures period of 1 to 50 characters.
-    FiguresPeriodLength,
-    /// Figures are counts: never negative.
-    NegativeFigure,
 
     // Messages.
     /// A message the other nodes could not read (too long, mostly).
@@ -302,7 +295,7 @@ pub enum Rule {
 impl Rule {
     /// Every rule, for tests that go through them all (a core test checks
     /// the list against the enum's declaration).
-    pub const ALL: [Rule; 49] = [
+    pub const ALL: [Rule; 45] = [
         Rule::NotJoined,
         Rule::NoFederation,
         Rule::KindNotForSender,
@@ -316,7 +309,6 @@ impl Rule {
         Rule::AnswerNeedsText,
         Rule::NeverShared,
         Rule::NoLongerShared,
-        Rule::ProposalListedTwice,
         Rule::AlreadySupported,
         Rule::NotSupported,
         Rule::AlreadyInThisSubject,
@@ -334,9 +326,6 @@ impl Rule {
         Rule::MeetingAlreadyPublished,
         Rule::MeetingStillDraft,
         Rule::MeetingTookPlace,
-        Rule::MeetingEndsBeforeStart,
-        Rule::FiguresPeriodLength,
-        Rule::NegativeFigure,
         Rule::UnreadableMessage,
         Rule::MemberLeftBeforeMeeting,
         Rule::AdoptedMinutesAreFinal,

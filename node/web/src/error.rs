@@ -62,6 +62,7 @@ pub fn refusal_status(refusal: Refusal) -> StatusCode {
         Refusal::BadRequest => StatusCode::BAD_REQUEST,
         Refusal::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Refusal::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        Refusal::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         Refusal::TooLarge | Refusal::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Refusal::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         Refusal::DirectoryBusy
@@ -74,7 +75,12 @@ pub fn refusal_status(refusal: Refusal) -> StatusCode {
 
 /// HTTP status of each protocol error (SPEC.md, "Error codes").
 pub fn protocol_status(e: &ProtocolError) -> StatusCode {
-    match e.code() {
+    protocol_code_status(e.code())
+}
+
+/// HTTP status of a protocol error's code.
+fn protocol_code_status(code: &str) -> StatusCode {
+    match code {
         "too_large" => StatusCode::PAYLOAD_TOO_LARGE,
         "bad_signature"
         | "unknown_key"
@@ -173,6 +179,76 @@ mod tests {
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         );
         assert_eq!(Refusal::UnsupportedMediaType.code(), "bad_request");
+    }
+
+    /// The refusals a node answers on the federation routes (SPEC §10).
+    const FEDERATION_REFUSALS: [Refusal; 19] = [
+        Refusal::NotFound,
+        Refusal::MethodNotAllowed,
+        Refusal::NotAHub,
+        Refusal::TooLarge,
+        Refusal::RequestTimeout,
+        Refusal::Unauthenticated,
+        Refusal::InvalidRequestSignature,
+        Refusal::UnknownSender,
+        Refusal::Revoked,
+        Refusal::BadSignature,
+        Refusal::ReplayedRequest,
+        Refusal::BadRequest,
+        Refusal::BatchTooLarge,
+        Refusal::NotOrigin,
+        Refusal::ReplayedId,
+        Refusal::DomainRule(passerelle_core::error::Rule::KindNotForSender),
+        Refusal::InvalidInvitation,
+        Refusal::InvitationUsed,
+        Refusal::InvitationExpired,
+    ];
+
+    /// SPEC §11's table, code → HTTP column.
+    fn spec_statuses() -> std::collections::BTreeMap<String, String> {
+        let spec = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../protocol/SPEC.md"
+        ))
+        .expect("protocol/SPEC.md");
+        let start = spec.find("## 11. Error codes").expect("§11");
+        spec[start..]
+            .lines()
+            .skip_while(|l| !l.starts_with("| `"))
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                Some((
+                    cells.get(1)?.trim_matches('`').to_owned(),
+                    cells.get(2)?.to_string(),
+                ))
+            })
+            .collect()
+    }
+
+    /// SPEC §11 lists every code a node answers on the federation routes,
+    /// with the status it answers it with.
+    #[test]
+    fn the_spec_gives_every_federation_code_its_status() {
+        let table = spec_statuses();
+        let mut checked = 0;
+        let codes = FEDERATION_REFUSALS
+            .iter()
+            .map(|r| (r.code(), refusal_status(*r)))
+            .chain(
+                ProtocolError::ALL_CODES
+                    .iter()
+                    .map(|c| (*c, protocol_code_status(c))),
+            );
+        for (code, status) in codes {
+            assert_eq!(
+                table.get(code).map(String::as_str),
+                Some(status.as_str()),
+                "SPEC §11: {code}"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 19 + ProtocolError::ALL_CODES.len());
     }
 
     #[test]

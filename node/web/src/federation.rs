@@ -76,11 +76,14 @@ struct Unrecorded {
     body: Bytes,
 }
 
-/// Reads and checks a signed request, writing nothing.
+/// Reads and checks a signed request, writing nothing. A service serves
+/// none of these routes: it says so first (`not_a_hub`), before reading
+/// the body or the signature (SPEC §10.1).
 async fn read_signed(
     req: Request,
     node: &Node,
 ) -> Result<(auth::Verified, Bytes, String), ApiError> {
+    node.require_hub()?;
     let (parts, body) = req.into_parts();
     let target = parts
         .extensions
@@ -137,28 +140,43 @@ async fn inbox(State(node): State<Node>, req: Unrecorded) -> Result<Response, Ap
     Ok((status, Json(pushed.response)).into_response())
 }
 
+/// A number in a federation route's query (SPEC §10.1): once decoded,
+/// one or more ASCII digits (no sign, no space, no fraction) of a value at
+/// most 2^53 − 1, the protocol's integer range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct QueryNumber(u64);
+
+impl<'de> Deserialize<'de> for QueryNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Some(text.as_str())
+            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| t.parse::<u64>().ok())
+            .filter(|n| *n <= passerelle_protocol::canonical::MAX_SAFE_INTEGER as u64)
+            .map(QueryNumber)
+            .ok_or_else(|| serde::de::Error::custom("not a whole number of 0 to 2^53 - 1"))
+    }
+}
+
+impl QueryNumber {
+    /// The value, or `default` when the parameter is absent.
+    fn or(number: Option<QueryNumber>, default: u64) -> u64 {
+        number.map_or(default, |n| n.0)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct FeedQuery {
-    #[serde(default)]
-    after: i64,
-    #[serde(default = "default_limit")]
-    limit: i64,
-    #[serde(default)]
-    wait: u64,
+    after: Option<QueryNumber>,
+    limit: Option<QueryNumber>,
+    wait: Option<QueryNumber>,
 }
 
-fn default_limit() -> i64 {
-    200
-}
-
-/// `GET /fed/v1/feed?after=N&limit=L&wait=S` — what the hub has for the requester.
-async fn feed(State(node): State<Node>, req: Authenticated) -> Result<Response, ApiError> {
-    let q: FeedQuery = serde_urlencoded_query(&req.query)?;
-    Ok(Json(hub::feed(&node, &req.peer, q.after, q.limit, q.wait).await?).into_response())
-}
-
-fn serde_urlencoded_query(q: &str) -> Result<FeedQuery, NodeError> {
-    Query::<FeedQuery>::try_from_uri(&format!("/?{q}").parse().map_err(|_| bad_query())?)
+/// Reads a route's query: unknown parameters are ignored; a known one
+/// repeated, or whose value is not a [`QueryNumber`], is `bad_request`.
+fn read_query<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, NodeError> {
+    let uri = format!("/?{query}").parse().map_err(|_| bad_query())?;
+    Query::<T>::try_from_uri(&uri)
         .map(|Query(v)| v)
         .map_err(|_| bad_query())
 }
@@ -166,9 +184,23 @@ fn serde_urlencoded_query(q: &str) -> Result<FeedQuery, NodeError> {
 fn bad_query() -> NodeError {
     NodeError::refused(
         Refusal::BadRequest,
-        "after, limit and wait must be whole numbers",
+        "each of after, limit and wait, when given, must be given once, as a whole number \
+         of 0 to 9007199254740991 in plain digits",
     )
 }
+
+/// `GET /fed/v1/feed?after=N&limit=L&wait=S` — what the hub has for the requester.
+async fn feed(State(node): State<Node>, req: Authenticated) -> Result<Response, ApiError> {
+    let q: FeedQuery = read_query(&req.query)?;
+    // Both fit: they are at most 2^53 - 1.
+    let after = QueryNumber::or(q.after, 0) as i64;
+    let limit = QueryNumber::or(q.limit, DEFAULT_FEED_LIMIT) as i64;
+    let wait = QueryNumber::or(q.wait, 0);
+    Ok(Json(hub::feed(&node, &req.peer, after, limit, wait).await?).into_response())
+}
+
+/// How many feed items a request without `limit` gets.
+const DEFAULT_FEED_LIMIT: u64 = 200;
 
 /// `GET /fed/v1/state` — the hub's head of the requester's stream.
 async fn state(State(node): State<Node>, req: Authenticated) -> Result<Response, ApiError> {
@@ -180,40 +212,116 @@ async fn state(State(node): State<Node>, req: Authenticated) -> Result<Response,
 
 #[derive(Debug, Deserialize)]
 struct StreamQuery {
-    #[serde(default)]
-    after: u64,
-    #[serde(default = "default_stream_limit")]
-    limit: i64,
+    after: Option<QueryNumber>,
+    limit: Option<QueryNumber>,
+    /// Whose stream (a node id): the requester's own when absent.
     origin: Option<String>,
-}
-
-fn default_stream_limit() -> i64 {
-    passerelle_core::fed::resync::MAX_STREAM_PAGE
 }
 
 /// `GET /fed/v1/stream?after=SEQ&limit=L&origin=ID` — a stream as the hub
 /// holds it: the requester's own (to recover after a restore), or
 /// `origin`'s (to fetch again a relayed message that did not verify).
 async fn stream(State(node): State<Node>, req: Authenticated) -> Result<Response, ApiError> {
-    let bad = || {
-        NodeError::refused(
-            Refusal::BadRequest,
-            "after and limit must be whole numbers, origin a node id",
-        )
-    };
-    let q =
-        Query::<StreamQuery>::try_from_uri(&format!("/?{}", req.query).parse().map_err(|_| bad())?)
-            .map(|Query(v)| v)
-            .map_err(|_| bad())?;
+    let q: StreamQuery = read_query(&req.query)?;
+    let after = QueryNumber::or(q.after, 0);
+    let limit = q
+        .limit
+        .map_or(passerelle_core::fed::resync::MAX_STREAM_PAGE, |n| {
+            n.0 as i64
+        });
     Ok(
-        Json(hub::stream(&node, &req.peer, q.origin.as_deref(), q.after, q.limit).await?)
+        Json(hub::stream(&node, &req.peer, q.origin.as_deref(), after, limit).await?)
             .into_response(),
     )
 }
 
-/// The raw `Authorization` header, for the federation engine to read.
-fn authorization(headers: &HeaderMap) -> Option<&[u8]> {
-    headers
-        .get(axum::http::header::AUTHORIZATION)
-        .map(|v| v.as_bytes())
+/// The `Authorization` header, for the federation engine to read: absent,
+/// one value, or repeated (which it refuses).
+fn authorization(headers: &HeaderMap) -> auth::AuthorizationHeader<'_> {
+    let mut all = headers.get_all(axum::http::header::AUTHORIZATION).iter();
+    match (all.next(), all.next()) {
+        (None, _) => auth::AuthorizationHeader::Absent,
+        (Some(one), None) => auth::AuthorizationHeader::One(one.as_bytes()),
+        (Some(_), Some(_)) => auth::AuthorizationHeader::Repeated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `after`, `limit` and `wait`, each when given.
+    type Feed = (Option<u64>, Option<u64>, Option<u64>);
+
+    fn feed_query(q: &str) -> Result<Feed, &'static str> {
+        read_query::<FeedQuery>(q)
+            .map(|f| {
+                (
+                    f.after.map(|n| n.0),
+                    f.limit.map(|n| n.0),
+                    f.wait.map(|n| n.0),
+                )
+            })
+            .map_err(|e| e.code())
+    }
+
+    /// SPEC §10.1: what a federation route's query may hold.
+    #[test]
+    fn query_parameters() {
+        assert_eq!(feed_query(""), Ok((None, None, None)));
+        assert_eq!(
+            feed_query("after=0&limit=200&wait=25"),
+            Ok((Some(0), Some(200), Some(25)))
+        );
+        assert_eq!(
+            feed_query("wait=30&after=17"),
+            Ok((Some(17), None, Some(30)))
+        );
+        assert_eq!(
+            feed_query("after=007&limit=9007199254740991"),
+            Ok((Some(7), Some(9_007_199_254_740_991), None)),
+            "leading zeros; the largest value"
+        );
+        assert_eq!(
+            feed_query("after=%31%32"),
+            Ok((Some(12), None, None)),
+            "percent-decoded first"
+        );
+        assert_eq!(
+            feed_query("since=3&after=1&x&&y=a&y=b"),
+            Ok((Some(1), None, None)),
+            "unknown parameters and empty pieces are ignored, even repeated"
+        );
+        for bad in [
+            "after=-1",
+            "limit=-5",
+            "wait=-1",
+            "after=%2B1",
+            "after=+1",
+            "after= 1",
+            "after=1.0",
+            "after=1e3",
+            "after=abc",
+            "after=",
+            "after",
+            "after=0x10",
+            "limit=9007199254740992",
+            "wait=99999999999999999999999",
+            "after=1&after=1",
+            "after=1&limit=2&after=3",
+        ] {
+            assert_eq!(feed_query(bad), Err("bad_request"), "{bad}");
+        }
+        assert_eq!(
+            feed_query("After=x&LIMIT=-1&after=2"),
+            Ok((Some(2), None, None)),
+            "names are case-sensitive: these are unknown"
+        );
+        let stream = |q: &str| read_query::<StreamQuery>(q).map(|s| (s.after, s.limit));
+        assert!(
+            stream("after=3&limit=500&wait=x").is_ok(),
+            "wait is not stream's"
+        );
+        assert!(stream("after=-3").is_err());
+    }
 }

@@ -30,7 +30,6 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
-use tower_http::timeout::TimeoutLayer;
 
 pub use serve::Limits;
 use tower_http::trace::TraceLayer;
@@ -45,7 +44,7 @@ pub fn app(node: Node) -> Router {
 }
 
 /// The whole application; `limits.request_timeout` bounds each request
-/// (body and answer), after which it gets 408.
+/// (body and answer), after which it gets 408 `request_timeout`.
 pub fn app_with(node: Node, limits: Limits) -> Router {
     Router::new()
         .route("/healthz", get(health))
@@ -56,9 +55,9 @@ pub fn app_with(node: Node, limits: Limits) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
+        .layer(axum::middleware::from_fn_with_state(
             limits.request_timeout,
+            deadline,
         ))
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn_with_state(
@@ -82,6 +81,25 @@ async fn run_to_completion(
     match tokio::spawn(next.run(req)).await {
         Ok(response) => response,
         Err(e) => ApiError(NodeError::config(format!("request task failed: {e}"))).into_response(),
+    }
+}
+
+/// Bounds a request (reading its body and answering it) by `limit`: past
+/// it, the handler is dropped and the client gets 408 `request_timeout`,
+/// in the error format of every other answer (SPEC §10.1).
+async fn deadline(
+    State(limit): State<std::time::Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError(NodeError::refused(
+            Refusal::RequestTimeout,
+            format!("the request took longer than {} seconds", limit.as_secs()),
+        ))
+        .into_response(),
     }
 }
 

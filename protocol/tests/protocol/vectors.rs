@@ -145,6 +145,10 @@ struct RequestVector {
     signing_object: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     signature: Option<String>,
+    /// The header as a sender writes it (`header` may be written otherwise,
+    /// as §9.3 allows a receiver to read it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    header_as_sent: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -939,6 +943,57 @@ fn negative_vectors() -> Vec<NegativeVector> {
         .unwrap()
         .canonical_string()
     };
+    // Rules of §8.3 on a body alone, beyond the types (`invalid_body`).
+    let of_kind = |id: &str, kind: &str, body: &str| {
+        envelope(
+            id,
+            SERVICE,
+            HUB,
+            1,
+            None,
+            "2026-11-23T10:00:00Z",
+            kind,
+            CanonicalValue::from_json_str(body, &Limits::ENVELOPE).unwrap(),
+            &service,
+        )
+        .sign(&service)
+        .unwrap()
+        .canonical_string()
+    };
+    let negative_figure = of_kind(
+        "01936b2a-7c00-7000-8000-000000000113",
+        "figures.shared",
+        r#"{"period":"2026-Q3","figures":{"questionnaires_collected":40,"wish_to_join":-1}}"#,
+    );
+    let long_period = of_kind(
+        "01936b2a-7c00-7000-8000-000000000114",
+        "figures.shared",
+        &format!(
+            r#"{{"period":"{}","figures":{{"questionnaires_collected":40}}}}"#,
+            "2026-Q3 ".repeat(6) + "xxx"
+        ),
+    );
+    let tags_null = base(
+        "01936b2a-7c00-7000-8000-000000000115",
+        with_body_member("tags", CanonicalValue::Null),
+    )
+    .sign(&service)
+    .unwrap()
+    .canonical_string();
+    let meeting_ends_before_start = of_kind(
+        "01936b2a-7c00-7000-8000-000000000116",
+        "meeting.published",
+        r#"{"meeting":"01936b2a-7c00-7000-8000-0000000000c1","title":"Comité inter-SSM",
+        "starts_at":"2026-12-01T09:00:00Z","ends_at":"2026-12-01T08:00:00Z",
+        "place":"Charleroi","format":"réunion","agenda":[],"notice":null}"#,
+    );
+    let subject_listed_twice = of_kind(
+        "01936b2a-7c00-7000-8000-000000000117",
+        "subject.updated",
+        r#"{"subject":"01936b2a-7c00-7000-8000-0000000000d1","title":"Accès au jardin",
+        "proposals":[{"service":"ssm-courcelles","proposal":"01936b2a-7c00-7000-8000-0000000000a1"},
+        {"service":"ssm-courcelles","proposal":"01936b2a-7c00-7000-8000-0000000000a1"}]}"#,
+    );
     let missing_ts = {
         let mut m = members(&base(
             "01936b2a-7c00-7000-8000-000000000109",
@@ -1335,6 +1390,52 @@ fn negative_vectors() -> Vec<NegativeVector> {
             "invalid_body",
         ),
         (
+            "invalid_body_negative_figure",
+            "Correctly signed figures.shared with a count of -1: figures are \
+             counts.",
+            negative_figure,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "invalid_body_period_51_characters",
+            "Correctly signed figures.shared whose period has 51 characters (at \
+             most 50).",
+            long_period,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "invalid_body_tags_null",
+            "Correctly signed proposal.shared with \"tags\":null: a list that \
+             may be absent may not be null.",
+            tags_null,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "invalid_body_meeting_ends_before_start",
+            "Correctly signed meeting.published that ends an hour before it \
+             starts (the body is read before the sender's role is checked, \
+             §6: this one is signed by a service).",
+            meeting_ends_before_start,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "invalid_body_subject_lists_a_proposal_twice",
+            "Correctly signed subject.updated naming the same proposal twice \
+             (signed by a service, as above).",
+            subject_listed_twice,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
             "missing_field",
             "Correctly signed, without \"ts\".",
             missing_ts,
@@ -1533,6 +1634,7 @@ fn request_negative(
         body_hash: None,
         signing_object: None,
         signature: None,
+        header_as_sent: None,
         error: Some(error.into()),
     }
 }
@@ -1633,9 +1735,43 @@ fn request_vectors() -> Vec<RequestVector> {
                     .to_canonical_string(),
             ),
             signature: Some(sig.sig.to_string()),
+            header_as_sent: Some(header.clone()),
             error: None,
         });
         signed.push(sig);
+    }
+    // request_get_feed's header as a receiver may also get it (§9.3): the
+    // parameters in another order, more spaces after the scheme's one, spaces
+    // and tabs around the commas.
+    let spaced = {
+        let s = &signed[0];
+        format!(
+            "Passerelle   sig=\"{}\" ,\tnonce=\"{}\",  time=\"{}\"\t, key=\"{}\",origin=\"{}\"",
+            s.sig, s.nonce, s.time, s.key, s.origin
+        )
+    };
+    {
+        let first = vectors[0].clone();
+        let parts = RequestParts {
+            method: "GET",
+            target: feed_target,
+            destination: &hub,
+            body: b"",
+        };
+        assert_eq!(
+            request_check(&spaced, &service_pk, &parts, &first.now, WINDOW_SECS),
+            Ok(signed[0].clone())
+        );
+        vectors.push(RequestVector {
+            name: "request_header_spaced".into(),
+            description: "request_get_feed with its header written otherwise: the \
+                          parameters in reverse order, three spaces after the scheme, \
+                          spaces and tabs around the commas. Accepted: it is the same \
+                          request (header_as_sent is how a sender writes it)."
+                .into(),
+            header: spaced,
+            ..first
+        });
     }
     assert_ne!(
         signed[0].sig, signed[1].sig,
@@ -1793,6 +1929,64 @@ fn request_vectors() -> Vec<RequestVector> {
             "request_get_feed's header with a sixth parameter.",
             &service_pk,
             format!("{get_header},realm=\"passerelle\""),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
+        request_negative(
+            "request_header_space_around_equals",
+            "request_get_feed's header with a space on each side of origin's =.",
+            &service_pk,
+            replace_once(
+                &get_header,
+                "origin=\"ssm-courcelles\"",
+                "origin = \"ssm-courcelles\"",
+            ),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
+        request_negative(
+            "request_header_parameter_name_upper_case",
+            "request_get_feed's header with the parameter Origin instead of origin \
+             (names are case-sensitive).",
+            &service_pk,
+            replace_once(&get_header, "origin=", "Origin="),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
+        request_negative(
+            "request_header_scheme_lower_case",
+            "request_get_feed's header with the scheme written passerelle.",
+            &service_pk,
+            replace_once(&get_header, "Passerelle ", "passerelle "),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
+        request_negative(
+            "request_header_tab_after_scheme",
+            "request_get_feed's header with a tab instead of the space after the \
+             scheme.",
+            &service_pk,
+            replace_once(&get_header, "Passerelle ", "Passerelle\t"),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
+        request_negative(
+            "request_header_trailing_comma",
+            "request_get_feed's header followed by a comma (an empty sixth piece).",
+            &service_pk,
+            format!("{get_header},"),
+            get(time.to_owned()),
+            "invalid_request_signature",
+        ),
+        request_negative(
+            "request_header_text_after_value",
+            "request_get_feed's header with text after origin's closing quote.",
+            &service_pk,
+            replace_once(
+                &get_header,
+                "origin=\"ssm-courcelles\"",
+                "origin=\"ssm-courcelles\" x",
+            ),
             get(time.to_owned()),
             "invalid_request_signature",
         ),
@@ -2172,7 +2366,11 @@ fn vectors_verify() {
                 field(&v.signature),
                 "{name}"
             );
-            assert_eq!(sig.to_header(), v.header, "{name}: the header as written");
+            assert_eq!(
+                sig.to_header(),
+                field(&v.header_as_sent),
+                "{name}: the header as a sender writes it"
+            );
             continue;
         };
         assert_known_code(code, name);

@@ -16,7 +16,9 @@
 use std::time::Duration;
 
 use passerelle_core::Node;
-use passerelle_protocol::body::MemberList;
+use passerelle_protocol::body::{
+    AgendaItemProposal, AggregateFigures, MemberList, ProposalRef, Support,
+};
 use passerelle_protocol::{Body, CanonicalValue, Hash, KeyPair, Timestamp};
 use passerelle_tests::hostile::*;
 use passerelle_tests::*;
@@ -32,6 +34,8 @@ enum Auth {
     None,
     /// A header value (possibly not ASCII).
     Raw(HeaderValue),
+    /// Two `Authorization` headers.
+    Twice(HeaderValue, HeaderValue),
 }
 
 /// One hostile input and what the hub must answer.
@@ -68,8 +72,15 @@ impl Hub {
             .request(method, format!("{}{target}", self.url))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body);
-        if let Auth::Raw(value) = auth {
-            req = req.header(reqwest::header::AUTHORIZATION, value.clone());
+        match auth {
+            Auth::None => {}
+            Auth::Raw(value) => req = req.header(reqwest::header::AUTHORIZATION, value.clone()),
+            // `header` appends: the request carries both.
+            Auth::Twice(a, b) => {
+                req = req
+                    .header(reqwest::header::AUTHORIZATION, a.clone())
+                    .header(reqwest::header::AUTHORIZATION, b.clone());
+            }
         }
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
@@ -108,7 +119,7 @@ fn signature_of(header: &HeaderValue) -> Option<String> {
 async fn run(hub: &Hub, case: &Case) {
     let name = case.name;
     let sig = match &case.auth {
-        Auth::Raw(header) => signature_of(header),
+        Auth::Raw(header) | Auth::Twice(header, _) => signature_of(header),
         Auth::None => None,
     };
     let seen_before = match &sig {
@@ -337,6 +348,37 @@ async fn hostile_input_at_the_hub(hub_db: Option<String>) {
         .sign(me)
         .unwrap()
         .canonical_string();
+    // Domain rules (SPEC §8.2): a support of a proposal never shared, an
+    // agenda item for a meeting nobody announced.
+    let never_shared = ProposalRef {
+        service: passerelle_protocol::NodeId::parse("ssm-1").unwrap(),
+        proposal: uuid::Uuid::now_v7(),
+    };
+    let support_never_shared = next(&Body::SupportGiven(Support {
+        proposal: never_shared,
+        comment: None,
+    }))
+    .sign(me)
+    .unwrap()
+    .canonical_string();
+    let item_unknown_meeting = next(&Body::AgendaItemProposed(AgendaItemProposal {
+        item: uuid::Uuid::now_v7(),
+        title: "Le jardin".into(),
+        description: None,
+        proposal: None,
+        meeting: Some(uuid::Uuid::now_v7()),
+    }))
+    .sign(me)
+    .unwrap()
+    .canonical_string();
+    // A rule on the body alone (SPEC §8.3): `invalid_body`, not `domain_rule`.
+    let negative_figure = next(&Body::FiguresShared(AggregateFigures {
+        period: "2026-Q3".into(),
+        figures: [("questionnaires_collected".to_owned(), -1)].into(),
+    }))
+    .sign(me)
+    .unwrap()
+    .canonical_string();
     let lone_surrogate =
         with_body("note", text("?")).replace("\"note\":\"?\"", "\"note\":\"\\ud800\"");
 
@@ -818,19 +860,77 @@ async fn hostile_input_at_the_hub(hub_db: Option<String>) {
         message("gap", gap, 409, "gap"),
         message("fork", fork, 409, "fork"),
         message("kind_not_for_a_service", members_list, 422, "domain_rule"),
+        message(
+            "support_of_a_proposal_never_shared",
+            support_never_shared,
+            422,
+            "domain_rule",
+        ),
+        message(
+            "agenda_item_for_an_unknown_meeting",
+            item_unknown_meeting,
+            422,
+            "domain_rule",
+        ),
+        message(
+            "figures_with_a_negative_count",
+            negative_figure,
+            422,
+            "invalid_body",
+        ),
     ];
-    // Other routes.
+    // Two valid signatures of the same request, in two headers.
     cases.push(Case {
-        name: "feed_after_not_a_number",
-        category: "request",
+        name: "two_authorization_headers",
+        category: "header",
         method: reqwest::Method::GET,
-        target: "/fed/v1/feed?after=abc",
+        target: "/fed/v1/state",
         body: Vec::new(),
-        auth: Auth::Raw(sign("GET", "/fed/v1/feed?after=abc", b"")),
-        status: 400,
-        code: "bad_request",
+        auth: Auth::Twice(
+            sign("GET", "/fed/v1/state", b""),
+            sign("GET", "/fed/v1/state", b""),
+        ),
+        status: 401,
+        code: "invalid_request_signature",
         per_message: false,
     });
+    // Query parameters (SPEC §10.1): each once, plain digits, at most 2^53 - 1.
+    for (name, target) in [
+        ("feed_after_not_a_number", "/fed/v1/feed?after=abc"),
+        ("feed_after_negative", "/fed/v1/feed?after=-1"),
+        ("feed_limit_negative", "/fed/v1/feed?limit=-5"),
+        ("feed_wait_with_a_fraction", "/fed/v1/feed?wait=1.5"),
+        ("feed_after_twice", "/fed/v1/feed?after=1&after=2"),
+        (
+            "feed_limit_over_2_53",
+            "/fed/v1/feed?limit=9007199254740992",
+        ),
+        ("stream_after_negative", "/fed/v1/stream?after=-1"),
+    ] {
+        cases.push(Case {
+            name,
+            category: "request",
+            method: reqwest::Method::GET,
+            target,
+            body: Vec::new(),
+            auth: Auth::Raw(sign("GET", target, b"")),
+            status: 400,
+            code: "bad_request",
+            per_message: false,
+        });
+    }
+    cases.push(Case {
+        name: "inbox_with_get",
+        category: "request",
+        method: reqwest::Method::GET,
+        target: "/fed/v1/inbox",
+        body: Vec::new(),
+        auth: Auth::Raw(sign("GET", "/fed/v1/inbox", b"")),
+        status: 405,
+        code: "method_not_allowed",
+        per_message: false,
+    });
+    // Other routes.
     cases.push(Case {
         name: "join_body_not_json",
         category: "request",
@@ -869,16 +969,23 @@ async fn hostile_input_at_the_hub(hub_db: Option<String>) {
     )
     .await;
 
-    // A byte-identical resend of an accepted message is a duplicate: 200, nothing written.
+    // A resend of an accepted message is a duplicate, as it was or written
+    // with other white space (the same hash, SPEC §7.2): 200, nothing
+    // written, the bytes stored first kept.
     let before = hub.dump().await;
-    let body = push_body(&[&first.canonical_string()]);
-    let auth = signed(&body);
-    let (status, answer) = hub
-        .send(reqwest::Method::POST, "/fed/v1/inbox", body, &auth)
-        .await;
-    assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["results"][0]["status"], "duplicate");
-    assert_eq!(hub.dump().await, before, "a duplicate writes nothing");
+    let canonical = first.canonical_string();
+    let spaced = format!("{{ {}", &canonical[1..]).replacen(",\"", ", \"", 3);
+    assert_ne!(spaced, canonical);
+    for resend in [canonical.clone(), spaced] {
+        let body = push_body(&[&resend]);
+        let auth = signed(&body);
+        let (status, answer) = hub
+            .send(reqwest::Method::POST, "/fed/v1/inbox", body, &auth)
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["results"][0]["status"], "duplicate", "{resend}");
+        assert_eq!(hub.dump().await, before, "a duplicate writes nothing");
+    }
 
     // The hostile member's stream is still exactly its first message, and
     // the valid second one is still accepted after all that.

@@ -412,3 +412,158 @@ async fn a_hub_that_lost_messages_gets_them_resent_from_the_gap() {
     assert_eq!(federated_titles(&fed.hub.node).await.len(), 6);
     fed.stop().await;
 }
+
+/// SPEC §10.1: a service serves no federation route, and says so first
+/// (`not_a_hub`), before reading the signature or the body: the same answer
+/// to a stranger, to its hub and to a member, and nothing written — not even
+/// the replay record of a signed request. Only `join` reads its body first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_answers_not_a_hub_before_anything_else() {
+    use passerelle_tests::hostile::auth_header;
+    let fed = Federation::start(2, None).await;
+    let service = &fed.services[0];
+    let member = &fed.services[1].node;
+    // The service knows its hub and the other member (pinned keys).
+    assert!(wait_until(PATIENCE, || async {
+        passerelle_core::peers::get(
+            &mut service.node.db.pool().acquire().await.unwrap(),
+            "ssm-2",
+        )
+        .await
+        .unwrap()
+        .is_some()
+    })
+    .await
+    .is_some());
+    let dump = || async { table_dump(&service.node).await.without_table("sync_state") };
+    let before = dump().await;
+    let http = reqwest::Client::new();
+    let send = |method: reqwest::Method, target: &str, body: Vec<u8>, auth: Option<String>| {
+        let mut req = http
+            .request(method, format!("{}{target}", service.url))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        if let Some(auth) = auth {
+            req = req.header(reqwest::header::AUTHORIZATION, auth);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let answer: serde_json::Value = resp.json().await.unwrap();
+            (
+                status,
+                answer["error"]["code"].as_str().unwrap_or("").to_owned(),
+            )
+        }
+    };
+    let signed_by = |keys: &passerelle_protocol::KeyPair,
+                     origin: &str,
+                     method: &str,
+                     target: &str,
+                     body: &[u8]| {
+        Some(auth_header(
+            keys,
+            origin,
+            method,
+            target,
+            "ssm-1",
+            body,
+            passerelle_protocol::Timestamp::now(),
+        ))
+    };
+    let not_a_hub = (404, "not_a_hub".to_owned());
+    for (method, target) in [
+        (reqwest::Method::GET, "/fed/v1/feed"),
+        (reqwest::Method::GET, "/fed/v1/feed?after=-1"),
+        (reqwest::Method::GET, "/fed/v1/state"),
+        (reqwest::Method::GET, "/fed/v1/stream?after=x"),
+        (reqwest::Method::POST, "/fed/v1/inbox"),
+    ] {
+        let body = if method == reqwest::Method::POST {
+            b"{\"messages\":[]}".to_vec()
+        } else {
+            Vec::new()
+        };
+        // Unsigned, signed by its hub, signed by a member.
+        assert_eq!(
+            send(method.clone(), target, body.clone(), None).await,
+            not_a_hub,
+            "{method} {target}, unsigned"
+        );
+        let by_hub = signed_by(
+            &fed.hub.node.keys,
+            "hub-test",
+            method.as_str(),
+            target,
+            &body,
+        );
+        assert_eq!(
+            send(method.clone(), target, body.clone(), by_hub).await,
+            not_a_hub,
+            "{method} {target}, signed by the hub"
+        );
+        let by_member = signed_by(&member.keys, "ssm-2", method.as_str(), target, &body);
+        assert_eq!(
+            send(method.clone(), target, body.clone(), by_member).await,
+            not_a_hub,
+            "{method} {target}, signed by a member"
+        );
+    }
+    // Before the body, too: announced at 9 MiB and never sent, it is
+    // answered at once (a hub would wait for it, then answer 413).
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = service.url.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(
+                format!(
+                    "POST /fed/v1/inbox HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\n\r\n",
+                    9 * 1024 * 1024
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+        let mut answer = vec![0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+            .await
+            .expect("answered without waiting for the body")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+        assert!(answer.contains("not_a_hub"), "{answer}");
+    }
+    // The route and the method come first; `join` reads its body first.
+    assert_eq!(
+        send(reqwest::Method::GET, "/fed/v1/inbox", Vec::new(), None).await,
+        (405, "method_not_allowed".to_owned())
+    );
+    assert_eq!(
+        send(reqwest::Method::GET, "/fed/v1/nothing", Vec::new(), None).await,
+        (404, "not_found".to_owned())
+    );
+    assert_eq!(
+        send(
+            reqwest::Method::POST,
+            "/fed/v1/join",
+            b"{\"code\":".to_vec(),
+            None
+        )
+        .await,
+        (400, "malformed_json".to_owned())
+    );
+    assert_eq!(
+        send(
+            reqwest::Method::POST,
+            "/fed/v1/join",
+            b"{\"code\":\"x\",\"descriptor\":{}}".to_vec(),
+            None
+        )
+        .await,
+        not_a_hub
+    );
+    assert_eq!(dump().await, before, "a service wrote nothing");
+    fed.stop().await;
+}

@@ -105,19 +105,6 @@ pub(crate) fn refs_from_text(text: &str) -> Result<Vec<ProposalRef>, NodeError> 
         .map_err(|_| NodeError::config(format!("unexpected stored proposal list {text:?}")))
 }
 
-/// Refuses a list that names the same proposal twice.
-fn no_repeats(refs: &[ProposalRef]) -> Result<(), NodeError> {
-    let distinct: std::collections::BTreeSet<&ProposalRef> = refs.iter().collect();
-    if distinct.len() == refs.len() {
-        Ok(())
-    } else {
-        Err(rule(
-            Rule::ProposalListedTwice,
-            "the same proposal is listed twice",
-        ))
-    }
-}
-
 /// Appends `body` to this node's stream, then checks that receivers will
 /// accept it (size limits, body rules): otherwise the caller's transaction
 /// must not commit, so nothing is announced that nobody could read.

@@ -19,17 +19,34 @@ use crate::peers::{self, Peer};
 /// How far a request's time may be from ours, either way, in seconds.
 pub const WINDOW_SECS: u64 = 300;
 
-/// The raw `Authorization` header of a request, if it has one.
-pub type AuthorizationHeader<'a> = Option<&'a [u8]>;
+/// The `Authorization` header of a request, as received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizationHeader<'a> {
+    /// No such header.
+    Absent,
+    /// One header, its raw value.
+    One(&'a [u8]),
+    /// The header more than once: refused (SPEC §9.3), whatever the values.
+    Repeated,
+}
 
 /// Reads the `Authorization` header.
 pub fn signature_header(header: AuthorizationHeader<'_>) -> Result<RequestSignature, NodeError> {
-    let bytes = header.ok_or_else(|| {
-        NodeError::refused(
-            Refusal::Unauthenticated,
-            "this route needs a signed request (Authorization: Passerelle …)",
-        )
-    })?;
+    let bytes = match header {
+        AuthorizationHeader::One(bytes) => bytes,
+        AuthorizationHeader::Absent => {
+            return Err(NodeError::refused(
+                Refusal::Unauthenticated,
+                "this route needs a signed request (Authorization: Passerelle …)",
+            ))
+        }
+        AuthorizationHeader::Repeated => {
+            return Err(NodeError::refused(
+                Refusal::InvalidRequestSignature,
+                "a signed request has one Authorization header, not several",
+            ))
+        }
+    };
     // What HTTP calls a readable header value: visible ASCII, spaces and tabs.
     let value = std::str::from_utf8(bytes)
         .ok()

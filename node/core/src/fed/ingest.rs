@@ -45,7 +45,8 @@ pub enum Accepted {
     /// New and stored, but its body could not be applied here (a service
     /// relaying knowledge it does not understand); the stream still advances.
     StoredOnly,
-    /// Already had it, byte for byte.
+    /// Already had it: the same hash, that is the same canonical form
+    /// (whatever bytes it came in; the bytes stored first are kept).
     Duplicate,
 }
 

@@ -77,13 +77,9 @@ pub fn rule_words(rule: Rule, title: Option<&str>, reader: Reader, loc: Locale) 
         | Rule::NotAMemberService
         | Rule::UsernameTaken
         | Rule::NeverShared
-        | Rule::ProposalListedTwice
         | Rule::ItemAlreadyProposed
         | Rule::UnknownJointMeeting
         | Rule::MeetingNotPublished
-        | Rule::MeetingEndsBeforeStart
-        | Rule::FiguresPeriodLength
-        | Rule::NegativeFigure
         | Rule::ErasureTargetUnknown
         | Rule::ErasureSealUnknown => not_possible_now(loc),
     };
@@ -172,7 +168,7 @@ mod tests {
             "This message would be too long for the services. Make the texts shorter."
         );
         assert_eq!(
-            say(Rule::NegativeFigure, None, c, Locale::Fr),
+            say(Rule::ItemAlreadyProposed, None, c, Locale::Fr),
             "Ce n'est pas possible pour le moment. Rechargez la page et recommencez."
         );
     }

@@ -56,9 +56,10 @@ pub struct KeyStep {
     /// `accepted`, `duplicate`, or the error code of the refusal.
     pub result: String,
     /// After an accepted `key.revoked`: the `seq`s of the member's messages
-    /// the receiver now flags, in order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub flagged: Vec<u64>,
+    /// this revocation flags (those from its `from_seq` on that the new
+    /// stretches refuse), in order; possibly none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flagged: Option<Vec<u64>>,
 }
 
 /// A receiver as SPEC §6 and §8.6 describe it, in memory.
@@ -150,12 +151,13 @@ impl Receiver {
         Ok("accepted")
     }
 
-    /// The `seq`s of `member`'s accepted messages that its keys now refuse.
-    pub fn flagged(&self, member: &str) -> Vec<u64> {
+    /// The `seq`s from `from_seq` on of `member`'s accepted messages that
+    /// its keys now refuse (SPEC §8.6.3 step 5).
+    pub fn flagged(&self, member: &str, from_seq: u64) -> Vec<u64> {
         let t = &self.timelines[member];
         self.stored
             .iter()
-            .filter(|((o, _), _)| o == member)
+            .filter(|((o, seq), _)| o == member && *seq >= from_seq)
             .filter(|((_, seq), (_, key))| t.key_for_message(member, key, *seq).is_err())
             .map(|((_, seq), _)| *seq)
             .collect()
@@ -319,14 +321,20 @@ pub fn negative_vectors() -> Vec<NegativeVector> {
         .collect()
 }
 
-fn step(receiver: &mut Receiver, env: &SignedEnvelope, flag_of: Option<&str>) -> KeyStep {
+fn step(receiver: &mut Receiver, env: &SignedEnvelope, flags: bool) -> KeyStep {
     let input = env.canonical_string();
     let result = match receiver.receive(&input) {
         Ok(r) | Err(r) => r.to_owned(),
     };
+    let flagged = flags.then(|| {
+        let Ok(Body::KeyRevoked(r)) = env.body() else {
+            panic!("flags after a key.revoked only")
+        };
+        receiver.flagged(r.node.as_str(), r.from_seq)
+    });
     KeyStep {
         input,
-        flagged: flag_of.map(|m| receiver.flagged(m)).unwrap_or_default(),
+        flagged,
         result,
     }
 }
@@ -336,13 +344,13 @@ fn scenario(
     description: &str,
     receiver_id: &str,
     pinned: Vec<PinnedNode>,
-    envelopes: Vec<(SignedEnvelope, Option<&str>, &str)>,
+    envelopes: Vec<(SignedEnvelope, bool, &str)>,
 ) -> KeyScenario {
     let mut receiver = Receiver::new(receiver_id, HUB, &pinned);
     let steps = envelopes
         .iter()
-        .map(|(env, flag_of, expected)| {
-            let s = step(&mut receiver, env, *flag_of);
+        .map(|(env, flags, expected)| {
+            let s = step(&mut receiver, env, *flags);
             assert_eq!(s.result, *expected, "{name}: seq {}", env.envelope().seq);
             s
         })
@@ -419,13 +427,13 @@ pub fn key_scenarios(bases: &[SignedEnvelope]) -> Vec<KeyScenario> {
             pinned(HUB, "hub", &[&hub]),
         ],
         vec![
-            (first.clone(), None, "accepted"),
-            (second.clone(), None, "accepted"),
-            (s.rotation.clone(), None, "accepted"),
-            (after_by_old, None, "key_retired"),
-            (after_by_new.clone(), None, "accepted"),
-            (second.clone(), None, "duplicate"),
-            (reuse, None, "domain_rule"),
+            (first.clone(), false, "accepted"),
+            (second.clone(), false, "accepted"),
+            (s.rotation.clone(), false, "accepted"),
+            (after_by_old, false, "key_retired"),
+            (after_by_new.clone(), false, "accepted"),
+            (second.clone(), false, "duplicate"),
+            (reuse, false, "domain_rule"),
         ],
     );
 
@@ -463,10 +471,10 @@ pub fn key_scenarios(bases: &[SignedEnvelope]) -> Vec<KeyScenario> {
         "ssm-nouveau",
         vec![pinned(HUB, "hub", &[&hub_rotated, &hub])],
         vec![
-            (meeting.clone(), None, "accepted"),
-            (hub_rotation.clone(), None, "accepted"),
-            (cancel(&hub), None, "key_retired"),
-            (cancel(&hub_rotated), None, "accepted"),
+            (meeting.clone(), false, "accepted"),
+            (hub_rotation.clone(), false, "accepted"),
+            (cancel(&hub), false, "key_retired"),
+            (cancel(&hub_rotated), false, "accepted"),
         ],
     );
 
@@ -548,19 +556,94 @@ pub fn key_scenarios(bases: &[SignedEnvelope]) -> Vec<KeyScenario> {
             pinned(HUB, "hub", &[&hub]),
         ],
         vec![
-            (first.clone(), None, "accepted"),
-            (second.clone(), None, "accepted"),
-            (thief_rotation, None, "accepted"),
-            (thief_message.clone(), None, "accepted"),
-            (revocation, Some(SERVICE), "accepted"),
-            (fifth(&thief, 0x324), None, "key_revoked"),
-            (fifth(&service, 0x325), None, "key_revoked"),
-            (by_owner, None, "accepted"),
-            (service_revokes, None, "domain_rule"),
+            (first.clone(), false, "accepted"),
+            (second.clone(), false, "accepted"),
+            (thief_rotation, false, "accepted"),
+            (thief_message.clone(), false, "accepted"),
+            (revocation, true, "accepted"),
+            (fifth(&thief, 0x324), false, "key_revoked"),
+            (fifth(&service, 0x325), false, "key_revoked"),
+            (by_owner, false, "accepted"),
+            (service_revokes, false, "domain_rule"),
         ],
     );
-    assert_eq!(theft.steps[4].flagged, vec![3, 4]);
-    vec![rotation, hub_scenario, theft]
+    assert_eq!(theft.steps[4].flagged, Some(vec![3, 4]));
+
+    // 4. The cases §8.6.3 settles: a revoked key the receiver never pinned
+    // for the member; a retired key reinstated as the replacement.
+    let unpinned = signed(
+        &id(0x331),
+        HUB,
+        1,
+        None,
+        t,
+        &Body::KeyRevoked(Box::new(KeyRevocation {
+            node: node(SERVICE),
+            key: thief.public_key(),
+            from_seq: 2,
+            next_seq: 3,
+            new_key: None,
+            reason: None,
+        })),
+        &hub,
+    );
+    let reinstating = signed(
+        &id(0x332),
+        HUB,
+        2,
+        Some(&unpinned),
+        t,
+        &Body::KeyRevoked(Box::new(KeyRevocation {
+            node: node(SERVICE),
+            key: rotated.public_key(),
+            from_seq: 4,
+            next_seq: 4,
+            new_key: Some(service.public_key()),
+            reason: Some("Clé de la nouvelle machine perdue".into()),
+        })),
+        &hub,
+    );
+    let after_reinstating = |by: &KeyPair, n: u16| {
+        signed(
+            &id(n),
+            SERVICE,
+            4,
+            Some(&s.rotation),
+            t,
+            &withdrawal(0xa1),
+            by,
+        )
+    };
+    let settled = scenario(
+        "keys_revocation_settled_cases",
+        "The hub revokes a key it never pinned for the service (the thief's): nothing \
+         is voided, the service's key still signs seq 3 (a rotation to a new key). \
+         The hub then revokes that new key from seq 4 and reinstates the service's \
+         first key, retired by the rotation, as the replacement from next_seq 4: it \
+         signs seq 4 again, the new key is refused (key_revoked), and the first key's \
+         own earlier messages are now unknown_key (a key pinned without a start gets \
+         next_seq as its start): a resend of seq 2 is refused, not a duplicate.",
+        "ssm-autre",
+        vec![
+            pinned(SERVICE, "service", &[&service]),
+            pinned(HUB, "hub", &[&hub]),
+        ],
+        vec![
+            (first.clone(), false, "accepted"),
+            (second.clone(), false, "accepted"),
+            (unpinned, true, "accepted"),
+            (s.rotation.clone(), false, "accepted"),
+            (reinstating, true, "accepted"),
+            (after_reinstating(&rotated, 0x333), false, "key_revoked"),
+            (after_reinstating(&service, 0x334), false, "accepted"),
+            (second.clone(), false, "unknown_key"),
+        ],
+    );
+    // Nothing from from_seq on is refused; the first key's messages 1-3,
+    // refused now, are before from_seq: not flagged.
+    assert_eq!(settled.steps[2].flagged, Some(vec![]));
+    assert_eq!(settled.steps[4].flagged, Some(vec![]));
+    vec![rotation, hub_scenario, theft, settled]
 }
 
 fn delegates_again() -> Body {
@@ -577,14 +660,14 @@ pub fn verify(scenarios: &[KeyScenario]) {
                 Ok(x) | Err(x) => x,
             };
             assert_eq!(got, st.result, "{} step {n}", sc.name);
-            if !st.flagged.is_empty() {
+            if let Some(flagged) = &st.flagged {
                 let member = SignedEnvelope::parse(st.input.as_bytes()).unwrap();
                 let Body::KeyRevoked(rev) = member.body().unwrap() else {
                     panic!("{} step {n}: flagged after a key.revoked only", sc.name)
                 };
                 assert_eq!(
-                    r.flagged(rev.node.as_str()),
-                    st.flagged,
+                    &r.flagged(rev.node.as_str(), rev.from_seq),
+                    flagged,
                     "{} step {n}",
                     sc.name
                 );

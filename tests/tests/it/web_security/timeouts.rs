@@ -97,6 +97,10 @@ async fn slow_clients_are_cut_off() {
     .await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(
+        answer.contains(r#"{"error":{"code":"request_timeout","#),
+        "{answer}"
+    );
+    assert!(
         took >= Duration::from_millis(2500),
         "cut off too early: {took:?}"
     );

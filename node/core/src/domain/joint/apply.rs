@@ -96,9 +96,11 @@ pub async fn apply_agenda_item(
 }
 
 /// `support.given` (`given`) or `support.withdrawn`: `origin` backs a
-/// proposal, or stops backing it. Giving twice is harmless (a new comment
-/// replaces the old one); a support can only be given to a proposal that is
-/// shared, and only withdrawn if it was given.
+/// proposal, or stops backing it. A support can only be given to a proposal
+/// that is shared (SPEC §8.2). Giving twice is harmless (a new comment
+/// replaces the old one), and so is withdrawing a support this node does not
+/// hold: the supporter cannot know that its support was refused (a race with
+/// the proposal's withdrawal), and the outcome, no support, is the same.
 pub async fn apply_support(
     conn: &mut AnyConnection,
     origin: &str,
@@ -136,7 +138,7 @@ pub async fn apply_support(
         .execute(&mut *conn)
         .await?;
     } else {
-        let done = sqlx::query(
+        sqlx::query(
             "DELETE FROM supports WHERE service_id = $1 AND proposal_id = $2 AND supporter = $3",
         )
         .bind(r.service.as_str())
@@ -144,38 +146,19 @@ pub async fn apply_support(
         .bind(origin)
         .execute(&mut *conn)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(rule(
-                Rule::NotSupported,
-                format!(
-                    "{origin} did not support proposal {proposal} of {}",
-                    r.service
-                ),
-            ));
-        }
     }
     refresh_support(conn, r.service.as_str(), &proposal).await
 }
 
-/// `figures.shared`: `origin`'s figures for a period, replaced whole.
+/// `figures.shared`: `origin`'s figures for a period, replaced whole. (The
+/// period's length and the counts' sign are rules of the body alone,
+/// checked when it was read: `invalid_body`.)
 pub async fn apply_figures(
     conn: &mut AnyConnection,
     origin: &str,
     figures: &AggregateFigures,
 ) -> Result<(), NodeError> {
     let period = figures.period.trim();
-    if period.is_empty() || period.chars().count() > 50 {
-        return Err(rule(
-            Rule::FiguresPeriodLength,
-            "a figures period needs 1 to 50 characters",
-        ));
-    }
-    if let Some((name, _)) = figures.figures.iter().find(|(_, v)| **v < 0) {
-        return Err(rule(
-            Rule::NegativeFigure,
-            format!("figure {name} is negative; only counts are shared"),
-        ));
-    }
     sqlx::query("DELETE FROM figures WHERE service_id = $1 AND period = $2")
         .bind(origin)
         .bind(period)
@@ -198,9 +181,9 @@ pub async fn apply_figures(
 }
 
 /// `subject.updated`: a subject's title and full list of proposals; an
-/// empty list dissolves it. A proposal belongs to at most one subject.
+/// empty list dissolves it. A proposal belongs to at most one subject. (A
+/// list naming a proposal twice was refused when the body was read.)
 pub async fn apply_subject(conn: &mut AnyConnection, subject: &Subject) -> Result<(), NodeError> {
-    no_repeats(&subject.proposals)?;
     let id = id_text(&subject.subject);
     let t = now();
     sqlx::query(
@@ -275,14 +258,6 @@ pub async fn apply_meeting(
             ))
         }
         _ => {}
-    }
-    if let Some(end) = meeting.ends_at {
-        if end < meeting.starts_at {
-            return Err(rule(
-                Rule::MeetingEndsBeforeStart,
-                "a joint meeting cannot end before it starts",
-            ));
-        }
     }
     let t = now();
     sqlx::query(
@@ -378,7 +353,6 @@ pub async fn apply_outcomes(
         .execute(&mut *conn)
         .await?;
     for (position, o) in outcomes.outcomes.iter().enumerate() {
-        no_repeats(&o.proposals)?;
         sqlx::query(
             "INSERT INTO joint_outcomes (meeting_id, position, subject_id, decision) VALUES ($1, $2, $3, $4)",
         )

@@ -69,10 +69,11 @@ async fn supports_count_distinct_services_with_the_origin() {
     apply_support(c, "ssm-b", &withdrawal, false).await.unwrap();
     let list = other_services_proposals(c, "ssm-c").await.unwrap();
     assert_eq!(other(&list, &p).support, 2);
-    let again = apply_support(c, "ssm-b", &withdrawal, false)
-        .await
-        .unwrap_err();
-    assert_eq!(again.code(), "domain_rule");
+    // Withdrawing a support this node does not hold changes nothing and is
+    // accepted (SPEC §8.2): its sender may have seen its support refused.
+    apply_support(c, "ssm-b", &withdrawal, false).await.unwrap();
+    let list = other_services_proposals(c, "ssm-c").await.unwrap();
+    assert_eq!(other(&list, &p).support, 2);
 
     // Unknown or withdrawn proposals cannot be supported.
     let unknown = Support {
@@ -340,18 +341,8 @@ async fn delegates_and_figures_are_replaced_whole() {
     let figures = figures_of(c, "ssm-a").await.unwrap();
     assert_eq!(figures.len(), 2);
     assert!(figures.iter().all(|x| x.name == "questionnaires_collected"));
-    f.insert("bad".into(), -1);
-    let e = apply_figures(
-        c,
-        "ssm-a",
-        &AggregateFigures {
-            period: "2026-Q4".into(),
-            figures: f,
-        },
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(e.code(), "domain_rule");
+    // A negative count or a period of over 50 characters never gets here:
+    // the body is refused when read (`invalid_body`, protocol `body::tests`).
 }
 
 fn announced(meeting: Uuid, starts: i64, agenda: Vec<AgendaEntry>) -> JointMeeting {
@@ -593,13 +584,6 @@ async fn subjects_keep_a_proposal_in_one_place() {
         .unwrap();
     assert_eq!(
         apply_subject(c, &subject(s2, vec![pa.clone()]))
-            .await
-            .unwrap_err()
-            .code(),
-        "domain_rule"
-    );
-    assert_eq!(
-        apply_subject(c, &subject(s1, vec![pa.clone(), pa.clone()]))
             .await
             .unwrap_err()
             .code(),
