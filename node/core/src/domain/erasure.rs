@@ -112,6 +112,13 @@ pub const COPIES: &[(&str, &str, Scope, Blank)] = &[
     ("proposal_history", "comment", Scope::Own, Blank::Null),
 ];
 
+/// Whether an envelope's text may be a `content.erased` (so that the
+/// caller scrubs the database once it committed). A text that merely
+/// mentions the kind only costs a checkpoint.
+pub fn may_erase(raw: &str) -> bool {
+    raw.contains("\"content.erased\"")
+}
+
 /// Every table an erasure rewrites: the log, the messages set aside, and
 /// the copies.
 pub fn tables() -> Vec<&'static str> {

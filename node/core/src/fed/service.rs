@@ -411,7 +411,7 @@ pub async fn apply_feed(
     if feed
         .messages
         .iter()
-        .any(|item| item.envelope.get().contains("\"content.erased\""))
+        .any(|item| crate::domain::erasure::may_erase(item.envelope.get()))
     {
         node.scrub_after_erasure().await;
     }

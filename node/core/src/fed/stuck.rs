@@ -269,6 +269,14 @@ pub async fn recover(node: &Node, client: &HubClient, origin: &str) -> Result<us
         if advanced > 0 {
             node.log_changed.notify_waiters();
         }
+        // As for the feed: an erasure rewrote stored rows (SPEC §5.6).
+        if page
+            .messages
+            .iter()
+            .any(|item| crate::domain::erasure::may_erase(item.envelope.get()))
+        {
+            node.scrub_after_erasure().await;
+        }
         taken += advanced;
         if refused || advanced == 0 || page.messages.len() < MAX_STREAM_PAGE as usize {
             return Ok(taken);
