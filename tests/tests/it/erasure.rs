@@ -214,8 +214,18 @@ async fn erased_everywhere(hub_db: Option<String>) {
         );
     }
     // The late service got every message of the stream, and the list of
-    // delegates without her name.
+    // delegates without her name. The proposal is still there, its title
+    // shown as erased, everywhere, the late service included.
     assert!(holds(&late.node, "Délégué·e 1").await);
+    for node in [&fed.hub.node, &fed.services[1].node, &late.node] {
+        assert!(
+            federated_titles(node)
+                .await
+                .contains(&("ssm-1".to_owned(), "[texte effacé]".to_owned())),
+            "{:?}",
+            federated_titles(node).await
+        );
+    }
 
     // The restored service: the backup still had both; the next sync
     // erases them.

@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use passerelle_protocol::body::{Erasure, ErasureTarget, Kind};
+use passerelle_protocol::body::{Erasure, ErasureTarget, Kind, Text};
 use passerelle_protocol::seal::sealed_paths;
 use passerelle_protocol::{Body, Hash, SignedEnvelope};
 use sqlx::{AnyConnection, Row};
@@ -27,6 +27,25 @@ use uuid::Uuid;
 use crate::error::{NodeError, Rule};
 use crate::log::{self, OwnStream};
 use crate::validate::rule;
+
+/// What stands for a title erased by its origin when the hub announces the
+/// agenda again: a title may not be empty (SPEC §8.3).
+pub const ERASED_TITLE: &str = "[texte effacé]";
+
+/// How a title is kept in a table: its words, or [`ERASED_TITLE`] once its
+/// origin erased it (a title is never empty, on the pages either).
+pub fn stored_title(title: &Text) -> &str {
+    title.given().unwrap_or(ERASED_TITLE)
+}
+
+/// A title for a message the hub sends again: the stored one, or
+/// [`ERASED_TITLE`] where its origin erased it.
+pub fn republished_title(title: &str) -> Text {
+    match title {
+        "" => ERASED_TITLE.into(),
+        t => t.into(),
+    }
+}
 
 /// Where a kept copy of a text sits, and whose texts it holds.
 #[derive(Debug, Clone, Copy)]
@@ -42,11 +61,12 @@ pub enum Scope {
 /// What stands in a scrubbed cell.
 #[derive(Debug, Clone, Copy)]
 pub enum Blank {
-    /// `''`: read by the pages as "texte effacé".
+    /// `''`: an erased text that is not a title (a description, a label:
+    /// the pages say "Nom effacé" for a label).
     Empty,
     /// `NULL`: an optional text that is no longer there.
     Null,
-    /// A title that must stay a title: [`super::joint::ERASED_TITLE`].
+    /// A title that must stay a title: [`ERASED_TITLE`].
     Title,
 }
 
@@ -63,7 +83,7 @@ pub const COPIES: &[(&str, &str, Scope, Blank)] = &[
         "federated_proposals",
         "title",
         Scope::Origin("service_id"),
-        Blank::Empty,
+        Blank::Title,
     ),
     (
         "federated_proposals",
@@ -81,7 +101,7 @@ pub const COPIES: &[(&str, &str, Scope, Blank)] = &[
         "joint_agenda_items",
         "title",
         Scope::Origin("service_id"),
-        Blank::Empty,
+        Blank::Title,
     ),
     (
         "joint_agenda_items",
@@ -95,10 +115,10 @@ pub const COPIES: &[(&str, &str, Scope, Blank)] = &[
         Scope::Origin("supporter"),
         Blank::Null,
     ),
-    ("subjects", "title", Scope::Hub, Blank::Empty),
+    ("subjects", "title", Scope::Hub, Blank::Title),
     ("joint_meetings", "notice", Scope::Hub, Blank::Null),
     ("joint_meetings", "minutes", Scope::Hub, Blank::Empty),
-    ("joint_agenda_entries", "title", Scope::Hub, Blank::Empty),
+    ("joint_agenda_entries", "title", Scope::Hub, Blank::Title),
     (
         "joint_agenda_entries",
         "description",
@@ -221,7 +241,7 @@ async fn scrub(
             );
             let mut q = sqlx::query(&sql).bind(text.as_str()).bind(trimmed);
             if title {
-                q = q.bind(super::joint::ERASED_TITLE);
+                q = q.bind(ERASED_TITLE);
             }
             if by_origin {
                 q = q.bind(origin);

@@ -241,7 +241,7 @@ pub(crate) async fn store_agenda(
         )
         .bind(&id)
         .bind(position as i64)
-        .bind(e.entry.title.or_empty())
+        .bind(super::erasure::stored_title(&e.entry.title))
         .bind(e.entry.description.as_ref().map(Text::or_empty))
         .bind(e.entry.subject.as_ref().map(id_text))
         .bind(refs_text(&e.entry.proposals)?)
@@ -382,24 +382,11 @@ pub struct AgendaLine {
     pub item: Option<Uuid>,
 }
 
-/// What stands for a title erased by its origin when the hub announces the
-/// agenda again: a title may not be empty (SPEC §8.3).
-pub const ERASED_TITLE: &str = "[texte effacé]";
-
-/// A title for a message the hub sends again: the stored one, or
-/// [`ERASED_TITLE`] where its origin erased it.
-pub fn republished_title(title: &str) -> Text {
-    match title {
-        "" => ERASED_TITLE.into(),
-        t => t.into(),
-    }
-}
-
 impl AgendaLine {
     /// The entry as announced in `meeting.published` / `meeting.updated`.
     pub fn to_entry(&self) -> Result<AgendaEntry, NodeError> {
         Ok(AgendaEntry {
-            title: republished_title(&self.title),
+            title: super::erasure::republished_title(&self.title),
             description: self.description.clone().map(Text::from),
             subject: self.subject,
             proposals: self.proposals.clone(),

@@ -125,7 +125,10 @@ pub fn delegate_label(label: &str, loc: Locale) -> String {
             .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
             .map(str::to_owned)
     };
-    if let Some(n) = neutral("Délégué·e ") {
+    if label.is_empty() {
+        // Erased by the service (SPEC §5.6).
+        loc.t("Nom effacé").to_owned()
+    } else if let Some(n) = neutral("Délégué·e ") {
         loc.t1("Délégué·e {n}", "n", n)
     } else if let Some(n) = neutral("Suppléant·e ") {
         loc.t1("Suppléant·e {n}", "n", n)

@@ -83,7 +83,7 @@ pub async fn apply_agenda_item(
     )
     .bind(&id)
     .bind(origin)
-    .bind(item.title.or_empty().trim())
+    .bind(crate::domain::erasure::stored_title(&item.title).trim())
     .bind(item.description.as_ref().map(Text::or_empty))
     .bind(item.proposal.as_ref().map(|p| p.service.as_str().to_owned()))
     .bind(item.proposal.as_ref().map(|p| id_text(&p.proposal)))
@@ -192,7 +192,7 @@ pub async fn apply_subject(conn: &mut AnyConnection, subject: &Subject) -> Resul
          updated_at = excluded.updated_at",
     )
     .bind(&id)
-    .bind(subject.title.or_empty().trim())
+    .bind(crate::domain::erasure::stored_title(&subject.title).trim())
     .bind(i64::from(subject.proposals.is_empty()))
     .bind(t)
     .bind(t)
