@@ -198,12 +198,7 @@ impl SignedEnvelope {
         }
         let hash = Hash::of(&value.to_canonical_bytes());
         if let (CanonicalValue::Object(m), false) = (&mut value, envelope.openings.is_empty()) {
-            let open = envelope
-                .openings
-                .iter()
-                .map(|(seal, o)| (seal.as_str().to_owned(), o.to_value()))
-                .collect();
-            m.insert(OPEN_MEMBER.into(), CanonicalValue::Object(open));
+            m.insert(OPEN_MEMBER.into(), seal::open_member(&envelope.openings));
         }
         let canonical = value.to_canonical_bytes();
         SignedEnvelope {

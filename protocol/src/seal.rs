@@ -107,6 +107,17 @@ impl Opening {
 /// The openings of one envelope, by seal.
 pub type Openings = BTreeMap<Hash, Opening>;
 
+/// The envelope's `open` member for `openings`: each opening under its
+/// seal.
+pub fn open_member(openings: &Openings) -> CanonicalValue {
+    CanonicalValue::Object(
+        openings
+            .iter()
+            .map(|(seal, o)| (seal.as_str().to_owned(), o.to_value()))
+            .collect(),
+    )
+}
+
 /// Replaces every erasable text of `body` (a body of `kind`) by a seal, with
 /// a salt from `salt`, and returns the openings. `null` stays `null`.
 pub fn seal_body(
@@ -263,6 +274,15 @@ pub fn sealed_fields(kind: Kind, body: &CanonicalValue) -> Vec<(String, Hash)> {
     out
 }
 
+/// A step of a path: the member's name, and whether it is a list to go
+/// through (`a[]`).
+fn step_parts(step: &str) -> (&str, bool) {
+    match step.strip_suffix("[]") {
+        Some(m) => (m, true),
+        None => (step, false),
+    }
+}
+
 fn visit(value: &CanonicalValue, steps: &[&str], f: &mut dyn FnMut(&CanonicalValue)) {
     walk_named(value, steps, String::new(), &mut |_, v| f(v));
 }
@@ -277,10 +297,7 @@ fn walk_named(
         f(name, value);
         return;
     };
-    let (member, each) = match step.strip_suffix("[]") {
-        Some(m) => (m, true),
-        None => (*step, false),
-    };
+    let (member, each) = step_parts(step);
     let CanonicalValue::Object(m) = value else {
         return;
     };
@@ -306,10 +323,7 @@ fn visit_mut(value: &mut CanonicalValue, steps: &[&str], f: &mut dyn FnMut(&mut 
         f(value);
         return;
     };
-    let (member, each) = match step.strip_suffix("[]") {
-        Some(m) => (m, true),
-        None => (*step, false),
-    };
+    let (member, each) = step_parts(step);
     let CanonicalValue::Object(m) = value else {
         return;
     };

@@ -58,12 +58,10 @@ pub fn members(envelope: &Envelope) -> BTreeMap<String, CanonicalValue> {
         .expect("an envelope is an object")
         .clone();
     if !envelope.openings.is_empty() {
-        let open = envelope
-            .openings
-            .iter()
-            .map(|(seal, o)| (seal.to_string(), o.to_value()))
-            .collect();
-        m.insert("open".into(), CanonicalValue::Object(open));
+        m.insert(
+            "open".into(),
+            passerelle_protocol::seal::open_member(&envelope.openings),
+        );
     }
     m
 }

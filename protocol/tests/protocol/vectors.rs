@@ -400,12 +400,10 @@ fn typed(
 fn members(envelope: &Envelope) -> BTreeMap<String, CanonicalValue> {
     let mut m = envelope.to_value().as_object().unwrap().clone();
     if !envelope.openings.is_empty() {
-        let open = envelope
-            .openings
-            .iter()
-            .map(|(seal, o)| (seal.to_string(), o.to_value()))
-            .collect();
-        m.insert("open".into(), CanonicalValue::Object(open));
+        m.insert(
+            "open".into(),
+            passerelle_protocol::seal::open_member(&envelope.openings),
+        );
     }
     m
 }

@@ -6,7 +6,6 @@
 //! A delegate's withdrawn consent erases their name the same way, from
 //! [`super::committee::set_consent`].
 
-use passerelle_protocol::body::Kind;
 use passerelle_protocol::SignedEnvelope;
 use uuid::Uuid;
 
@@ -34,11 +33,7 @@ pub struct SharedMessage {
 pub async fn shared_messages(node: &Node, actor: &Actor) -> Result<Vec<SharedMessage>, NodeError> {
     Who::Admins.check(node, actor)?;
     let mut conn = node.db.pool().acquire().await?;
-    let kinds: Vec<&str> = Kind::ALL
-        .iter()
-        .filter(|k| !passerelle_protocol::seal::sealed_paths(**k).is_empty())
-        .map(|k| k.as_str())
-        .collect();
+    let kinds = erasure::sealed_kinds();
     let mut out = Vec::new();
     for m in crate::log::of_kinds(&mut conn, node.id().as_str(), &kinds).await? {
         let env = SignedEnvelope::parse(m.envelope.as_bytes())?;

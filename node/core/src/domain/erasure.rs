@@ -261,32 +261,40 @@ async fn own_copies(
     if texts.is_empty() {
         return Ok(Vec::new());
     }
-    let kinds: Vec<&str> = Kind::ALL
+    let mut out = Vec::new();
+    for m in log::of_kinds(conn, me, &sealed_kinds()).await? {
+        out.extend(target_in(&m, Some(texts))?);
+    }
+    Ok(out)
+}
+
+/// The kinds that have erasable fields, as on the wire.
+pub fn sealed_kinds() -> Vec<&'static str> {
+    Kind::ALL
         .iter()
         .filter(|k| !sealed_paths(**k).is_empty())
         .map(|k| k.as_str())
+        .collect()
+}
+
+/// The seals of stored message `m` whose openings are still held — all of
+/// them, or those whose text is one of `only` (compared trimmed, as the
+/// tables keep it) — as an erasure target; `None` when there are none.
+fn target_in(
+    m: &log::StoredMessage,
+    only: Option<&[String]>,
+) -> Result<Option<ErasureTarget>, NodeError> {
+    let env = SignedEnvelope::parse(m.envelope.as_bytes())?;
+    let seals: Vec<Hash> = env
+        .openings()
+        .iter()
+        .filter(|(_, o)| only.is_none_or(|only| only.iter().any(|t| t.trim() == o.value.trim())))
+        .map(|(seal, _)| seal.clone())
         .collect();
-    let mut out = Vec::new();
-    for m in log::of_kinds(conn, me, &kinds).await? {
-        let env = SignedEnvelope::parse(m.envelope.as_bytes())?;
-        let seals: Vec<Hash> = env
-            .openings()
-            .iter()
-            .filter(|(_, o)| {
-                texts
-                    .iter()
-                    .any(|t| *t == o.value || t.trim() == o.value.trim())
-            })
-            .map(|(seal, _)| seal.clone())
-            .collect();
-        if !seals.is_empty() {
-            out.push(ErasureTarget {
-                message: env.envelope().id,
-                seals,
-            });
-        }
-    }
-    Ok(out)
+    Ok((!seals.is_empty()).then(|| ErasureTarget {
+        message: env.envelope().id,
+        seals,
+    }))
 }
 
 /// The erasures the hub owes the services (see the module's doc), as
@@ -335,26 +343,9 @@ pub async fn of_own_messages(
 ) -> Result<Option<Erasure>, NodeError> {
     let mut targets = Vec::new();
     for id in ids {
-        let Some(m) = log::by_id(conn, id).await? else {
-            continue;
-        };
-        if m.origin != me {
-            continue;
-        }
-        let env = SignedEnvelope::parse(m.envelope.as_bytes())?;
-        let seals: Vec<Hash> = env
-            .openings()
-            .iter()
-            .filter(|(_, o)| {
-                only.is_none_or(|only| only.iter().any(|t| t.trim() == o.value.trim()))
-            })
-            .map(|(seal, _)| seal.clone())
-            .collect();
-        if !seals.is_empty() {
-            targets.push(ErasureTarget {
-                message: env.envelope().id,
-                seals,
-            });
+        match log::by_id(conn, id).await? {
+            Some(m) if m.origin == me => targets.extend(target_in(&m, only)?),
+            _ => {}
         }
     }
     Ok((!targets.is_empty()).then_some(Erasure { targets }))
