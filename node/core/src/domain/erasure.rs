@@ -28,23 +28,15 @@ use crate::error::{NodeError, Rule};
 use crate::log::{self, OwnStream};
 use crate::validate::rule;
 
-/// What stands for a title erased by its origin when the hub announces the
-/// agenda again: a title may not be empty (SPEC §8.3).
+/// What stands for a title erased by its origin, in the tables and so when
+/// the hub announces an agenda or a subject again: a title may not be
+/// empty (SPEC §8.3).
 pub const ERASED_TITLE: &str = "[texte effacé]";
 
 /// How a title is kept in a table: its words, or [`ERASED_TITLE`] once its
 /// origin erased it (a title is never empty, on the pages either).
 pub fn stored_title(title: &Text) -> &str {
     title.given().unwrap_or(ERASED_TITLE)
-}
-
-/// A title for a message the hub sends again: the stored one, or
-/// [`ERASED_TITLE`] where its origin erased it.
-pub fn republished_title(title: &str) -> Text {
-    match title {
-        "" => ERASED_TITLE.into(),
-        t => t.into(),
-    }
 }
 
 /// Where a kept copy of a text sits, and whose texts it holds.

@@ -549,7 +549,7 @@ pub async fn link(
         stream,
         Subject {
             subject,
-            title: crate::domain::erasure::republished_title(&current.title),
+            title: current.title.into(),
             proposals,
         },
     )
@@ -582,7 +582,7 @@ pub async fn unlink(
         stream,
         Subject {
             subject,
-            title: crate::domain::erasure::republished_title(&current.title),
+            title: current.title.into(),
             proposals,
         },
     )

@@ -386,7 +386,7 @@ impl AgendaLine {
     /// The entry as announced in `meeting.published` / `meeting.updated`.
     pub fn to_entry(&self) -> Result<AgendaEntry, NodeError> {
         Ok(AgendaEntry {
-            title: super::erasure::republished_title(&self.title),
+            title: self.title.clone().into(),
             description: self.description.clone().map(Text::from),
             subject: self.subject,
             proposals: self.proposals.clone(),
