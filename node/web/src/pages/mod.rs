@@ -8,6 +8,7 @@
 //! CSRF token derived from the session, checked by [`CsrfForm`].
 
 mod account;
+pub mod confirm;
 pub mod hub;
 pub mod i18n;
 pub mod ics;

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{enum_text, field_error, invalid, parse_choice, path_id, refusal, Choice, FormErrors};
+use crate::pages::confirm::Confirmation;
 use crate::pages::labels::member_role_label;
 use crate::pages::{done, render, CsrfForm, FieldError, Layout, PageError, Viewer};
 use passerelle_core::actions::{committee, Who};
@@ -158,14 +159,6 @@ pub(super) async fn edit(
 // ---------------------------------------------------------------------------
 // Leaving the committee, confirmed first.
 
-#[derive(askama::Template)]
-#[template(path = "service_member_leave.html")]
-struct LeavePage {
-    l: Layout,
-    id: Uuid,
-    name: String,
-}
-
 /// `GET /membres/{id}/depart` — asks to confirm.
 pub(super) async fn leave_form(
     State(node): State<Node>,
@@ -173,11 +166,21 @@ pub(super) async fn leave_form(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let m = active_member(&node, &viewer, &id).await?;
-    render(&LeavePage {
-        l: viewer.layout("/membres", None),
-        id: m.id,
-        name: m.display_name,
-    })
+    let l = viewer.layout("/membres", None);
+    let name = m.display_name.as_str();
+    Confirmation::new(
+        l.t1("{nom} a quitté le comité ?", "nom", name),
+        format!("/membres/{}/depart", m.id),
+        l.t1("Oui, {nom} a quitté le comité", "nom", name),
+        "/membres",
+        l.t("Non, revenir aux membres"),
+    )
+    .lead(l.t("Vérifiez avant de confirmer : on ne peut pas revenir en arrière."))
+    .consequence(l.t("Son nom passe dans la liste des anciens membres."))
+    .consequence(l.t(
+        "Si cette personne représente le comité, son mandat se termine aujourd'hui.",
+    ))
+    .render(l)
 }
 
 #[derive(Debug, Default, Deserialize)]
