@@ -287,6 +287,8 @@ pub enum Rule {
     SentAfterAdoptionMeeting,
     /// Deleting a meeting at which something was recorded (cancel it).
     RecordedMeetingIsKept,
+    /// Moving or cancelling the meeting at which minutes were adopted.
+    AdoptionMeetingStays,
     /// A member who already left the committee.
     MemberAlreadyLeft,
     /// Designating a member who left the committee.
@@ -308,7 +310,7 @@ pub enum Rule {
 impl Rule {
     /// Every rule, for tests that go through them all (a core test checks
     /// the list against the enum's declaration).
-    pub const ALL: [Rule; 51] = [
+    pub const ALL: [Rule; 52] = [
         Rule::NotJoined,
         Rule::NoFederation,
         Rule::KindNotForSender,
@@ -353,6 +355,7 @@ impl Rule {
         Rule::AdoptionAtAMeetingHeld,
         Rule::SentAfterAdoptionMeeting,
         Rule::RecordedMeetingIsKept,
+        Rule::AdoptionMeetingStays,
         Rule::MemberAlreadyLeft,
         Rule::FormerMemberNotDesignated,
         Rule::OverlappingDesignation,

@@ -231,8 +231,7 @@ fn past_confirmed(m: &NewMeeting) -> Result<(), NodeError> {
     if has_taken_place(m.starts_at) && !m.in_the_past {
         return Err(rule(
             Rule::PastMeetingNeedsConfirmation,
-            "cette date est passée : confirmez que la réunion a déjà eu lieu \
-             (\"in_the_past\": true)",
+            "cette date est passée : confirmez que la réunion a déjà eu lieu",
         ));
     }
     Ok(())
@@ -614,7 +613,7 @@ pub async fn adopt_minutes(
     if !has_taken_place(at.starts_at) {
         return Err(rule(
             Rule::AdoptionAtAMeetingHeld,
-            "un procès-verbal s'adopte à une réunion qui a eu lieu : celle-ci n'a pas encore eu lieu",
+            "un procès-verbal s'adopte à une réunion qui a déjà eu lieu : attendez cette réunion",
         ));
     }
     let t = now();

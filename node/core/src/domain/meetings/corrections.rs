@@ -34,8 +34,8 @@ async fn adoption_held_here(conn: &mut AnyConnection, id: Uuid) -> Result<bool, 
 
 fn adoption_fixes_it() -> NodeError {
     rule(
-        Rule::AdoptedRecordIsFinal,
-        "un procès-verbal a été adopté à cette réunion : sa date ne change plus",
+        Rule::AdoptionMeetingStays,
+        "un procès-verbal a été adopté à cette réunion : elle ne peut plus être déplacée ni annulée",
     )
 }
 
@@ -115,8 +115,7 @@ pub async fn delete(conn: &mut AnyConnection, id: Uuid) -> Result<(), NodeError>
     if has_records(conn, id).await? {
         return Err(rule(
             Rule::RecordedMeetingIsKept,
-            "des présences, un procès-verbal ou des décisions sont notés à cette réunion : \
-             annulez-la plutôt",
+            "des présences, un procès-verbal ou des décisions sont notés à cette réunion : annulez-la plutôt que de la supprimer",
         ));
     }
     sqlx::query("DELETE FROM meeting_agenda_items WHERE meeting_id = $1")

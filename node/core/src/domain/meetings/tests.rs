@@ -494,7 +494,11 @@ async fn minutes_are_adopted_only_at_a_meeting_held_and_sent_after() {
     later.starts_at = now() + 86_400;
     assert_eq!(
         rule_of(update(c, next, &later).await.unwrap_err()),
-        Some(Rule::AdoptedRecordIsFinal)
+        Some(Rule::AdoptionMeetingStays)
+    );
+    assert_eq!(
+        rule_of(cancel(c, next, None).await.unwrap_err()),
+        Some(Rule::AdoptionMeetingStays)
     );
     // Were it moved anyway (an older database), sending waits for it.
     sqlx::query("UPDATE meetings SET starts_at = $1 WHERE id = $2")
