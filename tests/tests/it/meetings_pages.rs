@@ -149,7 +149,10 @@ async fn meetings_are_corrected_from_the_pages() {
     assert!(rows.iter().all(|r| r.ends_with("Présent·e")), "{rows:?}");
 
     // Something is recorded: it cannot be deleted, only cancelled.
-    assert!(b.text().await.contains("la réunion ne peut plus être supprimée"));
+    assert!(b
+        .text()
+        .await
+        .contains("la réunion ne peut plus être supprimée"));
 
     // Rescheduled: a week later.
     plan(&b, &base, "Comité de mars", "2031-03-11").await;
@@ -162,7 +165,10 @@ async fn meetings_are_corrected_from_the_pages() {
     b.click_button("Enregistrer les changements").await;
     assert_eq!(flash(&b).await, "La réunion est changée.");
     let lead = texts(&b, "p.lead").await.join(" ");
-    assert!(lead.contains("18 mars 2031") && lead.contains("Salle du premier étage"), "{lead}");
+    assert!(
+        lead.contains("18 mars 2031") && lead.contains("Salle du premier étage"),
+        "{lead}"
+    );
 
     // Cancelled after the page that says what will happen; it stays.
     b.fill("Pourquoi ? (facultatif)", "Grève des bus").await;
@@ -180,7 +186,8 @@ async fn meetings_are_corrected_from_the_pages() {
     b.goto(&format!("{base}/reunions")).await;
     let rows = table_rows(&b).await;
     assert!(
-        rows.iter().any(|r| r.contains("Comité de mars") && r.contains("Annulée")),
+        rows.iter()
+            .any(|r| r.contains("Comité de mars") && r.contains("Annulée")),
         "{rows:?}"
     );
     b.assert_accessible("meetings, one cancelled").await;

@@ -218,8 +218,8 @@ pub async fn remove_decision(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actions::testing::{a_member, an_admin, service};
     use crate::actions::committee::add_member;
+    use crate::actions::testing::{a_member, an_admin, service};
     use crate::domain::members::tests::new_member;
 
     #[tokio::test]
@@ -233,18 +233,26 @@ mod tests {
             format: "réunion".into(),
             in_the_past: false,
         };
-        assert_eq!(create(&node, &a, &m).await.unwrap_err().code(), "domain_rule");
+        assert_eq!(
+            create(&node, &a, &m).await.unwrap_err().code(),
+            "domain_rule"
+        );
         m.in_the_past = true;
         let id = create(&node, &a, &m).await.unwrap();
         let mut list = Vec::new();
         for name in ["Ana", "Ben", "Cléo", "Dan", "Eva", "Fred", "Gaby"] {
-            let member = add_member(&node, &a, &new_member(name, false)).await.unwrap();
+            let member = add_member(&node, &a, &new_member(name, false))
+                .await
+                .unwrap();
             list.push((member, AttendanceStatus::Present));
         }
         let mut bad = list.clone();
         bad[6].0 = Uuid::now_v7();
         assert_eq!(
-            record_attendance_list(&node, &a, id, &bad).await.unwrap_err().code(),
+            record_attendance_list(&node, &a, id, &bad)
+                .await
+                .unwrap_err()
+                .code(),
             "not_found"
         );
         assert!(get(&node, &a, id).await.unwrap().attendance.is_empty());
@@ -258,8 +266,16 @@ mod tests {
         record_attendance_list(&node, &a, id, &list).await.unwrap();
         assert_eq!(get(&node, &a, id).await.unwrap().attendance.len(), 7);
         // Nothing recorded at an empty meeting: deleted; this one is kept.
-        assert_eq!(delete(&node, &a, id).await.unwrap_err().code(), "domain_rule");
+        assert_eq!(
+            delete(&node, &a, id).await.unwrap_err().code(),
+            "domain_rule"
+        );
         cancel(&node, &a, id, Some("Erreur de date")).await.unwrap();
-        assert!(get(&node, &a, id).await.unwrap().meeting.cancelled_at.is_some());
+        assert!(get(&node, &a, id)
+            .await
+            .unwrap()
+            .meeting
+            .cancelled_at
+            .is_some());
     }
 }

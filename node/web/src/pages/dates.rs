@@ -22,7 +22,10 @@ fn plain(text: &str) -> String {
 /// « 10 December 2030 ».
 pub fn parse_day(text: &str) -> Option<Date> {
     let text = plain(text);
-    if let Ok(d) = Date::parse(&text, time::macros::format_description!("[year]-[month]-[day]")) {
+    if let Ok(d) = Date::parse(
+        &text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    ) {
         return Some(d);
     }
     let text = text.strip_prefix("le ").unwrap_or(&text);

@@ -13,8 +13,8 @@ use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use super::{
-    checked, id_text, meeting, not_cancelled, open_meeting, record_attendance,
-    record_open, require_proposal, row, AttendanceStatus, NewMeeting,
+    checked, id_text, meeting, not_cancelled, open_meeting, record_attendance, record_open,
+    require_proposal, row, AttendanceStatus, NewMeeting,
 };
 use crate::clock::now;
 use crate::domain::{rule, Rule};
@@ -215,4 +215,3 @@ pub async fn remove_decision(
         .await?;
     Ok(())
 }
-

@@ -465,7 +465,10 @@ async fn a_past_date_needs_confirmation() {
     place.place = "Salle du 1er".into();
     update(c, id, &place).await.unwrap();
     let m = get(c, id).await.unwrap().meeting;
-    assert_eq!((m.starts_at, m.place.as_str()), (1_577_865_600, "Salle du 1er"));
+    assert_eq!(
+        (m.starts_at, m.place.as_str()),
+        (1_577_865_600, "Salle du 1er")
+    );
 }
 
 #[tokio::test]
@@ -483,7 +486,10 @@ async fn minutes_are_adopted_only_at_a_meeting_held_and_sent_after() {
         rule_of(adopt_minutes(c, m, next).await.unwrap_err()),
         Some(Rule::AdoptionAtAMeetingHeld)
     );
-    assert_eq!(get(c, m).await.unwrap().meeting.minutes_status, Some(MinutesStatus::Draft));
+    assert_eq!(
+        get(c, m).await.unwrap().meeting.minutes_status,
+        Some(MinutesStatus::Draft)
+    );
     // Once the next meeting took place, adopted then sent.
     let mut held = new_meeting("Décembre", 2000);
     held.title = "Décembre".into();
@@ -526,12 +532,17 @@ async fn cancelled_meetings_stay_and_take_nothing_new() {
     let mut w = db.begin_write().await.unwrap();
     let c = w.conn();
     let ana = members::create(c, &new_member("Ana", false)).await.unwrap();
-    let m = create(c, &new_meeting("Mars", now() + 86_400)).await.unwrap();
+    let m = create(c, &new_meeting("Mars", now() + 86_400))
+        .await
+        .unwrap();
     record_attendance(c, m, ana, AttendanceStatus::Excused)
         .await
         .unwrap();
     assert_eq!(
-        cancel(c, m, Some(&"x".repeat(501))).await.unwrap_err().code(),
+        cancel(c, m, Some(&"x".repeat(501)))
+            .await
+            .unwrap_err()
+            .code(),
         "invalid_field"
     );
     cancel(c, m, Some("Grève des bus")).await.unwrap();
@@ -554,7 +565,10 @@ async fn cancelled_meetings_stay_and_take_nothing_new() {
     // Nor is a cancelled meeting where minutes get adopted.
     let earlier = create(c, &new_meeting("Février", 1000)).await.unwrap();
     draft_minutes(c, earlier, "PV", None).await.unwrap();
-    assert_eq!(rule_of(adopt_minutes(c, earlier, m).await.unwrap_err()), cancelled);
+    assert_eq!(
+        rule_of(adopt_minutes(c, earlier, m).await.unwrap_err()),
+        cancelled
+    );
 }
 
 #[tokio::test]
@@ -566,7 +580,9 @@ async fn a_meeting_is_deleted_only_while_nothing_was_recorded() {
     let ana = members::create(c, &new_member("Ana", false)).await.unwrap();
     // An agenda alone does not keep it.
     let empty = create(c, &new_meeting("Vide", 1000)).await.unwrap();
-    add_agenda_item(c, empty, &item("Accueil", None)).await.unwrap();
+    add_agenda_item(c, empty, &item("Accueil", None))
+        .await
+        .unwrap();
     delete(c, empty).await.unwrap();
     assert_eq!(get(c, empty).await.unwrap_err().code(), "not_found");
     assert_eq!(delete(c, empty).await.unwrap_err().code(), "not_found");
@@ -599,7 +615,9 @@ async fn attendance_of_all_at_once_is_all_or_nothing() {
     for name in ["Ana", "Ben", "Cléo", "Dan", "Eva", "Fred", "Gaby"] {
         seven.push(members::create(c, &new_member(name, false)).await.unwrap());
     }
-    let gone = members::create(c, &new_member("Hugo", false)).await.unwrap();
+    let gone = members::create(c, &new_member("Hugo", false))
+        .await
+        .unwrap();
     members::leave(c, gone).await.unwrap();
     let future = create(c, &new_meeting("Plus tard", now() + 86_400))
         .await
@@ -651,22 +669,33 @@ async fn decisions_and_attendance_are_corrected_until_the_minutes_are_adopted() 
     let m = create(c, &new_meeting("Mai", 1000)).await.unwrap();
     let other = create(c, &new_meeting("Autre", 1100)).await.unwrap();
     let next = create(c, &new_meeting("Juin", 2000)).await.unwrap();
-    let d1 = record_decision(c, m, "Acheter une rampe", None).await.unwrap();
+    let d1 = record_decision(c, m, "Acheter une rampe", None)
+        .await
+        .unwrap();
     let d2 = record_decision(c, m, "Erreur", None).await.unwrap();
     correct_decision(c, m, d1, "Demander une rampe", Some(p))
         .await
         .unwrap();
     // A decision is corrected through its own meeting only.
     assert_eq!(
-        correct_decision(c, other, d1, "x", None).await.unwrap_err().code(),
+        correct_decision(c, other, d1, "x", None)
+            .await
+            .unwrap_err()
+            .code(),
         "not_found"
     );
     assert_eq!(
-        correct_decision(c, m, d1, " ", None).await.unwrap_err().code(),
+        correct_decision(c, m, d1, " ", None)
+            .await
+            .unwrap_err()
+            .code(),
         "invalid_field"
     );
     remove_decision(c, m, d2).await.unwrap();
-    assert_eq!(remove_decision(c, m, d2).await.unwrap_err().code(), "not_found");
+    assert_eq!(
+        remove_decision(c, m, d2).await.unwrap_err().code(),
+        "not_found"
+    );
     let decisions = get(c, m).await.unwrap().decisions;
     assert_eq!(decisions.len(), 1);
     assert_eq!(

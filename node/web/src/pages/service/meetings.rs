@@ -225,7 +225,8 @@ async fn submit_meeting(
         match outcome {
             Ok(id) => {
                 let said = match editing {
-                    None => loc.t("La réunion est prévue. Vous pouvez maintenant écrire l'ordre du jour."),
+                    None => loc
+                        .t("La réunion est prévue. Vous pouvez maintenant écrire l'ordre du jour."),
                     Some(_) => loc.t("La réunion est changée."),
                 };
                 return Ok(done(&format!("/reunions/{id}"), said));
@@ -522,8 +523,8 @@ async fn detail_page(
             }
         })
         .collect();
-    let can_record = m.cancelled_at.is_none()
-        && matches!(m.minutes_status, None | Some(MinutesStatus::Draft));
+    let can_record =
+        m.cancelled_at.is_none() && matches!(m.minutes_status, None | Some(MinutesStatus::Draft));
 
     Ok(DetailPage {
         l: viewer.layout("/reunions", flash),

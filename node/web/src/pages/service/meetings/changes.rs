@@ -38,7 +38,11 @@ pub(super) async fn refuse(
 }
 
 /// Checks the page and the role, and that the meeting exists.
-pub(super) async fn meeting_for_change(node: &Node, viewer: &Viewer, id: &str) -> Result<Uuid, PageError> {
+pub(super) async fn meeting_for_change(
+    node: &Node,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<Uuid, PageError> {
     viewer.require(Who::Admins)?;
     let id = path_id(id)?;
     domain::get(&mut *read(node).await?, id).await?;

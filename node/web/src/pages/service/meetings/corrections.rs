@@ -77,12 +77,8 @@ pub(in crate::pages::service) async fn cancel_form(
         l.t("Non, revenir à la réunion"),
     )
     .lead(l.t1("Elle devait avoir lieu {date}.", "date", when))
-    .consequence(l.t(
-        "Elle reste dans la liste des réunions, marquée « Annulée ».",
-    ))
-    .consequence(l.t(
-        "On ne pourra plus y noter de présences, de procès-verbal ni de décisions.",
-    ));
+    .consequence(l.t("Elle reste dans la liste des réunions, marquée « Annulée »."))
+    .consequence(l.t("On ne pourra plus y noter de présences, de procès-verbal ni de décisions."));
     if !reason.is_empty() {
         c = c.consequence(l.t1("La raison notée : {raison}", "raison", &reason));
     }
@@ -232,9 +228,9 @@ pub(in crate::pages::service) async fn remove_decision_form(
         l.t("Non, revenir à la réunion"),
     )
     .lead(l.t1("La décision : « {texte} »", "texte", &decision.text))
-    .consequence(l.t(
-        "Elle disparaît de la réunion. Faites-le seulement si elle a été notée par erreur.",
-    ))
+    .consequence(
+        l.t("Elle disparaît de la réunion. Faites-le seulement si elle a été notée par erreur."),
+    )
     .render(l)
 }
 
