@@ -3,7 +3,8 @@
 //! and asks), one rescheduled, one cancelled after the confirmation page
 //! (it stays, marked), an empty one deleted, and the attendance of seven
 //! members in one form, « Tout le monde présent », then one person's
-//! corrected. Every new page state is checked by axe-core.
+//! corrected; a decision corrected and taken back. Every new page state is
+//! checked by axe-core.
 //!
 //! Needs Chromium, ChromeDriver and axe-core (see `passerelle_tests::browser`);
 //! skipped without them, a failure under `PASSERELLE_REQUIRE_ALL=1`.
@@ -147,6 +148,31 @@ async fn meetings_are_corrected_from_the_pages() {
     let rows = attendance(&b).await;
     assert_eq!(rows.len(), 7);
     assert!(rows.iter().all(|r| r.ends_with("Présent·e")), "{rows:?}");
+
+    // A decision recorded, corrected, then taken back after confirming.
+    b.fill("La décision", "Acheter une rampe").await;
+    b.click_button("Noter la décision").await;
+    assert_eq!(flash(&b).await, "La décision est notée.");
+    b.execute("document.querySelectorAll('details').forEach(d => d.open = true); return null;")
+        .await;
+    b.assert_accessible("meeting, a decision's correction open")
+        .await;
+    b.fill(
+        "La décision : correction",
+        "Demander une rampe à la direction",
+    )
+    .await;
+    b.click_button("Enregistrer la correction").await;
+    assert_eq!(flash(&b).await, "La décision est corrigée.");
+    let decisions = texts(&b, ".service-decisions > li > p:not(.service-remove)").await;
+    assert_eq!(decisions, ["Demander une rampe à la direction"]);
+    b.click_link("Retirer cette décision").await;
+    assert_eq!(b.h1().await, "Retirer cette décision ?");
+    assert!(b.text().await.contains("Demander une rampe à la direction"));
+    b.assert_accessible("remove a decision, confirmation").await;
+    b.click_button("Oui, retirer la décision").await;
+    assert_eq!(flash(&b).await, "La décision est retirée.");
+    assert!(b.text().await.contains("Pas encore de décision notée."));
 
     // Something is recorded: it cannot be deleted, only cancelled.
     assert!(b

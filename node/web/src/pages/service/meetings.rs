@@ -471,7 +471,12 @@ async fn detail_page(
     }));
     let mut later: Vec<&domain::Meeting> = meetings
         .iter()
-        .filter(|x| x.starts_at > m.starts_at)
+        // Minutes are adopted at a later meeting that took place.
+        .filter(|x| {
+            x.starts_at > m.starts_at
+                && domain::has_taken_place(x.starts_at)
+                && x.cancelled_at.is_none()
+        })
         .collect();
     later.sort_by_key(|x| x.starts_at);
     let later_meetings = later

@@ -670,8 +670,22 @@ async fn a_meeting_from_agenda_to_minutes_sent_to_management() {
     assert!(page.contains("<th scope=\"row\">Mireille</th><td>Présent·e</td>"));
     assert!(page.contains("Écrit par : Mireille."));
     assert!(page.contains("Demander une sonnette."));
-    assert!(page.contains("prévoyez d'abord la réunion suivante"));
+    assert!(page.contains("une fois qu'elle a eu lieu"));
     assert!(!page.contains(">Envoyer à la direction</button>"));
+
+    // A meeting still to come is not offered for the adoption, nor taken.
+    let coming = new_meeting(&site, &admin, "Réunion de 2031", "2031-05-06").await;
+    let page = site.get(&admin, &m).await.body;
+    assert!(!page.contains(">Adopter le procès-verbal</button>"));
+    let a = site
+        .post(
+            &admin,
+            &format!("{m}/proces-verbal/adopter"),
+            &[("at_meeting", coming.rsplit('/').next().unwrap())],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("à une réunion qui a déjà eu lieu"));
 
     // Adopted at the next meeting, then sent.
     let next = new_meeting(&site, &admin, "Réunion d'avril", "2025-04-08").await;
