@@ -274,6 +274,21 @@ pub enum Rule {
     MinutesAlreadySent,
     /// Only adopted minutes go to management.
     OnlyAdoptedMinutesAreSent,
+    /// A meeting dated in the past, without saying it already took place.
+    PastMeetingNeedsConfirmation,
+    /// Recording anything at a cancelled meeting (or cancelling it again).
+    MeetingCancelled,
+    /// Changing what adopted minutes record (attendance, decisions, the
+    /// meeting's date).
+    AdoptedRecordIsFinal,
+    /// Adopting minutes at a meeting that has not taken place yet.
+    AdoptionAtAMeetingHeld,
+    /// Sending minutes before the meeting that adopts them took place.
+    SentAfterAdoptionMeeting,
+    /// Deleting a meeting at which something was recorded (cancel it).
+    RecordedMeetingIsKept,
+    /// Moving or cancelling the meeting at which minutes were adopted.
+    AdoptionMeetingStays,
     /// A member who already left the committee.
     MemberAlreadyLeft,
     /// Designating a member who left the committee.
@@ -295,7 +310,7 @@ pub enum Rule {
 impl Rule {
     /// Every rule, for tests that go through them all (a core test checks
     /// the list against the enum's declaration).
-    pub const ALL: [Rule; 45] = [
+    pub const ALL: [Rule; 52] = [
         Rule::NotJoined,
         Rule::NoFederation,
         Rule::KindNotForSender,
@@ -334,6 +349,13 @@ impl Rule {
         Rule::AdoptionAtALaterMeeting,
         Rule::MinutesAlreadySent,
         Rule::OnlyAdoptedMinutesAreSent,
+        Rule::PastMeetingNeedsConfirmation,
+        Rule::MeetingCancelled,
+        Rule::AdoptedRecordIsFinal,
+        Rule::AdoptionAtAMeetingHeld,
+        Rule::SentAfterAdoptionMeeting,
+        Rule::RecordedMeetingIsKept,
+        Rule::AdoptionMeetingStays,
         Rule::MemberAlreadyLeft,
         Rule::FormerMemberNotDesignated,
         Rule::OverlappingDesignation,

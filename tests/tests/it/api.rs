@@ -440,7 +440,10 @@ async fn every_operation_checks_the_role() {
     let id = "01936b2a-7c00-7000-8000-000000000001";
     let mut refused = 0;
     for (method, path, _) in operations(&doc) {
-        let concrete = path.replace("{id}", id).replace("{item}", id);
+        let concrete = path
+            .replace("{id}", id)
+            .replace("{item}", id)
+            .replace("{decision}", id);
         let label = format!("{method} {path}");
         let account_route = path.starts_with("/api/v1/session")
             || path.starts_with("/api/v1/password")
@@ -498,7 +501,10 @@ async fn every_body_is_validated_and_refusals_store_nothing() {
         if !has_body {
             continue;
         }
-        let concrete = path.replace("{id}", id).replace("{item}", id);
+        let concrete = path
+            .replace("{id}", id)
+            .replace("{item}", id)
+            .replace("{decision}", id);
         let (api, node) = if path.starts_with("/api/v1/hub/") {
             (&coordinator, &fed.hub)
         } else {

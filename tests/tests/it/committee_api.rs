@@ -168,12 +168,24 @@ async fn local_meetings_minutes_and_answers() {
     let secretary = secretary["id"].as_str().unwrap().to_owned();
     let p = ok(admin.post("/api/v1/proposals", json!({"title": "Un distributeur d'eau", "description": "Dans la salle d'attente.", "theme": "well_being", "origin": "anonymous"})).await, 201);
     let pid = p["id"].as_str().unwrap().to_owned();
-    let first = ok(admin.post("/api/v1/meetings", json!({"title": "Comité de novembre", "starts_at": now - 86_400, "place": "Salle du rez", "format": "réunion"})).await, 201);
+    // A meeting in the past needs the word that it already took place.
+    let past = json!({"title": "Comité de novembre", "starts_at": now - 2 * 86_400, "place": "Salle du rez", "format": "réunion"});
+    let refused = admin.post("/api/v1/meetings", past.clone()).await;
+    assert_eq!(
+        (refused.0, refused.1["error"]["code"].as_str()),
+        (422, Some("domain_rule"))
+    );
+    assert_eq!(ok(admin.get("/api/v1/meetings").await, 200), json!([]));
+    let mut past = past;
+    past["in_the_past"] = json!(true);
+    let first = ok(admin.post("/api/v1/meetings", past).await, 201);
+    let held = ok(admin.post("/api/v1/meetings", json!({"title": "Comité extraordinaire", "starts_at": now - 86_400, "place": "Salle du rez", "format": "réunion", "in_the_past": true})).await, 201);
     let second = ok(admin.post("/api/v1/meetings", json!({"title": "Comité de décembre", "starts_at": now + 86_400, "place": "Salle du rez", "format": "petit-déjeuner"})).await, 201);
     let (m1, m2) = (
         first["id"].as_str().unwrap().to_owned(),
         second["id"].as_str().unwrap().to_owned(),
     );
+    let held = held["id"].as_str().unwrap().to_owned();
 
     let with_one = ok(
         admin
@@ -252,11 +264,32 @@ async fn local_meetings_minutes_and_answers() {
         (refused.0, refused.1["error"]["code"].as_str()),
         (422, Some("domain_rule"))
     );
+    let decided = ok(
+        admin
+            .post(
+                &format!("/api/v1/meetings/{m1}/decisions"),
+                json!({"text": "Envoyer la demande à la direction.", "proposal": pid}),
+            )
+            .await,
+        200,
+    );
+    assert_eq!(decided["decisions"].as_array().unwrap().len(), 1);
+    // Not adopted at a meeting that has not taken place yet.
+    let refused = admin
+        .post(
+            &format!("/api/v1/meetings/{m1}/minutes/adopt"),
+            json!({"at_meeting": m2}),
+        )
+        .await;
+    assert_eq!(
+        (refused.0, refused.1["error"]["code"].as_str()),
+        (422, Some("domain_rule"))
+    );
     ok(
         admin
             .post(
                 &format!("/api/v1/meetings/{m1}/minutes/adopt"),
-                json!({"at_meeting": m2}),
+                json!({"at_meeting": held}),
             )
             .await,
         200,
@@ -268,16 +301,14 @@ async fn local_meetings_minutes_and_answers() {
         200,
     );
     assert_eq!(sent["minutes"]["status"], "sent_to_management");
-    let decided = ok(
-        admin
-            .post(
-                &format!("/api/v1/meetings/{m1}/decisions"),
-                json!({"text": "Envoyer la demande à la direction.", "proposal": pid}),
-            )
-            .await,
-        200,
-    );
-    assert_eq!(decided["decisions"].as_array().unwrap().len(), 1);
+    // The adopted minutes are the record: no decision is added any more.
+    let refused = admin
+        .post(
+            &format!("/api/v1/meetings/{m1}/decisions"),
+            json!({"text": "Après coup."}),
+        )
+        .await;
+    assert_eq!(refused.0, 422);
     // Management answers between the two meetings: read out at the second.
     for (status, answer) in [
         ("discussed", None),
@@ -311,12 +342,200 @@ async fn local_meetings_minutes_and_answers() {
             .as_array()
             .unwrap()
             .len(),
-        2
+        3
     );
     assert_eq!(
         ok(admin.get(&format!("/api/v1/meetings/{m1}")).await, 200)["attendance"][0]["status"],
         "present"
     );
+    fed.stop().await;
+}
+
+/// Correcting local meetings: moved, cancelled (kept, marked), deleted
+/// while empty, attendance of seven in one call (all or nothing),
+/// decisions corrected and taken back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_meetings_are_corrected() {
+    let fed = Federation::start(1, None).await;
+    let admin = Api::login(&fed.services[0].url, "admin", TEST_PASSWORD).await;
+    let now = passerelle_core::clock::now();
+    let rule = |answer: &(u16, Value)| {
+        (
+            answer.0,
+            answer.1["error"]["code"].as_str().map(str::to_owned),
+        )
+    };
+    let refused_by_rule = (422, Some("domain_rule".to_owned()));
+    let mut seven = Vec::new();
+    for name in ["Ana", "Ben", "Cléo", "Dan", "Eva", "Fred", "Gaby"] {
+        let m = ok(
+            admin
+                .post(
+                    "/api/v1/members",
+                    json!({"display_name": name, "role": "usager", "consent": false}),
+                )
+                .await,
+            201,
+        );
+        seven.push(m["id"].as_str().unwrap().to_owned());
+    }
+    let m = ok(admin.post("/api/v1/meetings", json!({"title": "Comité", "starts_at": now + 86_400, "place": "Salle du rez", "format": "réunion"})).await, 201);
+    let id = m["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/meetings/{id}");
+
+    // Rescheduled: a week later, elsewhere; into the past only with the flag.
+    let moved = ok(admin.call(reqwest::Method::PUT, &path, Some(json!({"title": "Comité", "starts_at": now + 8 * 86_400, "place": "Salle du 1er", "format": "réunion"}))).await, 200);
+    assert_eq!(
+        (moved["starts_at"].as_i64(), moved["place"].as_str()),
+        (Some(now + 8 * 86_400), Some("Salle du 1er"))
+    );
+    let back = json!({"title": "Comité", "starts_at": now - 3600, "place": "Salle du 1er", "format": "réunion"});
+    assert_eq!(
+        rule(
+            &admin
+                .call(reqwest::Method::PUT, &path, Some(back.clone()))
+                .await
+        ),
+        refused_by_rule
+    );
+    let mut back = back;
+    back["in_the_past"] = json!(true);
+    ok(
+        admin.call(reqwest::Method::PUT, &path, Some(back)).await,
+        200,
+    );
+
+    // Attendance of seven in one call; a bad entry stores none.
+    let mut entries: Vec<Value> = seven
+        .iter()
+        .map(|m| json!({"member": m, "status": "present"}))
+        .collect();
+    entries.push(json!({"member": "01936b2a-7c00-7000-8000-000000000001", "status": "present"}));
+    let refused = admin
+        .call(
+            reqwest::Method::PUT,
+            &format!("{path}/attendance"),
+            Some(json!({"entries": entries})),
+        )
+        .await;
+    assert_eq!(refused.0, 404, "{}", refused.1);
+    assert_eq!(ok(admin.get(&path).await, 200)["attendance"], json!([]));
+    entries.pop();
+    let all = ok(
+        admin
+            .call(
+                reqwest::Method::PUT,
+                &format!("{path}/attendance"),
+                Some(json!({"entries": entries})),
+            )
+            .await,
+        200,
+    );
+    assert_eq!(all["attendance"].as_array().unwrap().len(), 7);
+    let fixed = ok(
+        admin
+            .call(
+                reqwest::Method::PUT,
+                &format!("{path}/attendance"),
+                Some(json!({"entries": [{"member": seven[3], "status": "excused"}]})),
+            )
+            .await,
+        200,
+    );
+    let dan = fixed["attendance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["member_id"] == json!(seven[3]))
+        .unwrap()
+        .clone();
+    assert_eq!(dan["status"], "excused");
+
+    // A decision corrected, another taken back.
+    let d = ok(
+        admin
+            .post(
+                &format!("{path}/decisions"),
+                json!({"text": "Acheter une rampe"}),
+            )
+            .await,
+        200,
+    );
+    let d1 = d["decisions"][0]["id"].as_str().unwrap().to_owned();
+    let d = ok(
+        admin
+            .post(&format!("{path}/decisions"), json!({"text": "Par erreur"}))
+            .await,
+        200,
+    );
+    let d2 = d["decisions"][1]["id"].as_str().unwrap().to_owned();
+    let d = ok(
+        admin
+            .call(
+                reqwest::Method::PUT,
+                &format!("{path}/decisions/{d1}"),
+                Some(json!({"text": "Demander une rampe", "proposal": null})),
+            )
+            .await,
+        200,
+    );
+    assert_eq!(d["decisions"][0]["text"], "Demander une rampe");
+    let d = ok(
+        admin
+            .call(
+                reqwest::Method::DELETE,
+                &format!("{path}/decisions/{d2}"),
+                None,
+            )
+            .await,
+        200,
+    );
+    assert_eq!(d["decisions"].as_array().unwrap().len(), 1);
+
+    // Something is recorded: not deleted, cancelled instead.
+    assert_eq!(
+        rule(&admin.call(reqwest::Method::DELETE, &path, None).await),
+        refused_by_rule
+    );
+    let c = ok(
+        admin
+            .post(
+                &format!("{path}/cancel"),
+                json!({"reason": "Grève des bus"}),
+            )
+            .await,
+        200,
+    );
+    assert!(c["cancelled_at"].is_i64());
+    assert_eq!(c["cancel_reason"], "Grève des bus");
+    assert_eq!(
+        rule(
+            &admin
+                .post(&format!("{path}/decisions"), json!({"text": "Encore"}))
+                .await
+        ),
+        refused_by_rule
+    );
+    assert_eq!(
+        ok(admin.get("/api/v1/meetings").await, 200)
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // An empty meeting (its agenda only) is deleted.
+    let e = ok(admin.post("/api/v1/meetings", json!({"title": "Doublon", "starts_at": now + 86_400, "place": "Salle", "format": "réunion"})).await, 201);
+    let e = format!("/api/v1/meetings/{}", e["id"].as_str().unwrap());
+    ok(
+        admin
+            .post(&format!("{e}/agenda"), json!({"title": "Accueil"}))
+            .await,
+        200,
+    );
+    let gone = admin.call(reqwest::Method::DELETE, &e, None).await;
+    assert_eq!(gone.0, 204);
+    assert_eq!(admin.get(&e).await.0, 404);
     fed.stop().await;
 }
 

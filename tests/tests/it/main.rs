@@ -31,6 +31,7 @@ mod hub_pages;
 mod invitations;
 mod key_order;
 mod keys;
+mod meetings_pages;
 mod member_pages;
 mod members_scale;
 mod multi_hub;

@@ -7,6 +7,15 @@
 //! what management answered since the previous one
 //! ([`answers_since_previous_meeting`]), so questions brought to management
 //! get followed up.
+//!
+//! Mistakes are corrected, not kept for ever ([`corrections`]): a meeting
+//! is moved or rescheduled, cancelled (kept in the list, marked, so the
+//! committee's history stays true), or deleted while nothing was recorded
+//! at it. Once its minutes are adopted, what they record (attendance,
+//! decisions) no longer changes: adopted minutes are the record. Dates get
+//! common sense: a meeting in the past is recorded only when the person
+//! says so (typing in an old meeting is legitimate), and minutes are
+//! adopted only at a meeting that has taken place.
 
 use std::collections::BTreeSet;
 
@@ -82,6 +91,11 @@ pub struct NewMeeting {
     pub place: String,
     /// e.g. "réunion", "petit-déjeuner" (1 to 80 characters).
     pub format: String,
+    /// Says that a date in the past is meant (a meeting that already took
+    /// place, typed in afterwards). Without it, a past date is refused
+    /// (`PastMeetingNeedsConfirmation`).
+    #[serde(default)]
+    pub in_the_past: bool,
 }
 
 /// A meeting, without its contents.
@@ -95,6 +109,11 @@ pub struct Meeting {
     pub format: String,
     /// `None` until minutes are drafted.
     pub minutes_status: Option<MinutesStatus>,
+    /// When it was cancelled (Unix seconds); a cancelled meeting stays in
+    /// the list and takes no more attendance, minutes or decisions.
+    pub cancelled_at: Option<i64>,
+    /// Why, if the person said.
+    pub cancel_reason: Option<String>,
 }
 
 /// What a new agenda item needs.
@@ -190,13 +209,38 @@ fn optional_uuid(value: Option<String>) -> Result<Option<Uuid>, NodeError> {
     value.as_deref().map(stored_uuid).transpose()
 }
 
-/// Records a new meeting.
-pub async fn create(conn: &mut AnyConnection, m: &NewMeeting) -> Result<Uuid, NodeError> {
+/// Whether a meeting starting at `starts_at` has taken place (it has
+/// started), by the node's clock.
+pub fn has_taken_place(starts_at: i64) -> bool {
+    starts_at <= now()
+}
+
+/// A meeting's checked fields: title, place, format (trimmed by the
+/// caller), and a start that is possible and, if past, confirmed.
+fn checked(m: &NewMeeting) -> Result<(String, String, String), NodeError> {
     let title = text("title", &m.title, 200)?;
     let place = text("place", &m.place, 200)?;
     let format = text("format", &m.format, 80)?;
     Timestamp::from_unix(m.starts_at)
         .map_err(|_| invalid("starts_at", "a time between years 0000 and 9999"))?;
+    Ok((title, place, format))
+}
+
+/// Refuses a date in the past unless the person confirmed it.
+fn past_confirmed(m: &NewMeeting) -> Result<(), NodeError> {
+    if has_taken_place(m.starts_at) && !m.in_the_past {
+        return Err(rule(
+            Rule::PastMeetingNeedsConfirmation,
+            "cette date est passée : confirmez que la réunion a déjà eu lieu",
+        ));
+    }
+    Ok(())
+}
+
+/// Records a new meeting.
+pub async fn create(conn: &mut AnyConnection, m: &NewMeeting) -> Result<Uuid, NodeError> {
+    let (title, place, format) = checked(m)?;
+    past_confirmed(m)?;
     let id = Uuid::now_v7();
     let t = now();
     sqlx::query(
@@ -217,7 +261,7 @@ pub async fn create(conn: &mut AnyConnection, m: &NewMeeting) -> Result<Uuid, No
 
 const COLUMNS: &str = "id, title, starts_at, place, format, minutes_status, minutes_text, \
      minutes_secretary_id, minutes_drafted_at, minutes_adopted_at_meeting, minutes_adopted_at, \
-     minutes_sent_on";
+     minutes_sent_on, cancelled_at, cancel_reason";
 
 fn meeting(row: &sqlx::any::AnyRow) -> Result<Meeting, NodeError> {
     Ok(Meeting {
@@ -230,7 +274,41 @@ fn meeting(row: &sqlx::any::AnyRow) -> Result<Meeting, NodeError> {
             .try_get::<Option<String>, _>("minutes_status")?
             .map(|s| parse_enum(&s))
             .transpose()?,
+        cancelled_at: row.try_get("cancelled_at")?,
+        cancel_reason: row.try_get("cancel_reason")?,
     })
+}
+
+/// Refuses anything new on a cancelled meeting.
+fn not_cancelled(m: &Meeting) -> Result<(), NodeError> {
+    if m.cancelled_at.is_some() {
+        return Err(rule(
+            Rule::MeetingCancelled,
+            "cette réunion est annulée : on n'y note plus de présences, de procès-verbal ni de décisions",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses changing what adopted minutes record (attendance, decisions,
+/// the meeting itself).
+fn record_open(m: &Meeting) -> Result<(), NodeError> {
+    if m.minutes_status.is_some_and(|s| s != MinutesStatus::Draft) {
+        return Err(rule(
+            Rule::AdoptedRecordIsFinal,
+            "le procès-verbal de cette réunion est adopté : ce qu'il note ne change plus",
+        ));
+    }
+    Ok(())
+}
+
+/// A meeting that can still be recorded into: not cancelled, its minutes
+/// not adopted.
+async fn open_meeting(conn: &mut AnyConnection, id: Uuid) -> Result<Meeting, NodeError> {
+    let m = meeting(&row(conn, id).await?)?;
+    not_cancelled(&m)?;
+    record_open(&m)?;
+    Ok(m)
 }
 
 fn minutes(row: &sqlx::any::AnyRow) -> Result<Option<Minutes>, NodeError> {
@@ -358,7 +436,7 @@ pub async fn add_agenda_item(
 ) -> Result<Uuid, NodeError> {
     let title = text("title", &item.title, 200)?;
     let description = optional_text("description", item.description.as_deref(), 2000)?;
-    row(conn, meeting_id).await?;
+    not_cancelled(&meeting(&row(conn, meeting_id).await?)?)?;
     require_proposal(conn, item.proposal).await?;
     let position: i64 = sqlx::query(
         "SELECT COALESCE(MAX(position), 0) AS p FROM meeting_agenda_items WHERE meeting_id = $1",
@@ -443,7 +521,7 @@ pub async fn record_attendance(
     member_id: Uuid,
     status: AttendanceStatus,
 ) -> Result<(), NodeError> {
-    let m = meeting(&row(conn, meeting_id).await?)?;
+    let m = open_meeting(conn, meeting_id).await?;
     let member = members::get(conn, member_id).await?;
     if member.left_at.is_some_and(|left| left < m.starts_at) {
         return Err(rule(
@@ -476,6 +554,7 @@ pub async fn draft_minutes(
 ) -> Result<(), NodeError> {
     let body = text("text", minutes_text, 20_000)?;
     let m = meeting(&row(conn, meeting_id).await?)?;
+    not_cancelled(&m)?;
     if m.minutes_status.is_some_and(|s| s != MinutesStatus::Draft) {
         return Err(rule(
             Rule::AdoptedMinutesAreFinal,
@@ -530,6 +609,13 @@ pub async fn adopt_minutes(
             "un procès-verbal s'adopte lors d'une réunion suivante, pas pendant la réunion elle-même ni avant",
         ));
     }
+    not_cancelled(&at)?;
+    if !has_taken_place(at.starts_at) {
+        return Err(rule(
+            Rule::AdoptionAtAMeetingHeld,
+            "un procès-verbal s'adopte à une réunion qui a déjà eu lieu : attendez cette réunion",
+        ));
+    }
     let t = now();
     sqlx::query(
         "UPDATE meetings SET minutes_status = 'adopted', minutes_adopted_at_meeting = $1, \
@@ -549,7 +635,8 @@ pub async fn send_minutes_to_management(
     conn: &mut AnyConnection,
     meeting_id: Uuid,
 ) -> Result<(), NodeError> {
-    let m = meeting(&row(conn, meeting_id).await?)?;
+    let r = row(conn, meeting_id).await?;
+    let m = meeting(&r)?;
     match m.minutes_status {
         Some(MinutesStatus::Adopted) => {}
         Some(MinutesStatus::SentToManagement) => {
@@ -563,6 +650,17 @@ pub async fn send_minutes_to_management(
                 Rule::OnlyAdoptedMinutesAreSent,
                 "seul un procès-verbal adopté par le comité peut être envoyé à la direction",
             ))
+        }
+    }
+    // Adoption needs a meeting held; should that meeting have been moved
+    // since, the minutes still wait for it.
+    if let Some(at) = minutes(&r)?.and_then(|x| x.adopted_at_meeting) {
+        let at = meeting(&row(conn, at).await?)?;
+        if !has_taken_place(at.starts_at) {
+            return Err(rule(
+                Rule::SentAfterAdoptionMeeting,
+                "un procès-verbal s'envoie à la direction après la réunion qui l'adopte",
+            ));
         }
     }
     sqlx::query(
@@ -585,7 +683,7 @@ pub async fn record_decision(
     proposal: Option<Uuid>,
 ) -> Result<Uuid, NodeError> {
     let decision = text("text", decision, 2000)?;
-    row(conn, meeting_id).await?;
+    open_meeting(conn, meeting_id).await?;
     require_proposal(conn, proposal).await?;
     let id = Uuid::now_v7();
     sqlx::query(
@@ -638,6 +736,9 @@ pub async fn answers_since_previous_meeting(
         })
         .collect()
 }
+
+mod corrections;
+pub use corrections::*;
 
 #[cfg(test)]
 mod tests;

@@ -34,15 +34,17 @@ pub fn routes() -> OpenApiRouter<Node> {
         .routes(routes!(public_delegates))
         .routes(routes!(end_term))
         .routes(routes!(list_meetings, create_meeting))
-        .routes(routes!(get_meeting))
+        .routes(routes!(get_meeting, update_meeting, delete_meeting))
+        .routes(routes!(cancel_meeting))
         .routes(routes!(add_agenda_item))
         .routes(routes!(reorder_agenda))
         .routes(routes!(remove_agenda_item))
-        .routes(routes!(record_attendance))
+        .routes(routes!(record_attendance, record_attendance_list))
         .routes(routes!(draft_minutes))
         .routes(routes!(adopt_minutes))
         .routes(routes!(send_minutes))
         .routes(routes!(record_decision))
+        .routes(routes!(correct_decision, remove_decision))
         .routes(routes!(answers))
 }
 
@@ -82,6 +84,20 @@ struct AgendaOrder {
 struct AttendanceInput {
     member: Uuid,
     status: AttendanceStatus,
+}
+
+/// The attendance of several members, recorded all together or not at all.
+#[derive(Debug, Deserialize, ToSchema)]
+struct AttendanceList {
+    /// Each member at most once.
+    entries: Vec<AttendanceInput>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct Cancellation {
+    /// Why (at most 500 characters), if you want to say.
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -259,7 +275,8 @@ async fn list_meetings(
     Ok(Json(actions::meetings::list(&node, &auth.actor()).await?))
 }
 
-/// Plan a local meeting.
+/// Plan a local meeting. A date in the past needs `"in_the_past": true`
+/// (else 422 `domain_rule`, whose message names the flag).
 #[utoipa::path(post, path = "/api/v1/meetings", tag = "committee", request_body = NewMeeting,
     responses((status = 201, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
@@ -423,4 +440,101 @@ async fn answers(
     Ok(Json(
         actions::meetings::answers(&node, &auth.actor(), id).await?,
     ))
+}
+
+/// Move or reschedule a meeting (title, date and time, place, form). A new
+/// date in the past needs `"in_the_past": true`, as for a new meeting
+/// (else 422 `domain_rule`, whose message names the flag).
+#[utoipa::path(put, path = "/api/v1/meetings/{id}", tag = "committee", params(("id" = String, Path)), request_body = NewMeeting,
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn update_meeting(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(m): ApiJson<NewMeeting>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    actions::meetings::update(&node, &actor, id, &m).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
+}
+
+/// Delete a meeting at which nothing but its agenda was recorded (else
+/// cancel it).
+#[utoipa::path(delete, path = "/api/v1/meetings/{id}", tag = "committee", params(("id" = String, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn delete_meeting(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = path_uuid(&id)?;
+    actions::meetings::delete(&node, &auth.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Cancel a meeting: it stays in the list, marked, and takes no more
+/// attendance, minutes or decisions.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/cancel", tag = "committee", params(("id" = String, Path)), request_body = Cancellation,
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn cancel_meeting(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(c): ApiJson<Cancellation>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    actions::meetings::cancel(&node, &actor, id, c.reason.as_deref()).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
+}
+
+/// Record (or correct) the attendance of several members in one go: all of
+/// the list is stored, or none of it.
+#[utoipa::path(put, path = "/api/v1/meetings/{id}/attendance", tag = "committee", params(("id" = String, Path)), request_body = AttendanceList,
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn record_attendance_list(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(a): ApiJson<AttendanceList>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    let entries: Vec<(Uuid, AttendanceStatus)> =
+        a.entries.iter().map(|e| (e.member, e.status)).collect();
+    actions::meetings::record_attendance_list(&node, &actor, id, &entries).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
+}
+
+/// Correct a decision (its text, the proposal it is about) while the
+/// meeting's minutes are not adopted.
+#[utoipa::path(put, path = "/api/v1/meetings/{id}/decisions/{decision}", tag = "committee", params(("id" = String, Path), ("decision" = String, Path)), request_body = DecisionInput,
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn correct_decision(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path((id, decision)): Path<(String, String)>,
+    ApiJson(d): ApiJson<DecisionInput>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    let (actor, id, decision) = (auth.actor(), path_uuid(&id)?, path_uuid(&decision)?);
+    actions::meetings::correct_decision(&node, &actor, id, decision, &d.text, d.proposal).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
+}
+
+/// Take back a decision recorded by mistake, while the meeting's minutes
+/// are not adopted.
+#[utoipa::path(delete, path = "/api/v1/meetings/{id}/decisions/{decision}", tag = "committee", params(("id" = String, Path), ("decision" = String, Path)),
+    responses((status = 200, body = MeetingDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn remove_decision(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path((id, decision)): Path<(String, String)>,
+) -> Result<Json<MeetingDetail>, ApiError> {
+    let (actor, id, decision) = (auth.actor(), path_uuid(&id)?, path_uuid(&decision)?);
+    actions::meetings::remove_decision(&node, &actor, id, decision).await?;
+    Ok(Json(actions::meetings::get(&node, &actor, id).await?))
 }

@@ -131,7 +131,7 @@ fn fill(text: &str, args: &[(&str, &dyn Display)]) -> String {
 
 const FRENCH_MONTHS: [&str; 12] = super::FRENCH_MONTHS;
 
-const ENGLISH_MONTHS: [&str; 12] = [
+pub(super) const ENGLISH_MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",

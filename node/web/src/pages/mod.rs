@@ -9,6 +9,7 @@
 
 mod account;
 pub mod confirm;
+pub mod dates;
 pub mod hub;
 pub mod i18n;
 pub mod ics;

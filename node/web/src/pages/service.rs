@@ -57,6 +57,26 @@ pub fn routes() -> Router<Node> {
             get(meetings::new_form).post(meetings::create),
         )
         .route("/reunions/{id}", get(meetings::detail))
+        .route(
+            "/reunions/{id}/modifier",
+            get(meetings::edit_form).post(meetings::edit),
+        )
+        .route(
+            "/reunions/{id}/annuler",
+            get(meetings::cancel_form).post(meetings::cancel),
+        )
+        .route(
+            "/reunions/{id}/supprimer",
+            get(meetings::delete_form).post(meetings::delete),
+        )
+        .route(
+            "/reunions/{id}/decisions/{decision}",
+            post(meetings::correct_decision),
+        )
+        .route(
+            "/reunions/{id}/decisions/{decision}/retirer",
+            get(meetings::remove_decision_form).post(meetings::remove_decision),
+        )
         .route("/reunions/{id}/ordre-du-jour", post(meetings::add_item))
         .route(
             "/reunions/{id}/ordre-du-jour/{item}/retirer",
@@ -257,24 +277,18 @@ fn badge(s: ProposalStatus, loc: Locale) -> Badge {
 
 /// A date and time typed in Belgian time ("2030-12-10", "09:30"), as Unix seconds.
 fn parse_local(date: &str, time_of_day: &str) -> Option<i64> {
-    let date = time::Date::parse(
-        date.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()?;
-    let t = time::Time::parse(
-        time_of_day.trim(),
-        time::macros::format_description!("[hour]:[minute]"),
-    )
-    .ok()?;
+    let date = super::dates::parse_day(date)?;
+    let t = super::dates::parse_time(time_of_day)?;
     Some(passerelle_core::clock::from_brussels(
         time::PrimitiveDateTime::new(date, t),
     ))
 }
 
-/// A protocol date typed as "2030-12-10".
+/// A protocol date typed as "2030-12-10" or « 10 décembre 2030 ».
 fn parse_date(text: &str) -> Option<passerelle_protocol::Date> {
-    passerelle_protocol::Date::parse(text.trim()).ok()
+    passerelle_protocol::Date::parse(text.trim())
+        .ok()
+        .or_else(|| super::dates::parse_day(text).map(passerelle_protocol::Date::from_inner))
 }
 
 fn show_date(d: &passerelle_protocol::Date, loc: Locale) -> String {

@@ -12,6 +12,7 @@ fn new_meeting(title: &str, starts_at: i64) -> NewMeeting {
         starts_at,
         place: "Salle d'attente".into(),
         format: "petit-déjeuner".into(),
+        in_the_past: true,
     }
 }
 
@@ -419,4 +420,304 @@ async fn answers_between_meetings() {
             .code(),
         "not_found"
     );
+}
+
+/// The rule a refusal names, if it is a domain rule.
+fn rule_of(e: NodeError) -> Option<Rule> {
+    match e.refusal() {
+        Some(crate::error::Refusal::DomainRule(r)) => Some(r),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_past_date_needs_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::temp_sqlite(dir.path()).await.unwrap();
+    let mut w = db.begin_write().await.unwrap();
+    let c = w.conn();
+    // "1 janvier 2020", typed without a word: refused.
+    let mut old = new_meeting("Janvier 2020", 1_577_865_600);
+    old.in_the_past = false;
+    assert_eq!(
+        rule_of(create(c, &old).await.unwrap_err()),
+        Some(Rule::PastMeetingNeedsConfirmation)
+    );
+    assert!(list(c).await.unwrap().is_empty(), "nothing stored");
+    // A future date needs no word; a past one with the word is recorded.
+    let mut coming = new_meeting("Bientôt", now() + 86_400);
+    coming.in_the_past = false;
+    let id = create(c, &coming).await.unwrap();
+    old.in_the_past = true;
+    create(c, &old).await.unwrap();
+    // Moving a meeting into the past asks the same; keeping its past date
+    // while correcting its place does not.
+    let mut moved = coming.clone();
+    moved.starts_at = 1_577_865_600;
+    assert_eq!(
+        rule_of(update(c, id, &moved).await.unwrap_err()),
+        Some(Rule::PastMeetingNeedsConfirmation)
+    );
+    moved.in_the_past = true;
+    update(c, id, &moved).await.unwrap();
+    let mut place = moved.clone();
+    place.in_the_past = false;
+    place.place = "Salle du 1er".into();
+    update(c, id, &place).await.unwrap();
+    let m = get(c, id).await.unwrap().meeting;
+    assert_eq!(
+        (m.starts_at, m.place.as_str()),
+        (1_577_865_600, "Salle du 1er")
+    );
+}
+
+#[tokio::test]
+async fn minutes_are_adopted_only_at_a_meeting_held_and_sent_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::temp_sqlite(dir.path()).await.unwrap();
+    let mut w = db.begin_write().await.unwrap();
+    let c = w.conn();
+    let m = create(c, &new_meeting("Novembre", 1000)).await.unwrap();
+    let next = create(c, &new_meeting("Décembre", now() + 86_400))
+        .await
+        .unwrap();
+    draft_minutes(c, m, "PV", None).await.unwrap();
+    assert_eq!(
+        rule_of(adopt_minutes(c, m, next).await.unwrap_err()),
+        Some(Rule::AdoptionAtAMeetingHeld)
+    );
+    assert_eq!(
+        get(c, m).await.unwrap().meeting.minutes_status,
+        Some(MinutesStatus::Draft)
+    );
+    // Once the next meeting took place, adopted then sent.
+    let mut held = new_meeting("Décembre", 2000);
+    held.title = "Décembre".into();
+    update(c, next, &held).await.unwrap();
+    adopt_minutes(c, m, next).await.unwrap();
+    // The adoption fixes the meeting where it happened: its date no longer moves.
+    let mut later = held.clone();
+    later.starts_at = now() + 86_400;
+    assert_eq!(
+        rule_of(update(c, next, &later).await.unwrap_err()),
+        Some(Rule::AdoptionMeetingStays)
+    );
+    assert_eq!(
+        rule_of(cancel(c, next, None).await.unwrap_err()),
+        Some(Rule::AdoptionMeetingStays)
+    );
+    // Were it moved anyway (an older database), sending waits for it.
+    sqlx::query("UPDATE meetings SET starts_at = $1 WHERE id = $2")
+        .bind(now() + 86_400)
+        .bind(next.to_string())
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(
+        rule_of(send_minutes_to_management(c, m).await.unwrap_err()),
+        Some(Rule::SentAfterAdoptionMeeting)
+    );
+    sqlx::query("UPDATE meetings SET starts_at = 2000 WHERE id = $1")
+        .bind(next.to_string())
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    send_minutes_to_management(c, m).await.unwrap();
+}
+
+#[tokio::test]
+async fn cancelled_meetings_stay_and_take_nothing_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::temp_sqlite(dir.path()).await.unwrap();
+    let mut w = db.begin_write().await.unwrap();
+    let c = w.conn();
+    let ana = members::create(c, &new_member("Ana", false)).await.unwrap();
+    let m = create(c, &new_meeting("Mars", now() + 86_400))
+        .await
+        .unwrap();
+    record_attendance(c, m, ana, AttendanceStatus::Excused)
+        .await
+        .unwrap();
+    assert_eq!(
+        cancel(c, m, Some(&"x".repeat(501)))
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid_field"
+    );
+    cancel(c, m, Some("Grève des bus")).await.unwrap();
+    let d = get(c, m).await.unwrap();
+    assert!(d.meeting.cancelled_at.is_some());
+    assert_eq!(d.meeting.cancel_reason.as_deref(), Some("Grève des bus"));
+    assert_eq!(list(c).await.unwrap().len(), 1, "it stays in the list");
+    let cancelled = Some(Rule::MeetingCancelled);
+    let refusals = [
+        record_attendance(c, m, ana, AttendanceStatus::Present).await,
+        record_attendance_list(c, m, &[(ana, AttendanceStatus::Present)]).await,
+        draft_minutes(c, m, "PV", None).await,
+        record_decision(c, m, "Oui", None).await.map(|_| ()),
+        cancel(c, m, None).await,
+        update(c, m, &new_meeting("Mars", now() + 86_400)).await,
+    ];
+    for r in refusals {
+        assert_eq!(rule_of(r.unwrap_err()), cancelled);
+    }
+    // Nor is a cancelled meeting where minutes get adopted.
+    let earlier = create(c, &new_meeting("Février", 1000)).await.unwrap();
+    draft_minutes(c, earlier, "PV", None).await.unwrap();
+    assert_eq!(
+        rule_of(adopt_minutes(c, earlier, m).await.unwrap_err()),
+        cancelled
+    );
+}
+
+#[tokio::test]
+async fn a_meeting_is_deleted_only_while_nothing_was_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::temp_sqlite(dir.path()).await.unwrap();
+    let mut w = db.begin_write().await.unwrap();
+    let c = w.conn();
+    let ana = members::create(c, &new_member("Ana", false)).await.unwrap();
+    // An agenda alone does not keep it.
+    let empty = create(c, &new_meeting("Vide", 1000)).await.unwrap();
+    add_agenda_item(c, empty, &item("Accueil", None))
+        .await
+        .unwrap();
+    delete(c, empty).await.unwrap();
+    assert_eq!(get(c, empty).await.unwrap_err().code(), "not_found");
+    assert_eq!(delete(c, empty).await.unwrap_err().code(), "not_found");
+    // Attendance, minutes, a decision, or another's adoption keep it.
+    let kept = Some(Rule::RecordedMeetingIsKept);
+    let a = create(c, &new_meeting("Présences", 1000)).await.unwrap();
+    record_attendance(c, a, ana, AttendanceStatus::Present)
+        .await
+        .unwrap();
+    let b = create(c, &new_meeting("PV", 1100)).await.unwrap();
+    draft_minutes(c, b, "PV", None).await.unwrap();
+    let d = create(c, &new_meeting("Décision", 1200)).await.unwrap();
+    record_decision(c, d, "Oui", None).await.unwrap();
+    let e = create(c, &new_meeting("Adoption", 1300)).await.unwrap();
+    adopt_minutes(c, b, e).await.unwrap();
+    for id in [a, b, d, e] {
+        assert_eq!(rule_of(delete(c, id).await.unwrap_err()), kept);
+        assert!(get(c, id).await.is_ok(), "still there");
+    }
+}
+
+#[tokio::test]
+async fn attendance_of_all_at_once_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::temp_sqlite(dir.path()).await.unwrap();
+    let mut w = db.begin_write().await.unwrap();
+    let c = w.conn();
+    let m = create(c, &new_meeting("Avril", 1000)).await.unwrap();
+    let mut seven = Vec::new();
+    for name in ["Ana", "Ben", "Cléo", "Dan", "Eva", "Fred", "Gaby"] {
+        seven.push(members::create(c, &new_member(name, false)).await.unwrap());
+    }
+    let gone = members::create(c, &new_member("Hugo", false))
+        .await
+        .unwrap();
+    members::leave(c, gone).await.unwrap();
+    let future = create(c, &new_meeting("Plus tard", now() + 86_400))
+        .await
+        .unwrap();
+    let all_present: Vec<(Uuid, AttendanceStatus)> = seven
+        .iter()
+        .map(|id| (*id, AttendanceStatus::Present))
+        .collect();
+    // A bad entry anywhere in the list: none is stored.
+    for bad in [
+        (Uuid::now_v7(), AttendanceStatus::Present),
+        (seven[0], AttendanceStatus::Absent),
+    ] {
+        let mut list = all_present.clone();
+        list.push(bad);
+        assert!(record_attendance_list(c, m, &list).await.is_err());
+        assert!(get(c, m).await.unwrap().attendance.is_empty());
+    }
+    let mut list = all_present.clone();
+    list.push((gone, AttendanceStatus::Present));
+    assert_eq!(
+        rule_of(record_attendance_list(c, future, &list).await.unwrap_err()),
+        Some(Rule::MemberLeftBeforeMeeting)
+    );
+    assert!(get(c, future).await.unwrap().attendance.is_empty());
+    assert_eq!(
+        record_attendance_list(c, m, &[]).await.unwrap_err().code(),
+        "invalid_field"
+    );
+    record_attendance_list(c, m, &all_present).await.unwrap();
+    // Corrected afterwards: one person was excused.
+    record_attendance_list(c, m, &[(seven[2], AttendanceStatus::Excused)])
+        .await
+        .unwrap();
+    let got = get(c, m).await.unwrap().attendance;
+    assert_eq!(got.len(), 7);
+    let cleo = got.iter().find(|a| a.member_id == seven[2]).unwrap();
+    assert_eq!(cleo.status, AttendanceStatus::Excused);
+}
+
+#[tokio::test]
+async fn decisions_and_attendance_are_corrected_until_the_minutes_are_adopted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::temp_sqlite(dir.path()).await.unwrap();
+    let mut w = db.begin_write().await.unwrap();
+    let c = w.conn();
+    let ana = members::create(c, &new_member("Ana", false)).await.unwrap();
+    let p = proposal(c, "Une rampe").await;
+    let m = create(c, &new_meeting("Mai", 1000)).await.unwrap();
+    let other = create(c, &new_meeting("Autre", 1100)).await.unwrap();
+    let next = create(c, &new_meeting("Juin", 2000)).await.unwrap();
+    let d1 = record_decision(c, m, "Acheter une rampe", None)
+        .await
+        .unwrap();
+    let d2 = record_decision(c, m, "Erreur", None).await.unwrap();
+    correct_decision(c, m, d1, "Demander une rampe", Some(p))
+        .await
+        .unwrap();
+    // A decision is corrected through its own meeting only.
+    assert_eq!(
+        correct_decision(c, other, d1, "x", None)
+            .await
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
+    assert_eq!(
+        correct_decision(c, m, d1, " ", None)
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid_field"
+    );
+    remove_decision(c, m, d2).await.unwrap();
+    assert_eq!(
+        remove_decision(c, m, d2).await.unwrap_err().code(),
+        "not_found"
+    );
+    let decisions = get(c, m).await.unwrap().decisions;
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(
+        (decisions[0].text.as_str(), decisions[0].proposal),
+        ("Demander une rampe", Some(p))
+    );
+    record_attendance(c, m, ana, AttendanceStatus::Absent)
+        .await
+        .unwrap();
+    draft_minutes(c, m, "PV", None).await.unwrap();
+    adopt_minutes(c, m, next).await.unwrap();
+    // Adopted minutes are the record.
+    let fin = Some(Rule::AdoptedRecordIsFinal);
+    let refusals = [
+        correct_decision(c, m, d1, "Autre chose", None).await,
+        remove_decision(c, m, d1).await,
+        record_decision(c, m, "Encore", None).await.map(|_| ()),
+        record_attendance(c, m, ana, AttendanceStatus::Present).await,
+        cancel(c, m, None).await,
+        update(c, m, &new_meeting("Mai", 1500)).await,
+    ];
+    for r in refusals {
+        assert_eq!(rule_of(r.unwrap_err()), fin);
+    }
 }

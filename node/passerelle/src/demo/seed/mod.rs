@@ -435,6 +435,8 @@ async fn seed_meetings(
         starts_at,
         place: m.place.to_owned(),
         format: m.format.to_owned(),
+        // The story starts with two meetings already held.
+        in_the_past: true,
     };
     let secretary = members.get(m.secretary).copied();
 

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use passerelle_protocol::body::ProposalRef;
 use passerelle_protocol::Timestamp;
 use serde::Deserialize;
-use time::{Date, PrimitiveDateTime, Time};
+use time::{PrimitiveDateTime, Time};
 use uuid::Uuid;
 
 use super::subjects::Proposals;

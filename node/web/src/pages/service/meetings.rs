@@ -24,7 +24,9 @@ use passerelle_core::error::NodeError;
 use passerelle_core::node::Node;
 
 mod changes;
+mod corrections;
 pub(super) use changes::*;
+pub(super) use corrections::*;
 
 // ---------------------------------------------------------------------------
 // The list.
@@ -44,6 +46,7 @@ struct Row {
     when: String,
     place: String,
     minutes: &'static str,
+    cancelled: bool,
 }
 
 /// `GET /reunions`
@@ -65,6 +68,7 @@ pub(super) async fn list(
             when: loc.datetime(m.starts_at),
             place: m.place,
             minutes: minutes_label(m.minutes_status, loc),
+            cancelled: m.cancelled_at.is_some(),
         };
         if coming {
             upcoming.push(row);
@@ -83,7 +87,7 @@ pub(super) async fn list(
 }
 
 // ---------------------------------------------------------------------------
-// A new meeting.
+// A new meeting, or a meeting moved: one form.
 
 #[derive(askama::Template)]
 #[template(path = "service_meeting_new.html")]
@@ -91,11 +95,31 @@ struct NewPage {
     l: Layout,
     errors: Vec<FieldError>,
     f: NewForm,
+    /// `None` for a new meeting, else the meeting moved.
+    editing: Option<Uuid>,
+    /// The date is in the past: the form asks whether the meeting took place.
+    ask_past: bool,
 }
 
 impl FormErrors for NewPage {
     fn errors(&self) -> &[FieldError] {
         &self.errors
+    }
+}
+
+impl NewPage {
+    fn action(&self) -> String {
+        match self.editing {
+            None => "/reunions/nouvelle".to_owned(),
+            Some(id) => format!("/reunions/{id}/modifier"),
+        }
+    }
+
+    fn back(&self) -> String {
+        match self.editing {
+            None => "/reunions".to_owned(),
+            Some(id) => format!("/reunions/{id}"),
+        }
     }
 }
 
@@ -111,6 +135,9 @@ pub(super) struct NewForm {
     place: String,
     #[serde(default)]
     format: String,
+    /// "oui" once the person said the meeting already took place.
+    #[serde(default)]
+    in_the_past: String,
 }
 
 /// `GET /reunions/nouvelle`
@@ -125,6 +152,8 @@ pub(super) async fn new_form(viewer: Viewer) -> Result<Response, PageError> {
             format: loc.t("réunion").into(),
             ..NewForm::default()
         },
+        editing: None,
+        ask_past: false,
     })
 }
 
@@ -135,6 +164,18 @@ pub(super) async fn create(
     CsrfForm(f): CsrfForm<NewForm>,
 ) -> Result<Response, PageError> {
     viewer.require(Who::Admins)?;
+    submit_meeting(&node, &viewer, f, None).await
+}
+
+/// Reads the form and calls the action (create, or update `editing`): done,
+/// or the form again with each refusal next to its field. A date in the
+/// past comes back with the question « Oui, cette réunion a déjà eu lieu ».
+async fn submit_meeting(
+    node: &Node,
+    viewer: &Viewer,
+    f: NewForm,
+    editing: Option<Uuid>,
+) -> Result<Response, PageError> {
     let loc = viewer.locale;
     let mut errors = Vec::new();
     if f.title.trim().is_empty() {
@@ -151,7 +192,7 @@ pub(super) async fn create(
         if t.is_none() {
             errors.push(field_error(
                 "date",
-                loc.t("La date ou l'heure ne va pas. Exemple : 10/12/2030 à 09:30."),
+                loc.t("La date ou l'heure ne va pas. Par exemple : 10 décembre 2030 à 9 h 30."),
             ));
         }
         t
@@ -165,21 +206,37 @@ pub(super) async fn create(
             loc.t("Écrivez la forme de la réunion."),
         ));
     }
+    let mut ask_past = !f.in_the_past.is_empty();
     if let (true, Some(starts_at)) = (errors.is_empty(), starts_at) {
         let m = NewMeeting {
             title: f.title.trim().to_owned(),
             starts_at,
             place: f.place.trim().to_owned(),
             format: f.format.trim().to_owned(),
+            in_the_past: f.in_the_past == "oui",
         };
-        match actions::meetings::create(&node, &viewer.actor(), &m).await {
+        let actor = viewer.actor();
+        let outcome = match editing {
+            None => actions::meetings::create(node, &actor, &m).await,
+            Some(id) => actions::meetings::update(node, &actor, id, &m)
+                .await
+                .map(|()| id),
+        };
+        match outcome {
             Ok(id) => {
-                return Ok(done(
-                    &format!("/reunions/{id}"),
-                    loc.t("La réunion est prévue. Vous pouvez maintenant écrire l'ordre du jour."),
-                ))
+                let said = match editing {
+                    None => loc
+                        .t("La réunion est prévue. Vous pouvez maintenant écrire l'ordre du jour."),
+                    Some(_) => loc.t("La réunion est changée."),
+                };
+                return Ok(done(&format!("/reunions/{id}"), said));
             }
             Err(e) => {
+                let past = e.refusal()
+                    == Some(passerelle_core::error::Refusal::DomainRule(
+                        passerelle_core::error::Rule::PastMeetingNeedsConfirmation,
+                    ));
+                ask_past |= past;
                 errors = refusal(
                     e,
                     &[
@@ -192,7 +249,7 @@ pub(super) async fn create(
                         ),
                         ("starts_at", "date", loc.t("Cette date n'est pas possible.")),
                     ],
-                    "title",
+                    if past { "in_the_past" } else { "title" },
                     loc,
                 )?
             }
@@ -202,6 +259,8 @@ pub(super) async fn create(
         l: viewer.layout("/reunions", None),
         errors,
         f,
+        editing,
+        ask_past,
     })
 }
 
@@ -225,8 +284,14 @@ struct DetailPage {
     item_proposals: Vec<Choice>,
     answers: Vec<AnswerView>,
     attendance: Vec<AttendanceView>,
-    attendance_members: Vec<Choice>,
-    attendance_statuses: Vec<Choice>,
+    /// Every member of the committee at the meeting, with the three choices.
+    attendance_form: Vec<AttendanceRow>,
+    /// Cancelled: the reason, or "" when none was given.
+    cancelled: Option<String>,
+    /// Attendance, minutes and decisions can still be recorded or corrected.
+    can_record: bool,
+    /// Nothing but the agenda was recorded: the meeting can be deleted.
+    can_delete: bool,
     /// "none", "draft", "adopted" or "sent".
     minutes_state: &'static str,
     minutes: Option<MinutesView>,
@@ -274,7 +339,19 @@ struct MinutesView {
     sent_on: String,
 }
 
+/// One member's line of the attendance form.
+struct AttendanceRow {
+    /// The group's id (its first radio button's).
+    field: String,
+    member: Uuid,
+    name: String,
+    choices: Vec<Choice>,
+}
+
 struct DecisionView {
+    id: Uuid,
+    raw_text: String,
+    proposals: Vec<Choice>,
     text: Vec<String>,
     proposal_href: String,
     proposal_title: String,
@@ -286,8 +363,8 @@ struct Posted {
     item_title: String,
     item_description: String,
     item_proposal: String,
-    att_member: String,
-    att_status: String,
+    /// The attendance form as sent: (field name, value).
+    attendance: Vec<(String, String)>,
     minutes_text: Option<String>,
     minutes_secretary: Option<String>,
     adopt_meeting: String,
@@ -343,6 +420,7 @@ async fn detail_page(
         }));
         out
     };
+    let has_records = domain::has_records(&mut conn, id).await?;
     let active: Vec<&members::Member> = all_members
         .iter()
         .filter(|x| x.left_at.is_none_or(|left| left >= m.starts_at))
@@ -393,7 +471,12 @@ async fn detail_page(
     }));
     let mut later: Vec<&domain::Meeting> = meetings
         .iter()
-        .filter(|x| x.starts_at > m.starts_at)
+        // Minutes are adopted at a later meeting that took place.
+        .filter(|x| {
+            x.starts_at > m.starts_at
+                && domain::has_taken_place(x.starts_at)
+                && x.cancelled_at.is_none()
+        })
         .collect();
     later.sort_by_key(|x| x.starts_at);
     let later_meetings = later
@@ -414,24 +497,39 @@ async fn detail_page(
         })
         .collect();
 
-    let mut attendance_members = vec![Choice::new(
-        "",
-        loc.t("Choisissez un membre"),
-        posted.att_member.is_empty(),
-    )];
-    attendance_members.extend(active.iter().map(|x| {
-        let v = x.id.to_string();
-        let sel = v == posted.att_member;
-        Choice::new(v, x.display_name.clone(), sel)
-    }));
-    let attendance_statuses = ATTENDANCE
+    let attendance_form = active
         .iter()
-        .map(|s| {
-            let v = passerelle_core::domain::federated::enum_text(s);
-            let sel = v == posted.att_status;
-            Choice::new(v, attendance_label(*s, loc), sel)
+        .map(|x| {
+            let name = format!("status-{}", x.id);
+            let recorded = d
+                .attendance
+                .iter()
+                .find(|a| a.member_id == x.id)
+                .map(|a| passerelle_core::domain::federated::enum_text(&a.status))
+                .unwrap_or_default();
+            let chosen = posted
+                .attendance
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or(recorded);
+            AttendanceRow {
+                field: format!("att-{}", x.id),
+                member: x.id,
+                name: x.display_name.clone(),
+                choices: ATTENDANCE
+                    .iter()
+                    .map(|s| {
+                        let v = passerelle_core::domain::federated::enum_text(s);
+                        let sel = v == chosen;
+                        Choice::new(v, attendance_label(*s, loc), sel)
+                    })
+                    .collect(),
+            }
         })
         .collect();
+    let can_record =
+        m.cancelled_at.is_none() && matches!(m.minutes_status, None | Some(MinutesStatus::Draft));
 
     Ok(DetailPage {
         l: viewer.layout("/reunions", flash),
@@ -480,8 +578,12 @@ async fn detail_page(
                 status: attendance_label(a.status, loc),
             })
             .collect(),
-        attendance_members,
-        attendance_statuses,
+        attendance_form,
+        cancelled: m
+            .cancelled_at
+            .map(|_| m.cancel_reason.clone().unwrap_or_default()),
+        can_record,
+        can_delete: !has_records,
         minutes_state,
         minutes_text: posted.minutes_text.unwrap_or_else(|| {
             d.minutes
@@ -496,6 +598,9 @@ async fn detail_page(
             .decisions
             .iter()
             .map(|x| DecisionView {
+                id: x.id,
+                raw_text: x.text.clone(),
+                proposals: proposal_choices(&x.proposal.map(|p| p.to_string()).unwrap_or_default()),
                 text: paragraphs(&x.text),
                 proposal_href: x
                     .proposal

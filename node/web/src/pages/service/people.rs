@@ -373,7 +373,7 @@ pub(super) async fn end_term(
     let errors = match parse_date(&f.end) {
         None => vec![field_error(
             &field,
-            loc.t("Écrivez le dernier jour du mandat. Exemple : 31/12/2030."),
+            loc.t("Écrivez le dernier jour du mandat. Par exemple : 31 décembre 2030."),
         )],
         Some(end) => match committee::end_term(&node, &viewer.actor(), id, end).await {
             Ok(()) => {

@@ -253,6 +253,8 @@ async fn new_meeting(site: &Site, s: &Session, title: &str, date: &str) -> Strin
             ("time", "09:30"),
             ("place", "Salle d'attente"),
             ("format", "petit-déjeuner"),
+            // Harmless for a date to come; says a past one is meant.
+            ("in_the_past", "oui"),
         ],
     )
     .await
@@ -598,7 +600,7 @@ async fn a_meeting_from_agenda_to_minutes_sent_to_management() {
     let admin = site.admin().await;
     let p = new_proposal(&site, &admin, "Une sonnette").await;
     let p_id = p.rsplit('/').next().unwrap().to_owned();
-    let m = new_meeting(&site, &admin, "Réunion de mars", "2031-03-11").await;
+    let m = new_meeting(&site, &admin, "Réunion de mars", "2025-03-11").await;
     site.post_ok(
         &admin,
         "/membres/nouveau",
@@ -634,17 +636,15 @@ async fn a_meeting_from_agenda_to_minutes_sent_to_management() {
     assert!(a.body.contains(r##"<a href="#item-title">"##));
     assert!(a.body.contains(">Gardée</textarea>"));
 
-    site.post_ok(
-        &admin,
-        &format!("{m}/presences"),
-        &[("member", &mireille), ("status", "present")],
-    )
-    .await;
-    let a = site
-        .post(&admin, &format!("{m}/presences"), &[("member", &mireille)])
-        .await;
+    let a = site.post(&admin, &format!("{m}/presences"), &[]).await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(a.body.contains(r##"<a href="#att-status">"##));
+    assert!(a.body.contains(r##"<a href="#presences-form">"##));
+    let field = format!("status-{mireille}");
+    site.post_ok(&admin, &format!("{m}/presences"), &[(&field, "absent")])
+        .await;
+    // Corrected: she was there after all.
+    site.post_ok(&admin, &format!("{m}/presences"), &[(&field, "present")])
+        .await;
 
     site.post_ok(
         &admin,
@@ -670,11 +670,25 @@ async fn a_meeting_from_agenda_to_minutes_sent_to_management() {
     assert!(page.contains("<th scope=\"row\">Mireille</th><td>Présent·e</td>"));
     assert!(page.contains("Écrit par : Mireille."));
     assert!(page.contains("Demander une sonnette."));
-    assert!(page.contains("prévoyez d'abord la réunion suivante"));
+    assert!(page.contains("une fois qu'elle a eu lieu"));
     assert!(!page.contains(">Envoyer à la direction</button>"));
 
+    // A meeting still to come is not offered for the adoption, nor taken.
+    let coming = new_meeting(&site, &admin, "Réunion de 2031", "2031-05-06").await;
+    let page = site.get(&admin, &m).await.body;
+    assert!(!page.contains(">Adopter le procès-verbal</button>"));
+    let a = site
+        .post(
+            &admin,
+            &format!("{m}/proces-verbal/adopter"),
+            &[("at_meeting", coming.rsplit('/').next().unwrap())],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("à une réunion qui a déjà eu lieu"));
+
     // Adopted at the next meeting, then sent.
-    let next = new_meeting(&site, &admin, "Réunion d'avril", "2031-04-08").await;
+    let next = new_meeting(&site, &admin, "Réunion d'avril", "2025-04-08").await;
     let next_id = next.rsplit('/').next().unwrap();
     let page = site.get(&admin, &m).await.body;
     assert!(page.contains(">Adopter le procès-verbal</button>"));
@@ -698,8 +712,8 @@ async fn a_meeting_from_agenda_to_minutes_sent_to_management() {
     assert_eq!(ics.status, StatusCode::OK);
     assert_eq!(ics.content_type, "text/calendar; charset=utf-8");
     assert!(ics.body.starts_with("BEGIN:VCALENDAR\r\n"));
-    assert!(ics.body.contains("\r\nDTSTART:20310311T083000Z\r\n"));
-    assert!(ics.body.contains("\r\nDTEND:20310311T103000Z\r\n"));
+    assert!(ics.body.contains("\r\nDTSTART:20250311T083000Z\r\n"));
+    assert!(ics.body.contains("\r\nDTEND:20250311T103000Z\r\n"));
     assert!(ics.body.contains(&format!(
         "\r\nUID:{}@passerelle\r\n",
         m.rsplit('/').next().unwrap()

@@ -6,33 +6,19 @@ use super::*;
 // ---------------------------------------------------------------------------
 // Belgian time in forms.
 
-/// `2030-12-10T09:30` (what `<input type="datetime-local">` sends), read
-/// as Belgian time, in Unix seconds.
+/// `2030-12-10T09:30` (what `<input type="datetime-local">` sends) or
+/// « 10 décembre 2030 à 9 h 30 » (typed where the browser has no date
+/// picker), read as Belgian time, in Unix seconds.
 pub(super) fn local_input_to_unix(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let (date, time) = text.split_once('T').or_else(|| text.split_once(' '))?;
-    let date = Date::parse(
-        date,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()?;
-    let time = parse_time(time)?;
+    let (date, time) = crate::pages::dates::parse_day_time(text)?;
     Some(passerelle_core::clock::from_brussels(
         PrimitiveDateTime::new(date, time),
     ))
 }
 
-/// `09:30` or `09:30:00`.
+/// `09:30`, `09:30:00` or « 9 h 30 ».
 pub(super) fn parse_time(text: &str) -> Option<Time> {
-    let text = text.trim();
-    Time::parse(text, time::macros::format_description!("[hour]:[minute]"))
-        .or_else(|_| {
-            Time::parse(
-                text,
-                time::macros::format_description!("[hour]:[minute]:[second]"),
-            )
-        })
-        .ok()
+    crate::pages::dates::parse_time(text)
 }
 
 /// `2030-12-10T09:30`, for a `datetime-local` field's value.
@@ -137,7 +123,7 @@ impl DetailsForm {
         if starts.is_none() {
             errors.push(field_error(
                 "debut",
-                loc.t("Indiquez le jour et l'heure du début, par exemple 2030-12-10T09:30."),
+                loc.t("Indiquez le jour et l'heure du début, par exemple : 10 décembre 2030 à 9 h 30."),
             ));
         }
         let mut ends = None;
@@ -193,7 +179,7 @@ impl DetailsForm {
                 .errors(errors),
             Field::new("debut", "debut", loc.t("Jour et heure du début"))
                 .kind("datetime-local")
-                .hint(loc.t("Heure de Belgique."))
+                .hint(loc.t("Heure de Belgique. Par exemple : 10 décembre 2030 à 9 h 30."))
                 .value(&self.debut)
                 .errors(errors),
             Field::new("fin", "fin", loc.t("Heure de fin"))

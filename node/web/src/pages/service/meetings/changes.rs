@@ -7,7 +7,7 @@ use super::*;
 /// Answers one change of a meeting (the action's `outcome`): done, or the
 /// page again with the refusal next to the right field (status 422).
 #[allow(clippy::too_many_arguments)]
-async fn change(
+pub(super) async fn change(
     node: &Node,
     viewer: &Viewer,
     id: Uuid,
@@ -27,7 +27,7 @@ async fn change(
 }
 
 /// Errors found before calling the domain: the page comes back with them.
-async fn refuse(
+pub(super) async fn refuse(
     node: &Node,
     viewer: &Viewer,
     id: Uuid,
@@ -38,7 +38,11 @@ async fn refuse(
 }
 
 /// Checks the page and the role, and that the meeting exists.
-async fn meeting_for_change(node: &Node, viewer: &Viewer, id: &str) -> Result<Uuid, PageError> {
+pub(super) async fn meeting_for_change(
+    node: &Node,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<Uuid, PageError> {
     viewer.require(Who::Admins)?;
     let id = path_id(id)?;
     domain::get(&mut *read(node).await?, id).await?;
@@ -138,42 +142,52 @@ pub(in crate::pages::service) async fn remove_item(
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub(in crate::pages::service) struct AttendanceForm {
-    #[serde(default)]
-    member: String,
-    #[serde(default)]
-    status: String,
-}
-
-/// `POST /reunions/{id}/presences`
+/// `POST /reunions/{id}/presences` — the attendance of the whole
+/// committee in one form: a choice per member (`status-{member}`), or the
+/// button « Tout le monde présent » (`tous=present`), saved in one action.
 pub(in crate::pages::service) async fn attendance(
     State(node): State<Node>,
     viewer: Viewer,
     Path(id): Path<String>,
-    CsrfForm(f): CsrfForm<AttendanceForm>,
+    CsrfForm(f): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let id = meeting_for_change(&node, &viewer, &id).await?;
     let loc = viewer.locale;
-    let mut errors = Vec::new();
-    let member = optional_id(&f.member).map_err(|_| PageError::BadForm)?;
-    if member.is_none() {
-        errors.push(field_error("att-member", loc.t("Choisissez un membre.")));
-    }
-    let status = parse_choice::<AttendanceStatus>(&f.status);
-    if status.is_none() {
-        errors.push(field_error(
-            "att-status",
-            loc.t("Dites si la personne était présente, excusée ou absente."),
-        ));
+    let everyone = f.iter().any(|(k, v)| k == "tous" && v == "present");
+    let mut entries = Vec::new();
+    if everyone {
+        let d = domain::get(&mut *read(&node).await?, id).await?;
+        let all = members::list(&mut *read(&node).await?, true).await?;
+        entries.extend(
+            all.iter()
+                .filter(|x| x.left_at.is_none_or(|left| left >= d.meeting.starts_at))
+                .map(|x| (x.id, AttendanceStatus::Present)),
+        );
+    } else {
+        for (k, v) in &f {
+            let Some(member) = k.strip_prefix("status-") else {
+                continue;
+            };
+            let member = Uuid::parse_str(member).map_err(|_| PageError::BadForm)?;
+            let status = parse_choice::<AttendanceStatus>(v).ok_or(PageError::BadForm)?;
+            entries.push((member, status));
+        }
     }
     let posted = Posted {
-        att_member: f.member.clone(),
-        att_status: f.status.clone(),
+        attendance: f.clone(),
         ..Posted::default()
     };
-    let (Some(member), Some(status)) = (member, status) else {
+    if entries.is_empty() {
+        let errors = vec![field_error(
+            "presences-form",
+            loc.t("Choisissez présent·e, excusé·e ou absent·e pour au moins une personne."),
+        )];
         return refuse(&node, &viewer, id, errors, posted).await;
+    }
+    let said = if everyone {
+        loc.t("C'est noté : tout le monde était présent.")
+    } else {
+        loc.t("Les présences sont notées.")
     };
     change(
         &node,
@@ -181,9 +195,9 @@ pub(in crate::pages::service) async fn attendance(
         id,
         posted,
         &[],
-        "att-member",
-        loc.t("La présence est notée."),
-        actions::meetings::record_attendance(&node, &viewer.actor(), id, member, status).await,
+        "presences-form",
+        said,
+        actions::meetings::record_attendance_list(&node, &viewer.actor(), id, &entries).await,
     )
     .await
 }
@@ -300,9 +314,9 @@ pub(in crate::pages::service) async fn send_minutes(
 #[derive(Debug, Default, Deserialize)]
 pub(in crate::pages::service) struct DecisionForm {
     #[serde(default)]
-    text: String,
+    pub(super) text: String,
     #[serde(default)]
-    proposal: String,
+    pub(super) proposal: String,
 }
 
 /// `POST /reunions/{id}/decisions`
