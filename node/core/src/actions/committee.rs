@@ -67,7 +67,8 @@ pub async fn update_member(
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
     if members::update(conn, id, u).await? {
-        delegates::reannounce_if_current(conn, stream.as_ref(), id).await?;
+        delegates::reannounce_if_current(conn, stream.as_ref(), node.clock().today(), id)
+            .await?;
     }
     change.commit().await
 }
@@ -87,7 +88,8 @@ pub async fn set_consent(
     let (conn, stream) = change.parts();
     let mut erased = 0;
     if members::set_consent(conn, id, consent).await? {
-        delegates::reannounce_if_current(conn, stream.as_ref(), id).await?;
+        delegates::reannounce_if_current(conn, stream.as_ref(), node.clock().today(), id)
+            .await?;
         if let (false, Some(stream)) = (consent, stream.as_ref()) {
             // Their name now, and the names they were shown under before.
             let mut names = members::former_names(conn, id).await?;
@@ -123,21 +125,36 @@ pub async fn leave(node: &Node, actor: &Actor, id: Uuid) -> Result<(), NodeError
     Who::Admins.check(node, actor)?;
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
-    delegates::member_leaves(conn, stream.as_ref(), id).await?;
+    delegates::member_leaves(conn, stream.as_ref(), node.clock().today(), id).await?;
     change.commit().await
 }
 
-/// Today's delegates and substitutes, as the committee knows them.
+/// Today's delegates and substitutes and those to come (a term not
+/// started yet), as the committee knows them: current ones are those for
+/// which `delegates::is_current_on(.., node.clock().today())` holds.
 pub async fn delegates(node: &Node, actor: &Actor) -> Result<Vec<Designation>, NodeError> {
     Who::Committee.check(node, actor)?;
-    delegates::list_current(&mut *node.db.pool().acquire().await?, delegates::today()).await
+    delegates::list_active(&mut *node.db.pool().acquire().await?, node.clock().today()).await
+}
+
+/// The designations without an end date for `role` that a new designation
+/// from `start` would leave running (the page offers to end them).
+pub async fn open_ended_before(
+    node: &Node,
+    actor: &Actor,
+    role: DelegateRole,
+    start: Date,
+) -> Result<Vec<Designation>, NodeError> {
+    Who::Admins.check(node, actor)?;
+    let mut conn = node.db.pool().acquire().await?;
+    delegates::open_ended_before(&mut conn, node.clock().today(), role, start).await
 }
 
 /// Exactly what the inter-service committee receives: names only with
 /// consent.
 pub async fn public_delegates(node: &Node, actor: &Actor) -> Result<DelegateList, NodeError> {
     Who::Committee.check(node, actor)?;
-    delegates::public_list(&mut *node.db.pool().acquire().await?, delegates::today()).await
+    delegates::public_list(&mut *node.db.pool().acquire().await?, node.clock().today()).await
 }
 
 /// One designation, current or not.
@@ -147,7 +164,9 @@ pub async fn designation(node: &Node, actor: &Actor, id: Uuid) -> Result<Designa
 }
 
 /// Designates a member as delegate or substitute for a term; returns the
-/// designation's id. The new list is announced.
+/// designation's id. The terms in `end_before` (someone who held the role
+/// without an end date) end the day before `term_start`, in the same
+/// change. The new list is announced once.
 pub async fn designate(
     node: &Node,
     actor: &Actor,
@@ -155,12 +174,32 @@ pub async fn designate(
     role: DelegateRole,
     term_start: Date,
     term_end: Option<Date>,
+    end_before: &[Uuid],
 ) -> Result<Uuid, NodeError> {
     Who::Admins.check(node, actor)?;
+    let today = node.clock().today();
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
-    let id =
-        delegates::designate(conn, stream.as_ref(), member, role, term_start, term_end).await?;
+    if !end_before.is_empty() {
+        let eve = term_start
+            .inner()
+            .previous_day()
+            .map(Date::from_inner)
+            .ok_or_else(|| crate::validate::invalid("term_start", "a later date"))?;
+        for previous in end_before {
+            delegates::end_term(conn, None, today, *previous, eve).await?;
+        }
+    }
+    let id = delegates::designate(
+        conn,
+        stream.as_ref(),
+        today,
+        member,
+        role,
+        term_start,
+        term_end,
+    )
+    .await?;
     change.commit().await?;
     Ok(id)
 }
@@ -170,7 +209,7 @@ pub async fn end_term(node: &Node, actor: &Actor, id: Uuid, end: Date) -> Result
     Who::Admins.check(node, actor)?;
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
-    delegates::end_term(conn, stream.as_ref(), id, end).await?;
+    delegates::end_term(conn, stream.as_ref(), node.clock().today(), id, end).await?;
     change.commit().await
 }
 
@@ -211,6 +250,7 @@ mod tests {
             DelegateRole::Delegate,
             delegates::today(),
             None,
+            &[],
         )
         .await
         .unwrap_err();
@@ -256,7 +296,7 @@ mod tests {
             .await
             .unwrap();
         let start = Date::parse("2020-01-01").unwrap();
-        designate(&node, &a, mireille, DelegateRole::Delegate, start, None)
+        designate(&node, &a, mireille, DelegateRole::Delegate, start, None, &[])
             .await
             .unwrap();
         assert_eq!(announced(&node).await.len(), 1);
@@ -304,7 +344,7 @@ mod tests {
             .await
             .unwrap();
         let start = Date::parse("2020-01-01").unwrap();
-        designate(&node, &a, id, DelegateRole::Delegate, start, None)
+        designate(&node, &a, id, DelegateRole::Delegate, start, None, &[])
             .await
             .unwrap();
         let rename = MemberUpdate {
@@ -347,6 +387,7 @@ mod tests {
             DelegateRole::Substitute,
             delegates::today(),
             None,
+            &[],
         )
         .await
         .unwrap();
