@@ -109,6 +109,7 @@ pub async fn reopen(
     comment: Option<String>,
 ) -> Result<ProposalStatus, NodeError> {
     Who::Admins.check(node, actor)?;
+    let comment = crate::validate::optional_text("comment", comment.as_deref(), 2000)?;
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
     let p = proposals::get(conn, id).await?;

@@ -563,8 +563,21 @@ async fn a_proposal_goes_through_its_life_cycle() {
         ],
     )
     .await;
-    site.post_ok(&admin, &step, &[("form", "step"), ("status", "realised")])
+    // A final step is asked first, on its own page, and only then done.
+    let asked = site
+        .post(&admin, &step, &[("form", "step"), ("status", "realised")])
         .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.body.contains("Vous pourrez la rouvrir plus tard."));
+    assert!(asked.body.contains(r#"name="confirmed" value="1""#));
+    let page = site.get(&admin, &p).await.body;
+    assert!(!page.contains(r#"<span class="status done">Réalisée</span>"#));
+    site.post_ok(
+        &admin,
+        &step,
+        &[("form", "step"), ("status", "realised"), ("confirmed", "1")],
+    )
+    .await;
 
     let page = site.get(&admin, &p).await.body;
     assert!(page.contains(r#"<span class="status done">Réalisée</span>"#));
@@ -582,8 +595,9 @@ async fn a_proposal_goes_through_its_life_cycle() {
             "{label}"
         );
     }
-    // Nothing more to do.
+    // Nothing more to do but reopen.
     assert!(!page.contains("/etape"));
+    assert!(page.contains(&format!(r#"href="{p}/rouvrir""#)));
 
     // Management's answer shows at the next meeting.
     let m = new_meeting(&site, &admin, "Réunion suivante", "2031-02-11").await;
@@ -940,8 +954,12 @@ async fn the_joint_committee_corner() {
     .await;
 
     // Withdrawn: the committee is told.
-    site.post_ok(&admin, &format!("{p}/ne-plus-partager"), &[("reason", "")])
-        .await;
+    site.post_ok(
+        &admin,
+        &format!("{p}/ne-plus-partager"),
+        &[("reason", ""), ("confirmed", "1")],
+    )
+    .await;
     let page = site.get(&admin, &p).await.body;
     assert!(page.contains("Cette proposition a été partagée, puis retirée."));
     assert!(page.contains(">Partager avec le comité inter-services</button>"));
