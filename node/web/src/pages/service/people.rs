@@ -277,7 +277,7 @@ struct DesignationRow {
 struct PublicRow {
     label: String,
     role: &'static str,
-    /// « le 1 janvier 2027 » (current) or « à partir du 1 janvier 2027 ».
+    /// « le 1er janvier 2027 » (current) or « à partir du 1er janvier 2027 ».
     start: String,
     end: String,
 }
