@@ -194,7 +194,10 @@ async fn corrections_follow_and_designations_become_current_on_their_day() {
     assert!(a_page.contains("Les mandats à venir"), "{a_page}");
     assert!(a_page.contains(&words), "{a_page}");
     let hub_page = page(&fed.hub.url, "/services").await;
-    assert!(hub_page.contains(&format!("Marie (délégué·e, {words})")), "{hub_page}");
+    assert!(
+        hub_page.contains(&format!("Marie (délégué·e, {words})")),
+        "{hub_page}"
+    );
 
     // The day comes: both clocks move one day; no message is sent, and
     // Marie is current at both.

@@ -84,7 +84,10 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
     b.assert_accessible("corriger une proposition").await;
     b.fill("Titre", " ").await;
     b.click_button("Enregistrer la correction").await;
-    assert!(b.text().await.contains("Écrivez le titre de la proposition."));
+    assert!(b
+        .text()
+        .await
+        .contains("Écrivez le titre de la proposition."));
     assert_eq!(
         b.attr("#title", "aria-invalid").await.as_deref(),
         Some("true")
@@ -92,8 +95,11 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
     b.assert_accessible("corriger une proposition (erreur)")
         .await;
     b.fill("Titre", NEW_TITLE).await;
-    b.fill("Explication", "Les personnes sonnent au lieu d'attendre dehors.")
-        .await;
+    b.fill(
+        "Explication",
+        "Les personnes sonnent au lieu d'attendre dehors.",
+    )
+    .await;
     b.click_button("Enregistrer la correction").await;
     assert_eq!(
         flash(&b).await,
@@ -101,10 +107,7 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
     );
     assert_eq!(b.h1().await, NEW_TITLE);
     let history = texts(&b, ".service-history li").await;
-    assert!(
-        history[1].starts_with("Corrigée"),
-        "{history:?}"
-    );
+    assert!(history[1].starts_with("Corrigée"), "{history:?}");
     assert!(history[1].contains(&format!("Titre : « {OLD_TITLE} » → « {NEW_TITLE} »")));
     assert!(history[1].contains("texte corrigé"));
     b.assert_accessible("une proposition corrigée").await;
@@ -119,7 +122,10 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
     assert!(ask.contains("Le comité inter-services est prévenu."));
     b.assert_accessible("abandonner ? (confirmation)").await;
     b.click_button("Oui, abandonner la proposition").await;
-    assert_eq!(flash(&b).await, "C'est noté : la proposition est abandonnée.");
+    assert_eq!(
+        flash(&b).await,
+        "C'est noté : la proposition est abandonnée."
+    );
     assert!(texts(&b, ".lead .status").await[0].contains("Abandonnée"));
     b.assert_accessible("une proposition abandonnée").await;
 
@@ -136,15 +142,18 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
     let history = texts(&b, ".service-history li strong").await;
     assert_eq!(
         history,
-        ["Idée", "Corrigée", "Abandonnée", "Rouverte : retour à « Idée »"]
+        [
+            "Idée",
+            "Corrigée",
+            "Abandonnée",
+            "Rouverte : retour à « Idée »"
+        ]
     );
     b.assert_accessible("une proposition rouverte").await;
 
     // Designations: Awa is substitute from today with no end; Marie is
     // designated substitute from 1 January 2031.
-    let member = |name: &str| {
-        json!({"display_name": name, "role": "usager", "contact": null, "consent": true})
-    };
+    let member = |name: &str| json!({"display_name": name, "role": "usager", "contact": null, "consent": true});
     let (status, awa) = api.post("/api/v1/members", member("Awa")).await;
     assert_eq!(status, 201, "{awa}");
     let (status, marie) = api.post("/api/v1/members", member("Marie")).await;
@@ -193,8 +202,7 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         b.goto(&format!("{}/services", fed.hub.url)).await;
-        if b
-            .text()
+        if b.text()
             .await
             .contains("Marie (suppléant·e, à partir du 1er janvier 2031)")
         {
@@ -203,7 +211,8 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
         assert!(Instant::now() < deadline, "{}", b.text().await);
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    b.assert_accessible("hub : services, un mandat à venir").await;
+    b.assert_accessible("hub : services, un mandat à venir")
+        .await;
     b.close().await;
     fed.stop().await;
 }

@@ -67,8 +67,7 @@ pub async fn update_member(
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
     if members::update(conn, id, u).await? {
-        delegates::reannounce_if_current(conn, stream.as_ref(), node.clock().today(), id)
-            .await?;
+        delegates::reannounce_if_current(conn, stream.as_ref(), node.clock().today(), id).await?;
     }
     change.commit().await
 }
@@ -88,8 +87,7 @@ pub async fn set_consent(
     let (conn, stream) = change.parts();
     let mut erased = 0;
     if members::set_consent(conn, id, consent).await? {
-        delegates::reannounce_if_current(conn, stream.as_ref(), node.clock().today(), id)
-            .await?;
+        delegates::reannounce_if_current(conn, stream.as_ref(), node.clock().today(), id).await?;
         if let (false, Some(stream)) = (consent, stream.as_ref()) {
             // Their name now, and the names they were shown under before.
             let mut names = members::former_names(conn, id).await?;
@@ -296,9 +294,17 @@ mod tests {
             .await
             .unwrap();
         let start = Date::parse("2020-01-01").unwrap();
-        designate(&node, &a, mireille, DelegateRole::Delegate, start, None, &[])
-            .await
-            .unwrap();
+        designate(
+            &node,
+            &a,
+            mireille,
+            DelegateRole::Delegate,
+            start,
+            None,
+            &[],
+        )
+        .await
+        .unwrap();
         assert_eq!(announced(&node).await.len(), 1);
 
         // Withdrawn: the list again, under a neutral label.

@@ -210,13 +210,23 @@ mod tests {
         let e = correct(&node, &a, id, &bad).await.unwrap_err();
         assert_eq!(e.code(), "invalid_field");
         let d = detail(&node, &a, id).await.unwrap();
-        assert_eq!((d.proposal.title.as_str(), d.history.len()), ("Une rampe", 1));
+        assert_eq!(
+            (d.proposal.title.as_str(), d.history.len()),
+            ("Une rampe", 1)
+        );
         assert_eq!(d.proposal.theme, Theme::Accessibility);
 
         assert!(correct(&node, &a, id, &c).await.unwrap());
-        let again = corrected("Une rampe d'accès", "À l'entrée, côté parking", Theme::Reception);
+        let again = corrected(
+            "Une rampe d'accès",
+            "À l'entrée, côté parking",
+            Theme::Reception,
+        );
         assert!(correct(&node, &a, id, &again).await.unwrap());
-        assert!(!correct(&node, &a, id, &again).await.unwrap(), "nothing changed");
+        assert!(
+            !correct(&node, &a, id, &again).await.unwrap(),
+            "nothing changed"
+        );
         let d = detail(&node, &a, id).await.unwrap();
         assert_eq!(d.proposal.title, "Une rampe d'accès");
         assert_eq!(d.proposal.description, "À l'entrée, côté parking");
@@ -230,7 +240,10 @@ mod tests {
         assert_eq!(first.new_title.as_deref(), Some("Une rampe d'accès"));
         assert!(!first.text_corrected);
         let second = &d.history[2];
-        assert_eq!((second.old_title.clone(), second.text_corrected), (None, true));
+        assert_eq!(
+            (second.old_title.clone(), second.text_corrected),
+            (None, true)
+        );
         assert_eq!(second.old_theme, Some(Theme::Accessibility));
         assert_eq!(second.new_theme, Some(Theme::Reception));
         assert!(messages(&node).await.is_empty(), "not shared: nothing sent");
@@ -294,7 +307,10 @@ mod tests {
         assert_eq!(last.step, proposals::HistoryStep::Reopened);
         assert_eq!(last.from_status, Some(ProposalStatus::Abandoned));
         let kinds: Vec<String> = messages(&node).await.into_iter().map(|(k, _)| k).collect();
-        assert_eq!(kinds, ["proposal.shared", "proposal.updated", "proposal.updated"]);
+        assert_eq!(
+            kinds,
+            ["proposal.shared", "proposal.updated", "proposal.updated"]
+        );
     }
 
     #[tokio::test]

@@ -476,7 +476,10 @@ pub(crate) mod tests {
             .unwrap();
         // Ended before today.
         let old = create(c, &new_member("Ancien", true)).await.unwrap();
-        designate(c, Some(&s), today(),
+        designate(
+            c,
+            Some(&s),
+            today(),
             old,
             S,
             date("2020-01-01"),
@@ -523,7 +526,13 @@ pub(crate) mod tests {
         let labels: Vec<&str> = last.delegates.iter().map(|d| d.label.or_empty()).collect();
         assert_eq!(
             labels,
-            ["Bruno", "Délégué·e 2", "Emma", "Chloé Cachée", "Suppléant·e 2"]
+            [
+                "Bruno",
+                "Délégué·e 2",
+                "Emma",
+                "Chloé Cachée",
+                "Suppléant·e 2"
+            ]
         );
     }
 
@@ -539,7 +548,18 @@ pub(crate) mod tests {
 
         let code = |r: Result<Uuid, NodeError>| r.unwrap_err().code();
         assert_eq!(
-            code(designate(c, None, today(), Uuid::now_v7(), D, date("2024-01-01"), None).await),
+            code(
+                designate(
+                    c,
+                    None,
+                    today(),
+                    Uuid::now_v7(),
+                    D,
+                    date("2024-01-01"),
+                    None
+                )
+                .await
+            ),
             "not_found"
         );
         assert_eq!(
@@ -547,12 +567,31 @@ pub(crate) mod tests {
             "domain_rule"
         );
         assert_eq!(
-            code(designate(c, None, today(), a, D, date("2024-05-01"), Some(date("2024-04-30"))).await),
+            code(
+                designate(
+                    c,
+                    None,
+                    today(),
+                    a,
+                    D,
+                    date("2024-05-01"),
+                    Some(date("2024-04-30"))
+                )
+                .await
+            ),
             "invalid_field"
         );
-        let first = designate(c, None, today(), a, D, date("2024-01-01"), Some(date("2024-12-31")))
-            .await
-            .unwrap();
+        let first = designate(
+            c,
+            None,
+            today(),
+            a,
+            D,
+            date("2024-01-01"),
+            Some(date("2024-12-31")),
+        )
+        .await
+        .unwrap();
         // Overlapping periods are refused; touching is not overlapping.
         assert_eq!(
             code(designate(c, None, today(), a, S, date("2024-12-31"), None).await),
@@ -566,10 +605,17 @@ pub(crate) mod tests {
             .await
             .unwrap();
         assert!(is_listed(c, a, date("2024-06-01")).await.unwrap());
-        assert!(is_listed(c, a, date("2023-06-01")).await.unwrap(), "to come");
+        assert!(
+            is_listed(c, a, date("2023-06-01")).await.unwrap(),
+            "to come"
+        );
         assert!(is_current_on(date("2024-01-01"), None, date("2024-01-01")));
         assert!(!is_current_on(date("2024-01-02"), None, date("2024-01-01")));
-        assert!(!is_current_on(date("2024-01-01"), Some(date("2024-01-31")), date("2024-02-01")));
+        assert!(!is_current_on(
+            date("2024-01-01"),
+            Some(date("2024-01-31")),
+            date("2024-02-01")
+        ));
         let current = list_current(c, date("2025-02-01")).await.unwrap();
         assert_eq!(current.len(), 1);
         assert_eq!((current[0].id, current[0].role), (second, S));
@@ -596,7 +642,9 @@ pub(crate) mod tests {
                 .code(),
             "not_found"
         );
-        end_term(c, None, today(), second, date("2025-03-31")).await.unwrap();
+        end_term(c, None, today(), second, date("2025-03-31"))
+            .await
+            .unwrap();
         assert_eq!(
             get(c, second).await.unwrap().term_end,
             Some(date("2025-03-31"))
@@ -687,7 +735,10 @@ pub(crate) mod tests {
         let mireille = create(c, &m).await.unwrap();
         let other = create(c, &new_member("Bob", true)).await.unwrap();
 
-        designate(c, Some(&s), today(),
+        designate(
+            c,
+            Some(&s),
+            today(),
             mireille,
             DelegateRole::Delegate,
             date("2020-01-01"),

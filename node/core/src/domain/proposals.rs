@@ -136,7 +136,16 @@ pub async fn create(
     .bind(t)
     .execute(&mut *conn)
     .await?;
-    record_history(conn, id, actor, None, ProposalStatus::Idea, None, HistoryStep::Status).await?;
+    record_history(
+        conn,
+        id,
+        actor,
+        None,
+        ProposalStatus::Idea,
+        None,
+        HistoryStep::Status,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -489,7 +498,16 @@ pub async fn change_status(
     } else {
         HistoryStep::Status
     };
-    record_history(conn, id, actor, Some(p.status), to, comment.as_deref(), step).await?;
+    record_history(
+        conn,
+        id,
+        actor,
+        Some(p.status),
+        to,
+        comment.as_deref(),
+        step,
+    )
+    .await?;
     if p.shared == SHARED {
         let stream =
             stream.ok_or_else(|| rule(Rule::NotJoined, "this node has not joined a hub"))?;
@@ -560,7 +578,11 @@ mod tests {
         h.push(step(Some(SentToManagement), Accepted, Status));
         h.push(step(Some(Accepted), Realised, Status));
         assert_eq!(reopen_target(Realised, &h), Some(Accepted));
-        assert_eq!(reopen_target(Realised, &h[..1]), Some(InProgress), "history silent");
+        assert_eq!(
+            reopen_target(Realised, &h[..1]),
+            Some(InProgress),
+            "history silent"
+        );
         assert_eq!(reopen_target(Abandoned, &h[..1]), Some(Discussed));
     }
 }

@@ -202,7 +202,11 @@ fn delegate_words(
         DelegateRole::Substitute => loc.t("suppléant·e"),
     };
     let start = if d.term_start > today {
-        loc.t1(", à partir du {jour}", "jour", loc.day(d.term_start.inner()))
+        loc.t1(
+            ", à partir du {jour}",
+            "jour",
+            loc.day(d.term_start.inner()),
+        )
     } else {
         loc.t1(", depuis {date}", "date", loc.date(d.term_start.inner()))
     };

@@ -86,7 +86,13 @@ pub(super) async fn correct_form(
         title: p.title,
         description: p.description,
     };
-    render(&correct_page(&viewer, id, f, p.shared == SHARED, Vec::new()))
+    render(&correct_page(
+        &viewer,
+        id,
+        f,
+        p.shared == SHARED,
+        Vec::new(),
+    ))
 }
 
 /// `POST /propositions/{id}/corriger`
@@ -142,9 +148,9 @@ pub(super) async fn correct(
             Ok(changed) => {
                 let message = match (changed, p.shared == SHARED) {
                     (false, _) => loc.t("Rien n'a changé."),
-                    (true, true) => loc.t(
-                        "La correction est notée. Le comité inter-services la reçoit aussi.",
-                    ),
+                    (true, true) => {
+                        loc.t("La correction est notée. Le comité inter-services la reçoit aussi.")
+                    }
                     (true, false) => loc.t("La correction est notée."),
                 };
                 return Ok(done(&format!("/propositions/{id}"), message));
@@ -189,7 +195,10 @@ pub(super) async fn reopen_form(
     let back = format!("/propositions/{id}");
     let Some(to) = actions::proposals::reopen_target(&node, &actor, id).await? else {
         // Not closed (any more): nothing to ask.
-        return Ok(done(&back, viewer.locale.t("Cette proposition est déjà en cours.")));
+        return Ok(done(
+            &back,
+            viewer.locale.t("Cette proposition est déjà en cours."),
+        ));
     };
     let l = viewer.layout("/propositions", None);
     let mut c = Confirmation::new(

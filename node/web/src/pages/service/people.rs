@@ -11,11 +11,9 @@ use super::{
     enum_text, field_error, invalid, is_admin, optional_id, parse_choice, parse_date, path_id,
     refusal, show_date, Choice, FormErrors,
 };
-use crate::pages::labels::{delegate_label, delegate_role_label, member_role_label};
 use crate::pages::confirm::Confirmation;
-use crate::pages::{
-    done, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
-};
+use crate::pages::labels::{delegate_label, delegate_role_label, member_role_label};
+use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer};
 use passerelle_core::actions::{committee, Who};
 use passerelle_core::domain::delegates;
 use passerelle_core::domain::members::{MemberRole, NewMember};
@@ -284,7 +282,11 @@ struct PublicRow {
 
 /// When a term starts, in words: its date if it has started, « à partir
 /// du … » if it is to come.
-fn start_words(start: &passerelle_protocol::Date, today: passerelle_protocol::Date, loc: Locale) -> String {
+fn start_words(
+    start: &passerelle_protocol::Date,
+    today: passerelle_protocol::Date,
+    loc: Locale,
+) -> String {
     if *start > today {
         loc.t1("à partir du {jour}", "jour", loc.day(start.inner()))
     } else {
@@ -304,29 +306,29 @@ async fn delegates_page(
     let today = node.clock().today();
     let (current, upcoming): (Vec<DesignationRow>, Vec<DesignationRow>) =
         committee::delegates(node, &viewer.actor())
-        .await?
-        .into_iter()
-        .map(|d| DesignationRow {
-            upcoming: !delegates::is_current_on(d.term_start, d.term_end, today),
-            id: d.id,
-            field: format!("end-{}", d.id),
-            end_label: loc.t1("Dernier jour du mandat de {nom}", "nom", &d.display_name),
-            end_input: if end_for == d.id.to_string() {
-                end_value.clone()
-            } else {
-                today.to_string()
-            },
-            name: d.display_name,
-            role: delegate_role_label(d.role, loc),
-            start: start_words(&d.term_start, today, loc),
-            end: d
-                .term_end
-                .as_ref()
-                .map(|e| show_date(e, loc))
-                .unwrap_or_default(),
-            consent: d.consent,
-        })
-        .partition(|d| !d.upcoming);
+            .await?
+            .into_iter()
+            .map(|d| DesignationRow {
+                upcoming: !delegates::is_current_on(d.term_start, d.term_end, today),
+                id: d.id,
+                field: format!("end-{}", d.id),
+                end_label: loc.t1("Dernier jour du mandat de {nom}", "nom", &d.display_name),
+                end_input: if end_for == d.id.to_string() {
+                    end_value.clone()
+                } else {
+                    today.to_string()
+                },
+                name: d.display_name,
+                role: delegate_role_label(d.role, loc),
+                start: start_words(&d.term_start, today, loc),
+                end: d
+                    .term_end
+                    .as_ref()
+                    .map(|e| show_date(e, loc))
+                    .unwrap_or_default(),
+                consent: d.consent,
+            })
+            .partition(|d| !d.upcoming);
     let public = committee::public_delegates(node, &viewer.actor())
         .await?
         .delegates
@@ -566,11 +568,19 @@ pub(super) async fn designate(
             f.end_before
                 .split(',')
                 .filter(|s| !s.is_empty())
-                .map(|s| path_id(s))
+                .map(path_id)
                 .collect::<Result<Vec<_>, _>>()?
         };
-        match committee::designate(&node, &viewer.actor(), member, role, start, end, &end_before)
-            .await
+        match committee::designate(
+            &node,
+            &viewer.actor(),
+            member,
+            role,
+            start,
+            end,
+            &end_before,
+        )
+        .await
         {
             Ok(_) => return Ok(done("/delegues", loc.t("La désignation est notée."))),
             Err(e) => {

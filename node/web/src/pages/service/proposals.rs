@@ -326,7 +326,13 @@ fn step_in_words(h: &domain::HistoryEntry, loc: Locale) -> (String, Vec<String>)
         HistoryStep::Corrected => {
             let mut changes = Vec::new();
             if let (Some(old), Some(new)) = (&h.old_title, &h.new_title) {
-                changes.push(loc.t2("Titre : « {avant} » → « {apres} »", "avant", old, "apres", new));
+                changes.push(loc.t2(
+                    "Titre : « {avant} » → « {apres} »",
+                    "avant",
+                    old,
+                    "apres",
+                    new,
+                ));
             }
             if h.text_corrected {
                 changes.push(loc.t("texte corrigé").to_owned());
@@ -603,9 +609,11 @@ pub(super) async fn change_status(
                 || !domain::transition_allowed(current.status, to) =>
         {
             errors.push(field_error(
-            "etapes",
-            loc.t("Cette étape n'est pas possible maintenant. Regardez où en est la proposition."),
-        ))
+                "etapes",
+                loc.t(
+                    "Cette étape n'est pas possible maintenant. Regardez où en est la proposition.",
+                ),
+            ))
         }
         Some(_) => {}
     }
