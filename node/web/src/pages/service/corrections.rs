@@ -14,9 +14,9 @@ use super::{
     Choice, FormErrors, THEMES,
 };
 use crate::pages::confirm::Confirmation;
-use crate::pages::{done, render, CsrfForm, FieldError, Layout, PageError, Viewer};
+use crate::pages::{done, render, CsrfForm, FieldError, Layout, Locale, PageError, Viewer};
 use passerelle_core::actions::{self, Who};
-use passerelle_core::domain::proposals::{Correction, SHARED};
+use passerelle_core::domain::proposals::{Correction, HistoryEntry, HistoryStep, SHARED};
 use passerelle_core::node::Node;
 
 // ---------------------------------------------------------------------------
@@ -177,6 +177,46 @@ pub(super) async fn correct(
         }
     }
     invalid(&correct_page(&viewer, id, f, p.shared == SHARED, errors))
+}
+
+/// A step of the history in words: its title, and what a correction changed.
+pub(super) fn step_in_words(h: &HistoryEntry, loc: Locale) -> (String, Vec<String>) {
+    match h.step {
+        HistoryStep::Status => (status_label(h.to_status, loc).to_owned(), Vec::new()),
+        HistoryStep::Reopened => (
+            loc.t1(
+                "Rouverte : retour à « {etape} »",
+                "etape",
+                status_label(h.to_status, loc),
+            ),
+            Vec::new(),
+        ),
+        HistoryStep::Corrected => {
+            let mut changes = Vec::new();
+            if let (Some(old), Some(new)) = (&h.old_title, &h.new_title) {
+                changes.push(loc.t2(
+                    "Titre : « {avant} » → « {apres} »",
+                    "avant",
+                    old,
+                    "apres",
+                    new,
+                ));
+            }
+            if h.text_corrected {
+                changes.push(loc.t("texte corrigé").to_owned());
+            }
+            if let (Some(old), Some(new)) = (h.old_theme, h.new_theme) {
+                changes.push(loc.t2(
+                    "Thème : {avant} → {apres}",
+                    "avant",
+                    theme_label(old, loc),
+                    "apres",
+                    theme_label(new, loc),
+                ));
+            }
+            (loc.t("Corrigée").to_owned(), changes)
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -10,14 +10,12 @@ use uuid::Uuid;
 
 use super::{
     badge, enum_text, field_error, invalid, is_admin, origin_label, paragraphs, parse_choice,
-    path_id, refusal, status_label, theme_label, Badge, Choice, FormErrors, ORIGINS, THEMES,
+    path_id, refusal, theme_label, Badge, Choice, FormErrors, ORIGINS, THEMES,
 };
 use crate::pages::Locale;
 use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
 use passerelle_core::actions::{self, Who};
-use passerelle_core::domain::proposals::{
-    self as domain, HistoryStep, NewProposal, SHARED, WITHDRAWN,
-};
+use passerelle_core::domain::proposals::{self as domain, NewProposal, SHARED, WITHDRAWN};
 use passerelle_core::domain::validate;
 use passerelle_core::node::Node;
 
@@ -311,46 +309,6 @@ struct Step {
     changes: Vec<String>,
 }
 
-/// A step of the history in words: its title, and what a correction changed.
-fn step_in_words(h: &domain::HistoryEntry, loc: Locale) -> (String, Vec<String>) {
-    match h.step {
-        HistoryStep::Status => (status_label(h.to_status, loc).to_owned(), Vec::new()),
-        HistoryStep::Reopened => (
-            loc.t1(
-                "Rouverte : retour à « {etape} »",
-                "etape",
-                status_label(h.to_status, loc),
-            ),
-            Vec::new(),
-        ),
-        HistoryStep::Corrected => {
-            let mut changes = Vec::new();
-            if let (Some(old), Some(new)) = (&h.old_title, &h.new_title) {
-                changes.push(loc.t2(
-                    "Titre : « {avant} » → « {apres} »",
-                    "avant",
-                    old,
-                    "apres",
-                    new,
-                ));
-            }
-            if h.text_corrected {
-                changes.push(loc.t("texte corrigé").to_owned());
-            }
-            if let (Some(old), Some(new)) = (h.old_theme, h.new_theme) {
-                changes.push(loc.t2(
-                    "Thème : {avant} → {apres}",
-                    "avant",
-                    theme_label(old, loc),
-                    "apres",
-                    theme_label(new, loc),
-                ));
-            }
-            (loc.t("Corrigée").to_owned(), changes)
-        }
-    }
-}
-
 /// One form per allowed next step (except management's answer).
 struct StepForm {
     target: String,
@@ -448,7 +406,7 @@ async fn detail_page(
     let history = history
         .into_iter()
         .map(|h| {
-            let (label, changes) = step_in_words(&h, loc);
+            let (label, changes) = super::corrections::step_in_words(&h, loc);
             Step {
                 label,
                 changes,
