@@ -403,4 +403,83 @@ mod tests {
         assert_eq!(public.delegates[0].label, "Suppléant·e 1");
         assert!(announced(&node).await.is_empty());
     }
+
+    #[tokio::test]
+    async fn a_designation_to_come_is_announced_once_and_becomes_current_by_the_clock() {
+        let (_dir, node) = service().await;
+        join(&node).await;
+        let a = an_admin();
+        let awa = add_member(&node, &a, &newcomer("Awa", true, None))
+            .await
+            .unwrap();
+        let marie = add_member(&node, &a, &newcomer("Marie", true, None))
+            .await
+            .unwrap();
+        let today = node.clock().today();
+        let tomorrow = Date::from_inner(today.inner().next_day().unwrap());
+        let held = designate(&node, &a, awa, DelegateRole::Substitute, today, None, &[])
+            .await
+            .unwrap();
+        // Marie from tomorrow: Awa would stay substitute with no end.
+        let running = open_ended_before(&node, &a, DelegateRole::Substitute, tomorrow)
+            .await
+            .unwrap();
+        assert_eq!(running.iter().map(|d| d.id).collect::<Vec<_>>(), [held]);
+        assert!(
+            open_ended_before(&node, &a, DelegateRole::Delegate, tomorrow)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let e = open_ended_before(&node, &a_member(), DelegateRole::Substitute, tomorrow)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "forbidden");
+        designate(
+            &node,
+            &a,
+            marie,
+            DelegateRole::Substitute,
+            tomorrow,
+            None,
+            &[held],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            designation(&node, &a, held).await.unwrap().term_end,
+            Some(today),
+            "Awa's term ends the day before"
+        );
+        // One list for the two changes; Marie is in it, to come.
+        let lists = announced(&node).await;
+        assert_eq!(lists.len(), 2);
+        let last = &lists[1].delegates;
+        assert_eq!(last.len(), 2);
+        assert_eq!(
+            (last[1].label.or_empty(), last[1].term_start),
+            ("Marie", tomorrow)
+        );
+        let current = |node: &Node| {
+            let today = node.clock().today();
+            let node = node.clone();
+            async move {
+                delegates(&node, &a_member())
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|d| delegates::is_current_on(d.term_start, d.term_end, today))
+                    .map(|d| d.display_name)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(current(&node).await, ["Awa"]);
+        node.clock().advance(1);
+        assert_eq!(current(&node).await, ["Marie"], "by the clock alone");
+        assert_eq!(announced(&node).await.len(), 2, "nothing sent on the day");
+        // Awa's term is over: no longer listed, nor can it be ended again.
+        assert_eq!(delegates(&node, &a_member()).await.unwrap().len(), 1);
+        let e = end_term(&node, &a, held, today).await.unwrap_err();
+        assert_eq!(e.code(), "domain_rule");
+    }
 }
