@@ -722,6 +722,79 @@ async fn a_meeting_from_agenda_to_minutes_sent_to_management() {
 }
 
 #[tokio::test]
+async fn a_designation_asks_about_a_term_left_running() {
+    let site = site(NodeRole::Service).await;
+    let admin = site.admin().await;
+    for name in ["Awa", "Marie"] {
+        site.post_ok(
+            &admin,
+            "/membres/nouveau",
+            &[("display_name", name), ("role", "usager")],
+        )
+        .await;
+    }
+    let list = passerelle_core::domain::members::list(
+        &mut site.node.db.pool().acquire().await.unwrap(),
+        false,
+    )
+    .await
+    .unwrap();
+    let id = |name: &str| {
+        list.iter()
+            .find(|m| m.display_name == name)
+            .unwrap()
+            .id
+            .to_string()
+    };
+    let (awa, marie) = (id("Awa"), id("Marie"));
+    site.post_ok(
+        &admin,
+        "/delegues/designer",
+        &[
+            ("member", &awa),
+            ("role", "substitute"),
+            ("term_start", "2024-01-01"),
+        ],
+    )
+    .await;
+    let form = [
+        ("member", marie.as_str()),
+        ("role", "substitute"),
+        ("term_start", "2031-01-01"),
+    ];
+    // First the question, and nothing stored.
+    let asked = site.post(&admin, "/delegues/designer", &form).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked
+        .body
+        .contains("<h1>Awa est encore suppléant·e sans date de fin</h1>"));
+    assert!(asked
+        .body
+        .contains("Oui, terminer le mandat le 31 décembre 2030"));
+    assert!(asked.body.contains(r#"name="keep" value="1""#));
+    let page = site.get(&admin, "/delegues").await.body;
+    assert!(!page.contains("Marie"));
+    // Both kept: Awa's term still has no end; Marie's is to come.
+    let designations = || async {
+        passerelle_core::domain::delegates::list_active(
+            &mut site.node.db.pool().acquire().await.unwrap(),
+            site.node.clock().today(),
+        )
+        .await
+        .unwrap()
+    };
+    let held = designations().await[0].id.to_string();
+    let mut kept = form.to_vec();
+    kept.extend([("asked", "1"), ("end_before", held.as_str()), ("keep", "1")]);
+    site.post_ok(&admin, "/delegues/designer", &kept).await;
+    let now = designations().await;
+    assert_eq!(now.len(), 2);
+    assert!(now.iter().all(|d| d.term_end.is_none()), "{now:?}");
+    let page = site.get(&admin, "/delegues").await.body;
+    assert!(page.contains("à partir du 1er janvier 2031"));
+}
+
+#[tokio::test]
 async fn members_consent_and_delegates() {
     let site = site(NodeRole::Service).await;
     let admin = site.admin().await;
