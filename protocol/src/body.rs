@@ -469,6 +469,10 @@ pub struct ProposalUpdate {
     /// New title or description, when they changed.
     pub title: Option<Text>,
     pub description: Option<Text>,
+    /// New theme, when it changed (added after the first version of this
+    /// kind: absent in older messages, and ignored by older receivers).
+    #[serde(default)]
+    pub theme: Option<Theme>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

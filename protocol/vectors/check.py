@@ -655,6 +655,7 @@ def s_proposal_updated(b):
     answer = b.get("answer", t_answer, optional=True)
     b.get("title", t_title, optional=True)
     b.get("description", t_string, optional=True)
+    b.get("theme", t_enum("theme"), optional=True)
     if answer is not None and status not in ("accepted", "adapted", "refused"):
         b.fail("an answer goes with status accepted, adapted or refused")
 

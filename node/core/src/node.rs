@@ -42,6 +42,8 @@ pub struct NodeInner {
     pub inbox: crate::pushes::Queue,
     /// Turns `true` when the node must stop.
     pub shutdown: watch::Sender<bool>,
+    /// The date that decides what is current here (see [`crate::clock::Clock`]).
+    clock: crate::clock::Clock,
 }
 
 impl std::ops::Deref for Node {
@@ -125,7 +127,14 @@ impl Node {
             outbox_changed: Notify::new(),
             inbox: Default::default(),
             shutdown,
+            clock: Default::default(),
         }))
+    }
+
+    /// This node's clock: what is current (a delegate's term) is read
+    /// against `node.clock().today()`. Tests and the demo may move it.
+    pub fn clock(&self) -> &crate::clock::Clock {
+        &self.clock
     }
 
     /// Creates a data directory: configuration, key (0600), database, first

@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 
 use passerelle_protocol::body::{
     AgendaEntry, Delegate, DelegateList, DelegateRole, Erasure, ErasureTarget, JointMeeting, Kind,
-    NodeRole, Origin, ProposalRef, ProposalStatus, SharedProposal, Theme,
+    NodeRole, Origin, ProposalRef, ProposalStatus, ProposalUpdate, SharedProposal, Theme,
 };
 use passerelle_protocol::canonical::{canonicalize, MAX_SAFE_INTEGER};
 use passerelle_protocol::envelope::MAX_AHEAD_SECS;
@@ -787,7 +787,39 @@ fn erasure_vectors(first: &SignedEnvelope, second: &SignedEnvelope) -> Vec<Envel
     )
     .sign(&service)
     .unwrap();
+    // The fourth: the proposal of the second message, corrected (title,
+    // text and theme; proposal.updated's optional `theme`, §8.3).
+    let correction = typed(
+        "01936b2a-7c00-7000-8000-000000000005",
+        SERVICE,
+        4,
+        Some(erasure.hash().clone()),
+        "2026-12-08T09:00:00Z",
+        &Body::ProposalUpdated(ProposalUpdate {
+            proposal: proposal().proposal,
+            status: ProposalStatus::SentToManagement,
+            comment: None,
+            answer: None,
+            title: Some("Rampe d'accès au jardin, côté réfectoire".into()),
+            description: Some(
+                "Une rampe près du réfectoire, pour que chacun·e sorte seul·e au jardin.".into(),
+            ),
+            theme: Some(Theme::WellBeing),
+        }),
+        &service,
+    )
+    .sign(&service)
+    .unwrap();
     vec![
+        positive(
+            "service_seq4_proposal_updated",
+            "The same service's fourth message: it corrects the title, text and \
+             theme of the proposal it shared (prev is the hash of \
+             service_seq3_content_erased). Title and description are sealed; \
+             the theme is not.",
+            SERVICE_SEED,
+            &correction,
+        ),
         positive(
             "service_seq1_delegates_list_erased",
             "service_seq1_delegates_list after its origin erased Marie Dupont's name: \

@@ -20,6 +20,8 @@ mod api;
 mod backup;
 mod browser;
 mod committee_api;
+mod corrections;
+mod corrections_pages;
 mod crash;
 mod crash_federation;
 mod erasure;

@@ -67,7 +67,7 @@ pub async fn update_member(
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
     if members::update(conn, id, u).await? {
-        delegates::reannounce_if_current(conn, stream.as_ref(), id).await?;
+        delegates::reannounce_if_current(conn, stream.as_ref(), node.clock().today(), id).await?;
     }
     change.commit().await
 }
@@ -87,7 +87,7 @@ pub async fn set_consent(
     let (conn, stream) = change.parts();
     let mut erased = 0;
     if members::set_consent(conn, id, consent).await? {
-        delegates::reannounce_if_current(conn, stream.as_ref(), id).await?;
+        delegates::reannounce_if_current(conn, stream.as_ref(), node.clock().today(), id).await?;
         if let (false, Some(stream)) = (consent, stream.as_ref()) {
             // Their name now, and the names they were shown under before.
             let mut names = members::former_names(conn, id).await?;
@@ -123,21 +123,36 @@ pub async fn leave(node: &Node, actor: &Actor, id: Uuid) -> Result<(), NodeError
     Who::Admins.check(node, actor)?;
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
-    delegates::member_leaves(conn, stream.as_ref(), id).await?;
+    delegates::member_leaves(conn, stream.as_ref(), node.clock().today(), id).await?;
     change.commit().await
 }
 
-/// Today's delegates and substitutes, as the committee knows them.
+/// Today's delegates and substitutes and those to come (a term not
+/// started yet), as the committee knows them: current ones are those for
+/// which `delegates::is_current_on(.., node.clock().today())` holds.
 pub async fn delegates(node: &Node, actor: &Actor) -> Result<Vec<Designation>, NodeError> {
     Who::Committee.check(node, actor)?;
-    delegates::list_current(&mut *node.db.pool().acquire().await?, delegates::today()).await
+    delegates::list_active(&mut *node.db.pool().acquire().await?, node.clock().today()).await
+}
+
+/// The designations without an end date for `role` that a new designation
+/// from `start` would leave running (the page offers to end them).
+pub async fn open_ended_before(
+    node: &Node,
+    actor: &Actor,
+    role: DelegateRole,
+    start: Date,
+) -> Result<Vec<Designation>, NodeError> {
+    Who::Admins.check(node, actor)?;
+    let mut conn = node.db.pool().acquire().await?;
+    delegates::open_ended_before(&mut conn, node.clock().today(), role, start).await
 }
 
 /// Exactly what the inter-service committee receives: names only with
 /// consent.
 pub async fn public_delegates(node: &Node, actor: &Actor) -> Result<DelegateList, NodeError> {
     Who::Committee.check(node, actor)?;
-    delegates::public_list(&mut *node.db.pool().acquire().await?, delegates::today()).await
+    delegates::public_list(&mut *node.db.pool().acquire().await?, node.clock().today()).await
 }
 
 /// One designation, current or not.
@@ -147,7 +162,9 @@ pub async fn designation(node: &Node, actor: &Actor, id: Uuid) -> Result<Designa
 }
 
 /// Designates a member as delegate or substitute for a term; returns the
-/// designation's id. The new list is announced.
+/// designation's id. The terms in `end_before` (someone who held the role
+/// without an end date) end the day before `term_start`, in the same
+/// change. The new list is announced once.
 pub async fn designate(
     node: &Node,
     actor: &Actor,
@@ -155,12 +172,32 @@ pub async fn designate(
     role: DelegateRole,
     term_start: Date,
     term_end: Option<Date>,
+    end_before: &[Uuid],
 ) -> Result<Uuid, NodeError> {
     Who::Admins.check(node, actor)?;
+    let today = node.clock().today();
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
-    let id =
-        delegates::designate(conn, stream.as_ref(), member, role, term_start, term_end).await?;
+    if !end_before.is_empty() {
+        let eve = term_start
+            .inner()
+            .previous_day()
+            .map(Date::from_inner)
+            .ok_or_else(|| crate::validate::invalid("term_start", "a later date"))?;
+        for previous in end_before {
+            delegates::end_term(conn, None, today, *previous, eve).await?;
+        }
+    }
+    let id = delegates::designate(
+        conn,
+        stream.as_ref(),
+        today,
+        member,
+        role,
+        term_start,
+        term_end,
+    )
+    .await?;
     change.commit().await?;
     Ok(id)
 }
@@ -170,7 +207,7 @@ pub async fn end_term(node: &Node, actor: &Actor, id: Uuid, end: Date) -> Result
     Who::Admins.check(node, actor)?;
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
-    delegates::end_term(conn, stream.as_ref(), id, end).await?;
+    delegates::end_term(conn, stream.as_ref(), node.clock().today(), id, end).await?;
     change.commit().await
 }
 
@@ -211,6 +248,7 @@ mod tests {
             DelegateRole::Delegate,
             delegates::today(),
             None,
+            &[],
         )
         .await
         .unwrap_err();
@@ -256,9 +294,17 @@ mod tests {
             .await
             .unwrap();
         let start = Date::parse("2020-01-01").unwrap();
-        designate(&node, &a, mireille, DelegateRole::Delegate, start, None)
-            .await
-            .unwrap();
+        designate(
+            &node,
+            &a,
+            mireille,
+            DelegateRole::Delegate,
+            start,
+            None,
+            &[],
+        )
+        .await
+        .unwrap();
         assert_eq!(announced(&node).await.len(), 1);
 
         // Withdrawn: the list again, under a neutral label.
@@ -304,7 +350,7 @@ mod tests {
             .await
             .unwrap();
         let start = Date::parse("2020-01-01").unwrap();
-        designate(&node, &a, id, DelegateRole::Delegate, start, None)
+        designate(&node, &a, id, DelegateRole::Delegate, start, None, &[])
             .await
             .unwrap();
         let rename = MemberUpdate {
@@ -347,6 +393,7 @@ mod tests {
             DelegateRole::Substitute,
             delegates::today(),
             None,
+            &[],
         )
         .await
         .unwrap();
@@ -355,5 +402,84 @@ mod tests {
         let public = public_delegates(&node, &a_member()).await.unwrap();
         assert_eq!(public.delegates[0].label, "Suppléant·e 1");
         assert!(announced(&node).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_designation_to_come_is_announced_once_and_becomes_current_by_the_clock() {
+        let (_dir, node) = service().await;
+        join(&node).await;
+        let a = an_admin();
+        let awa = add_member(&node, &a, &newcomer("Awa", true, None))
+            .await
+            .unwrap();
+        let marie = add_member(&node, &a, &newcomer("Marie", true, None))
+            .await
+            .unwrap();
+        let today = node.clock().today();
+        let tomorrow = Date::from_inner(today.inner().next_day().unwrap());
+        let held = designate(&node, &a, awa, DelegateRole::Substitute, today, None, &[])
+            .await
+            .unwrap();
+        // Marie from tomorrow: Awa would stay substitute with no end.
+        let running = open_ended_before(&node, &a, DelegateRole::Substitute, tomorrow)
+            .await
+            .unwrap();
+        assert_eq!(running.iter().map(|d| d.id).collect::<Vec<_>>(), [held]);
+        assert!(
+            open_ended_before(&node, &a, DelegateRole::Delegate, tomorrow)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let e = open_ended_before(&node, &a_member(), DelegateRole::Substitute, tomorrow)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "forbidden");
+        designate(
+            &node,
+            &a,
+            marie,
+            DelegateRole::Substitute,
+            tomorrow,
+            None,
+            &[held],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            designation(&node, &a, held).await.unwrap().term_end,
+            Some(today),
+            "Awa's term ends the day before"
+        );
+        // One list for the two changes; Marie is in it, to come.
+        let lists = announced(&node).await;
+        assert_eq!(lists.len(), 2);
+        let last = &lists[1].delegates;
+        assert_eq!(last.len(), 2);
+        assert_eq!(
+            (last[1].label.or_empty(), last[1].term_start),
+            ("Marie", tomorrow)
+        );
+        let current = |node: &Node| {
+            let today = node.clock().today();
+            let node = node.clone();
+            async move {
+                delegates(&node, &a_member())
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|d| delegates::is_current_on(d.term_start, d.term_end, today))
+                    .map(|d| d.display_name)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(current(&node).await, ["Awa"]);
+        node.clock().advance(1);
+        assert_eq!(current(&node).await, ["Marie"], "by the clock alone");
+        assert_eq!(announced(&node).await.len(), 2, "nothing sent on the day");
+        // Awa's term is over: no longer listed, nor can it be ended again.
+        assert_eq!(delegates(&node, &a_member()).await.unwrap().len(), 1);
+        let e = end_term(&node, &a, held, today).await.unwrap_err();
+        assert_eq!(e.code(), "domain_rule");
     }
 }

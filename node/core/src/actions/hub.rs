@@ -30,7 +30,7 @@ use crate::node::Node;
 /// Every member service, by name, with its delegates and sync health.
 pub async fn services(node: &Node, actor: &Actor) -> Result<Vec<MemberService>, NodeError> {
     Who::Coordinators.check(node, actor)?;
-    hub::member_services(&mut *node.db.pool().acquire().await?).await
+    hub::member_services(&mut *node.db.pool().acquire().await?, node.clock().today()).await
 }
 
 /// Member services' names by id (labels, without the rest of [`services`]).

@@ -122,6 +122,8 @@ pub const COPIES: &[(&str, &str, Scope, Blank)] = &[
     ("proposals", "description", Scope::Own, Blank::Empty),
     ("proposals", "answer_text", Scope::Own, Blank::Null),
     ("proposal_history", "comment", Scope::Own, Blank::Null),
+    ("proposal_history", "old_title", Scope::Own, Blank::Null),
+    ("proposal_history", "new_title", Scope::Own, Blank::Null),
 ];
 
 /// Whether an envelope's text may be a `content.erased` (so that the

@@ -123,14 +123,15 @@ pub async fn apply_update(
     sqlx::query(
         "UPDATE federated_proposals SET status = $1, answer_text = COALESCE($2, answer_text), \
          answer_date = COALESCE($3, answer_date), title = COALESCE($4, title), \
-         description = COALESCE($5, description), updated_at = $6 \
-         WHERE service_id = $7 AND proposal_id = $8",
+         description = COALESCE($5, description), theme = COALESCE($6, theme), updated_at = $7 \
+         WHERE service_id = $8 AND proposal_id = $9",
     )
     .bind(enum_text(&u.status))
     .bind(u.answer.as_ref().map(|a| a.text.or_empty().to_owned()))
     .bind(u.answer.as_ref().map(|a| a.date.to_string()))
     .bind(u.title.as_ref().map(crate::domain::erasure::stored_title))
     .bind(u.description.as_ref().map(Text::or_empty))
+    .bind(u.theme.as_ref().map(enum_text))
     .bind(now())
     .bind(origin)
     .bind(&id)

@@ -704,7 +704,9 @@ pub struct MemberService {
     pub last_seen_at: Option<i64>,
     /// The last message of its stream the hub accepted (0: none yet).
     pub stream_seq: i64,
-    /// Its delegates, as it last sent them.
+    /// Its delegates, current and to come, as it last sent them (terms
+    /// ended since are left out). One whose `term_start` is after today is
+    /// to come: it becomes current on that day, without a new message.
     pub delegates: Vec<Delegate>,
     /// Its proposals currently shared.
     pub shared_proposals: i64,
@@ -739,8 +741,12 @@ pub fn sync_health(status: &str, last_seen_at: Option<i64>, now: i64) -> String 
     }
 }
 
-/// Every member service, by name, with its delegates and sync health.
-pub async fn member_services(conn: &mut AnyConnection) -> Result<Vec<MemberService>, NodeError> {
+/// Every member service, by name, with its delegates not ended on `today`
+/// and its sync health.
+pub async fn member_services(
+    conn: &mut AnyConnection,
+    today: passerelle_protocol::Date,
+) -> Result<Vec<MemberService>, NodeError> {
     let t = now();
     let rows = sqlx::query(
         "SELECT p.id, p.name, p.status, p.joined_at, p.last_seen_at, \
@@ -762,7 +768,11 @@ pub async fn member_services(conn: &mut AnyConnection) -> Result<Vec<MemberServi
             joined_at: r.try_get("joined_at")?,
             stream_seq: r.try_get("stream_seq")?,
             shared_proposals: r.try_get("shared")?,
-            delegates: joint::delegates_of(conn, &id).await?,
+            delegates: joint::delegates_of(conn, &id)
+                .await?
+                .into_iter()
+                .filter(|d| !crate::domain::delegates::has_ended(d.term_end, today))
+                .collect(),
             sync_health: sync_health(&status, last_seen_at, t),
             last_seen_at,
             status,

@@ -2,7 +2,10 @@
 //!
 //! idea → discussed → sent to management → answer (accepted / adapted /
 //! refused, with its text) → in progress → realised; abandoned from any
-//! open state. Every change is kept in the history (who, when, comment).
+//! open state; an abandoned or realised proposal may be reopened, back to
+//! the status it had before ([`reopen_target`]). Its title, text and theme
+//! may be corrected ([`correct`]). Every change is kept in the history
+//! (who, when, comment; for a correction, the old and new titles).
 //! Only an explicit [`share`] makes a proposal leave the node; after that,
 //! its changes follow automatically, in the same transaction as the change.
 
@@ -51,7 +54,10 @@ pub struct Proposal {
     pub shared: i64,
 }
 
-/// Whether the life cycle allows `from` → `to`.
+/// Whether the life cycle allows `from` → `to`. The one place of the life
+/// cycle: forward steps, abandoning from any open state, and reopening a
+/// closed proposal ([`is_closed`]) to an open state it can have been in
+/// before (the action chooses which, [`reopen_target`]).
 pub fn transition_allowed(from: ProposalStatus, to: ProposalStatus) -> bool {
     use ProposalStatus::*;
     matches!(
@@ -66,7 +72,40 @@ pub fn transition_allowed(from: ProposalStatus, to: ProposalStatus) -> bool {
                 Idea | Discussed | SentToManagement | Accepted | Adapted | InProgress,
                 Abandoned
             )
+            | (
+                Abandoned,
+                Idea | Discussed | SentToManagement | Accepted | Adapted | InProgress
+            )
+            | (Realised, Accepted | Adapted | InProgress)
     )
+}
+
+/// Abandoned or realised: out of the list of proposals under way, until
+/// reopened.
+pub fn is_closed(status: ProposalStatus) -> bool {
+    matches!(status, ProposalStatus::Abandoned | ProposalStatus::Realised)
+}
+
+/// Where a closed proposal goes back when reopened: the status it had just
+/// before it was closed (the history's last step into its current status),
+/// or, if the history does not say, `discussed` (abandoned) or
+/// `in_progress` (realised). `None` if it is not closed.
+pub fn reopen_target(status: ProposalStatus, history: &[HistoryEntry]) -> Option<ProposalStatus> {
+    if !is_closed(status) {
+        return None;
+    }
+    let before = history
+        .iter()
+        .rev()
+        .find(|h| h.to_status == status && h.step == HistoryStep::Status)
+        .and_then(|h| h.from_status)
+        .filter(|from| transition_allowed(status, *from));
+    let fallback = if status == ProposalStatus::Realised {
+        ProposalStatus::InProgress
+    } else {
+        ProposalStatus::Discussed
+    };
+    Some(before.unwrap_or(fallback))
 }
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<(), NodeError> {
@@ -97,7 +136,16 @@ pub async fn create(
     .bind(t)
     .execute(&mut *conn)
     .await?;
-    record_history(conn, id, actor, None, ProposalStatus::Idea, None).await?;
+    record_history(
+        conn,
+        id,
+        actor,
+        None,
+        ProposalStatus::Idea,
+        None,
+        HistoryStep::Status,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -108,10 +156,11 @@ async fn record_history(
     from: Option<ProposalStatus>,
     to: ProposalStatus,
     comment: Option<&str>,
+    step: HistoryStep,
 ) -> Result<(), NodeError> {
     sqlx::query(
-        "INSERT INTO proposal_history (proposal_id, at, actor, from_status, to_status, comment) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO proposal_history (proposal_id, at, actor, from_status, to_status, comment, step) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id.hyphenated().to_string())
     .bind(now())
@@ -119,9 +168,92 @@ async fn record_history(
     .bind(from.map(|f| enum_text(&f)))
     .bind(enum_text(&to))
     .bind(comment)
+    .bind(match step {
+        HistoryStep::Status => None,
+        other => Some(enum_text(&other)),
+    })
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A proposal's title, text and theme, as an administrator corrects them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct Correction {
+    pub title: String,
+    pub description: String,
+    pub theme: Theme,
+}
+
+/// Corrects a proposal's title, text and theme; returns whether anything
+/// changed (nothing changed: nothing recorded, nothing sent). The history
+/// keeps who, when, the old and new titles, whether the text changed, the
+/// old and new themes. A shared proposal's correction is announced
+/// (`proposal.updated` with the changed fields, sealed like every text) in
+/// the same transaction.
+pub async fn correct(
+    conn: &mut AnyConnection,
+    stream: Option<&OwnStream<'_>>,
+    id: Uuid,
+    actor: &str,
+    c: &Correction,
+) -> Result<bool, NodeError> {
+    check_text("title", &c.title, 200)?;
+    check_text("description", &c.description, 8000)?;
+    let p = get(conn, id).await?;
+    let (title, description) = (c.title.trim(), c.description.trim());
+    let new_title = (title != p.title).then_some(title);
+    let new_text = (description != p.description).then_some(description);
+    let new_theme = (c.theme != p.theme).then_some(c.theme);
+    if new_title.is_none() && new_text.is_none() && new_theme.is_none() {
+        return Ok(false);
+    }
+    let stream = match (p.shared == SHARED, stream) {
+        (true, None) => return Err(crate::domain::not_joined()),
+        (true, Some(s)) => Some(s),
+        (false, _) => None,
+    };
+    sqlx::query(
+        "UPDATE proposals SET title = $1, description = $2, theme = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(title)
+    .bind(description)
+    .bind(enum_text(&c.theme))
+    .bind(now())
+    .bind(id.hyphenated().to_string())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO proposal_history (proposal_id, at, actor, from_status, to_status, step, \
+         old_title, new_title, text_corrected, old_theme, new_theme) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(id.hyphenated().to_string())
+    .bind(now())
+    .bind(actor)
+    .bind(enum_text(&p.status))
+    .bind(enum_text(&p.status))
+    .bind(enum_text(&HistoryStep::Corrected))
+    .bind(new_title.map(|_| p.title.clone()))
+    .bind(new_title)
+    .bind(i64::from(new_text.is_some()))
+    .bind(new_theme.map(|_| enum_text(&p.theme)))
+    .bind(new_theme.map(|t| enum_text(&t)))
+    .execute(&mut *conn)
+    .await?;
+    if let Some(stream) = stream {
+        let body = Body::ProposalUpdated(ProposalUpdate {
+            proposal: id,
+            status: p.status,
+            comment: None,
+            answer: None,
+            title: new_title.map(|t| Text::from(t.to_owned())),
+            description: new_text.map(|t| Text::from(t.to_owned())),
+            theme: new_theme,
+        });
+        stream.append(conn, &body).await?;
+    }
+    Ok(true)
 }
 
 pub async fn get(conn: &mut AnyConnection, id: Uuid) -> Result<Proposal, NodeError> {
@@ -156,7 +288,22 @@ pub async fn get(conn: &mut AnyConnection, id: Uuid) -> Result<Proposal, NodeErr
     })
 }
 
-/// One step of a proposal's life: who, when, from which status to which, why.
+/// What a step of the history is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryStep {
+    /// A move along the life cycle (or the creation).
+    Status,
+    /// Title, text or theme corrected (the status is unchanged).
+    Corrected,
+    /// Back from abandoned or realised.
+    Reopened,
+}
+
+/// One step of a proposal's life: who, when, from which status to which,
+/// why; for a correction, what changed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     /// Unix seconds.
@@ -165,12 +312,22 @@ pub struct HistoryEntry {
     pub from_status: Option<ProposalStatus>,
     pub to_status: ProposalStatus,
     pub comment: Option<String>,
+    pub step: HistoryStep,
+    /// A correction of the title: the title before and after.
+    pub old_title: Option<String>,
+    pub new_title: Option<String>,
+    /// A correction of the text (the texts themselves are not kept twice).
+    pub text_corrected: bool,
+    /// A correction of the theme: before and after.
+    pub old_theme: Option<Theme>,
+    pub new_theme: Option<Theme>,
 }
 
 /// A proposal's whole history, oldest first.
 pub async fn history(conn: &mut AnyConnection, id: Uuid) -> Result<Vec<HistoryEntry>, NodeError> {
     let rows = sqlx::query(
-        "SELECT at, actor, from_status, to_status, comment FROM proposal_history \
+        "SELECT at, actor, from_status, to_status, comment, step, old_title, new_title, \
+         text_corrected, old_theme, new_theme FROM proposal_history \
          WHERE proposal_id = $1 ORDER BY id",
     )
     .bind(id.hyphenated().to_string())
@@ -187,6 +344,22 @@ pub async fn history(conn: &mut AnyConnection, id: Uuid) -> Result<Vec<HistoryEn
                     .transpose()?,
                 to_status: parse_enum(&r.try_get::<String, _>("to_status")?)?,
                 comment: r.try_get("comment")?,
+                step: r
+                    .try_get::<Option<String>, _>("step")?
+                    .map(|s| parse_enum(&s))
+                    .transpose()?
+                    .unwrap_or(HistoryStep::Status),
+                old_title: r.try_get("old_title")?,
+                new_title: r.try_get("new_title")?,
+                text_corrected: r.try_get::<i64, _>("text_corrected")? != 0,
+                old_theme: r
+                    .try_get::<Option<String>, _>("old_theme")?
+                    .map(|s| parse_enum(&s))
+                    .transpose()?,
+                new_theme: r
+                    .try_get::<Option<String>, _>("new_theme")?
+                    .map(|s| parse_enum(&s))
+                    .transpose()?,
             })
         })
         .collect()
@@ -292,7 +465,9 @@ pub async fn change_status(
             ),
         ));
     }
-    let answer = if to.has_answer() {
+    // Reopening keeps management's answer as it was.
+    let reopening = is_closed(p.status);
+    let answer = if to.has_answer() && !reopening {
         let text = answer_text.ok_or_else(|| {
             rule(
                 Rule::AnswerNeedsText,
@@ -318,7 +493,21 @@ pub async fn change_status(
     .bind(id.hyphenated().to_string())
     .execute(&mut *conn)
     .await?;
-    record_history(conn, id, actor, Some(p.status), to, comment.as_deref()).await?;
+    let step = if reopening {
+        HistoryStep::Reopened
+    } else {
+        HistoryStep::Status
+    };
+    record_history(
+        conn,
+        id,
+        actor,
+        Some(p.status),
+        to,
+        comment.as_deref(),
+        step,
+    )
+    .await?;
     if p.shared == SHARED {
         let stream =
             stream.ok_or_else(|| rule(Rule::NotJoined, "this node has not joined a hub"))?;
@@ -329,6 +518,7 @@ pub async fn change_status(
             answer,
             title: None,
             description: None,
+            theme: None,
         });
         stream.append(conn, &body).await?;
     }
@@ -347,7 +537,52 @@ mod tests {
         assert!(transition_allowed(Refused, Discussed));
         assert!(!transition_allowed(Idea, Realised));
         assert!(!transition_allowed(Realised, Abandoned));
-        assert!(!transition_allowed(Abandoned, Idea));
         assert!(!transition_allowed(Idea, Accepted));
+        // Reopening: from a closed status to an open one only.
+        assert!(transition_allowed(Abandoned, InProgress));
+        assert!(transition_allowed(Realised, InProgress));
+        assert!(!transition_allowed(Realised, Idea));
+        assert!(!transition_allowed(Abandoned, Realised));
+        assert!(!transition_allowed(Abandoned, Refused));
+    }
+
+    fn step(from: Option<ProposalStatus>, to: ProposalStatus, s: HistoryStep) -> HistoryEntry {
+        HistoryEntry {
+            at: 0,
+            actor: "admin".into(),
+            from_status: from,
+            to_status: to,
+            comment: None,
+            step: s,
+            old_title: None,
+            new_title: None,
+            text_corrected: false,
+            old_theme: None,
+            new_theme: None,
+        }
+    }
+
+    #[test]
+    fn reopening_goes_back_to_the_status_before() {
+        use HistoryStep::{Corrected, Reopened, Status};
+        let mut h = vec![
+            step(None, Idea, Status),
+            step(Some(Idea), Discussed, Status),
+            step(Some(Discussed), SentToManagement, Status),
+            step(Some(SentToManagement), Abandoned, Status),
+            step(Some(Abandoned), Abandoned, Corrected),
+        ];
+        assert_eq!(reopen_target(Abandoned, &h), Some(SentToManagement));
+        assert_eq!(reopen_target(Discussed, &h), None, "not closed");
+        h.push(step(Some(Abandoned), SentToManagement, Reopened));
+        h.push(step(Some(SentToManagement), Accepted, Status));
+        h.push(step(Some(Accepted), Realised, Status));
+        assert_eq!(reopen_target(Realised, &h), Some(Accepted));
+        assert_eq!(
+            reopen_target(Realised, &h[..1]),
+            Some(InProgress),
+            "history silent"
+        );
+        assert_eq!(reopen_target(Abandoned, &h[..1]), Some(Discussed));
     }
 }

@@ -67,6 +67,10 @@ struct NewDesignation {
     role: DelegateRole,
     term_start: Date,
     term_end: Option<Date>,
+    /// Designations (someone holding the role without an end date) whose
+    /// term ends the day before `term_start`, in the same change.
+    #[serde(default)]
+    end_before: Vec<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -207,7 +211,8 @@ async fn leave(
     Ok(Json(committee::member(&node, &actor, id).await?))
 }
 
-/// Current delegates and substitutes.
+/// Delegates and substitutes, current and to come: a designation whose
+/// `term_start` is after today is to come, and becomes current on that day.
 #[utoipa::path(get, path = "/api/v1/delegates", tag = "committee",
     responses((status = 200, body = Vec<Designation>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
@@ -241,8 +246,16 @@ async fn designate(
     ApiJson(d): ApiJson<NewDesignation>,
 ) -> Result<(StatusCode, Json<Designation>), ApiError> {
     let actor = auth.actor();
-    let id =
-        committee::designate(&node, &actor, d.member, d.role, d.term_start, d.term_end).await?;
+    let id = committee::designate(
+        &node,
+        &actor,
+        d.member,
+        d.role,
+        d.term_start,
+        d.term_end,
+        &d.end_before,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(committee::designation(&node, &actor, id).await?),

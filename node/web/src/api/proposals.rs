@@ -1,5 +1,5 @@
-//! A service's own proposals: create, read, move through the life cycle,
-//! share with the inter-service committee, withdraw.
+//! A service's own proposals: create, read, correct, move through the life
+//! cycle (and reopen), share with the inter-service committee, withdraw.
 
 use crate::error::ApiError;
 use axum::extract::{Path, State};
@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::{path_uuid, Admins, ApiJson, Authorized, People};
 use passerelle_core::actions::proposals as act;
-use passerelle_core::domain::proposals::{HistoryEntry, NewProposal, Proposal};
+use passerelle_core::domain::proposals::{Correction, HistoryEntry, NewProposal, Proposal};
 use passerelle_core::error::ErrorBody;
 use passerelle_core::node::Node;
 
@@ -24,6 +24,8 @@ pub fn routes() -> OpenApiRouter<Node> {
         .routes(routes!(change_status))
         .routes(routes!(share))
         .routes(routes!(withdraw))
+        .routes(routes!(correct))
+        .routes(routes!(reopen))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -134,4 +136,45 @@ async fn withdraw(
     let (actor, id) = (auth.actor(), path_uuid(&id)?);
     act::withdraw(&node, &actor, id, w.reason.as_deref()).await?;
     Ok(Json(act::get(&node, &actor, id).await?))
+}
+
+/// Correct a proposal's title, text and theme (administrators). Kept in its
+/// history; a shared proposal's correction reaches the inter-service
+/// committee. Nothing changed: nothing recorded.
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/correction", tag = "proposals", request_body = Correction,
+    params(("id" = String, Path, description = "The proposal's id")),
+    responses((status = 200, body = Proposal), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn correct(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(c): ApiJson<Correction>,
+) -> Result<Json<Proposal>, ApiError> {
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    act::correct(&node, &actor, id, &c).await?;
+    Ok(Json(act::get(&node, &actor, id).await?))
+}
+
+/// Reopen an abandoned or realised proposal (administrators): back to the
+/// status it had before, recorded in its history, announced if shared.
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/reopen", tag = "proposals", request_body = Reopening,
+    params(("id" = String, Path, description = "The proposal's id")),
+    responses((status = 200, body = Proposal), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn reopen(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<Reopening>,
+) -> Result<Json<Proposal>, ApiError> {
+    let (actor, id) = (auth.actor(), path_uuid(&id)?);
+    act::reopen(&node, &actor, id, r.comment).await?;
+    Ok(Json(act::get(&node, &actor, id).await?))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct Reopening {
+    /// Why, for the history (optional).
+    pub comment: Option<String>,
 }

@@ -17,6 +17,8 @@ pub struct Confirmation {
     action: String,
     hidden: Vec<(String, String)>,
     yes: Words,
+    /// A second answer in the same form: its button sends `name=value`.
+    also: Option<(String, String, Words)>,
     back_href: String,
     back_label: Words,
 }
@@ -39,6 +41,7 @@ impl Confirmation {
             action: action.into(),
             hidden: Vec::new(),
             yes,
+            also: None,
             back_href: back_href.into(),
             back_label,
         }
@@ -60,6 +63,18 @@ impl Confirmation {
     /// before being asked).
     pub fn hidden(mut self, name: impl Into<String>, value: impl Into<String>) -> Confirmation {
         self.hidden.push((name.into(), value.into()));
+        self
+    }
+
+    /// A second button in the same form, sending the same fields plus
+    /// `name=value` (e.g. "designate, but keep the other term running").
+    pub fn also(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+        label: Words,
+    ) -> Confirmation {
+        self.also = Some((name.into(), value.into(), label));
         self
     }
 

@@ -240,10 +240,16 @@ impl Locale {
         }
     }
 
-    /// « 10 décembre 2030 », « 10 December 2030 ».
+    /// « 10 décembre 2030 », « 10 December 2030 »; the first of a month
+    /// is « 1er janvier 2027 » in French.
     pub fn day(self, date: time::Date) -> String {
+        let first = if self == Locale::Fr && date.day() == 1 {
+            "er"
+        } else {
+            ""
+        };
         format!(
-            "{} {} {}",
+            "{}{first} {} {}",
             date.day(),
             self.month(date.month()),
             date.year()

@@ -583,7 +583,7 @@ mod tests {
         // 2030-07-01T07:00:00Z is 9 h in Brussels (summer time).
         assert_eq!(
             Locale::Fr.datetime(1_909_119_600),
-            "le 1 juillet 2030 à 9 h"
+            "le 1er juillet 2030 à 9 h"
         );
     }
 

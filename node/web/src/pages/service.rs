@@ -7,6 +7,7 @@
 //! are registered here only, and hand over to [`crate::pages::hub`] on a hub.
 //! Pages call the same domain functions as the API, in the same way.
 
+mod corrections;
 mod joint;
 mod meetings;
 mod member;
@@ -46,6 +47,14 @@ pub fn routes() -> Router<Node> {
         .route("/propositions/formulaire", get(proposals::ballot_form))
         .route("/propositions/{id}", get(proposals::detail))
         .route("/propositions/{id}/etape", post(proposals::change_status))
+        .route(
+            "/propositions/{id}/corriger",
+            get(corrections::correct_form).post(corrections::correct),
+        )
+        .route(
+            "/propositions/{id}/rouvrir",
+            get(corrections::reopen_form).post(corrections::reopen),
+        )
         .route("/propositions/{id}/partager", post(proposals::share))
         .route(
             "/propositions/{id}/ne-plus-partager",

@@ -366,6 +366,15 @@ async fn every_copy_of_a_sealed_text_is_listed_and_erased() {
             .await
             .unwrap();
     }
+    // Its title and text corrected: the history keeps the old title.
+    let correction = proposals::Correction {
+        title: marks.mark(K::ProposalUpdated, "title"),
+        description: marks.mark(K::ProposalUpdated, "description"),
+        theme: Theme::Care,
+    };
+    proposals::correct(sc, Some(&ms), own, "test", &correction)
+        .await
+        .unwrap();
     let mut pushed = push(sc, 0, hc).await;
 
     // ssm-a: its delegates, a proposal shared with an answer then updated,
@@ -423,6 +432,7 @@ async fn every_copy_of_a_sealed_text_is_listed_and_erased() {
             }),
             title: Some(marks.text(K::ProposalUpdated, "title")),
             description: Some(marks.text(K::ProposalUpdated, "description")),
+            theme: None,
         }),
         shared(&mut marks, p2),
         Body::ProposalWithdrawn(ProposalWithdrawal {

@@ -999,7 +999,9 @@ async fn member_services_with_delegates_and_health() {
         .await
         .unwrap();
 
-    let list = member_services(c).await.unwrap();
+    let list = member_services(c, crate::domain::delegates::today())
+        .await
+        .unwrap();
     let summary: Vec<(&str, i64, usize, i64, &str)> = list
         .iter()
         .map(|m| {

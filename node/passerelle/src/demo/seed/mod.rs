@@ -355,7 +355,7 @@ async fn seed_members(node: &Node, content: &'static ServiceSeed) -> Result<Vec<
         };
         let id = actions::committee::add_member(node, &admin, &new).await?;
         if let Some(role) = m.designation {
-            actions::committee::designate(node, &admin, id, role, term_start, None).await?;
+            actions::committee::designate(node, &admin, id, role, term_start, None, &[]).await?;
         }
         if m.consent == Withdrawn {
             actions::committee::set_consent(node, &admin, id, false).await?;

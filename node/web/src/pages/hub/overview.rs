@@ -189,12 +189,27 @@ struct ServicesPage {
     active: i64,
 }
 
-fn delegate_words(d: &passerelle_protocol::body::Delegate, loc: Locale) -> String {
+/// A delegate in words: current ("depuis …") or to come ("à partir du …"),
+/// read against the hub's own `today` (SPEC §8.3: nothing is re-sent on
+/// the day a term starts).
+fn delegate_words(
+    d: &passerelle_protocol::body::Delegate,
+    today: passerelle_protocol::Date,
+    loc: Locale,
+) -> String {
     let role = match d.role {
         DelegateRole::Delegate => loc.t("délégué·e"),
         DelegateRole::Substitute => loc.t("suppléant·e"),
     };
-    let start = loc.t1(", depuis {date}", "date", loc.date(d.term_start.inner()));
+    let start = if d.term_start > today {
+        loc.t1(
+            ", à partir du {jour}",
+            "jour",
+            loc.day(d.term_start.inner()),
+        )
+    } else {
+        loc.t1(", depuis {date}", "date", loc.date(d.term_start.inner()))
+    };
     let end = d
         .term_end
         .map(|e| loc.t1(", jusqu'au {jour}", "jour", loc.day(e.inner())))
@@ -252,6 +267,7 @@ pub async fn services(
     guard(&viewer)?;
     let loc = viewer.locale;
     let t = now();
+    let today = node.clock().today();
     let list = hub::services(&node, &viewer.actor()).await?;
     let active = list.iter().filter(|s| s.status != REVOKED).count() as i64;
     let services = list
@@ -260,7 +276,11 @@ pub async fn services(
             let (health, fresh) = health_words(&s, t, loc);
             ServiceRow {
                 revoked: s.status == REVOKED,
-                delegates: s.delegates.iter().map(|d| delegate_words(d, loc)).collect(),
+                delegates: s
+                    .delegates
+                    .iter()
+                    .map(|d| delegate_words(d, today, loc))
+                    .collect(),
                 last_contact: match s.last_seen_at {
                     Some(at) => capitalized(&loc.datetime(at)),
                     None => loc.t("Jamais").to_owned(),

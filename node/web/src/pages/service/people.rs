@@ -11,8 +11,9 @@ use super::{
     enum_text, field_error, invalid, is_admin, optional_id, parse_choice, parse_date, path_id,
     refusal, show_date, Choice, FormErrors,
 };
+use crate::pages::confirm::Confirmation;
 use crate::pages::labels::{delegate_label, delegate_role_label, member_role_label};
-use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
+use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer};
 use passerelle_core::actions::{committee, Who};
 use passerelle_core::domain::delegates;
 use passerelle_core::domain::members::{MemberRole, NewMember};
@@ -244,6 +245,9 @@ struct DelegatesPage {
     errors: Vec<FieldError>,
     is_admin: bool,
     current: Vec<DesignationRow>,
+    /// Designations whose term has not started yet: they become current
+    /// on their first day, by themselves.
+    upcoming: Vec<DesignationRow>,
     public: Vec<PublicRow>,
     joined: bool,
 }
@@ -256,6 +260,7 @@ impl FormErrors for DelegatesPage {
 
 struct DesignationRow {
     id: Uuid,
+    upcoming: bool,
     name: String,
     role: &'static str,
     start: String,
@@ -270,8 +275,23 @@ struct DesignationRow {
 struct PublicRow {
     label: String,
     role: &'static str,
+    /// « le 1er janvier 2027 » (current) or « à partir du 1er janvier 2027 ».
     start: String,
     end: String,
+}
+
+/// When a term starts, in words: its date if it has started, « à partir
+/// du … » if it is to come.
+fn start_words(
+    start: &passerelle_protocol::Date,
+    today: passerelle_protocol::Date,
+    loc: Locale,
+) -> String {
+    if *start > today {
+        loc.t1("à partir du {jour}", "jour", loc.day(start.inner()))
+    } else {
+        show_date(start, loc)
+    }
 }
 
 async fn delegates_page(
@@ -283,30 +303,32 @@ async fn delegates_page(
     flash: Option<String>,
 ) -> Result<DelegatesPage, PageError> {
     let loc = viewer.locale;
-    let today = delegates::today();
-    let current = committee::delegates(node, &viewer.actor())
-        .await?
-        .into_iter()
-        .map(|d| DesignationRow {
-            id: d.id,
-            field: format!("end-{}", d.id),
-            end_label: loc.t1("Dernier jour du mandat de {nom}", "nom", &d.display_name),
-            end_input: if end_for == d.id.to_string() {
-                end_value.clone()
-            } else {
-                today.to_string()
-            },
-            name: d.display_name,
-            role: delegate_role_label(d.role, loc),
-            start: show_date(&d.term_start, loc),
-            end: d
-                .term_end
-                .as_ref()
-                .map(|e| show_date(e, loc))
-                .unwrap_or_default(),
-            consent: d.consent,
-        })
-        .collect();
+    let today = node.clock().today();
+    let (current, upcoming): (Vec<DesignationRow>, Vec<DesignationRow>) =
+        committee::delegates(node, &viewer.actor())
+            .await?
+            .into_iter()
+            .map(|d| DesignationRow {
+                upcoming: !delegates::is_current_on(d.term_start, d.term_end, today),
+                id: d.id,
+                field: format!("end-{}", d.id),
+                end_label: loc.t1("Dernier jour du mandat de {nom}", "nom", &d.display_name),
+                end_input: if end_for == d.id.to_string() {
+                    end_value.clone()
+                } else {
+                    today.to_string()
+                },
+                name: d.display_name,
+                role: delegate_role_label(d.role, loc),
+                start: start_words(&d.term_start, today, loc),
+                end: d
+                    .term_end
+                    .as_ref()
+                    .map(|e| show_date(e, loc))
+                    .unwrap_or_default(),
+                consent: d.consent,
+            })
+            .partition(|d| !d.upcoming);
     let public = committee::public_delegates(node, &viewer.actor())
         .await?
         .delegates
@@ -314,7 +336,7 @@ async fn delegates_page(
         .map(|d| PublicRow {
             label: delegate_label(d.label.or_empty(), loc),
             role: delegate_role_label(d.role, loc),
-            start: show_date(&d.term_start, loc),
+            start: start_words(&d.term_start, today, loc),
             end: d
                 .term_end
                 .as_ref()
@@ -327,6 +349,7 @@ async fn delegates_page(
         errors,
         is_admin: is_admin(viewer),
         current,
+        upcoming,
         public,
         joined: node.federation().await?.is_some(),
     })
@@ -425,6 +448,15 @@ pub(super) struct DesignateForm {
     term_start: String,
     #[serde(default)]
     term_end: String,
+    /// `1` once the page asked about the terms left running.
+    #[serde(default)]
+    asked: String,
+    /// The terms to end the day before (ids, separated by commas).
+    #[serde(default)]
+    end_before: String,
+    /// `1`: designate without ending them.
+    #[serde(default)]
+    keep: String,
 }
 
 async fn designate_page(
@@ -520,7 +552,36 @@ pub(super) async fn designate(
     };
     if let (true, Some(member), Some(role), Some(start)) = (errors.is_empty(), member, role, start)
     {
-        match committee::designate(&node, &viewer.actor(), member, role, start, end).await {
+        let end_before = if f.asked.is_empty() {
+            let running: Vec<_> = committee::open_ended_before(&node, &viewer.actor(), role, start)
+                .await?
+                .into_iter()
+                .filter(|d| d.member_id != member)
+                .collect();
+            if !running.is_empty() {
+                return ask_to_end(&node, &viewer, &f, member, role, start, &running).await;
+            }
+            Vec::new()
+        } else if f.keep == "1" {
+            Vec::new()
+        } else {
+            f.end_before
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(path_id)
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        match committee::designate(
+            &node,
+            &viewer.actor(),
+            member,
+            role,
+            start,
+            end,
+            &end_before,
+        )
+        .await
+        {
             Ok(_) => return Ok(done("/delegues", loc.t("La désignation est notée."))),
             Err(e) => {
                 errors = refusal(
@@ -537,4 +598,80 @@ pub(super) async fn designate(
         }
     }
     invalid(&designate_page(&node, &viewer, f, errors).await?)
+}
+
+/// The question asked before a designation that would leave someone
+/// holding the same role without an end date: end their term the day
+/// before (the default), or keep both.
+async fn ask_to_end(
+    node: &Node,
+    viewer: &Viewer,
+    f: &DesignateForm,
+    member: Uuid,
+    role: DelegateRole,
+    start: passerelle_protocol::Date,
+    running: &[delegates::Designation],
+) -> Result<Response, PageError> {
+    let l = viewer.layout("/delegues", None);
+    let loc = viewer.locale;
+    let newcomer = committee::member(node, &viewer.actor(), member).await?;
+    let names = running
+        .iter()
+        .map(|d| d.display_name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let role_words = match role {
+        DelegateRole::Delegate => loc.t("délégué·e"),
+        DelegateRole::Substitute => loc.t("suppléant·e"),
+    };
+    let eve = start
+        .inner()
+        .previous_day()
+        .map(|d| loc.day(d))
+        .unwrap_or_default();
+    let ids = running
+        .iter()
+        .map(|d| d.id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    Confirmation::new(
+        l.t2(
+            "{nom} est encore {role} sans date de fin",
+            "nom",
+            &names,
+            "role",
+            role_words,
+        ),
+        "/delegues/designer",
+        l.t1("Oui, terminer le mandat le {jour}", "jour", &eve),
+        "/delegues",
+        l.t("Annuler, ne rien changer"),
+    )
+    .lead(l.t1(
+        "Voulez-vous terminer son mandat la veille, le {jour} ?",
+        "jour",
+        &eve,
+    ))
+    .consequence(l.t2(
+        "{nom} sera désigné·e à partir du {jour}.",
+        "nom",
+        &newcomer.display_name,
+        "jour",
+        loc.day(start.inner()),
+    ))
+    .consequence(l.t2(
+        "Le mandat de {nom} se termine le {jour}.",
+        "nom",
+        &names,
+        "jour",
+        &eve,
+    ))
+    .also("keep", "1", l.t("Non, garder les deux mandats"))
+    .hidden("member", member.to_string())
+    .hidden("role", f.role.clone())
+    .hidden("term_start", f.term_start.clone())
+    .hidden("term_end", f.term_end.clone())
+    .hidden("asked", "1")
+    .hidden("end_before", ids)
+    .render(l)
 }

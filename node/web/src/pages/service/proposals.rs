@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     badge, enum_text, field_error, invalid, is_admin, origin_label, paragraphs, parse_choice,
-    path_id, refusal, status_label, theme_label, Badge, Choice, FormErrors, ORIGINS, THEMES,
+    path_id, refusal, theme_label, Badge, Choice, FormErrors, ORIGINS, THEMES,
 };
 use crate::pages::Locale;
 use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, PageError, Viewer};
@@ -270,6 +270,8 @@ struct DetailPage {
     answer_date: String,
     history: Vec<Step>,
     is_admin: bool,
+    /// Abandoned or realised: it may be reopened.
+    closed: bool,
     joined: bool,
     shared: i64,
     steps: Vec<StepForm>,
@@ -299,10 +301,12 @@ impl DetailPage {
 }
 
 struct Step {
-    label: &'static str,
+    label: String,
     when: String,
     actor: String,
     comment: String,
+    /// What a correction changed, in words (« Titre : « A » → « B » »).
+    changes: Vec<String>,
 }
 
 /// One form per allowed next step (except management's answer).
@@ -401,13 +405,18 @@ async fn detail_page(
     } = actions::proposals::detail(node, &viewer.actor(), id).await?;
     let history = history
         .into_iter()
-        .map(|h| Step {
-            label: status_label(h.to_status, loc),
-            when: loc.datetime(h.at),
-            actor: h.actor,
-            comment: h.comment.unwrap_or_default(),
+        .map(|h| {
+            let (label, changes) = super::corrections::step_in_words(&h, loc);
+            Step {
+                label,
+                changes,
+                when: loc.datetime(h.at),
+                actor: h.actor,
+                comment: h.comment.unwrap_or_default(),
+            }
         })
         .collect();
+    let closed = domain::is_closed(p.status);
     let me = node.id().as_str();
     let outcomes = actions::joint::outcomes(node, &viewer.actor())
         .await?
@@ -425,7 +434,8 @@ async fn detail_page(
         })
         .collect();
     let admin = is_admin(viewer);
-    let steps = if admin {
+    // A closed proposal takes no step but reopening (its own page).
+    let steps = if admin && !closed {
         NEXT_STEPS
             .iter()
             .filter(|to| domain::transition_allowed(p.status, **to))
@@ -457,6 +467,7 @@ async fn detail_page(
         Vec::new()
     };
     let answer_form = admin
+        && !closed
         && ANSWERS
             .iter()
             .any(|to| domain::transition_allowed(p.status, *to));
@@ -487,6 +498,7 @@ async fn detail_page(
         answer_date,
         history,
         is_admin: admin,
+        closed,
         joined: node.federation().await?.is_some(),
         shared: p.shared,
         steps,
@@ -522,9 +534,13 @@ pub(super) struct StatusForm {
     comment: String,
     #[serde(default)]
     answer: String,
+    /// `1` once the person confirmed a final step (abandon, realised).
+    #[serde(default)]
+    confirmed: String,
 }
 
-/// `POST /propositions/{id}/etape` — one step of the life cycle.
+/// `POST /propositions/{id}/etape` — one step of the life cycle. A final
+/// step (abandon, realised) is first asked about on its own page.
 pub(super) async fn change_status(
     State(node): State<Node>,
     viewer: Viewer,
@@ -546,10 +562,17 @@ pub(super) async fn change_status(
         )),
         None => return Err(PageError::BadForm),
         Some(to) if to.has_answer() != is_answer => return Err(PageError::BadForm),
-        Some(to) if !domain::transition_allowed(current.status, to) => errors.push(field_error(
-            "etapes",
-            loc.t("Cette étape n'est pas possible maintenant. Regardez où en est la proposition."),
-        )),
+        Some(to)
+            if domain::is_closed(current.status)
+                || !domain::transition_allowed(current.status, to) =>
+        {
+            errors.push(field_error(
+                "etapes",
+                loc.t(
+                    "Cette étape n'est pas possible maintenant. Regardez où en est la proposition.",
+                ),
+            ))
+        }
         Some(_) => {}
     }
     if is_answer && f.answer.trim().is_empty() {
@@ -565,6 +588,16 @@ pub(super) async fn change_status(
         ));
     }
     if let (true, Some(to)) = (errors.is_empty(), to) {
+        if domain::is_closed(to) && f.confirmed != "1" {
+            return super::corrections::confirm_closing(
+                &viewer,
+                id,
+                &current.title,
+                to,
+                &f.comment,
+                current.shared == SHARED,
+            );
+        }
         let comment = validate::optional_text("comment", Some(&f.comment), 2000)
             .ok()
             .flatten();
@@ -622,6 +655,9 @@ pub(super) async fn change_status(
 pub(super) struct ShareForm {
     #[serde(default)]
     reason: String,
+    /// `1` once the person confirmed (no longer sharing).
+    #[serde(default)]
+    confirmed: String,
 }
 
 /// `POST /propositions/{id}/partager`
@@ -659,7 +695,12 @@ pub(super) async fn withdraw(
     viewer.require(Who::Admins)?;
     let id = path_id(&id)?;
     let actor = viewer.actor();
-    actions::proposals::get(&node, &actor, id).await?;
+    let p = actions::proposals::get(&node, &actor, id).await?;
+    // The reason is checked before the question, next to its field.
+    let checked = validate::optional_text("reason", Some(&f.reason), 2000);
+    if checked.is_ok() && p.shared == SHARED && f.confirmed != "1" {
+        return super::corrections::confirm_withdrawal(&viewer, id, &p.title, &f.reason);
+    }
     match actions::proposals::withdraw(&node, &actor, id, Some(&f.reason)).await {
         Ok(()) => Ok(done(
             &format!("/propositions/{id}"),

@@ -565,8 +565,21 @@ async fn a_proposal_goes_through_its_life_cycle() {
         ],
     )
     .await;
-    site.post_ok(&admin, &step, &[("form", "step"), ("status", "realised")])
+    // A final step is asked first, on its own page, and only then done.
+    let asked = site
+        .post(&admin, &step, &[("form", "step"), ("status", "realised")])
         .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.body.contains("Vous pourrez la rouvrir plus tard."));
+    assert!(asked.body.contains(r#"name="confirmed" value="1""#));
+    let page = site.get(&admin, &p).await.body;
+    assert!(!page.contains(r#"<span class="status done">Réalisée</span>"#));
+    site.post_ok(
+        &admin,
+        &step,
+        &[("form", "step"), ("status", "realised"), ("confirmed", "1")],
+    )
+    .await;
 
     let page = site.get(&admin, &p).await.body;
     assert!(page.contains(r#"<span class="status done">Réalisée</span>"#));
@@ -584,8 +597,9 @@ async fn a_proposal_goes_through_its_life_cycle() {
             "{label}"
         );
     }
-    // Nothing more to do.
+    // Nothing more to do but reopen.
     assert!(!page.contains("/etape"));
+    assert!(page.contains(&format!(r#"href="{p}/rouvrir""#)));
 
     // Management's answer shows at the next meeting.
     let m = new_meeting(&site, &admin, "Réunion suivante", "2031-02-11").await;
@@ -719,6 +733,79 @@ async fn a_meeting_from_agenda_to_minutes_sent_to_management() {
         m.rsplit('/').next().unwrap()
     )));
     assert!(ics.body.contains("1. La sonnette"));
+}
+
+#[tokio::test]
+async fn a_designation_asks_about_a_term_left_running() {
+    let site = site(NodeRole::Service).await;
+    let admin = site.admin().await;
+    for name in ["Awa", "Marie"] {
+        site.post_ok(
+            &admin,
+            "/membres/nouveau",
+            &[("display_name", name), ("role", "usager")],
+        )
+        .await;
+    }
+    let list = passerelle_core::domain::members::list(
+        &mut site.node.db.pool().acquire().await.unwrap(),
+        false,
+    )
+    .await
+    .unwrap();
+    let id = |name: &str| {
+        list.iter()
+            .find(|m| m.display_name == name)
+            .unwrap()
+            .id
+            .to_string()
+    };
+    let (awa, marie) = (id("Awa"), id("Marie"));
+    site.post_ok(
+        &admin,
+        "/delegues/designer",
+        &[
+            ("member", &awa),
+            ("role", "substitute"),
+            ("term_start", "2024-01-01"),
+        ],
+    )
+    .await;
+    let form = [
+        ("member", marie.as_str()),
+        ("role", "substitute"),
+        ("term_start", "2031-01-01"),
+    ];
+    // First the question, and nothing stored.
+    let asked = site.post(&admin, "/delegues/designer", &form).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked
+        .body
+        .contains("<h1>Awa est encore suppléant·e sans date de fin</h1>"));
+    assert!(asked
+        .body
+        .contains("Oui, terminer le mandat le 31 décembre 2030"));
+    assert!(asked.body.contains(r#"name="keep" value="1""#));
+    let page = site.get(&admin, "/delegues").await.body;
+    assert!(!page.contains("Marie"));
+    // Both kept: Awa's term still has no end; Marie's is to come.
+    let designations = || async {
+        passerelle_core::domain::delegates::list_active(
+            &mut site.node.db.pool().acquire().await.unwrap(),
+            site.node.clock().today(),
+        )
+        .await
+        .unwrap()
+    };
+    let held = designations().await[0].id.to_string();
+    let mut kept = form.to_vec();
+    kept.extend([("asked", "1"), ("end_before", held.as_str()), ("keep", "1")]);
+    site.post_ok(&admin, "/delegues/designer", &kept).await;
+    let now = designations().await;
+    assert_eq!(now.len(), 2);
+    assert!(now.iter().all(|d| d.term_end.is_none()), "{now:?}");
+    let page = site.get(&admin, "/delegues").await.body;
+    assert!(page.contains("à partir du 1er janvier 2031"));
 }
 
 #[tokio::test]
@@ -954,8 +1041,12 @@ async fn the_joint_committee_corner() {
     .await;
 
     // Withdrawn: the committee is told.
-    site.post_ok(&admin, &format!("{p}/ne-plus-partager"), &[("reason", "")])
-        .await;
+    site.post_ok(
+        &admin,
+        &format!("{p}/ne-plus-partager"),
+        &[("reason", ""), ("confirmed", "1")],
+    )
+    .await;
     let page = site.get(&admin, &p).await.body;
     assert!(page.contains("Cette proposition a été partagée, puis retirée."));
     assert!(page.contains(">Partager avec le comité inter-services</button>"));
