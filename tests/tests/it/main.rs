@@ -16,6 +16,7 @@
 //! beside this folder (they read the process's log), and
 //! `node/core/tests/memory_trim.rs` (it measures its process's memory).
 
+mod accounts_api;
 mod api;
 mod backup;
 mod browser;
