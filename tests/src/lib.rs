@@ -459,11 +459,12 @@ pub async fn table_counts(node: &Node) -> Vec<(String, i64)> {
         .collect();
     let mut out = Vec::new();
     for name in names {
-        // Sessions, replay records and login attempts are written by
+        // Sessions, replay records, login attempts and known devices are written by
         // authentication itself.
         if name == "sessions"
             || name == "seen_requests"
             || name == "login_failures"
+            || name == "known_devices"
             || name == "_sqlx_migrations"
         {
             continue;

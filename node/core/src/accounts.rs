@@ -102,17 +102,29 @@ pub fn check_strength(field: &str, password: &str, known: &[&str]) -> Result<(),
     });
     let warning = estimate.feedback().and_then(|f| f.warning());
     match warning {
-        _ if personal => refuse(Rule::PasswordPersonal, "it contains the account's or the node's name"),
-        Some(Warning::RepeatsLikeAaaAreEasyToGuess | Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess) => {
-            refuse(Rule::PasswordRepeats, "it repeats the same characters")
-        }
-        Some(Warning::SequencesLikeAbcAreEasyToGuess | Warning::StraightRowsOfKeysAreEasyToGuess | Warning::ShortKeyboardPatternsAreEasyToGuess) => {
-            refuse(Rule::PasswordSequence, "it is a sequence or a row of keys")
-        }
-        Some(Warning::ThisIsATop10Password | Warning::ThisIsATop100Password | Warning::ThisIsACommonPassword | Warning::ThisIsSimilarToACommonlyUsedPassword) => {
-            refuse(Rule::PasswordCommon, "it is a common password")
-        }
-        _ => refuse(Rule::PasswordTooEasy, "it is guessed too soon; a phrase of a few words is better"),
+        _ if personal => refuse(
+            Rule::PasswordPersonal,
+            "it contains the account's or the node's name",
+        ),
+        Some(
+            Warning::RepeatsLikeAaaAreEasyToGuess
+            | Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess,
+        ) => refuse(Rule::PasswordRepeats, "it repeats the same characters"),
+        Some(
+            Warning::SequencesLikeAbcAreEasyToGuess
+            | Warning::StraightRowsOfKeysAreEasyToGuess
+            | Warning::ShortKeyboardPatternsAreEasyToGuess,
+        ) => refuse(Rule::PasswordSequence, "it is a sequence or a row of keys"),
+        Some(
+            Warning::ThisIsATop10Password
+            | Warning::ThisIsATop100Password
+            | Warning::ThisIsACommonPassword
+            | Warning::ThisIsSimilarToACommonlyUsedPassword,
+        ) => refuse(Rule::PasswordCommon, "it is a common password"),
+        _ => refuse(
+            Rule::PasswordTooEasy,
+            "it is guessed too soon; a phrase of a few words is better",
+        ),
     }
 }
 
@@ -274,10 +286,12 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Account>, NodeError> {
 }
 
 pub async fn by_name(db: &Db, username: &str) -> Result<Option<Account>, NodeError> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM accounts WHERE username = $1"))
-        .bind(username)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM accounts WHERE username = $1"
+    ))
+    .bind(username)
+    .fetch_optional(db.pool())
+    .await?;
     row.as_ref().map(account).transpose()
 }
 
@@ -348,12 +362,11 @@ pub async fn active_with_role(
     conn: &mut sqlx::AnyConnection,
     role: Role,
 ) -> Result<i64, NodeError> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM accounts WHERE role = $1 AND disabled_at IS NULL",
-    )
-    .bind(role.as_str())
-    .fetch_one(conn)
-    .await?;
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE role = $1 AND disabled_at IS NULL")
+            .bind(role.as_str())
+            .fetch_one(conn)
+            .await?;
     Ok(row.try_get("n")?)
 }
 
@@ -404,7 +417,6 @@ mod tests {
             assert_eq!(why(&generated), None, "{generated}");
         }
     }
-
 
     /// Runs `work` on a one-thread runtime and counts how many 1 ms timer
     /// ticks another task got meanwhile. Work done on the runtime's own

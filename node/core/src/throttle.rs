@@ -241,9 +241,13 @@ pub async fn begin(
     let (a, c) = (attempt.account_key.as_str(), attempt.client_key.as_str());
     let wait = match &attempt.device_key {
         Some(d) => {
-            let times =
-                failure_times(w.conn(), "account_key = $1 AND device_key = $2", &[a, d], since)
-                    .await?;
+            let times = failure_times(
+                w.conn(),
+                "account_key = $1 AND device_key = $2",
+                &[a, d],
+                since,
+            )
+            .await?;
             growing_wait(&times, FREE_TRIES, MAX_DELAY_SECS, t)
         }
         None => {
@@ -254,9 +258,13 @@ pub async fn begin(
                 since,
             )
             .await?;
-            let everywhere =
-                failure_times(w.conn(), "account_key = $1 AND device_key IS NULL", &[a], since)
-                    .await?;
+            let everywhere = failure_times(
+                w.conn(),
+                "account_key = $1 AND device_key IS NULL",
+                &[a],
+                since,
+            )
+            .await?;
             let address = failure_times(w.conn(), "client_key = $1", &[c], since).await?;
             // Free again when the PER_CLIENT-th most recent failure leaves the window.
             let ceiling = match address.get(PER_CLIENT - 1) {
@@ -356,12 +364,14 @@ pub async fn remember_device(db: &Db, account_id: i64) -> Result<String, NodeErr
         .bind(t - DEVICE_SECS)
         .execute(w.conn())
         .await?;
-    sqlx::query("INSERT INTO known_devices (token_hash, account_id, created_at) VALUES ($1, $2, $3)")
-        .bind(device_key(&token))
-        .bind(account_id)
-        .bind(t)
-        .execute(w.conn())
-        .await?;
+    sqlx::query(
+        "INSERT INTO known_devices (token_hash, account_id, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(device_key(&token))
+    .bind(account_id)
+    .bind(t)
+    .execute(w.conn())
+    .await?;
     w.commit().await?;
     Ok(token)
 }

@@ -50,7 +50,10 @@ async fn sessions_follow_the_password_over_http() {
         (422, Some("invalid_field")),
         "{body}"
     );
-    assert!(body["error"]["message"].as_str().unwrap().starts_with("new_password"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("new_password"));
     let (status, _) = here
         .post(
             "/api/v1/password",
@@ -59,7 +62,10 @@ async fn sessions_follow_the_password_over_http() {
         .await;
     assert_eq!(status, 204);
     let (status, me) = here.get("/api/v1/me").await;
-    assert_eq!((status, me["must_change_password"].as_bool()), (200, Some(false)));
+    assert_eq!(
+        (status, me["must_change_password"].as_bool()),
+        (200, Some(false))
+    );
     let (status, _) = there.get("/api/v1/me").await;
     assert_eq!(status, 401, "the other token still works after the change");
 
@@ -80,15 +86,24 @@ async fn sessions_follow_the_password_over_http() {
     assert_eq!(status, 204);
     assert_eq!(again.get("/api/v1/me").await.0, 401);
     let (status, body) = Api::anonymous(&service.url)
-        .post("/api/v1/tokens", json!({"username": "marie", "password": first}))
+        .post(
+            "/api/v1/tokens",
+            json!({"username": "marie", "password": first}),
+        )
         .await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
     // The last administrator can be neither disabled nor demoted.
     let (_, list) = admin.get("/api/v1/accounts").await;
     let admin_id = list.as_array().unwrap()[0]["id"].clone();
     for (path, body) in [
         (format!("/api/v1/accounts/{admin_id}/disable"), json!({})),
-        (format!("/api/v1/accounts/{admin_id}/role"), json!({"role": "member"})),
+        (
+            format!("/api/v1/accounts/{admin_id}/role"),
+            json!({"role": "member"}),
+        ),
     ] {
         let (status, answer) = admin.post(&path, body).await;
         assert_eq!(

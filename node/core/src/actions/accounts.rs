@@ -106,11 +106,10 @@ pub async fn change_password(
 ) -> Result<Result<(), Blocked>, NodeError> {
     let name = actor.account.username.as_str();
     accounts::check_strength("new_password", change.new, &[name, &node.config.name])?;
-    let attempt =
-        match throttle::begin(&node.db, name, change.client, change.device).await? {
-            Ok(attempt) => attempt,
-            Err(blocked) => return Ok(Err(blocked)),
-        };
+    let attempt = match throttle::begin(&node.db, name, change.client, change.device).await? {
+        Ok(attempt) => attempt,
+        Err(blocked) => return Ok(Err(blocked)),
+    };
     if !accounts::is_current_password(&node.db, actor.account.id, change.current).await? {
         return Err(crate::validate::invalid(
             "current_password",

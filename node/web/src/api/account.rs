@@ -130,8 +130,15 @@ async fn login(
     ApiJson(c): ApiJson<Credentials>,
 ) -> Result<Response, Response> {
     let device = crate::cookies::read(&headers, crate::cookies::DEVICE_COOKIE);
-    let (account, token, device) =
-        log_in(&node, client, device, &c.username, &c.password, Access::Session).await?;
+    let (account, token, device) = log_in(
+        &node,
+        client,
+        device,
+        &c.username,
+        &c.password,
+        Access::Session,
+    )
+    .await?;
     let mut response = Json(account).into_response();
     let cookies = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&crate::cookies::session(&token, client.tls)) {
@@ -205,9 +212,9 @@ async fn change_password(
         device: None,
     };
     accounts::change_password(&node, &actor, change)
-    .await
-    .map_err(answer)?
-    .map_err(|blocked| blocked_response(&blocked))?;
+        .await
+        .map_err(answer)?
+        .map_err(|blocked| blocked_response(&blocked))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

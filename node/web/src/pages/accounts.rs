@@ -28,14 +28,14 @@ pub fn routes() -> Router<Node> {
         .route("/comptes", get(list))
         .route("/comptes/nouveau", get(new_form).post(create))
         .route("/comptes/{id}", get(detail))
-        .route(
-            "/comptes/{id}/mot-de-passe",
-            get(reset_form).post(reset),
-        )
+        .route("/comptes/{id}/mot-de-passe", get(reset_form).post(reset))
         .route("/comptes/{id}/desactiver", get(disable_form).post(disable))
         .route("/comptes/{id}/activer", post(enable))
         .route("/comptes/{id}/role", get(role_form).post(set_role))
-        .route("/comptes/{id}/sessions", get(sessions_form).post(end_sessions))
+        .route(
+            "/comptes/{id}/sessions",
+            get(sessions_form).post(end_sessions),
+        )
         .route("/comptes/{id}/debloquer", post(unblock))
 }
 
@@ -175,8 +175,19 @@ async fn new_form(
         Some((_, name)) => accounts::suggest_username(&node, name).await?,
         None => String::new(),
     };
-    let role = if viewer.is_hub { Role::Coordinator } else { Role::Member };
-    render(&new_page(&node, &viewer, username, member, role, Vec::new()))
+    let role = if viewer.is_hub {
+        Role::Coordinator
+    } else {
+        Role::Member
+    };
+    render(&new_page(
+        &node,
+        &viewer,
+        username,
+        member,
+        role,
+        Vec::new(),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,7 +232,11 @@ fn card(node: &Node, viewer: &Viewer, first: FirstPassword) -> Result<Response, 
 
 /// What a page says of a refused account change.
 fn refusal_words(e: &passerelle_core::error::NodeError, loc: Locale, hub: bool) -> Option<String> {
-    let reader = if hub { Reader::Coordinator } else { Reader::Committee };
+    let reader = if hub {
+        Reader::Coordinator
+    } else {
+        Reader::Committee
+    };
     match e.refusal() {
         Some(Refusal::DomainRule(rule) | Refusal::InvalidField(Some(rule))) => {
             Some(rule_words(rule, None, reader, loc))
@@ -326,10 +341,7 @@ async fn entry(node: &Node, viewer: &Viewer, id: &str) -> Result<AccountEntry, P
 struct Empty {}
 
 /// The account's page again with a refusal said in words, or the error.
-fn refused(
-    e: passerelle_core::error::NodeError,
-    viewer: &Viewer,
-) -> Result<Response, PageError> {
+fn refused(e: passerelle_core::error::NodeError, viewer: &Viewer) -> Result<Response, PageError> {
     match refusal_words(&e, viewer.locale, viewer.is_hub) {
         Some(message) => Err(PageError::Refused(message)),
         None => Err(e.into()),
@@ -402,7 +414,10 @@ async fn disable(
 ) -> Result<Response, PageError> {
     let a = entry(&node, &viewer, &id).await?;
     match accounts::disable(&node, &viewer.actor(), a.account.id).await {
-        Ok(()) => Ok(done("/comptes", viewer.locale.t("Le compte est désactivé."))),
+        Ok(()) => Ok(done(
+            "/comptes",
+            viewer.locale.t("Le compte est désactivé."),
+        )),
         Err(e) => refused(e, &viewer),
     }
 }
@@ -490,7 +505,9 @@ async fn sessions_form(
     )
     .lead(l.t("Utile quand un appareil a été perdu ou oublié ouvert."))
     .consequence(l.t("La personne devra se reconnecter partout, avec son mot de passe."))
-    .consequence(l.t("Les programmes qui utilisent un de ses jetons devront en demander un nouveau."))
+    .consequence(
+        l.t("Les programmes qui utilisent un de ses jetons devront en demander un nouveau."),
+    )
     .render(l)
 }
 
@@ -503,7 +520,10 @@ async fn end_sessions(
 ) -> Result<Response, PageError> {
     let a = entry(&node, &viewer, &id).await?;
     accounts::end_sessions(&node, &viewer.actor(), a.account.id).await?;
-    Ok(done("/comptes", viewer.locale.t("Ses connexions sont fermées.")))
+    Ok(done(
+        "/comptes",
+        viewer.locale.t("Ses connexions sont fermées."),
+    ))
 }
 
 /// `POST /comptes/{id}/debloquer`

@@ -45,7 +45,8 @@ async fn session(base: &str, username: &str, password: &str) -> String {
         .unwrap();
     assert_eq!(resp.status(), 200);
     let cookie = resp.headers()[SET_COOKIE].to_str().unwrap().to_owned();
-    let must_change = resp.json::<serde_json::Value>().await.unwrap()["must_change_password"] == true;
+    let must_change =
+        resp.json::<serde_json::Value>().await.unwrap()["must_change_password"] == true;
     let token = cookie
         .split(';')
         .next()

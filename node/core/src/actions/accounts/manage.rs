@@ -63,7 +63,10 @@ async fn entry(node: &Node, account: Account) -> Result<AccountEntry, NodeError>
     let member_name = match account.member_id {
         Some(id) => {
             let mut conn = node.db.pool().acquire().await?;
-            members::get(&mut conn, id).await.ok().map(|m| m.display_name)
+            members::get(&mut conn, id)
+                .await
+                .ok()
+                .map(|m| m.display_name)
         }
         None => None,
     };
@@ -118,7 +121,10 @@ pub async fn create(
     }
     if let Some(id) = r.member_id {
         if node.is_hub() {
-            return Err(crate::validate::invalid("member_id", "a hub has no members"));
+            return Err(crate::validate::invalid(
+                "member_id",
+                "a hub has no members",
+            ));
         }
         let mut conn = node.db.pool().acquire().await?;
         let m = members::get(&mut conn, id).await?;
@@ -169,7 +175,11 @@ pub async fn suggest_username(node: &Node, name: &str) -> Result<String, NodeErr
         })
         .collect();
     let base = plain.split_whitespace().collect::<Vec<_>>().join(".");
-    let base = if base.is_empty() { "membre".to_owned() } else { base };
+    let base = if base.is_empty() {
+        "membre".to_owned()
+    } else {
+        base
+    };
     let base: String = base.chars().take(50).collect();
     let taken: Vec<String> = accounts::list(&node.db)
         .await?

@@ -59,17 +59,28 @@ async fn a_service_has_admins_and_members_a_hub_coordinators() {
     );
     assert!(marie.account.must_change_password);
     // The generated first password opens the account.
-    assert!(crate::accounts::check(&service.db, "marie", &marie.password)
-        .await
-        .unwrap()
-        .is_some());
-    create(&service, &admin, new("paul", Role::Admin, Some(NEW_PASSWORD)))
-        .await
-        .unwrap();
+    assert!(
+        crate::accounts::check(&service.db, "marie", &marie.password)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    create(
+        &service,
+        &admin,
+        new("paul", Role::Admin, Some(NEW_PASSWORD)),
+    )
+    .await
+    .unwrap();
     let wrong = create(&service, &admin, new("eve", Role::Coordinator, None)).await;
     assert_eq!(refusal(wrong), Refusal::InvalidField(None));
     // A password too easy is refused, saying why.
-    let weak = create(&service, &admin, new("eve", Role::Member, Some("aaaaaaaaaa"))).await;
+    let weak = create(
+        &service,
+        &admin,
+        new("eve", Role::Member, Some("aaaaaaaaaa")),
+    )
+    .await;
     assert_eq!(
         refusal(weak),
         Refusal::InvalidField(Some(Rule::PasswordRepeats))
@@ -104,7 +115,10 @@ async fn a_member_may_not_manage_accounts_whatever_they_send() {
     let made = create(&service, &member, new("eve", Role::Admin, Some("court"))).await;
     assert_eq!(refusal(made), Refusal::Forbidden);
     assert_eq!(refusal(list(&service, &member).await), Refusal::Forbidden);
-    assert_eq!(refusal(disable(&service, &member, 1).await), Refusal::Forbidden);
+    assert_eq!(
+        refusal(disable(&service, &member, 1).await),
+        Refusal::Forbidden
+    );
     assert_eq!(
         refusal(reset_password(&service, &member, 1).await),
         Refusal::Forbidden
@@ -185,7 +199,10 @@ async fn sessions_follow_the_password() {
         refusal(weak),
         Refusal::InvalidField(Some(Rule::PasswordCommon))
     );
-    assert!(alive(&service, &there).await, "a refused change ends nothing");
+    assert!(
+        alive(&service, &there).await,
+        "a refused change ends nothing"
+    );
     change_password(&service, &actor, change(PASSWORD, NEW_PASSWORD, &here))
         .await
         .unwrap()
@@ -202,7 +219,12 @@ async fn sessions_follow_the_password() {
     assert!(!alive(&service, &here).await);
     assert!(reset.account.must_change_password);
     let again = session(&service, "marie", &reset.password).await;
-    assert_eq!(end_sessions(&service, &admin, marie.account.id).await.unwrap(), 1);
+    assert_eq!(
+        end_sessions(&service, &admin, marie.account.id)
+            .await
+            .unwrap(),
+        1
+    );
     assert!(!alive(&service, &again).await);
 
     // Disabled: sessions end at once, and logging in says so only to
@@ -212,7 +234,15 @@ async fn sessions_follow_the_password() {
     assert!(!alive(&service, &again).await);
     let wrong = log_in(&service, "marie", "faux", CLIENT, None, Access::Session).await;
     assert!(matches!(wrong.unwrap(), LogIn::Refused));
-    let right = log_in(&service, "marie", &reset.password, CLIENT, None, Access::Session).await;
+    let right = log_in(
+        &service,
+        "marie",
+        &reset.password,
+        CLIENT,
+        None,
+        Access::Session,
+    )
+    .await;
     assert!(matches!(right.unwrap(), LogIn::Disabled));
     enable(&service, &admin, marie.account.id).await.unwrap();
     session(&service, "marie", &reset.password).await;
@@ -260,9 +290,25 @@ async fn logging_in_opens_what_was_asked_under_the_throttle() {
     assert_eq!(b.retry_after_secs, throttle::FIRST_DELAY_SECS);
     // …but not from elsewhere, nor with the owner's device cookie.
     let elsewhere = Some("198.51.100.4".parse().unwrap());
-    let ok = log_in(&service, "admin", PASSWORD, elsewhere, None, Access::Session).await;
+    let ok = log_in(
+        &service,
+        "admin",
+        PASSWORD,
+        elsewhere,
+        None,
+        Access::Session,
+    )
+    .await;
     assert!(matches!(ok.unwrap(), LogIn::Opened { .. }));
-    let ok = log_in(&service, "admin", PASSWORD, CLIENT, Some(&device), Access::Session).await;
+    let ok = log_in(
+        &service,
+        "admin",
+        PASSWORD,
+        CLIENT,
+        Some(&device),
+        Access::Session,
+    )
+    .await;
     assert!(matches!(ok.unwrap(), LogIn::Opened { device: None, .. }));
     // An administrator unblocks: the address may try at once.
     let admin = first(&service).await;
@@ -309,6 +355,14 @@ async fn a_wrong_current_password_counts_as_a_failed_login() {
         "the throttle let a guess through"
     );
     // Logging in with that name from that address is slowed as well: one count.
-    let login = log_in(&service, "admin", NEW_PASSWORD, CLIENT, None, Access::Session).await;
+    let login = log_in(
+        &service,
+        "admin",
+        NEW_PASSWORD,
+        CLIENT,
+        None,
+        Access::Session,
+    )
+    .await;
     assert!(matches!(login.unwrap(), LogIn::Blocked(_)));
 }

@@ -177,9 +177,7 @@ pub(super) async fn leave_form(
     )
     .lead(l.t("Vérifiez avant de confirmer : on ne peut pas revenir en arrière."))
     .consequence(l.t("Son nom passe dans la liste des anciens membres."))
-    .consequence(l.t(
-        "Si cette personne représente le comité, son mandat se termine aujourd'hui.",
-    ))
+    .consequence(l.t("Si cette personne représente le comité, son mandat se termine aujourd'hui."))
     .render(l)
 }
 
