@@ -109,6 +109,8 @@ struct NewPage {
     l: Layout,
     errors: Vec<FieldError>,
     username_error: Option<String>,
+    role_error: Option<String>,
+    member_error: Option<String>,
     username: String,
     member_id: Option<uuid::Uuid>,
     member_name: Option<String>,
@@ -139,6 +141,26 @@ async fn member_of(
     Ok(Some((m.id, m.display_name)))
 }
 
+/// What `errors` say of `field`, if anything.
+fn error_of(errors: &[FieldError], field: &str) -> Option<String> {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.clone())
+}
+
+/// The form's field a refused creation is about: the member (who has an
+/// account already, or left), the role, or else the user name.
+fn refused_field(e: &passerelle_core::error::NodeError) -> &'static str {
+    use passerelle_core::error::Rule;
+    match e.refusal() {
+        Some(Refusal::DomainRule(Rule::MemberHasAccount | Rule::MemberAlreadyLeft)) => "membre",
+        _ if e.field() == Some("role") => "role",
+        _ if e.field() == Some("member_id") => "membre",
+        _ => "username",
+    }
+}
+
 fn new_page(
     node: &Node,
     viewer: &Viewer,
@@ -150,7 +172,9 @@ fn new_page(
     let loc = viewer.locale;
     NewPage {
         l: viewer.layout("/comptes", None),
-        username_error: errors.first().map(|e| e.message.clone()),
+        username_error: error_of(&errors, "username"),
+        role_error: error_of(&errors, "role"),
+        member_error: error_of(&errors, "membre"),
         errors,
         username,
         member_id: member.as_ref().map(|m| m.0),
@@ -257,9 +281,18 @@ async fn create(
 ) -> Result<Response, PageError> {
     viewer.require(Who::Managers)?;
     let member = member_of(&node, &viewer, &f.membre).await?;
-    let role = Role::parse(f.role.trim())
-        .filter(|r| accounts::roles_of(&node).contains(r))
-        .ok_or(PageError::BadForm)?;
+    let Some(role) = Role::parse(f.role.trim()).filter(|r| accounts::roles_of(&node).contains(r))
+    else {
+        let errors = vec![FieldError {
+            field: "role".into(),
+            message: viewer
+                .locale
+                .t("Choisissez un des rôles proposés.")
+                .to_owned(),
+        }];
+        let fallback = accounts::roles_of(&node)[0];
+        return refused_page(&node, &viewer, f.username, member, fallback, errors);
+    };
     let request = NewAccountRequest {
         username: &f.username,
         role,
@@ -271,17 +304,29 @@ async fn create(
         Err(e) => match refusal_words(&e, viewer.locale, viewer.is_hub) {
             Some(message) => {
                 let errors = vec![FieldError {
-                    field: "username".into(),
+                    field: refused_field(&e).into(),
                     message,
                 }];
-                let page = new_page(&node, &viewer, f.username, member, role, errors);
-                let mut response = render(&page)?;
-                *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-                Ok(response)
+                refused_page(&node, &viewer, f.username, member, role, errors)
             }
             None => Err(e.into()),
         },
     }
+}
+
+/// The creation form again, with its refusals next to their fields.
+fn refused_page(
+    node: &Node,
+    viewer: &Viewer,
+    username: String,
+    member: Option<(uuid::Uuid, String)>,
+    role: Role,
+    errors: Vec<FieldError>,
+) -> Result<Response, PageError> {
+    let page = new_page(node, viewer, username, member, role, errors);
+    let mut response = render(&page)?;
+    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
 #[derive(askama::Template)]
