@@ -154,7 +154,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum AccountAction {
-    /// The node's accounts: name, role, state.
+    /// The node's accounts: name, role, state (active, must choose a
+    /// password, blocked by failed logins, disabled), one per line.
     List {
         #[command(flatten)]
         data: DataArgs,
@@ -451,8 +452,11 @@ async fn dispatch(command: Command) -> Result<ExitCode, NodeError> {
             AccountAction::List { data } => {
                 let node = open(&data).await?;
                 for a in passerelle_core::accounts::list(&node.db).await? {
+                    let blocked = passerelle_core::throttle::is_slowed(&node.db, &a.username);
                     let state = if a.disabled {
                         "désactivé"
+                    } else if blocked.await? {
+                        "bloqué par des essais ratés"
                     } else if a.must_change_password {
                         "doit choisir son mot de passe"
                     } else {
@@ -464,8 +468,17 @@ async fn dispatch(command: Command) -> Result<ExitCode, NodeError> {
             }
             AccountAction::ResetPassword { user, data } => {
                 let node = open(&data).await?;
-                let reset =
-                    passerelle_core::actions::accounts::reset_by_operator(&node, &user).await?;
+                let reset = match passerelle_core::actions::accounts::reset_by_operator(
+                    &node, &user,
+                )
+                .await
+                {
+                    Err(e) if e.refusal() == Some(passerelle_core::error::Refusal::NotFound) => {
+                        eprintln!("erreur : il n'y a pas de compte « {user} » sur ce nœud. `passerelle account list` montre les comptes.");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    other => other?,
+                };
                 println!("Nouveau mot de passe de {} (affiché une seule fois, à changer à la première connexion) :", reset.account.username);
                 println!("{}", reset.password);
                 println!("Ses connexions sont fermées et son compte est débloqué.");

@@ -17,6 +17,7 @@
 //! `node/core/tests/memory_trim.rs` (it measures its process's memory).
 
 mod accounts_api;
+mod accounts_cli;
 mod accounts_pages;
 mod api;
 mod backup;
