@@ -1,7 +1,7 @@
 //! The committee's members (with their recorded consent) and its delegates
 //! to the inter-service committee, with what that committee sees of them.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -64,14 +64,14 @@ pub(super) async fn members(
     let all = committee::members(&node, &viewer.actor(), true).await?;
     // Who already has an account: their row links to it instead of
     // offering a second one.
-    let accounts: HashMap<Uuid, i64> = if admin {
+    let accounts: BTreeMap<Uuid, i64> = if admin {
         accounts::list(&node, &viewer.actor())
             .await?
             .into_iter()
             .filter_map(|a| a.account.member_id.map(|m| (m, a.account.id)))
             .collect()
     } else {
-        HashMap::new()
+        BTreeMap::new()
     };
     let (mut active, mut left) = (Vec::new(), Vec::new());
     for m in all {
