@@ -741,6 +741,33 @@ impl Browser {
     /// (`Emulation.setEmulatedMedia`): `getComputedStyle` then answers as
     /// on paper.
     pub async fn emulate_media(&self, media: &str) {
+        self.cdp("Emulation.setEmulatedMedia", json!({"media": media}))
+            .await;
+    }
+
+    /// The current page printed to PDF on A4 paper, as the browser's own
+    /// "Print" would (DevTools `Page.printToPDF`, print style sheet,
+    /// backgrounds left out). Count its pages with [`pdf_page_count`].
+    pub async fn print_to_pdf(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let answer = self
+            .cdp(
+                "Page.printToPDF",
+                json!({"paperWidth": 8.27, "paperHeight": 11.69, "printBackground": false}),
+            )
+            .await;
+        let data = answer["value"]["data"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}: no PDF in DevTools' answer", self.test));
+        base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .unwrap_or_else(|e| panic!("{}: the PDF is not base64: {e}", self.test))
+    }
+
+    /// Sends one DevTools command through ChromeDriver
+    /// (`/session/{id}/goog/cdp/execute`); returns ChromeDriver's answer,
+    /// whose `value` is DevTools' result.
+    async fn cdp(&self, cmd: &str, params: Value) -> Value {
         let session = self
             .session
             .as_deref()
@@ -751,7 +778,7 @@ impl Browser {
         );
         let answer = reqwest::Client::new()
             .post(&url)
-            .json(&json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": media}}))
+            .json(&json!({"cmd": cmd, "params": params}))
             .send()
             .await
             .unwrap_or_else(|e| panic!("{}: cannot reach ChromeDriver: {e}", self.test));
@@ -759,9 +786,10 @@ impl Browser {
         let body = answer.text().await.unwrap_or_default();
         assert!(
             status.is_success(),
-            "{}: ChromeDriver refused to emulate {media:?} ({status}): {body}",
+            "{}: ChromeDriver refused {cmd} ({status}): {body}",
             self.test
         );
+        serde_json::from_str(&body).unwrap_or(Value::Null)
     }
 
     /// Runs axe-core (WCAG 2.0 and 2.1, A and AA) on the current page.
@@ -851,6 +879,24 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// How many pages a PDF has: its page objects (`/Type /Page`, not the
+/// `/Type /Pages` tree nodes). Enough for the PDFs Chromium prints, whose
+/// page dictionaries are not compressed into object streams.
+pub fn pdf_page_count(pdf: &[u8]) -> usize {
+    let mut count = 0;
+    for marker in [&b"/Type /Page"[..], &b"/Type/Page"[..]] {
+        let mut at = 0;
+        while let Some(i) = pdf[at..].windows(marker.len()).position(|w| w == marker) {
+            let end = at + i + marker.len();
+            if pdf.get(end) != Some(&b's') {
+                count += 1;
+            }
+            at = end;
+        }
+    }
+    count
 }
 
 /// `DELETE /session/<id>` with a plain blocking request (Drop cannot await).

@@ -379,6 +379,32 @@ impl Api {
             .await;
         assert_eq!(status, 201, "login of {username} failed: {body}");
         api.token = Some(body["token"].as_str().unwrap().to_owned());
+        // A first password opens nothing but its change: tests that only
+        // want the account keep the same password, now chosen.
+        if body["account"]["must_change_password"] == true {
+            let (status, body) = api
+                .post(
+                    "/api/v1/password",
+                    serde_json::json!({"current_password": password, "new_password": password}),
+                )
+                .await;
+            assert_eq!(status, 204, "first password of {username}: {body}");
+        }
+        api
+    }
+
+    /// Logs in with a bearer token, leaving a first password as it is.
+    pub async fn login_as_is(base: &str, username: &str, password: &str) -> Api {
+        let mut api = Api::anonymous(base);
+        let (status, body) = api
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/tokens",
+                Some(serde_json::json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 201, "login of {username} failed: {body}");
+        api.token = Some(body["token"].as_str().unwrap().to_owned());
         api
     }
 
@@ -433,11 +459,12 @@ pub async fn table_counts(node: &Node) -> Vec<(String, i64)> {
         .collect();
     let mut out = Vec::new();
     for name in names {
-        // Sessions, replay records and login attempts are written by
+        // Sessions, replay records, login attempts and known devices are written by
         // authentication itself.
         if name == "sessions"
             || name == "seen_requests"
             || name == "login_failures"
+            || name == "known_devices"
             || name == "_sqlx_migrations"
         {
             continue;

@@ -109,6 +109,9 @@ pub enum Refusal {
     BatchTooLarge,
     /// Too many failed logins: wait.
     TooManyAttempts,
+    /// The account's password was given by someone else: nothing but
+    /// changing it (or logging out) until it is changed.
+    PasswordChangeRequired,
     /// A hub's route asked of a service.
     NotAHub,
     /// A service's route asked of a hub.
@@ -160,6 +163,7 @@ impl Refusal {
             Refusal::TooLarge => "too_large",
             Refusal::BatchTooLarge => "batch_too_large",
             Refusal::TooManyAttempts => "too_many_attempts",
+            Refusal::PasswordChangeRequired => "password_change_required",
             Refusal::NotAHub => "not_a_hub",
             Refusal::NotAService => "not_a_service",
             Refusal::DirectoryBusy => "directory_busy",
@@ -203,6 +207,25 @@ pub enum Rule {
     NotAMemberService,
     /// An account name already in use.
     UsernameTaken,
+
+    // Accounts.
+    /// Disabling or demoting the last active administrator (coordinator on
+    /// a hub): nobody could manage the node any more.
+    LastManager,
+    /// A member of the committee who already has an account.
+    MemberHasAccount,
+    /// A password guessed too soon (blank, short, or without words).
+    PasswordTooEasy,
+    /// A password that repeats the same characters.
+    PasswordRepeats,
+    /// A password that is a sequence or a row of keys.
+    PasswordSequence,
+    /// A common password.
+    PasswordCommon,
+    /// A password made of the account's or the node's name.
+    PasswordPersonal,
+    /// A password longer than accepted.
+    PasswordTooLong,
 
     // Proposals.
     /// Sharing a proposal already shared.
@@ -310,7 +333,7 @@ pub enum Rule {
 impl Rule {
     /// Every rule, for tests that go through them all (a core test checks
     /// the list against the enum's declaration).
-    pub const ALL: [Rule; 52] = [
+    pub const ALL: [Rule; 60] = [
         Rule::NotJoined,
         Rule::NoFederation,
         Rule::KindNotForSender,
@@ -318,6 +341,14 @@ impl Rule {
         Rule::RotationRefused,
         Rule::NotAMemberService,
         Rule::UsernameTaken,
+        Rule::LastManager,
+        Rule::MemberHasAccount,
+        Rule::PasswordTooEasy,
+        Rule::PasswordRepeats,
+        Rule::PasswordSequence,
+        Rule::PasswordCommon,
+        Rule::PasswordPersonal,
+        Rule::PasswordTooLong,
         Rule::AlreadyShared,
         Rule::NotShared,
         Rule::TransitionNotAllowed,

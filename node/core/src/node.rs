@@ -174,7 +174,18 @@ impl Node {
             NodeRole::Hub => accounts::Role::Coordinator,
             NodeRole::Service => accounts::Role::Admin,
         };
-        accounts::create(&db, "admin", &password, admin_role, true).await?;
+        accounts::create(
+            &db,
+            accounts::NewAccount {
+                username: "admin",
+                password: &password,
+                role: admin_role,
+                must_change: true,
+                member_id: None,
+                known: &[&config.name],
+            },
+        )
+        .await?;
         // The config file is written last: its presence means "initialised".
         config.write_new(dir)?;
         let key_id = keys.key_id().to_string();

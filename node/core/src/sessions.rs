@@ -3,6 +3,12 @@
 //! Both are random 32-byte tokens; only their SHA-256 is stored, so a copy of
 //! the database does not let anyone in. Sessions last 12 hours, API tokens a
 //! year; both can be revoked by deleting their row.
+//!
+//! **Sessions follow the password.** Changing one's password ends every
+//! other session and every token of the account (the one used stays); a
+//! reset by an administrator, disabling the account or "end its sessions"
+//! end them all. A disabled account's tokens resolve to nobody at once,
+//! whatever rows remain.
 
 use passerelle_protocol::Hash;
 use sqlx::Row;
@@ -57,7 +63,8 @@ pub async fn open(
     Ok(token)
 }
 
-/// The account behind a token, if the token is known and not expired.
+/// The account behind a token, if the token is known, not expired, and
+/// its account not disabled.
 pub async fn resolve(db: &Db, token: &str) -> Result<Option<Account>, NodeError> {
     let row =
         sqlx::query("SELECT account_id FROM sessions WHERE token_hash = $1 AND expires_at >= $2")
@@ -66,9 +73,27 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<Account>, NodeError>
             .fetch_optional(db.pool())
             .await?;
     match row {
-        Some(r) => accounts::get(db, r.try_get("account_id")?).await,
+        Some(r) => Ok(accounts::get(db, r.try_get("account_id")?)
+            .await?
+            .filter(|a| !a.disabled)),
         None => Ok(None),
     }
+}
+
+/// Ends every session and token of an account but `keep` (the one in
+/// use), inside `conn`'s transaction; returns how many ended.
+pub async fn end_all(
+    conn: &mut sqlx::AnyConnection,
+    account_id: i64,
+    keep: Option<&str>,
+) -> Result<u64, NodeError> {
+    let keep = keep.map(|t| Hash::of(t.as_bytes()).to_string());
+    let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+        .bind(account_id)
+        .bind(keep.unwrap_or_default())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// Ends a session (logout) or revokes a token.

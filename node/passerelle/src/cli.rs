@@ -113,6 +113,11 @@ pub enum Command {
         #[command(subcommand)]
         action: MembersAction,
     },
+    /// People's accounts: list them, give one a new first password.
+    Account {
+        #[command(subcommand)]
+        action: AccountAction,
+    },
     /// This node's signing key: rotation, replacement after a compromise.
     Key {
         #[command(subcommand)]
@@ -144,6 +149,26 @@ pub enum Command {
         /// Where to keep the nodes' data (default: a temporary directory, removed at exit).
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountAction {
+    /// The node's accounts: name, role, state (active, must choose a
+    /// password, blocked by failed logins, disabled), one per line.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Print a new first password for an account (e.g. the only
+    /// administrator, who forgot theirs): its sessions end, it is
+    /// unblocked, and the password must be changed at the next login.
+    ResetPassword {
+        /// The account's user name.
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        data: DataArgs,
     },
 }
 
@@ -423,6 +448,43 @@ async fn dispatch(command: Command) -> Result<ExitCode, NodeError> {
             println!("Ce service a rejoint le comité {hub}. La synchronisation démarre avec `passerelle serve`.");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Account { action } => match action {
+            AccountAction::List { data } => {
+                let node = open(&data).await?;
+                for a in passerelle_core::accounts::list(&node.db).await? {
+                    let blocked = passerelle_core::throttle::is_slowed(&node.db, &a.username);
+                    let state = if a.disabled {
+                        "désactivé"
+                    } else if blocked.await? {
+                        "bloqué par des essais ratés"
+                    } else if a.must_change_password {
+                        "doit choisir son mot de passe"
+                    } else {
+                        "actif"
+                    };
+                    println!("{}\t{}\t{state}", a.username, a.role.as_str());
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            AccountAction::ResetPassword { user, data } => {
+                let node = open(&data).await?;
+                let reset = match passerelle_core::actions::accounts::reset_by_operator(
+                    &node, &user,
+                )
+                .await
+                {
+                    Err(e) if e.refusal() == Some(passerelle_core::error::Refusal::NotFound) => {
+                        eprintln!("erreur : il n'y a pas de compte « {user} » sur ce nœud. `passerelle account list` montre les comptes.");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    other => other?,
+                };
+                println!("Nouveau mot de passe de {} (affiché une seule fois, à changer à la première connexion) :", reset.account.username);
+                println!("{}", reset.password);
+                println!("Ses connexions sont fermées et son compte est débloqué.");
+                Ok(ExitCode::SUCCESS)
+            }
+        },
         Command::Members { action } => match action {
             MembersAction::List { data } => {
                 let node = open(&data).await?;

@@ -29,6 +29,20 @@ pub fn session(token: &str, secure: bool) -> String {
     )
 }
 
+/// The device cookie's name: this browser logged in to an account here
+/// before (see `core::throttle`, "known devices").
+pub const DEVICE_COOKIE: &str = "passerelle_appareil";
+
+/// The `Set-Cookie` value of a device token: like the session's, for a year;
+/// logging out keeps it.
+pub fn device(token: &str, secure: bool) -> String {
+    format!(
+        "{DEVICE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        passerelle_core::throttle::DEVICE_SECS,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
 /// The `Set-Cookie` value that ends the session in the browser.
 pub fn expired_session(secure: bool) -> String {
     format!(

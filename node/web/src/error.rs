@@ -53,7 +53,8 @@ pub fn refusal_status(refusal: Refusal) -> StatusCode {
         | Refusal::InvalidInvitation
         | Refusal::InvitationUsed
         | Refusal::InvitationExpired
-        | Refusal::AlreadyMember => StatusCode::FORBIDDEN,
+        | Refusal::AlreadyMember
+        | Refusal::PasswordChangeRequired => StatusCode::FORBIDDEN,
         Refusal::Unauthenticated
         | Refusal::BadCredentials
         | Refusal::BadSignature

@@ -22,7 +22,7 @@ use uuid::Uuid;
 const PASSWORD: &str = "mot-de-passe-de-test";
 
 async fn init(dir: &std::path::Path, role: NodeRole, id: &str, name: &str) -> Node {
-    Node::init(InitOptions {
+    let node = Node::init(InitOptions {
         data_dir: dir.join(id),
         role,
         id: NodeId::parse(id).unwrap(),
@@ -33,7 +33,13 @@ async fn init(dir: &std::path::Path, role: NodeRole, id: &str, name: &str) -> No
     })
     .await
     .unwrap()
-    .0
+    .0;
+    // These pages are not about a first password (see `accounts_pages`):
+    // the coordinator has chosen theirs, as on a node in use.
+    passerelle_core::accounts::password_was_chosen(&node.db, "admin")
+        .await
+        .unwrap();
+    node
 }
 
 /// A hub and its pages, signed in as its coordinator.

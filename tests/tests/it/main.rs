@@ -16,6 +16,9 @@
 //! beside this folder (they read the process's log), and
 //! `node/core/tests/memory_trim.rs` (it measures its process's memory).
 
+mod accounts_api;
+mod accounts_cli;
+mod accounts_pages;
 mod api;
 mod backup;
 mod browser;

@@ -45,11 +45,23 @@ impl Person {
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         let cookie = res.headers()[SET_COOKIE].to_str().unwrap();
         let session = cookie.split(';').next().unwrap().to_owned();
-        Person {
+        let first_password = res.headers()[LOCATION] == "/mot-de-passe";
+        let person = Person {
             http,
             base: base.to_owned(),
             cookies: vec![session],
+        };
+        // A first password opens only its change: keep it, now chosen.
+        if first_password {
+            let form = [
+                ("current", TEST_PASSWORD),
+                ("new", TEST_PASSWORD),
+                ("again", TEST_PASSWORD),
+            ];
+            let chosen = person.post("/mot-de-passe", "/mot-de-passe", &form).await;
+            assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
         }
+        person
     }
 
     async fn answer(res: reqwest::Response) -> Page {

@@ -162,6 +162,8 @@ mod tests {
             username: "coord".into(),
             role: crate::accounts::Role::Coordinator,
             must_change_password: false,
+            member_id: None,
+            disabled: false,
         });
         let e = meetings(&node, &coordinator).await.unwrap_err();
         assert_eq!(e.code(), "forbidden");

@@ -48,6 +48,8 @@ pub fn someone(role: Role) -> Actor {
         username: format!("{}-test", role.as_str()),
         role,
         must_change_password: false,
+        member_id: None,
+        disabled: false,
     })
 }
 
@@ -92,6 +94,8 @@ fn person(username: &str, role: Role) -> Actor {
         username: username.into(),
         role,
         must_change_password: false,
+        member_id: None,
+        disabled: false,
     })
 }
 

@@ -17,8 +17,8 @@ use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{header, Method};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -226,6 +226,17 @@ impl FromRequestParts<Node> for Auth {
         let account = sessions::resolve(&node.db, &token).await?.ok_or_else(|| {
             unauthenticated("this session has ended or this token is unknown; please log in again")
         })?;
+        // A first password opens nothing but its change (and logging out).
+        let path = parts.uri.path();
+        let allowed = (parts.method == Method::POST && path == "/api/v1/password")
+            || (parts.method == Method::DELETE && path == "/api/v1/session");
+        if account.must_change_password && !allowed {
+            return Err(NodeError::refused(
+                Refusal::PasswordChangeRequired,
+                "this password was given by someone else: change it first (POST /api/v1/password)",
+            )
+            .into());
+        }
         Ok(Auth { account, token })
     }
 }

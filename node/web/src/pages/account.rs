@@ -7,7 +7,7 @@
 //! ([`passerelle_core::throttle`]).
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -22,6 +22,7 @@ use crate::cookies::{self, SESSION_COOKIE};
 use crate::security::Client;
 use passerelle_core::accounts::check_strength;
 use passerelle_core::actions::accounts::{self, Access, LogIn};
+use passerelle_core::error::Refusal;
 use passerelle_core::node::Node;
 use passerelle_core::throttle::Blocked;
 
@@ -133,15 +134,31 @@ async fn login(
         return Err(PageError::Csrf);
     }
     let username = f.username.trim();
+    let device = cookies::read(&headers, cookies::DEVICE_COOKIE);
     let opened = accounts::log_in(
         &node,
         username,
         &f.password,
         client.address,
+        device,
         Access::Session,
     );
-    let (account, token) = match opened.await? {
-        LogIn::Opened { account, token } => (account, token),
+    let (account, token, device) = match opened.await? {
+        LogIn::Opened {
+            account,
+            token,
+            device,
+        } => (account, token, device),
+        LogIn::Disabled => {
+            let message = loc.t("Ce compte est désactivé. Demandez à la personne qui s'occupe de Passerelle dans votre service de le réactiver.");
+            return Ok(login_again(
+                &node,
+                &guest,
+                f,
+                message.into(),
+                StatusCode::FORBIDDEN,
+            ));
+        }
         LogIn::Refused => {
             let message = loc
                 .t("Le nom d'utilisateur ou le mot de passe ne va pas. Vérifiez et recommencez.");
@@ -164,21 +181,40 @@ async fn login(
             return Ok(crate::error::mark_blocked(&blocked, page));
         }
     };
-    let cookie = cookies::session(&token, client.tls);
     let to = if account.must_change_password {
         "/mot-de-passe".to_owned()
     } else {
         safe_next(&f.suite)
     };
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response())
+    let mut response = Redirect::to(&to).into_response();
+    let mut set = vec![cookies::session(&token, client.tls)];
+    set.extend(device.map(|d| cookies::device(&d, client.tls)));
+    for cookie in set {
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(response)
 }
 
-/// Why a login is refused for now, and for how long.
+/// Why a login is refused for now, for how long, and who can unblock it.
 fn blocked_sentence(loc: Locale, blocked: &Blocked) -> String {
-    loc.plural(
-        blocked.minutes(),
-        "Trop d'essais de connexion ratés. Par sécurité, attendez {n} minute avant de réessayer.",
-        "Trop d'essais de connexion ratés. Par sécurité, attendez {n} minutes avant de réessayer.",
+    let wait = if blocked.retry_after_secs < 60 {
+        loc.plural(
+            blocked.retry_after_secs,
+            "Trop d'essais de connexion ratés. Par sécurité, attendez {n} seconde avant de réessayer.",
+            "Trop d'essais de connexion ratés. Par sécurité, attendez {n} secondes avant de réessayer.",
+        )
+    } else {
+        loc.plural(
+            blocked.minutes(),
+            "Trop d'essais de connexion ratés. Par sécurité, attendez {n} minute avant de réessayer.",
+            "Trop d'essais de connexion ratés. Par sécurité, attendez {n} minutes avant de réessayer.",
+        )
+    };
+    format!(
+        "{wait} {}",
+        loc.t("Vous pouvez aussi demander à la personne qui s'occupe de Passerelle dans votre service de débloquer votre compte.")
     )
 }
 
@@ -244,7 +280,7 @@ fn password_page_with(
                 name: "new",
                 label: loc.t("Nouveau mot de passe"),
                 hint: Some(
-                    loc.t("Au moins 10 caractères. Une petite phrase est facile à retenir."),
+                    loc.t("Choisissez une phrase de quatre ou cinq mots que vous retenez facilement, par exemple « le chat de ma voisine mange des frites ». Évitez votre nom, les suites comme 123456 et les mots de passe courants."),
                 ),
                 autocomplete: "new-password",
                 error: error_of("new"),
@@ -277,21 +313,28 @@ struct PasswordForm {
     again: String,
 }
 
-/// `POST /mot-de-passe`
+/// `POST /mot-de-passe` — every other session and token of the account
+/// ends; this one stays.
 async fn change_password(
     State(node): State<Node>,
     client: Client,
     viewer: Viewer,
+    headers: HeaderMap,
     CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     let loc = viewer.locale;
     let mut errors = Vec::new();
-    if check_strength(&f.new).is_err() {
+    let known = [viewer.account.username.as_str(), node.config.name.as_str()];
+    if let Err(e) = check_strength("new", &f.new, &known) {
+        let message = match e.refusal() {
+            Some(Refusal::InvalidField(Some(rule))) => {
+                super::rules::rule_words(rule, None, super::rules::Reader::Committee, loc)
+            }
+            _ => super::rules::not_possible_now(loc).to_owned(),
+        };
         errors.push(FieldError {
             field: "new".into(),
-            message: loc
-                .t("Le nouveau mot de passe doit avoir au moins 10 caractères.")
-                .into(),
+            message,
         });
     } else if f.new != f.again {
         errors.push(FieldError {
@@ -304,8 +347,15 @@ async fn change_password(
     if errors.is_empty() {
         // Checking the current password is a login in disguise: same throttle.
         let actor = viewer.actor();
-        let changed = accounts::change_password(&node, &actor, client.address, &f.current, &f.new);
-        match changed.await {
+        let session = cookies::read(&headers, SESSION_COOKIE).unwrap_or_default();
+        let change = accounts::PasswordChange {
+            current: &f.current,
+            new: &f.new,
+            session,
+            client: client.address,
+            device: cookies::read(&headers, cookies::DEVICE_COOKIE),
+        };
+        match accounts::change_password(&node, &actor, change).await {
             Ok(Ok(())) => return Ok(done("/", loc.t("Votre mot de passe est changé."))),
             Ok(Err(blocked)) => {
                 errors.push(FieldError {
@@ -315,12 +365,7 @@ async fn change_password(
                 let page = render(&password_page_with(&viewer, errors, None))?;
                 return Ok(crate::error::mark_blocked(&blocked, page));
             }
-            Err(e)
-                if matches!(
-                    e.refusal(),
-                    Some(passerelle_core::error::Refusal::InvalidField(_))
-                ) =>
-            {
+            Err(e) if matches!(e.refusal(), Some(Refusal::InvalidField(_))) => {
                 errors.push(FieldError {
                     field: "current".into(),
                     message: loc.t("Ce n'est pas votre mot de passe actuel.").into(),

@@ -8,6 +8,7 @@
 //! CSRF token derived from the session, checked by [`CsrfForm`].
 
 mod account;
+mod accounts;
 pub mod confirm;
 pub mod dates;
 pub mod hub;
@@ -55,6 +56,7 @@ pub fn routes() -> Router<Node> {
     Router::new()
         .route("/static/passerelle.css", get(stylesheet))
         .merge(account::routes())
+        .merge(accounts::routes())
         .merge(service::routes())
         .merge(hub::routes())
         .merge(i18n::routes())
@@ -234,6 +236,13 @@ impl Viewer {
                 current: href == current,
             })
             .collect();
+        if self.is_admin() {
+            items.push(NavItem {
+                href: "/comptes",
+                label: loc.t("Comptes"),
+                current: current == "/comptes",
+            });
+        }
         items.push(NavItem {
             href: "/mot-de-passe",
             label: loc.t("Mon mot de passe"),
@@ -362,6 +371,13 @@ impl FromRequestParts<Node> for Viewer {
             return Err(to_login());
         };
         match sessions::resolve(&node.db, &token).await {
+            // A first password opens nothing but its change (and logging out).
+            Ok(Some(account))
+                if account.must_change_password
+                    && !matches!(parts.uri.path(), "/mot-de-passe" | "/deconnexion") =>
+            {
+                Err(Redirect::to("/mot-de-passe").into_response())
+            }
             Ok(Some(account)) => Ok(Viewer {
                 account,
                 csrf: csrf_for(&token),

@@ -75,6 +75,18 @@ pub fn rule_words(rule: Rule, title: Option<&str>, reader: Reader, loc: Locale) 
         Rule::OverlappingDesignation => loc.t("Ce membre est déjà désigné pour une partie de cette période."),
         Rule::TermAlreadyEnded => loc.t("Ce mandat est déjà terminé."),
         Rule::NothingToErase => loc.t("Ce message n'a plus de texte à effacer."),
+        Rule::LastManager => match reader {
+            Reader::Committee => loc.t("C'est le dernier compte administrateur actif : il ne peut pas être désactivé ni devenir simple membre. Donnez d'abord ce rôle à quelqu'un d'autre."),
+            Reader::Coordinator => loc.t("C'est le dernier compte de coordination actif : il ne peut pas être désactivé. Créez d'abord un autre compte de coordination."),
+        },
+        Rule::MemberHasAccount => loc.t("Ce membre a déjà un accès à Passerelle. Vous pouvez lui donner un nouveau mot de passe depuis la page des comptes."),
+        Rule::UsernameTaken => loc.t("Ce nom d'utilisateur est déjà pris. Choisissez-en un autre."),
+        Rule::PasswordTooEasy => loc.t("Ce mot de passe se devine trop vite. Une phrase de quatre ou cinq mots que vous retenez facilement convient bien."),
+        Rule::PasswordRepeats => loc.t("Ce mot de passe se devine trop vite : il répète les mêmes caractères. Une phrase de quatre ou cinq mots que vous retenez facilement convient bien."),
+        Rule::PasswordSequence => loc.t("Ce mot de passe se devine trop vite : ce sont des lettres ou des chiffres qui se suivent. Une phrase de quatre ou cinq mots que vous retenez facilement convient bien."),
+        Rule::PasswordCommon => loc.t("Ce mot de passe est trop courant : il est dans les listes que les pirates essaient d'abord. Une phrase de quatre ou cinq mots que vous retenez facilement convient bien."),
+        Rule::PasswordPersonal => loc.t("Ce mot de passe contient votre nom d'utilisateur ou le nom du service : il se devine trop vite. Une phrase de quatre ou cinq mots que vous retenez facilement convient bien."),
+        Rule::PasswordTooLong => loc.t("Ce mot de passe est trop long : 200 caractères au plus."),
         // No page leads to these: they refuse messages between nodes or
         // calls of the API, or a page's own checks come first. Should one
         // reach a page, it says what any other unexpected refusal says.
@@ -82,7 +94,6 @@ pub fn rule_words(rule: Rule, title: Option<&str>, reader: Reader, loc: Locale) 
         | Rule::KeyAlreadyOwned
         | Rule::RotationRefused
         | Rule::NotAMemberService
-        | Rule::UsernameTaken
         | Rule::NeverShared
         | Rule::ItemAlreadyProposed
         | Rule::UnknownJointMeeting

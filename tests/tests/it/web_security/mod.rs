@@ -45,13 +45,27 @@ async fn session(base: &str, username: &str, password: &str) -> String {
         .unwrap();
     assert_eq!(resp.status(), 200);
     let cookie = resp.headers()[SET_COOKIE].to_str().unwrap().to_owned();
-    cookie
+    let must_change =
+        resp.json::<serde_json::Value>().await.unwrap()["must_change_password"] == true;
+    let token = cookie
         .split(';')
         .next()
         .unwrap()
         .strip_prefix(&format!("{}=", passerelle_web::SESSION_COOKIE))
         .unwrap()
-        .to_owned()
+        .to_owned();
+    // A first password opens nothing but its change: keep it, now chosen.
+    if must_change {
+        let changed = client()
+            .post(format!("{base}/api/v1/password"))
+            .header("cookie", cookie_header(&token))
+            .json(&json!({"current_password": password, "new_password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(changed.status(), 204);
+    }
+    token
 }
 
 fn cookie_header(token: &str) -> String {

@@ -10,7 +10,7 @@ use super::{client, header, token_attempt};
 /// The throttle's story, on a hub served by two processes over one
 /// database (each attempt alternates between them).
 async fn throttle_story(database: Option<String>) {
-    use passerelle_core::throttle::{PER_ACCOUNT, PER_CLIENT, WINDOW_SECS};
+    use passerelle_core::throttle::{FIRST_DELAY_SECS, FREE_TRIES, PER_CLIENT, WINDOW_SECS};
     let root = tempfile::tempdir().unwrap();
     let mut hub = TestNode::create(
         &root.path().join("h"),
@@ -41,53 +41,90 @@ async fn throttle_story(database: Option<String>) {
         .await;
     assert_eq!(status, 201);
 
-    // Per account, from everywhere: PER_ACCOUNT failures, then 429 even
-    // with the right password; an unknown name gets exactly the same.
-    let mut refusals = Vec::new();
+    // The owner's browser logged in once from 10.0.0.9: it holds a device cookie.
+    let first = http
+        .post(format!("{}/api/v1/session", bases[0]))
+        .header("x-forwarded-for", "10.0.0.9")
+        .json(&json!({"username": "admin", "password": TEST_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let device = first
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| c.starts_with("passerelle_appareil="))
+        .expect("a device cookie");
+
+    // 20 wrong passwords for `admin` from one address (the owner's own
+    // address too): FREE_TRIES cost nothing, then each waits a growing
+    // delay (429 with Retry-After); an unknown name gets exactly the same.
     for name in ["admin", "personne"] {
-        for i in 0..PER_ACCOUNT {
-            let (status, body, _) = token_attempt(
-                &http,
-                &bases[i % 2],
-                &format!("10.0.0.{i}"),
-                name,
-                "pas-le-bon",
-            )
-            .await;
-            assert_eq!(
-                (status, body["error"]["code"].as_str()),
-                (401, Some("bad_credentials")),
-                "{name} #{i}"
-            );
+        for i in 0..20 {
+            let (status, body, headers) =
+                token_attempt(&http, &bases[i % 2], "10.0.0.9", name, "pas-le-bon").await;
+            if i < FREE_TRIES {
+                assert_eq!(
+                    (status, body["error"]["code"].as_str()),
+                    (401, Some("bad_credentials")),
+                    "{name} #{i}"
+                );
+            } else {
+                assert_eq!(
+                    (status, body["error"]["code"].as_str()),
+                    (429, Some("too_many_attempts")),
+                    "{name} #{i}: {body}"
+                );
+                let retry: i64 = header(&headers, "retry-after").parse().unwrap();
+                assert!(
+                    (1..=FIRST_DELAY_SECS).contains(&retry),
+                    "Retry-After {retry}"
+                );
+            }
         }
-        let right = if name == "admin" {
-            TEST_PASSWORD
-        } else {
-            "pas-le-bon"
-        };
-        let (status, body, headers) =
-            token_attempt(&http, &bases[1], "10.0.1.1", name, right).await;
-        assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (429, Some("too_many_attempts")),
-            "{name}: {body}"
-        );
-        let retry: i64 = header(&headers, "retry-after").parse().unwrap();
-        assert!((1..=WINDOW_SECS).contains(&retry), "Retry-After {retry}");
-        refusals.push(body);
     }
+    // The delay grows: once waited, one more failure, then twice as long.
+    sqlx::query("UPDATE login_failures SET failed_at = failed_at - $1")
+        .bind(FIRST_DELAY_SECS)
+        .execute(hub.node.db.pool())
+        .await
+        .unwrap();
+    let (status, _, _) = token_attempt(&http, &bases[0], "10.0.0.9", "admin", "pas-le-bon").await;
+    assert_eq!(status, 401, "the delay was waited");
+    let (status, _, headers) =
+        token_attempt(&http, &bases[1], "10.0.0.9", "admin", TEST_PASSWORD).await;
+    assert_eq!(status, 429);
+    let retry: i64 = header(&headers, "retry-after").parse().unwrap();
+    assert!(retry > FIRST_DELAY_SECS, "Retry-After {retry}");
+
+    // The owner is not locked out: from another address, and from the
+    // guessed address with their device cookie.
+    let (status, _, _) = token_attempt(&http, &bases[1], "10.0.1.1", "admin", TEST_PASSWORD).await;
+    assert_eq!(status, 201, "the owner is locked out from another address");
+    let with_device = http
+        .post(format!("{}/api/v1/session", bases[1]))
+        .header("x-forwarded-for", "10.0.0.9")
+        .header("cookie", &device)
+        .json(&json!({"username": "admin", "password": TEST_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        refusals[0], refusals[1],
-        "a known and an unknown name are refused alike"
+        with_device.status(),
+        200,
+        "the owner's device is locked out"
     );
     // Other accounts are not affected.
     let (status, _, _) =
-        token_attempt(&http, &bases[0], "10.0.1.1", "lea", "un-mot-de-passe-long").await;
+        token_attempt(&http, &bases[0], "10.0.0.9", "lea", "un-mot-de-passe-long").await;
     assert_eq!(status, 201);
-    // The page says it in French, with 429 and Retry-After.
+    // The page says it in French, with 429 and Retry-After, and what to do.
     let page = http
         .post(format!("{}/connexion", bases[0]))
         .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", "10.0.0.9")
         .body("username=admin&password=mot-de-passe-de-test&suite=%2F")
         .send()
         .await
@@ -95,18 +132,15 @@ async fn throttle_story(database: Option<String>) {
     assert_eq!(page.status(), 429);
     assert!(page.headers().get("retry-after").is_some());
     assert!(page.headers().get(SET_COOKIE).is_none());
-    let text = page.text().await.unwrap();
-    assert!(
-        text.contains("Trop d&#39;essais de connexion ratés")
-            || text.contains("Trop d'essais de connexion ratés"),
-        "{text}"
-    );
-    assert!(text.contains("minute"), "{text}");
+    let text = page.text().await.unwrap().replace("&#39;", "'");
+    assert!(text.contains("Trop d'essais de connexion ratés"), "{text}");
+    assert!(text.contains("débloquer votre compte"), "{text}");
     // And in English for an English browser.
     let page = http
         .post(format!("{}/connexion", bases[0]))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept-language", "en")
+        .header("x-forwarded-for", "10.0.0.9")
         .body("username=admin&password=mot-de-passe-de-test&suite=%2F")
         .send()
         .await
@@ -114,7 +148,33 @@ async fn throttle_story(database: Option<String>) {
     assert_eq!(page.status(), 429);
     let text = page.text().await.unwrap();
     assert!(text.contains("Too many failed login attempts"), "{text}");
-    assert!(text.contains("Wait before trying again."), "{text}");
+    assert!(text.contains("unblock your account"), "{text}");
+
+    // A coordinator unblocks the account: the address may try at once.
+    let lea = Api::login(&hub.url, "lea", "un-mot-de-passe-long").await;
+    let (_, accounts) = lea.get("/api/v1/accounts").await;
+    let entry = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == "admin")
+        .unwrap()
+        .clone();
+    assert_eq!(entry["blocked"], true, "{entry}");
+    let (status, _) = lea
+        .post(
+            &format!("/api/v1/accounts/{}/unblock", entry["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _, _) = token_attempt(&http, &bases[0], "10.0.0.9", "admin", TEST_PASSWORD).await;
+    assert_eq!(status, 201, "still blocked after the unblock");
+    for name in ["admin", "personne"] {
+        for i in 0..FREE_TRIES {
+            token_attempt(&http, &bases[i % 2], "10.0.0.3", name, "pas-le-bon").await;
+        }
+    }
 
     // Not for ever: once the failures are older than the window, it works.
     sqlx::query("UPDATE login_failures SET failed_at = failed_at - $1")
@@ -122,12 +182,12 @@ async fn throttle_story(database: Option<String>) {
         .execute(hub.node.db.pool())
         .await
         .unwrap();
-    let (status, _, _) = token_attempt(&http, &bases[0], "10.0.0.1", "admin", TEST_PASSWORD).await;
+    let (status, _, _) = token_attempt(&http, &bases[0], "10.0.0.3", "admin", TEST_PASSWORD).await;
     assert_eq!(status, 201, "still blocked after the window");
 
-    // A person's own typos are forgiven when they get it right; the limit
-    // is then exactly PER_ACCOUNT again.
-    for i in 0..5 {
+    // A person's own typos are forgiven when they get it right; the free
+    // tries are then exactly FREE_TRIES again.
+    for i in 0..FREE_TRIES - 1 {
         let (status, _, _) =
             token_attempt(&http, &bases[i % 2], "10.0.2.2", "lea", "faute-de-frappe").await;
         assert_eq!(status, 401);
@@ -135,7 +195,7 @@ async fn throttle_story(database: Option<String>) {
     let (status, _, _) =
         token_attempt(&http, &bases[0], "10.0.2.2", "lea", "un-mot-de-passe-long").await;
     assert_eq!(status, 201);
-    for i in 0..PER_ACCOUNT {
+    for i in 0..FREE_TRIES {
         let (status, _, _) =
             token_attempt(&http, &bases[i % 2], "10.0.2.2", "lea", "faute-de-frappe").await;
         assert_eq!(status, 401, "attempt {i} after a success");

@@ -1,6 +1,8 @@
 //! The committee's members (with their recorded consent) and its delegates
 //! to the inter-service committee, with what that committee sees of them.
 
+use std::collections::BTreeMap;
+
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use passerelle_protocol::body::DelegateRole;
@@ -14,7 +16,7 @@ use super::{
 use crate::pages::confirm::Confirmation;
 use crate::pages::labels::{delegate_label, delegate_role_label, member_role_label};
 use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer};
-use passerelle_core::actions::{committee, Who};
+use passerelle_core::actions::{accounts, committee, Who};
 use passerelle_core::domain::delegates;
 use passerelle_core::domain::members::{MemberRole, NewMember};
 use passerelle_core::node::Node;
@@ -45,6 +47,8 @@ struct MemberRow {
     consent: bool,
     consent_since: String,
     left_on: String,
+    /// The member's account on this node, if they have one.
+    account: Option<i64>,
 }
 
 /// `GET /membres` — administrators also see contact details and actions.
@@ -59,10 +63,22 @@ pub(super) async fn members(
     // Members see names and roles, never contact details: the action
     // leaves them out.
     let all = committee::members(&node, &viewer.actor(), true).await?;
+    // Who already has an account: their row links to it instead of
+    // offering a second one.
+    let accounts: BTreeMap<Uuid, i64> = if admin {
+        accounts::list(&node, &viewer.actor())
+            .await?
+            .into_iter()
+            .filter_map(|a| a.account.member_id.map(|m| (m, a.account.id)))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     let (mut active, mut left) = (Vec::new(), Vec::new());
     for m in all {
         let row = MemberRow {
             id: m.id,
+            account: accounts.get(&m.id).copied(),
             role: member_role_label(m.role, loc),
             contact: m.contact.clone().unwrap_or_default(),
             consent: m.consent,

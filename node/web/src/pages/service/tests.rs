@@ -50,6 +50,10 @@ async fn site(role: NodeRole) -> Site {
     })
     .await
     .unwrap();
+    // These tests look at the pages, not at the first password's change.
+    accounts::password_was_chosen(&node.db, "admin")
+        .await
+        .unwrap();
     Site {
         app: crate::app(node.clone()),
         node,
@@ -127,9 +131,15 @@ impl Site {
     }
 
     async fn member(&self) -> Session {
-        accounts::create(&self.node.db, "marie", MEMBER_PASSWORD, Role::Member, false)
-            .await
-            .unwrap();
+        let marie = accounts::NewAccount {
+            username: "marie",
+            password: MEMBER_PASSWORD,
+            role: Role::Member,
+            must_change: false,
+            member_id: None,
+            known: &[],
+        };
+        accounts::create(&self.node.db, marie).await.unwrap();
         self.login("marie", MEMBER_PASSWORD).await
     }
 
