@@ -41,8 +41,12 @@ async fn refused(node: &Node, origin: &str, code: &str) -> i64 {
         .unwrap()
 }
 
-/// The home page of the node at `base`, as its administrator sees it.
-async fn home_page(base: &str) -> String {
+/// The home page of the node at `base`, as its administrator sees it
+/// (who chose their password long ago: a first password opens nothing else).
+async fn home_page(node: &Node, base: &str) -> String {
+    passerelle_core::accounts::password_was_chosen(&node.db, "admin")
+        .await
+        .unwrap();
     let http = reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
@@ -182,7 +186,7 @@ async fn refused_relay(hub_db: Option<String>, b_db: Option<String>) {
         "{words}"
     );
     assert!(words.contains("[bad_signature]"), "{words}");
-    let home = home_page(&fed.services[1].url).await;
+    let home = home_page(&fed.services[1].node, &fed.services[1].url).await;
     assert!(
         home.contains("Les messages de Nœud ssm-1 sont bloqués."),
         "no warning on the home page: {home}"
@@ -217,7 +221,7 @@ async fn refused_relay(hub_db: Option<String>, b_db: Option<String>) {
     assert_eq!(json["stuck"], serde_json::json!([]), "{json:#}");
     let words = passerelle::status::render(&report, passerelle_core::clock::now());
     assert!(!words.contains("bloqués"), "{words}");
-    let home = home_page(&fed.services[1].url).await;
+    let home = home_page(&fed.services[1].node, &fed.services[1].url).await;
     assert!(!home.contains("sont bloqués"), "{home}");
 
     // And the stream goes on as usual.
