@@ -379,16 +379,20 @@ impl Api {
             .await;
         assert_eq!(status, 201, "login of {username} failed: {body}");
         api.token = Some(body["token"].as_str().unwrap().to_owned());
-        // A first password opens nothing but its change: tests that only
-        // want the account keep the same password, now chosen.
+        // A first password opens nothing but its change, and cannot be
+        // kept as it is: tests that only want the account choose another,
+        // then come back to the password they know, now their own.
         if body["account"]["must_change_password"] == true {
-            let (status, body) = api
-                .post(
-                    "/api/v1/password",
-                    serde_json::json!({"current_password": password, "new_password": password}),
-                )
-                .await;
-            assert_eq!(status, 204, "first password of {username}: {body}");
+            let between = provisional(password);
+            for (current, new) in [(password, between.as_str()), (between.as_str(), password)] {
+                let (status, body) = api
+                    .post(
+                        "/api/v1/password",
+                        serde_json::json!({"current_password": current, "new_password": new}),
+                    )
+                    .await;
+                assert_eq!(status, 204, "first password of {username}: {body}");
+            }
         }
         api
     }
@@ -442,6 +446,12 @@ impl Api {
     pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
+}
+
+/// A password a test chooses for a moment, to replace a first password
+/// (which cannot be kept) and come back to `password`.
+pub fn provisional(password: &str) -> String {
+    format!("{password}-le-temps-de-changer")
 }
 
 /// The test password of every account made by [`TestNode::create`].

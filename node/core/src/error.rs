@@ -226,6 +226,8 @@ pub enum Rule {
     PasswordPersonal,
     /// A password longer than accepted.
     PasswordTooLong,
+    /// A first password (someone else chose it) kept as one's own.
+    FirstPasswordKept,
 
     // Proposals.
     /// Sharing a proposal already shared.
@@ -333,7 +335,7 @@ pub enum Rule {
 impl Rule {
     /// Every rule, for tests that go through them all (a core test checks
     /// the list against the enum's declaration).
-    pub const ALL: [Rule; 60] = [
+    pub const ALL: [Rule; 61] = [
         Rule::NotJoined,
         Rule::NoFederation,
         Rule::KindNotForSender,
@@ -349,6 +351,7 @@ impl Rule {
         Rule::PasswordCommon,
         Rule::PasswordPersonal,
         Rule::PasswordTooLong,
+        Rule::FirstPasswordKept,
         Rule::AlreadyShared,
         Rule::NotShared,
         Rule::TransitionNotAllowed,

@@ -89,14 +89,39 @@ async fn sessions_tokens_and_passwords() {
     assert_eq!(refused.status(), 403);
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "password_change_required");
-    let changed = http
+    // It cannot be kept as it is: whoever gave it knows it.
+    let kept = http
         .post(format!("{}/api/v1/password", service.url))
         .header("cookie", &session)
         .json(&json!({"current_password": TEST_PASSWORD, "new_password": TEST_PASSWORD}))
         .send()
         .await
         .unwrap();
-    assert_eq!(changed.status(), 204);
+    assert_eq!(kept.status(), 422);
+    let body: serde_json::Value = kept.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_field");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("new_password"),
+        "{body}"
+    );
+    // Another, then back to the one the other tests know.
+    let between = passerelle_tests::provisional(TEST_PASSWORD);
+    for (current, new) in [
+        (TEST_PASSWORD, between.as_str()),
+        (between.as_str(), TEST_PASSWORD),
+    ] {
+        let changed = http
+            .post(format!("{}/api/v1/password", service.url))
+            .header("cookie", &session)
+            .json(&json!({"current_password": current, "new_password": new}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(changed.status(), 204);
+    }
     let me = http
         .get(format!("{}/api/v1/me", service.url))
         .header("cookie", &session)

@@ -15,7 +15,7 @@ use std::net::IpAddr;
 
 use super::Actor;
 use crate::accounts::{self, Account};
-use crate::error::NodeError;
+use crate::error::{NodeError, Rule};
 use crate::node::Node;
 use crate::sessions;
 use crate::throttle::{self, Blocked, Login};
@@ -106,6 +106,14 @@ pub async fn change_password(
 ) -> Result<Result<(), Blocked>, NodeError> {
     let name = actor.account.username.as_str();
     accounts::check_strength("new_password", change.new, &[name, &node.config.name])?;
+    if actor.account.must_change_password && change.new == change.current {
+        // Whoever printed the card knows it: the person's own is another.
+        return Err(crate::validate::invalid_by(
+            Rule::FirstPasswordKept,
+            "new_password",
+            "a password of your own, not the first one you were given",
+        ));
+    }
     let attempt = match throttle::begin(&node.db, name, change.client, change.device).await? {
         Ok(attempt) => attempt,
         Err(blocked) => return Ok(Err(blocked)),

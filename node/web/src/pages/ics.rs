@@ -10,69 +10,73 @@ pub const DEFAULT_LENGTH_SECS: i64 = 2 * 3600;
 /// The `Content-Type` of an `.ics` answer.
 pub const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
 
-/// A calendar with one event. `uid` is used as given (e.g.
-/// `"{id}@passerelle"`); times are Unix seconds; without an end, the event
-/// lasts [`DEFAULT_LENGTH_SECS`]. `DTSTAMP` is the current time.
-pub fn event(
-    uid: &str,
-    starts_at_unix: i64,
-    ends_at_unix: Option<i64>,
-    summary: &str,
-    location: &str,
-    description: &str,
-) -> String {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    event_stamped(
-        uid,
-        now,
-        starts_at_unix,
-        ends_at_unix,
-        summary,
-        location,
-        description,
-    )
+/// One meeting as a calendar event. Times are Unix seconds; without an
+/// end, the event lasts [`DEFAULT_LENGTH_SECS`].
+#[derive(Debug, Clone, Copy)]
+pub struct Event<'a> {
+    /// Used as given (e.g. `"{id}@passerelle"`): the same meeting keeps
+    /// its `UID`, so a calendar replaces it rather than adding a second.
+    pub uid: &'a str,
+    pub starts_at: i64,
+    pub ends_at: Option<i64>,
+    /// The title; a cancelled meeting's should say so ([`cancelled_title`]).
+    pub summary: &'a str,
+    pub location: &'a str,
+    pub description: &'a str,
+    /// The meeting was cancelled: `STATUS:CANCELLED`, which calendars
+    /// show struck through or remove.
+    pub cancelled: bool,
 }
 
-/// [`event`] with an explicit `DTSTAMP` (for tests).
-pub fn event_stamped(
-    uid: &str,
-    stamp_unix: i64,
-    starts_at_unix: i64,
-    ends_at_unix: Option<i64>,
-    summary: &str,
-    location: &str,
-    description: &str,
-) -> String {
-    let ends = ends_at_unix
-        .filter(|e| *e > starts_at_unix)
-        .unwrap_or(starts_at_unix.saturating_add(DEFAULT_LENGTH_SECS));
-    let mut lines = vec![
-        "BEGIN:VCALENDAR".to_owned(),
-        "VERSION:2.0".to_owned(),
-        "PRODID:-//Passerelle//Comités d'usager·ères//FR".to_owned(),
-        "CALSCALE:GREGORIAN".to_owned(),
-        "METHOD:PUBLISH".to_owned(),
-        "BEGIN:VEVENT".to_owned(),
-        format!("UID:{}", escape(uid)),
-        format!("DTSTAMP:{}", utc(stamp_unix)),
-        format!("DTSTART:{}", utc(starts_at_unix)),
-        format!("DTEND:{}", utc(ends)),
-        format!("SUMMARY:{}", escape(summary)),
-    ];
-    if !location.trim().is_empty() {
-        lines.push(format!("LOCATION:{}", escape(location)));
+/// A cancelled meeting's title, the same words wherever a meeting is
+/// exported.
+pub fn cancelled_title(loc: super::Locale, title: &str) -> String {
+    loc.t1("Annulée : {titre}", "titre", title)
+}
+
+impl Event<'_> {
+    /// A calendar holding this event, stamped now.
+    pub fn calendar(&self) -> String {
+        self.calendar_stamped(time::OffsetDateTime::now_utc().unix_timestamp())
     }
-    if !description.trim().is_empty() {
-        lines.push(format!("DESCRIPTION:{}", escape(description)));
+
+    /// [`Event::calendar`] with an explicit `DTSTAMP` (for tests).
+    pub fn calendar_stamped(&self, stamp_unix: i64) -> String {
+        let ends = self
+            .ends_at
+            .filter(|e| *e > self.starts_at)
+            .unwrap_or(self.starts_at.saturating_add(DEFAULT_LENGTH_SECS));
+        let mut lines = vec![
+            "BEGIN:VCALENDAR".to_owned(),
+            "VERSION:2.0".to_owned(),
+            "PRODID:-//Passerelle//Comités d'usager·ères//FR".to_owned(),
+            "CALSCALE:GREGORIAN".to_owned(),
+            "METHOD:PUBLISH".to_owned(),
+            "BEGIN:VEVENT".to_owned(),
+            format!("UID:{}", escape(self.uid)),
+            format!("DTSTAMP:{}", utc(stamp_unix)),
+            format!("DTSTART:{}", utc(self.starts_at)),
+            format!("DTEND:{}", utc(ends)),
+            format!("SUMMARY:{}", escape(self.summary)),
+        ];
+        if !self.location.trim().is_empty() {
+            lines.push(format!("LOCATION:{}", escape(self.location)));
+        }
+        if !self.description.trim().is_empty() {
+            lines.push(format!("DESCRIPTION:{}", escape(self.description)));
+        }
+        if self.cancelled {
+            lines.push("STATUS:CANCELLED".to_owned());
+        }
+        lines.push("END:VEVENT".to_owned());
+        lines.push("END:VCALENDAR".to_owned());
+        let mut out = String::new();
+        for line in lines {
+            out.push_str(&fold(&line));
+            out.push_str("\r\n");
+        }
+        out
     }
-    lines.push("END:VEVENT".to_owned());
-    lines.push("END:VCALENDAR".to_owned());
-    let mut out = String::new();
-    for line in lines {
-        out.push_str(&fold(&line));
-        out.push_str("\r\n");
-    }
-    out
 }
 
 /// `YYYYMMDDTHHMMSSZ`.
@@ -136,15 +140,16 @@ mod tests {
     #[test]
     fn one_event_in_rfc_5545_form() {
         // 2030-12-10T08:30:00Z.
-        let ics = event_stamped(
-            "0190-abc@passerelle",
-            1_900_000_000,
-            1_923_121_800,
-            None,
-            "Réunion du comité; décembre, à l'étage",
-            "Salle 2, rez-de-chaussée",
-            "1. Accueil\n2. La sonnette \\ la porte",
-        );
+        let meeting = Event {
+            uid: "0190-abc@passerelle",
+            starts_at: 1_923_121_800,
+            ends_at: None,
+            summary: "Réunion du comité; décembre, à l'étage",
+            location: "Salle 2, rez-de-chaussée",
+            description: "1. Accueil\n2. La sonnette \\ la porte",
+            cancelled: false,
+        };
+        let ics = meeting.calendar_stamped(1_900_000_000);
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(ics.ends_with("END:VEVENT\r\nEND:VCALENDAR\r\n"));
         // Every line ends with CRLF: no lone LF.
@@ -156,16 +161,42 @@ mod tests {
         assert!(ics.contains("\r\nSUMMARY:Réunion du comité\\; décembre\\, à l'étage\r\n"));
         assert!(ics.contains("\r\nLOCATION:Salle 2\\, rez-de-chaussée\r\n"));
         assert!(ics.contains("\r\nDESCRIPTION:1. Accueil\\n2. La sonnette \\\\ la porte\r\n"));
+        assert!(!ics.contains("STATUS"));
         // An explicit end wins.
-        let ics = event_stamped("x", 0, 1_923_121_800, Some(1_923_125_400), "s", "", "");
+        let bare = Event {
+            uid: "x",
+            ends_at: Some(1_923_125_400),
+            summary: "s",
+            location: "",
+            description: "",
+            ..meeting
+        };
+        let ics = bare.calendar_stamped(0);
         assert!(ics.contains("\r\nDTEND:20301210T093000Z\r\n"));
         assert!(!ics.contains("LOCATION") && !ics.contains("DESCRIPTION"));
+        // A cancelled meeting says so to the calendar.
+        let cancelled = Event {
+            cancelled: true,
+            ..meeting
+        };
+        assert!(cancelled
+            .calendar_stamped(0)
+            .contains("\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\n"));
     }
 
     #[test]
     fn long_lines_are_folded_at_75_octets() {
         let long = "é".repeat(100);
-        let ics = event_stamped("x", 0, 0, None, &long, "", "");
+        let ics = Event {
+            uid: "x",
+            starts_at: 0,
+            ends_at: None,
+            summary: &long,
+            location: "",
+            description: "",
+            cancelled: false,
+        }
+        .calendar_stamped(0);
         for line in ics.split("\r\n") {
             assert!(line.len() <= 75, "{} octets: {line}", line.len());
         }

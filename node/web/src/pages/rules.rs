@@ -87,6 +87,7 @@ pub fn rule_words(rule: Rule, title: Option<&str>, reader: Reader, loc: Locale) 
         Rule::PasswordCommon => loc.t("Ce mot de passe est trop courant : il est dans les listes que les pirates essaient d'abord. Une phrase de quatre ou cinq mots que vous retenez facilement convient bien."),
         Rule::PasswordPersonal => loc.t("Ce mot de passe contient votre nom d'utilisateur ou le nom du service : il se devine trop vite. Une phrase de quatre ou cinq mots que vous retenez facilement convient bien."),
         Rule::PasswordTooLong => loc.t("Ce mot de passe est trop long : 200 caractères au plus."),
+        Rule::FirstPasswordKept => loc.t("Choisissez un autre mot de passe que celui de la carte : la personne qui vous l'a donnée le connaît."),
         // No page leads to these: they refuse messages between nodes or
         // calls of the API, or a page's own checks come first. Should one
         // reach a page, it says what any other unexpected refusal says.

@@ -203,6 +203,17 @@ async fn sessions_follow_the_password() {
         alive(&service, &there).await,
         "a refused change ends nothing"
     );
+    // A first password (someone else typed it) is not kept as one's own.
+    assert!(actor.account.must_change_password);
+    let kept = change_password(&service, &actor, change(PASSWORD, PASSWORD, &here)).await;
+    assert_eq!(
+        refusal(kept),
+        Refusal::InvalidField(Some(Rule::FirstPasswordKept))
+    );
+    assert!(
+        alive(&service, &there).await,
+        "a kept password ends nothing"
+    );
     change_password(&service, &actor, change(PASSWORD, NEW_PASSWORD, &here))
         .await
         .unwrap()

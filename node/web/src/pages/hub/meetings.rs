@@ -501,19 +501,22 @@ async fn calendar(node: &Node, viewer: &Viewer, id: Uuid) -> Result<Response, Pa
     if let Some(n) = &m.notice {
         description.push(loc.t1("Message de la coordination : {message}", "message", n));
     }
-    let summary = if m.status == CANCELLED {
-        loc.t1("Annulée — {titre}", "titre", &m.title)
+    let cancelled = m.status == CANCELLED;
+    let summary = if cancelled {
+        crate::pages::ics::cancelled_title(loc, &m.title)
     } else {
         m.title.clone()
     };
-    let body = crate::pages::ics::event(
-        &format!("{}@passerelle", m.id),
-        m.starts_at.unix(),
-        m.ends_at.map(|e| e.unix()),
-        &summary,
-        &m.place,
-        &description.join("\n"),
-    );
+    let body = crate::pages::ics::Event {
+        uid: &format!("{}@passerelle", m.id),
+        starts_at: m.starts_at.unix(),
+        ends_at: m.ends_at.map(|e| e.unix()),
+        summary: &summary,
+        location: &m.place,
+        description: &description.join("\n"),
+        cancelled,
+    }
+    .calendar();
     let day = brussels(m.starts_at.unix()).map_or_else(String::new, |l| l.date().to_string());
     Ok((
         [

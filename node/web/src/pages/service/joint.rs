@@ -579,19 +579,22 @@ pub(super) async fn meeting(
                 description.push_str(&format!("{}. {}\n", i + 1, a.title));
             }
         }
-        let title = if m.status == domain::CANCELLED {
-            loc.t1("ANNULÉE : {titre}", "titre", &m.title)
+        let cancelled = m.status == domain::CANCELLED;
+        let title = if cancelled {
+            ics::cancelled_title(loc, &m.title)
         } else {
             m.title.clone()
         };
-        let body = ics::event(
-            &format!("{id}@passerelle"),
-            m.starts_at.unix(),
-            m.ends_at.as_ref().map(|e| e.unix()),
-            &title,
-            &m.place,
-            description.trim_end(),
-        );
+        let body = ics::Event {
+            uid: &format!("{id}@passerelle"),
+            starts_at: m.starts_at.unix(),
+            ends_at: m.ends_at.as_ref().map(|e| e.unix()),
+            summary: &title,
+            location: &m.place,
+            description: description.trim_end(),
+            cancelled,
+        }
+        .calendar();
         return Ok(calendar(&format!("reunion-commune-{id}.ics"), body));
     }
     let others = actions::joint::other_proposals(&node, &actor).await?;

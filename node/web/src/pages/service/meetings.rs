@@ -625,14 +625,22 @@ pub(super) async fn detail(
     if let Some(raw) = id.strip_suffix(".ics") {
         let id = path_id(raw)?;
         let d = domain::get(&mut *read(&node).await?, id).await?;
-        let body = ics::event(
-            &format!("{id}@passerelle"),
-            d.meeting.starts_at,
-            None,
-            &d.meeting.title,
-            &d.meeting.place,
-            &agenda_text(&d, viewer.locale),
-        );
+        let cancelled = d.meeting.cancelled_at.is_some();
+        let title = if cancelled {
+            ics::cancelled_title(viewer.locale, &d.meeting.title)
+        } else {
+            d.meeting.title.clone()
+        };
+        let body = ics::Event {
+            uid: &format!("{id}@passerelle"),
+            starts_at: d.meeting.starts_at,
+            ends_at: None,
+            summary: &title,
+            location: &d.meeting.place,
+            description: &agenda_text(&d, viewer.locale),
+            cancelled,
+        }
+        .calendar();
         return Ok(calendar(&format!("reunion-{id}.ics"), body));
     }
     let id = path_id(&id)?;

@@ -743,6 +743,23 @@ async fn a_meeting_from_agenda_to_minutes_sent_to_management() {
         m.rsplit('/').next().unwrap()
     )));
     assert!(ics.body.contains("1. La sonnette"));
+    assert!(!ics.body.contains("STATUS:"));
+
+    // A cancelled meeting says so in the calendar too.
+    let later = new_meeting(&site, &admin, "Réunion de janvier", "2031-01-14").await;
+    site.post_ok(&admin, &format!("{later}/annuler"), &[]).await;
+    let ics = site.get(&admin, &format!("{later}.ics")).await;
+    assert!(
+        ics.body.contains("\r\nSTATUS:CANCELLED\r\n"),
+        "{}",
+        ics.body
+    );
+    assert!(
+        ics.body
+            .contains("\r\nSUMMARY:Annulée : Réunion de janvier\r\n"),
+        "{}",
+        ics.body
+    );
 }
 
 #[tokio::test]
