@@ -860,6 +860,59 @@ impl Browser {
         self.click_button("Se connecter").await;
     }
 
+    /// Signs in at `base_url` through the login page; when the node asks
+    /// for a password of one's own (a first password), chooses `own` on
+    /// the page it leads to, as a person would.
+    pub async fn sign_in(&self, base_url: &str, username: &str, password: &str, own: &str) {
+        self.login(base_url, username, password).await;
+        if self.current_path().await == "/mot-de-passe" {
+            self.choose_password(password, own).await;
+            assert!(
+                self.text().await.contains("Votre mot de passe est changé."),
+                "{}: {username} could not choose a password",
+                self.test
+            );
+        }
+        assert!(
+            !self.current_path().await.starts_with("/connexion"),
+            "{}: {username} is not signed in",
+            self.test
+        );
+    }
+
+    /// Fills and sends the form « Changer mon mot de passe ».
+    pub async fn choose_password(&self, current: &str, new: &str) {
+        self.fill("Mot de passe actuel", current).await;
+        self.fill("Nouveau mot de passe", new).await;
+        self.fill("Nouveau mot de passe, encore une fois", new)
+            .await;
+        self.click_button("Enregistrer le nouveau mot de passe")
+            .await;
+    }
+
+    /// The texts of the elements matching `css`, in page order, their
+    /// spaces collapsed.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let v = self
+            .execute(&format!(
+                "return Array.from(document.querySelectorAll({})).map(e => e.textContent.replace(/\\s+/g, ' ').trim());",
+                Value::String(css.to_owned())
+            ))
+            .await;
+        v.as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|s| s.as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The text of the page's green notice (« C'est noté… »), or "".
+    pub async fn notice(&self) -> String {
+        self.texts(".notice.ok").await.join(" ")
+    }
+
     /// Ends the browser session (Chromium quits) and stops ChromeDriver.
     pub async fn close(mut self) {
         if self.session.take().is_some() {

@@ -448,6 +448,10 @@ impl Api {
     }
 }
 
+/// The password a person chooses in the browser tests when a first
+/// password asks for one of their own.
+pub const OWN_PASSWORD: &str = "une phrase que je suis seul·e à connaître";
+
 /// A password a test chooses for a moment, to replace a first password
 /// (which cannot be kept) and come back to `password`.
 pub fn provisional(password: &str) -> String {

@@ -16,51 +16,13 @@
 
 use passerelle_protocol::body::NodeRole;
 use passerelle_tests::browser::{pdf_page_count, Browser};
-use passerelle_tests::{Api, TestNode, TEST_PASSWORD};
+use passerelle_tests::{Api, TestNode, OWN_PASSWORD, TEST_PASSWORD};
 use serde_json::{json, Value};
 
-/// The administrator's own password, chosen at their first login.
-const ADMIN_PASSWORD: &str = "une phrase que je suis seul·e à connaître";
 /// What the member chooses: a phrase.
 const CHOSEN: &str = "le chat de ma voisine mange des frites";
 /// What the member tries first: too easy to guess.
 const WEAK: &str = "motdepasse123";
-
-/// Signs in at `base` through the login page; on a first password,
-/// chooses `chosen` on the page it leads to.
-async fn enter(b: &Browser, base: &str, user: &str, password: &str, chosen: &str) {
-    b.login(base, user, password).await;
-    if b.current_path().await == "/mot-de-passe" {
-        choose_password(b, password, chosen).await;
-        assert!(b.text().await.contains("Votre mot de passe est changé."));
-    }
-    assert!(
-        !b.current_path().await.starts_with("/connexion"),
-        "{user} signed in"
-    );
-}
-
-async fn choose_password(b: &Browser, current: &str, new: &str) {
-    b.fill("Mot de passe actuel", current).await;
-    b.fill("Nouveau mot de passe", new).await;
-    b.fill("Nouveau mot de passe, encore une fois", new).await;
-    b.click_button("Enregistrer le nouveau mot de passe").await;
-}
-
-/// The texts of the elements matching `css`, in page order.
-async fn texts(b: &Browser, css: &str) -> Vec<String> {
-    let v = b
-        .execute(&format!(
-            "return Array.from(document.querySelectorAll({})).map(e => e.textContent.replace(/\\s+/g, ' ').trim());",
-            Value::String(css.to_owned())
-        ))
-        .await;
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap_or_default().to_owned())
-        .collect()
-}
 
 /// Which of these parts of the page are displayed (by the style sheet of
 /// the current media): none of an element's ancestors is `display: none`.
@@ -81,7 +43,7 @@ async fn displayed(b: &Browser) -> Value {
 
 /// The login card on the page: (address, user name, first password).
 async fn card(b: &Browser) -> (String, String, String) {
-    let v = texts(b, ".login-card .card-value").await;
+    let v = b.texts(".login-card .card-value").await;
     assert_eq!(v.len(), 3, "{v:?}");
     (v[0].clone(), v[1].clone(), v[2].clone())
 }
@@ -119,7 +81,7 @@ async fn check_card_prints(b: &Browser, name: &str) {
 async fn field_error(b: &Browser, id: &str) -> String {
     let described = b.attr(&format!("#{id}"), "aria-describedby").await;
     assert_eq!(described.as_deref(), Some(format!("{id}-error").as_str()));
-    texts(b, &format!("#{id}-error"))
+    b.texts(&format!("#{id}-error"))
         .await
         .into_iter()
         .next()
@@ -161,7 +123,9 @@ async fn an_administrator_gives_a_member_access() {
             .await;
         assert_eq!(status, 201, "{body}");
     }
-    enter(&admin, &base, "admin", TEST_PASSWORD, ADMIN_PASSWORD).await;
+    admin
+        .sign_in(&base, "admin", TEST_PASSWORD, OWN_PASSWORD)
+        .await;
 
     // From the member's row, « Donner un accès à Passerelle ».
     admin.goto(&format!("{base}/membres")).await;
@@ -206,7 +170,7 @@ async fn an_administrator_gives_a_member_access() {
 
     // The members' table now leads to the account, and offers no second one.
     admin.goto(&format!("{base}/membres")).await;
-    let links = texts(&admin, "a").await;
+    let links = admin.texts("a").await;
     assert!(
         !links.iter().any(|t| t.starts_with("Donner un accès")),
         "{links:?}"
@@ -242,12 +206,12 @@ async fn an_administrator_gives_a_member_access() {
         "{text}"
     );
     member.assert_accessible("mot-de-passe (premier)").await;
-    choose_password(&member, &first, WEAK).await;
+    member.choose_password(&first, WEAK).await;
     assert_eq!(member.current_path().await, "/mot-de-passe");
     let why = field_error(&member, "new").await;
     assert!(why.contains("Ce mot de passe"), "plain French: {why}");
     member.assert_accessible("mot-de-passe (erreur)").await;
-    choose_password(&member, &first, CHOSEN).await;
+    member.choose_password(&first, CHOSEN).await;
     assert!(member
         .text()
         .await
@@ -364,7 +328,8 @@ async fn a_coordinator_creates_a_coordinator() {
     };
     let root = tempfile::tempdir().unwrap();
     let hub = TestNode::create(&root.path().join("h"), NodeRole::Hub, "hub-comptes", None).await;
-    enter(&b, &hub.url, "admin", TEST_PASSWORD, ADMIN_PASSWORD).await;
+    b.sign_in(&hub.url, "admin", TEST_PASSWORD, OWN_PASSWORD)
+        .await;
     b.click_link("Comptes").await;
     assert_eq!(b.current_path().await, "/comptes");
     b.assert_accessible("hub: comptes").await;

@@ -14,48 +14,11 @@
 use std::time::{Duration, Instant};
 
 use passerelle_tests::browser::Browser;
-use passerelle_tests::{share_proposal, Api, Federation, TEST_PASSWORD};
-use serde_json::{json, Value};
+use passerelle_tests::{share_proposal, Api, Federation, OWN_PASSWORD, TEST_PASSWORD};
+use serde_json::json;
 
 const OLD_TITLE: &str = "Une sonette à l'entrée";
 const NEW_TITLE: &str = "Une sonnette à l'entrée";
-/// The password the administrator chooses if asked at the first login.
-const NEW_PASSWORD: &str = "une phrase que je suis seul·e à connaître";
-
-async fn enter(b: &Browser, base: &str) {
-    b.login(base, "admin", TEST_PASSWORD).await;
-    if b.current_path().await == "/mot-de-passe" {
-        b.fill("Mot de passe actuel", TEST_PASSWORD).await;
-        b.fill("Nouveau mot de passe", NEW_PASSWORD).await;
-        b.fill("Nouveau mot de passe, encore une fois", NEW_PASSWORD)
-            .await;
-        b.click_button("Enregistrer le nouveau mot de passe").await;
-    }
-    assert_ne!(b.current_path().await, "/connexion");
-}
-
-/// The texts of the elements matching `css`, in page order.
-async fn texts(b: &Browser, css: &str) -> Vec<String> {
-    let v = b
-        .execute(&format!(
-            "return Array.from(document.querySelectorAll({})).map(e => e.textContent.replace(/\\s+/g, ' ').trim());",
-            Value::String(css.to_owned())
-        ))
-        .await;
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-async fn flash(b: &Browser) -> String {
-    texts(b, ".notice.ok")
-        .await
-        .into_iter()
-        .next()
-        .unwrap_or_default()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_come() {
@@ -69,7 +32,7 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
     let base = service.url.clone();
     let id = share_proposal(&service.node, OLD_TITLE).await;
     let api = Api::login(&base, "admin", TEST_PASSWORD).await;
-    enter(&b, &base).await;
+    b.sign_in(&base, "admin", TEST_PASSWORD, OWN_PASSWORD).await;
 
     // Correcting: the form holds today's text; a blank title is refused
     // next to its field.
@@ -102,11 +65,11 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
     .await;
     b.click_button("Enregistrer la correction").await;
     assert_eq!(
-        flash(&b).await,
+        b.notice().await,
         "La correction est notée. Le comité inter-services la reçoit aussi."
     );
     assert_eq!(b.h1().await, NEW_TITLE);
-    let history = texts(&b, ".service-history li").await;
+    let history = b.texts(".service-history li").await;
     assert!(history[1].starts_with("Corrigée"), "{history:?}");
     assert!(history[1].contains(&format!("Titre : « {OLD_TITLE} » → « {NEW_TITLE} »")));
     assert!(history[1].contains("texte corrigé"));
@@ -123,10 +86,10 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
     b.assert_accessible("abandonner ? (confirmation)").await;
     b.click_button("Oui, abandonner la proposition").await;
     assert_eq!(
-        flash(&b).await,
+        b.notice().await,
         "C'est noté : la proposition est abandonnée."
     );
-    assert!(texts(&b, ".lead .status").await[0].contains("Abandonnée"));
+    assert!(b.texts(".lead .status").await[0].contains("Abandonnée"));
     b.assert_accessible("une proposition abandonnée").await;
 
     // Reopening: asked too, then back to where it was (an idea).
@@ -136,10 +99,10 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
     b.assert_accessible("rouvrir ? (confirmation)").await;
     b.click_button("Oui, rouvrir la proposition").await;
     assert_eq!(
-        flash(&b).await,
+        b.notice().await,
         "C'est noté : la proposition est rouverte, à l'étape « Idée »."
     );
-    let history = texts(&b, ".service-history li strong").await;
+    let history = b.texts(".service-history li strong").await;
     assert_eq!(
         history,
         [
@@ -180,11 +143,12 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
         .await;
     b.click_button("Oui, terminer le mandat le 31 décembre 2030")
         .await;
-    assert_eq!(flash(&b).await, "La désignation est notée.");
-    assert!(texts(&b, "h2")
+    assert_eq!(b.notice().await, "La désignation est notée.");
+    assert!(b
+        .texts("h2")
         .await
         .contains(&"Les mandats à venir".to_owned()));
-    let rows = texts(&b, "tbody tr").await;
+    let rows = b.texts("tbody tr").await;
     assert!(
         rows.iter()
             .any(|r| r.starts_with("Marie") && r.contains("à partir du 1er janvier 2031")),
@@ -198,7 +162,8 @@ async fn a_proposal_is_corrected_abandoned_and_reopened_and_a_designation_is_to_
     b.assert_accessible("délégué·es : un mandat à venir").await;
 
     // At the hub, once the list arrived: to come too.
-    enter(&b, &fed.hub.url).await;
+    b.sign_in(&fed.hub.url, "admin", TEST_PASSWORD, OWN_PASSWORD)
+        .await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         b.goto(&format!("{}/services", fed.hub.url)).await;

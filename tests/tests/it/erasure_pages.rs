@@ -10,11 +10,9 @@
 #![allow(clippy::unwrap_used)]
 
 use passerelle_tests::browser::Browser;
-use passerelle_tests::{share_proposal, Api, Federation, TEST_PASSWORD};
-use serde_json::{json, Value};
+use passerelle_tests::{share_proposal, Api, Federation, OWN_PASSWORD, TEST_PASSWORD};
+use serde_json::json;
 
-/// The password every account chooses at its first login.
-const NEW_PASSWORD: &str = "une phrase que je suis seul·e à connaître";
 const MEMBER_PASSWORD: &str = "le mot de passe de Noa";
 const TITLE: &str = "Une rampe pour Célestin Verbist";
 const TITLE_EN: &str = "A bench for Mr Wilkins";
@@ -30,51 +28,9 @@ const FRENCH: &[&str] = &[
     " sur ", " qui ", " aux ", " ce ", " ces ", " de ",
 ];
 
-/// Signs in at `base` through the login page with `password`; when the
-/// node asks for a new password (an account's first login), chooses
-/// [`NEW_PASSWORD`] on the page it leads to.
-async fn enter(b: &Browser, base: &str, user: &str, password: &str) {
-    b.goto(&format!("{base}/connexion")).await;
-    b.fill("Nom d'utilisateur", user).await;
-    b.fill("Mot de passe", password).await;
-    b.click_button("Se connecter").await;
-    if b.current_path().await == "/mot-de-passe" {
-        b.fill("Mot de passe actuel", password).await;
-        b.fill("Nouveau mot de passe", NEW_PASSWORD).await;
-        b.fill("Nouveau mot de passe, encore une fois", NEW_PASSWORD)
-            .await;
-        b.click_button("Enregistrer le nouveau mot de passe").await;
-        assert!(b.text().await.contains("Votre mot de passe est changé."));
-    }
-    assert_ne!(b.current_path().await, "/connexion", "{user} signed in");
-}
-
-/// The texts of the elements matching `css`, in page order.
-async fn texts(b: &Browser, css: &str) -> Vec<String> {
-    let v = b
-        .execute(&format!(
-            "return Array.from(document.querySelectorAll({})).map(e => e.textContent.replace(/\\s+/g, ' ').trim());",
-            Value::String(css.to_owned())
-        ))
-        .await;
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-async fn flash(b: &Browser) -> String {
-    texts(b, ".notice.ok")
-        .await
-        .into_iter()
-        .next()
-        .unwrap_or_default()
-}
-
 /// The section headings (`h2`) of the page.
 async fn headings(b: &Browser) -> Vec<String> {
-    texts(b, "h2").await
+    b.texts("h2").await
 }
 
 /// Checks that the page is in English with no French left but `data` (what
@@ -139,7 +95,7 @@ async fn your_data_pages_show_what_leaves_and_erase_it() {
     let description = format!("Description de « {TITLE} »");
 
     // The administrator: what leaves the service, and the texts it sent.
-    enter(&b, &base, "admin", TEST_PASSWORD).await;
+    b.sign_in(&base, "admin", TEST_PASSWORD, OWN_PASSWORD).await;
     b.click_link("Vos données").await;
     assert_eq!(b.current_path().await, "/donnees");
     assert_eq!(
@@ -161,7 +117,7 @@ async fn your_data_pages_show_what_leaves_and_erase_it() {
     assert!(text.contains("Votre nom est partagé seulement si vous êtes d'accord."));
     assert!(text.contains("Ne quittent jamais le service : la liste des membres"));
     assert!(text.contains("Rien n'a encore été effacé."));
-    let cards = texts(&b, ".card").await;
+    let cards = b.texts(".card").await;
     assert_eq!(cards.len(), 1, "{cards:?}");
     assert!(cards[0].starts_with("Proposition partagée"), "{cards:?}");
     assert!(
@@ -178,7 +134,7 @@ async fn your_data_pages_show_what_leaves_and_erase_it() {
         "{erase_path}"
     );
     assert_eq!(b.h1().await, "Effacer ces textes ?");
-    let listed = texts(&b, "main ul li").await;
+    let listed = b.texts("main ul li").await;
     assert!(
         listed.contains(&TITLE.to_owned()) && listed.contains(&description),
         "{listed:?}"
@@ -192,7 +148,7 @@ async fn your_data_pages_show_what_leaves_and_erase_it() {
         "{}",
         b.title().await
     );
-    let error = texts(&b, "#reason-error").await;
+    let error = b.texts("#reason-error").await;
     assert_eq!(error.len(), 1, "no error on the field");
     assert!(
         error[0].contains("Écrivez pourquoi ces textes sont effacés"),
@@ -220,13 +176,13 @@ async fn your_data_pages_show_what_leaves_and_erase_it() {
     b.click_button("Oui, effacer ces textes").await;
     assert!(b.current_path().await.starts_with("/donnees?ok="));
     assert!(
-        flash(&b)
+        b.notice()
             .await
             .starts_with("Les textes sont effacés, ici et dans tout le comité inter-services."),
         "{}",
-        flash(&b).await
+        b.notice().await
     );
-    let record = texts(&b, "table.service-table tbody tr").await;
+    let record = b.texts("table.service-table tbody tr").await;
     assert_eq!(record.len(), 1, "{record:?}");
     assert!(
         record[0].contains(REASON) && record[0].contains("Effacé par un·e administrateur·rice"),
@@ -244,7 +200,7 @@ async fn your_data_pages_show_what_leaves_and_erase_it() {
 
     // A member of the committee reads what leaves and how to take it back,
     // not the texts, and cannot erase.
-    enter(&b, &base, "noa", MEMBER_PASSWORD).await;
+    b.sign_in(&base, "noa", MEMBER_PASSWORD, OWN_PASSWORD).await;
     b.goto(&format!("{base}/donnees")).await;
     assert_eq!(
         b.h1().await,
@@ -258,8 +214,8 @@ async fn your_data_pages_show_what_leaves_and_erase_it() {
             .any(|h| h == "Les textes que le service a envoyés" || h == "Registre des effacements"),
         "{h2:?}"
     );
-    assert!(texts(&b, ".card").await.is_empty());
-    assert!(texts(&b, "a[href$='/effacer']").await.is_empty());
+    assert!(b.texts(".card").await.is_empty());
+    assert!(b.texts("a[href$='/effacer']").await.is_empty());
     assert!(!b.text().await.contains(REASON));
     b.assert_accessible("vos données (membre)").await;
     b.goto(&format!("{base}{erase_path}")).await;
@@ -276,7 +232,7 @@ async fn your_data_pages_show_what_leaves_and_erase_it() {
     let description_en = format!("Description de « {TITLE_EN} »");
     // The admin's password is still the test one: the API's login above
     // chose it, first password kept (see `Api::login`).
-    enter(&b, &base, "admin", TEST_PASSWORD).await;
+    b.sign_in(&base, "admin", TEST_PASSWORD, OWN_PASSWORD).await;
     b.goto(&format!("{base}/donnees")).await;
     b.click_link("English").await;
     assert_eq!(b.current_path().await, "/donnees");
@@ -301,17 +257,17 @@ async fn your_data_pages_show_what_leaves_and_erase_it() {
     assert_eq!(b.h1().await, "Erase these texts?");
     english(&b, "erase these texts", &data).await;
     b.click_button("Yes, erase these texts").await;
-    assert!(!texts(&b, "#reason-error").await.is_empty());
+    assert!(!b.texts("#reason-error").await.is_empty());
     english(&b, "erase these texts (no reason)", &data).await;
     b.fill("Why?", REASON_EN).await;
     b.click_button("Yes, erase these texts").await;
     assert!(b.current_path().await.starts_with("/donnees?ok="));
     assert!(
-        flash(&b).await.starts_with("The texts are erased"),
+        b.notice().await.starts_with("The texts are erased"),
         "{}",
-        flash(&b).await
+        b.notice().await
     );
-    let record = texts(&b, "table.service-table tbody tr").await;
+    let record = b.texts("table.service-table tbody tr").await;
     assert!(record.iter().any(|r| r.contains(REASON_EN)), "{record:?}");
     assert!(!b.text().await.contains("Wilkins"));
     english(&b, "your data (after an erasure)", &data).await;

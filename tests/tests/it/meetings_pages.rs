@@ -11,42 +11,10 @@
 #![allow(clippy::unwrap_used)]
 
 use passerelle_tests::browser::Browser;
-use passerelle_tests::{Api, Federation, TEST_PASSWORD};
-use serde_json::{json, Value};
+use passerelle_tests::{Api, Federation, OWN_PASSWORD, TEST_PASSWORD};
+use serde_json::json;
 
-const NEW_PASSWORD: &str = "une phrase que je suis seul·e à connaître";
 const SEVEN: [&str; 7] = ["Ana", "Ben", "Cléo", "Dan", "Eva", "Fred", "Gaby"];
-
-async fn enter(b: &Browser, base: &str) {
-    b.login(base, "admin", TEST_PASSWORD).await;
-    if b.current_path().await == "/mot-de-passe" {
-        b.fill("Mot de passe actuel", TEST_PASSWORD).await;
-        b.fill("Nouveau mot de passe", NEW_PASSWORD).await;
-        b.fill("Nouveau mot de passe, encore une fois", NEW_PASSWORD)
-            .await;
-        b.click_button("Enregistrer le nouveau mot de passe").await;
-    }
-    assert_ne!(b.current_path().await, "/connexion");
-}
-
-/// The texts of the elements matching `css`, in page order.
-async fn texts(b: &Browser, css: &str) -> Vec<String> {
-    let v = b
-        .execute(&format!(
-            "return Array.from(document.querySelectorAll({})).map(e => e.textContent.replace(/\\s+/g, ' ').trim());",
-            Value::String(css.to_owned())
-        ))
-        .await;
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-async fn flash(b: &Browser) -> String {
-    texts(b, ".notice.ok").await.join(" ")
-}
 
 /// The rows of the page's tables, each as its cells' texts joined by a
 /// space (« Ana Présent·e »).
@@ -101,7 +69,7 @@ async fn meetings_are_corrected_from_the_pages() {
             .await;
         assert_eq!(status, 201, "{body}");
     }
-    enter(&b, &base).await;
+    b.sign_in(&base, "admin", TEST_PASSWORD, OWN_PASSWORD).await;
 
     // « 1 janvier 2020 »: the page warns and asks before recording it.
     plan(&b, &base, "Comité de janvier 2020", "2020-01-01").await;
@@ -128,7 +96,7 @@ async fn meetings_are_corrected_from_the_pages() {
         b.check(&format!("{status} : {name}")).await;
     }
     b.click_button("Enregistrer les présences").await;
-    assert_eq!(flash(&b).await, "Les présences sont notées.");
+    assert_eq!(b.notice().await, "Les présences sont notées.");
     let rows = attendance(&b).await;
     assert_eq!(rows.len(), 7, "{rows:?}");
     assert!(rows.contains(&"Ben Excusé·e".to_owned()), "{rows:?}");
@@ -144,7 +112,10 @@ async fn meetings_are_corrected_from_the_pages() {
 
     // « Tout le monde présent », in one click.
     b.click_button("Tout le monde présent").await;
-    assert_eq!(flash(&b).await, "C'est noté : tout le monde était présent.");
+    assert_eq!(
+        b.notice().await,
+        "C'est noté : tout le monde était présent."
+    );
     let rows = attendance(&b).await;
     assert_eq!(rows.len(), 7);
     assert!(rows.iter().all(|r| r.ends_with("Présent·e")), "{rows:?}");
@@ -152,7 +123,7 @@ async fn meetings_are_corrected_from_the_pages() {
     // A decision recorded, corrected, then taken back after confirming.
     b.fill("La décision", "Acheter une rampe").await;
     b.click_button("Noter la décision").await;
-    assert_eq!(flash(&b).await, "La décision est notée.");
+    assert_eq!(b.notice().await, "La décision est notée.");
     b.execute("document.querySelectorAll('details').forEach(d => d.open = true); return null;")
         .await;
     b.assert_accessible("meeting, a decision's correction open")
@@ -163,15 +134,17 @@ async fn meetings_are_corrected_from_the_pages() {
     )
     .await;
     b.click_button("Enregistrer la correction").await;
-    assert_eq!(flash(&b).await, "La décision est corrigée.");
-    let decisions = texts(&b, ".service-decisions > li > p:not(.service-remove)").await;
+    assert_eq!(b.notice().await, "La décision est corrigée.");
+    let decisions = b
+        .texts(".service-decisions > li > p:not(.service-remove)")
+        .await;
     assert_eq!(decisions, ["Demander une rampe à la direction"]);
     b.click_link("Retirer cette décision").await;
     assert_eq!(b.h1().await, "Retirer cette décision ?");
     assert!(b.text().await.contains("Demander une rampe à la direction"));
     b.assert_accessible("remove a decision, confirmation").await;
     b.click_button("Oui, retirer la décision").await;
-    assert_eq!(flash(&b).await, "La décision est retirée.");
+    assert_eq!(b.notice().await, "La décision est retirée.");
     assert!(b.text().await.contains("Pas encore de décision notée."));
 
     // Something is recorded: it cannot be deleted, only cancelled.
@@ -189,8 +162,8 @@ async fn meetings_are_corrected_from_the_pages() {
     b.set_value("Date", "2031-03-18").await;
     b.fill("Lieu", "Salle du premier étage").await;
     b.click_button("Enregistrer les changements").await;
-    assert_eq!(flash(&b).await, "La réunion est changée.");
-    let lead = texts(&b, "p.lead").await.join(" ");
+    assert_eq!(b.notice().await, "La réunion est changée.");
+    let lead = b.texts("p.lead").await.join(" ");
     assert!(
         lead.contains("18 mars 2031") && lead.contains("Salle du premier étage"),
         "{lead}"
@@ -225,7 +198,7 @@ async fn meetings_are_corrected_from_the_pages() {
     b.assert_accessible("delete, confirmation").await;
     b.click_button("Oui, supprimer la réunion").await;
     assert_eq!(path(&b).await, "/reunions");
-    assert_eq!(flash(&b).await, "La réunion est supprimée.");
+    assert_eq!(b.notice().await, "La réunion est supprimée.");
     assert!(!b.text().await.contains("Doublon"));
 
     // The meeting with its attendance is still there.
