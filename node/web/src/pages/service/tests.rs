@@ -730,6 +730,10 @@ async fn a_meeting_from_agenda_to_minutes_sent_to_management() {
     let page = site.get(&admin, &m).await.body;
     assert!(page.contains("Adopté et envoyé à la direction"));
     assert!(!page.contains(">Envoyer à la direction</button>"));
+    // Its record is final: nothing offers to change, cancel or delete it.
+    assert!(page.contains("La réunion ne peut plus être changée, annulée ni supprimée."));
+    assert!(!page.contains("/annuler\""), "no cancel form");
+    assert!(!page.contains("mais elle peut être annulée"));
 
     // The calendar file.
     let ics = site.get(&admin, &format!("{m}.ics")).await;
