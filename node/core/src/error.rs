@@ -322,6 +322,8 @@ pub enum Rule {
     OverlappingDesignation,
     /// Ending a term already over.
     TermAlreadyEnded,
+    /// Taking back a designation that has started (it is ended instead).
+    TermStarted,
 
     // Erasure (SPEC §5.6).
     /// An erasure naming a message that is not an earlier one of its origin.
@@ -335,7 +337,7 @@ pub enum Rule {
 impl Rule {
     /// Every rule, for tests that go through them all (a core test checks
     /// the list against the enum's declaration).
-    pub const ALL: [Rule; 61] = [
+    pub const ALL: [Rule; 62] = [
         Rule::NotJoined,
         Rule::NoFederation,
         Rule::KindNotForSender,
@@ -394,6 +396,7 @@ impl Rule {
         Rule::FormerMemberNotDesignated,
         Rule::OverlappingDesignation,
         Rule::TermAlreadyEnded,
+        Rule::TermStarted,
         Rule::ErasureTargetUnknown,
         Rule::ErasureSealUnknown,
         Rule::NothingToErase,

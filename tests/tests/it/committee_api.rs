@@ -123,6 +123,18 @@ async fn members_consent_and_delegates() {
         "contact details reached the hub"
     );
 
+    // A started term is not taken back: it is ended instead.
+    let started = admin
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/delegates/{}", d["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (started.0, started.1["error"]["code"].as_str()),
+        (422, Some("domain_rule"))
+    );
     // End of term, then the member leaves.
     ok(
         admin
@@ -133,6 +145,34 @@ async fn members_consent_and_delegates() {
             .await,
         200,
     );
+    // Designated again from a later date, then taken back: the hub's
+    // list follows.
+    let later = ok(
+        admin
+            .post(
+                "/api/v1/delegates",
+                json!({"member": id, "role": "substitute", "term_start": "2031-01-01", "term_end": null}),
+            )
+            .await,
+        201,
+    );
+    eventually(&coordinator, "/api/v1/hub/services", |v| {
+        v[0]["delegates"].to_string().contains("2031-01-01")
+    })
+    .await;
+    let taken_back = admin
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/delegates/{}", later["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(taken_back.0, 204, "{}", taken_back.1);
+    eventually(&coordinator, "/api/v1/hub/services", |v| {
+        !v[0]["delegates"].to_string().contains("2031-01-01")
+    })
+    .await;
+
     let left = ok(
         admin
             .post(&format!("/api/v1/members/{id}/leave"), json!({}))

@@ -211,11 +211,21 @@ pub async fn end_term(node: &Node, actor: &Actor, id: Uuid, end: Date) -> Result
     change.commit().await
 }
 
+/// Takes back a designation to come (deleted; the new list announced).
+pub async fn cancel_designation(node: &Node, actor: &Actor, id: Uuid) -> Result<(), NodeError> {
+    Who::Admins.check(node, actor)?;
+    let mut change = node.change().await?;
+    let (conn, stream) = change.parts();
+    delegates::cancel_to_come(conn, stream.as_ref(), node.clock().today(), id).await?;
+    change.commit().await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::actions::testing::{a_member, an_admin, announced, join, service};
     use crate::domain::members::MemberRole;
+    use crate::error::{Refusal, Rule};
 
     fn newcomer(name: &str, consent: bool, contact: Option<&str>) -> NewMember {
         NewMember {
@@ -481,5 +491,46 @@ mod tests {
         assert_eq!(delegates(&node, &a_member()).await.unwrap().len(), 1);
         let e = end_term(&node, &a, held, today).await.unwrap_err();
         assert_eq!(e.code(), "domain_rule");
+    }
+
+    /// Rule: a designation to come can be taken back (a mistake): it goes,
+    /// and the list without it is announced; a started one cannot (it is
+    /// ended instead); a member may not.
+    #[tokio::test]
+    async fn a_designation_to_come_is_taken_back() {
+        let (_dir, node) = service().await;
+        join(&node).await;
+        let a = an_admin();
+        let awa = add_member(&node, &a, &newcomer("Awa", true, None))
+            .await
+            .unwrap();
+        let today = node.clock().today();
+        let later = Date::from_inner(today.inner().next_day().unwrap().next_day().unwrap());
+        let now = designate(&node, &a, awa, DelegateRole::Delegate, today, None, &[])
+            .await
+            .unwrap();
+        let marie = add_member(&node, &a, &newcomer("Marie", true, None))
+            .await
+            .unwrap();
+        let to_come = designate(&node, &a, marie, DelegateRole::Substitute, later, None, &[])
+            .await
+            .unwrap();
+        assert_eq!(announced(&node).await.len(), 2);
+        let e = cancel_designation(&node, &a_member(), to_come)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "forbidden");
+        let e = cancel_designation(&node, &a, now).await.unwrap_err();
+        assert_eq!(e.refusal(), Some(Refusal::DomainRule(Rule::TermStarted)));
+        cancel_designation(&node, &a, to_come).await.unwrap();
+        assert_eq!(
+            designation(&node, &a, to_come).await.unwrap_err().code(),
+            "not_found"
+        );
+        let lists = announced(&node).await;
+        assert_eq!(lists.len(), 3, "the list without Marie is announced");
+        assert_eq!(lists[2].delegates.len(), 1);
+        assert_eq!(lists[2].delegates[0].label.or_empty(), "Awa");
+        assert_eq!(delegates(&node, &a).await.unwrap().len(), 1);
     }
 }

@@ -202,6 +202,32 @@ pub async fn end_term(
     Ok(())
 }
 
+/// Takes back a designation that has not started yet (a mistake, or a
+/// change of mind): it is deleted, and the list without it is announced.
+/// One that started is ended instead ([`end_term`]): what was is kept.
+pub async fn cancel_to_come(
+    conn: &mut AnyConnection,
+    stream: Option<&OwnStream<'_>>,
+    today: Date,
+    designation_id: Uuid,
+) -> Result<(), NodeError> {
+    let d = get(conn, designation_id).await?;
+    if d.term_start <= today {
+        return Err(rule(
+            Rule::TermStarted,
+            "ce mandat a commencé : terminez-le plutôt que de l'annuler",
+        ));
+    }
+    sqlx::query("DELETE FROM delegate_designations WHERE id = $1")
+        .bind(designation_id.hyphenated().to_string())
+        .execute(&mut *conn)
+        .await?;
+    if let Some(stream) = stream {
+        announce(conn, stream, today).await?;
+    }
+    Ok(())
+}
+
 /// Whether a designation is current on `today` (started, not ended); one
 /// not started yet is *to come*. The one reading of a term, for the
 /// service's own designations and for a received `delegates.list` alike.

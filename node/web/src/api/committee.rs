@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<Node> {
         .routes(routes!(list_delegates, designate))
         .routes(routes!(public_delegates))
         .routes(routes!(end_term))
+        .routes(routes!(cancel_designation))
         .routes(routes!(list_meetings, create_meeting))
         .routes(routes!(get_meeting, update_meeting, delete_meeting))
         .routes(routes!(cancel_meeting))
@@ -275,6 +276,21 @@ async fn end_term(
     let (actor, id) = (auth.actor(), path_uuid(&id)?);
     committee::end_term(&node, &actor, id, t.end).await?;
     Ok(Json(committee::designation(&node, &actor, id).await?))
+}
+
+/// Take back a designation to come (a started term is ended instead:
+/// `domain_rule`).
+#[utoipa::path(delete, path = "/api/v1/delegates/{id}", tag = "committee", params(("id" = String, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("cookie" = []), ("bearer" = [])))]
+async fn cancel_designation(
+    State(node): State<Node>,
+    auth: Authorized<Admins>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = path_uuid(&id)?;
+    committee::cancel_designation(&node, &auth.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Local meetings, most recent first.

@@ -74,6 +74,7 @@ pub fn rule_words(rule: Rule, title: Option<&str>, reader: Reader, loc: Locale) 
         Rule::FormerMemberNotDesignated => loc.t("Ce membre a quitté le comité : il ne peut plus être désigné."),
         Rule::OverlappingDesignation => loc.t("Ce membre est déjà désigné pour une partie de cette période."),
         Rule::TermAlreadyEnded => loc.t("Ce mandat est déjà terminé."),
+        Rule::TermStarted => loc.t("Ce mandat a commencé : terminez-le plutôt que de l'annuler."),
         Rule::NothingToErase => loc.t("Ce message n'a plus de texte à effacer."),
         Rule::LastManager => match reader {
             Reader::Committee => loc.t("C'est le dernier compte administrateur actif : il ne peut pas être désactivé ni devenir simple membre. Donnez d'abord ce rôle à quelqu'un d'autre."),

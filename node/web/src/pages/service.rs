@@ -125,6 +125,10 @@ pub fn routes() -> Router<Node> {
             get(people::designate_form).post(people::designate),
         )
         .route("/delegues/{id}/fin", post(people::end_term))
+        .route(
+            "/delegues/{id}/annuler",
+            get(people::cancel_form).post(people::cancel),
+        )
         .route("/inter-services", get(joint::corner))
         .route("/inter-services/soutien", post(joint::support))
         .route(

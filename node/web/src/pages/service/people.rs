@@ -397,6 +397,71 @@ pub(super) struct EndForm {
     end: String,
 }
 
+/// A designation to come, for its cancellation (a started one is ended
+/// instead: it is not found here).
+async fn to_come(
+    node: &Node,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<delegates::Designation, PageError> {
+    viewer.require(Who::Admins)?;
+    let d = committee::designation(node, &viewer.actor(), path_id(id)?).await?;
+    if d.term_start <= node.clock().today() {
+        return Err(PageError::NotFound);
+    }
+    Ok(d)
+}
+
+/// `GET /delegues/{id}/annuler` — asks to confirm.
+pub(super) async fn cancel_form(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let d = to_come(&node, &viewer, &id).await?;
+    let l = viewer.layout("/delegues", None);
+    let loc = viewer.locale;
+    let today = node.clock().today();
+    Confirmation::new(
+        l.t1("Annuler la désignation de {nom} ?", "nom", &d.display_name),
+        format!("/delegues/{}/annuler", d.id),
+        l.t("Oui, annuler cette désignation"),
+        "/delegues",
+        l.t("Non, revenir aux délégué·es"),
+    )
+    .lead(l.t1(
+        "Cette désignation vaut {debut}.",
+        "debut",
+        start_words(&d.term_start, today, loc),
+    ))
+    .consequence(l.t2(
+        "{nom} ne sera pas {role} : la désignation est retirée.",
+        "nom",
+        &d.display_name,
+        "role",
+        delegate_role_label(d.role, loc).to_lowercase(),
+    ))
+    .consequence(l.t("La liste sans cette désignation est envoyée au comité inter-services."))
+    .render(l)
+}
+
+/// `POST /delegues/{id}/annuler` — the designation to come is taken back.
+pub(super) async fn cancel(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<super::member::Empty>,
+) -> Result<Response, PageError> {
+    let d = to_come(&node, &viewer, &id).await?;
+    committee::cancel_designation(&node, &viewer.actor(), d.id).await?;
+    Ok(done(
+        "/delegues",
+        viewer
+            .locale
+            .t("C'est noté : cette désignation est annulée."),
+    ))
+}
+
 /// `POST /delegues/{id}/fin` — the last day of a term.
 pub(super) async fn end_term(
     State(node): State<Node>,

@@ -837,6 +837,32 @@ async fn a_designation_asks_about_a_term_left_running() {
     assert!(now.iter().all(|d| d.term_end.is_none()), "{now:?}");
     let page = site.get(&admin, "/delegues").await.body;
     assert!(page.contains("à partir du 1er janvier 2031"));
+
+    // A designation to come can be taken back, after a question; a
+    // started one cannot (it is ended instead).
+    let marie_id = now
+        .iter()
+        .find(|d| d.display_name == "Marie")
+        .map(|d| d.id.to_string())
+        .unwrap();
+    let cancel = format!("/delegues/{marie_id}/annuler");
+    assert!(page.contains(&format!("href=\"{cancel}\"")));
+    assert!(!page.contains(&format!("href=\"/delegues/{held}/annuler\"")));
+    let asked = site.get(&admin, &cancel).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.body.contains("Annuler la désignation de Marie ?"));
+    assert!(asked
+        .body
+        .contains("Cette désignation vaut à partir du 1er janvier 2031."));
+    assert_eq!(designations().await.len(), 2, "asking changes nothing");
+    let started = site.get(&admin, &format!("/delegues/{held}/annuler")).await;
+    assert_eq!(started.status, StatusCode::NOT_FOUND);
+    site.post_ok(&admin, &cancel, &[]).await;
+    let left = designations().await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].display_name, "Awa");
+    let page = site.get(&admin, "/delegues").await.body;
+    assert!(!page.contains("à partir du 1er janvier 2031"));
 }
 
 #[tokio::test]
