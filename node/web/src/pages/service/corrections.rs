@@ -5,13 +5,12 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use passerelle_protocol::body::{ProposalStatus, Theme};
+use passerelle_protocol::body::ProposalStatus;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
-    enum_text, field_error, invalid, parse_choice, path_id, refusal, status_label, theme_label,
-    Choice, FormErrors, THEMES,
+    enum_text, invalid, path_id, refusal, status_label, theme_label, Choice, FormErrors, THEMES,
 };
 use crate::pages::confirm::Confirmation;
 use crate::pages::{done, render, CsrfForm, FieldError, Layout, Locale, PageError, Viewer};
@@ -107,37 +106,8 @@ pub(super) async fn correct(
     let id = path_id(&id)?;
     let p = actions::proposals::get(&node, &viewer.actor(), id).await?;
     let mut errors = Vec::new();
-    let title = f.title.trim();
-    if title.is_empty() {
-        errors.push(field_error(
-            "title",
-            loc.t("Écrivez le titre de la proposition."),
-        ));
-    } else if title.chars().count() > 200 {
-        errors.push(field_error(
-            "title",
-            loc.t("Le titre a au plus 200 caractères."),
-        ));
-    }
-    let description = f.description.trim();
-    if description.is_empty() {
-        errors.push(field_error(
-            "description",
-            loc.t("Expliquez la proposition en quelques phrases."),
-        ));
-    } else if description.chars().count() > 8000 {
-        errors.push(field_error(
-            "description",
-            loc.t("L'explication est trop longue : 8000 caractères au plus."),
-        ));
-    }
-    let theme = parse_choice::<Theme>(&f.theme);
-    if theme.is_none() {
-        errors.push(field_error(
-            "theme",
-            loc.t("Choisissez le thème de la proposition."),
-        ));
-    }
+    let (title, description, theme) =
+        super::proposals::written(&f.title, &f.description, &f.theme, loc, &mut errors);
     if let (true, Some(theme)) = (errors.is_empty(), theme) {
         let c = Correction {
             title: title.to_owned(),

@@ -158,16 +158,17 @@ fn tags(text: &str, loc: Locale) -> Result<Vec<String>, &'static str> {
     Ok(out)
 }
 
-/// `POST /propositions/nouvelle`
-pub(super) async fn create(
-    State(node): State<Node>,
-    viewer: Viewer,
-    CsrfForm(f): CsrfForm<NewForm>,
-) -> Result<Response, PageError> {
-    viewer.require(Who::Committee)?;
-    let loc = viewer.locale;
-    let mut errors = Vec::new();
-    let title = f.title.trim();
+/// A proposal's title, text and theme as typed, trimmed and checked, each
+/// refusal in words next to its field: the new-proposal form and its
+/// correction ask for them alike.
+pub(super) fn written<'a>(
+    title: &'a str,
+    description: &'a str,
+    theme: &str,
+    loc: Locale,
+    errors: &mut Vec<FieldError>,
+) -> (&'a str, &'a str, Option<Theme>) {
+    let title = title.trim();
     if title.is_empty() {
         errors.push(field_error(
             "title",
@@ -179,7 +180,7 @@ pub(super) async fn create(
             loc.t("Le titre a au plus 200 caractères."),
         ));
     }
-    let description = f.description.trim();
+    let description = description.trim();
     if description.is_empty() {
         errors.push(field_error(
             "description",
@@ -191,13 +192,26 @@ pub(super) async fn create(
             loc.t("L'explication est trop longue : 8000 caractères au plus."),
         ));
     }
-    let theme = parse_choice::<Theme>(&f.theme);
+    let theme = parse_choice::<Theme>(theme);
     if theme.is_none() {
         errors.push(field_error(
             "theme",
             loc.t("Choisissez le thème de la proposition."),
         ));
     }
+    (title, description, theme)
+}
+
+/// `POST /propositions/nouvelle`
+pub(super) async fn create(
+    State(node): State<Node>,
+    viewer: Viewer,
+    CsrfForm(f): CsrfForm<NewForm>,
+) -> Result<Response, PageError> {
+    viewer.require(Who::Committee)?;
+    let loc = viewer.locale;
+    let mut errors = Vec::new();
+    let (title, description, theme) = written(&f.title, &f.description, &f.theme, loc, &mut errors);
     let origin = parse_choice::<Origin>(&f.origin);
     if origin.is_none() {
         errors.push(field_error(
