@@ -60,7 +60,8 @@ pub enum NodeError {
     },
 }
 
-/// The JSON body of every error answer: `{"error": {"code", "message"}}`.
+/// The JSON body of every error answer: `{"error": {"code", "message"}}`,
+/// with `field` and `rule` when the refusal names them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
@@ -72,6 +73,31 @@ pub struct ErrorDetail {
     pub code: String,
     /// A sentence for people.
     pub message: String,
+    /// The request member refused, when the refusal names one (`title`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Which rule refused it ([`Rule::code`]), with `domain_rule` and with
+    /// an `invalid_field` that breaks a named rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+impl ErrorDetail {
+    /// What an error answer says of `e`.
+    pub fn of(e: &NodeError) -> ErrorDetail {
+        let rule = match e.refusal() {
+            Some(Refusal::DomainRule(rule) | Refusal::InvalidField(Some(rule))) => {
+                Some(rule.code().to_owned())
+            }
+            _ => None,
+        };
+        ErrorDetail {
+            code: e.code().to_owned(),
+            message: e.public_message(),
+            field: e.field().map(str::to_owned),
+            rule,
+        }
+    }
 }
 
 /// Why a request was refused. Each has a stable machine code, published
@@ -335,6 +361,77 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// The rule's stable name, given with the refusal in error answers
+    /// (`"rule"`, beside code `domain_rule` or `invalid_field`) so that a
+    /// program can tell one rule from another without reading the sentence.
+    /// The variant's name in snake case; never renamed once published.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::NotJoined => "not_joined",
+            Rule::NoFederation => "no_federation",
+            Rule::KindNotForSender => "kind_not_for_sender",
+            Rule::KeyAlreadyOwned => "key_already_owned",
+            Rule::RotationRefused => "rotation_refused",
+            Rule::NotAMemberService => "not_a_member_service",
+            Rule::UsernameTaken => "username_taken",
+            Rule::LastManager => "last_manager",
+            Rule::MemberHasAccount => "member_has_account",
+            Rule::PasswordTooEasy => "password_too_easy",
+            Rule::PasswordRepeats => "password_repeats",
+            Rule::PasswordSequence => "password_sequence",
+            Rule::PasswordCommon => "password_common",
+            Rule::PasswordPersonal => "password_personal",
+            Rule::PasswordTooLong => "password_too_long",
+            Rule::FirstPasswordKept => "first_password_kept",
+            Rule::AlreadyShared => "already_shared",
+            Rule::NotShared => "not_shared",
+            Rule::TransitionNotAllowed => "transition_not_allowed",
+            Rule::AnswerNeedsText => "answer_needs_text",
+            Rule::NeverShared => "never_shared",
+            Rule::NoLongerShared => "no_longer_shared",
+            Rule::AlreadySupported => "already_supported",
+            Rule::NotSupported => "not_supported",
+            Rule::AlreadyInThisSubject => "already_in_this_subject",
+            Rule::InAnotherSubject => "in_another_subject",
+            Rule::NotInThisSubject => "not_in_this_subject",
+            Rule::SubjectDissolved => "subject_dissolved",
+            Rule::ItemAlreadyProposed => "item_already_proposed",
+            Rule::AlreadyOnAgenda => "already_on_agenda",
+            Rule::ItemTwiceOnAgenda => "item_twice_on_agenda",
+            Rule::SubjectTwiceOnAgenda => "subject_twice_on_agenda",
+            Rule::NotOnAgenda => "not_on_agenda",
+            Rule::UnknownJointMeeting => "unknown_joint_meeting",
+            Rule::JointMeetingCancelled => "joint_meeting_cancelled",
+            Rule::MeetingNotPublished => "meeting_not_published",
+            Rule::MeetingAlreadyPublished => "meeting_already_published",
+            Rule::MeetingStillDraft => "meeting_still_draft",
+            Rule::MeetingTookPlace => "meeting_took_place",
+            Rule::UnreadableMessage => "unreadable_message",
+            Rule::MemberLeftBeforeMeeting => "member_left_before_meeting",
+            Rule::AdoptedMinutesAreFinal => "adopted_minutes_are_final",
+            Rule::NoMinutesToAdopt => "no_minutes_to_adopt",
+            Rule::MinutesAlreadyAdopted => "minutes_already_adopted",
+            Rule::AdoptionAtALaterMeeting => "adoption_at_a_later_meeting",
+            Rule::MinutesAlreadySent => "minutes_already_sent",
+            Rule::OnlyAdoptedMinutesAreSent => "only_adopted_minutes_are_sent",
+            Rule::PastMeetingNeedsConfirmation => "past_meeting_needs_confirmation",
+            Rule::MeetingCancelled => "meeting_cancelled",
+            Rule::AdoptedRecordIsFinal => "adopted_record_is_final",
+            Rule::AdoptionAtAMeetingHeld => "adoption_at_a_meeting_held",
+            Rule::SentAfterAdoptionMeeting => "sent_after_adoption_meeting",
+            Rule::RecordedMeetingIsKept => "recorded_meeting_is_kept",
+            Rule::AdoptionMeetingStays => "adoption_meeting_stays",
+            Rule::MemberAlreadyLeft => "member_already_left",
+            Rule::FormerMemberNotDesignated => "former_member_not_designated",
+            Rule::OverlappingDesignation => "overlapping_designation",
+            Rule::TermAlreadyEnded => "term_already_ended",
+            Rule::TermStarted => "term_started",
+            Rule::ErasureTargetUnknown => "erasure_target_unknown",
+            Rule::ErasureSealUnknown => "erasure_seal_unknown",
+            Rule::NothingToErase => "nothing_to_erase",
+        }
+    }
+
     /// Every rule, for tests that go through them all (a core test checks
     /// the list against the enum's declaration).
     pub const ALL: [Rule; 62] = [
@@ -636,6 +733,48 @@ mod tests {
         for rule in Rule::ALL {
             assert_eq!(Refusal::DomainRule(rule).code(), "domain_rule");
         }
+    }
+
+    /// Each rule's published name is its variant's name in snake case, and
+    /// no two rules share one.
+    #[test]
+    fn every_rule_has_its_own_name() {
+        let mut seen = std::collections::BTreeSet::new();
+        for rule in Rule::ALL {
+            let mut snake = String::new();
+            for (i, c) in format!("{rule:?}").chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    snake.push('_');
+                }
+                snake.push(c.to_ascii_lowercase());
+            }
+            assert_eq!(rule.code(), snake);
+            assert!(seen.insert(rule.code()), "{} twice", rule.code());
+        }
+    }
+
+    /// An error answer names the rule and the field when the refusal does.
+    #[test]
+    fn an_error_answer_names_its_rule_and_field() {
+        let e = crate::validate::invalid_by(Rule::PasswordRepeats, "new_password", "no repeats");
+        let d = ErrorDetail::of(&e);
+        assert_eq!(
+            (d.code.as_str(), d.field.as_deref(), d.rule.as_deref()),
+            (
+                "invalid_field",
+                Some("new_password"),
+                Some("password_repeats")
+            )
+        );
+        let d = ErrorDetail::of(&crate::validate::rule(Rule::MeetingCancelled, "cancelled"));
+        assert_eq!(
+            (d.code.as_str(), d.field, d.rule.as_deref()),
+            ("domain_rule", None, Some("meeting_cancelled"))
+        );
+        let d = ErrorDetail::of(&crate::validate::not_found("this"));
+        assert_eq!((d.field.as_deref(), d.rule.as_deref()), (None, None));
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(!json.contains("rule") && !json.contains("field"), "{json}");
     }
 
     async fn failure(conn: &mut sqlx::AnyConnection, sql: &str) -> NodeError {

@@ -1,6 +1,7 @@
 //! Errors over HTTP: the one place that chooses a status for each
 //! [`Refusal`] and each other [`NodeError`], and writes the answer
-//! `{"error": {"code", "message"}}`. Handlers return [`ApiError`], into
+//! `{"error": {"code", "message"}}` (with `field` and `rule` when the
+//! refusal names them). Handlers return [`ApiError`], into
 //! which every core error converts with `?`.
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -122,10 +123,7 @@ impl IntoResponse for ApiError {
             tracing::info!(code = e.code(), error = %e, "request refused");
         }
         let body = ErrorBody {
-            error: ErrorDetail {
-                code: e.code().to_owned(),
-                message: e.public_message(),
-            },
+            error: ErrorDetail::of(&e),
         };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {

@@ -132,8 +132,12 @@ async fn members_consent_and_delegates() {
         )
         .await;
     assert_eq!(
-        (started.0, started.1["error"]["code"].as_str()),
-        (422, Some("domain_rule"))
+        (
+            started.0,
+            started.1["error"]["code"].as_str(),
+            started.1["error"]["rule"].as_str()
+        ),
+        (422, Some("domain_rule"), Some("term_started"))
     );
     // End of term, then the member leaves.
     ok(
@@ -212,8 +216,16 @@ async fn local_meetings_minutes_and_answers() {
     let past = json!({"title": "Comité de novembre", "starts_at": now - 2 * 86_400, "place": "Salle du rez", "format": "réunion"});
     let refused = admin.post("/api/v1/meetings", past.clone()).await;
     assert_eq!(
-        (refused.0, refused.1["error"]["code"].as_str()),
-        (422, Some("domain_rule"))
+        (
+            refused.0,
+            refused.1["error"]["code"].as_str(),
+            refused.1["error"]["rule"].as_str()
+        ),
+        (
+            422,
+            Some("domain_rule"),
+            Some("past_meeting_needs_confirmation")
+        )
     );
     assert_eq!(ok(admin.get("/api/v1/meetings").await, 200), json!([]));
     let mut past = past;

@@ -474,10 +474,7 @@ async fn push_one(
         seq: h.seq,
         hash: h.hash.to_string(),
     });
-    let error = failure.as_ref().map(|e| ErrorDetail {
-        code: e.code().into(),
-        message: e.public_message(),
-    });
+    let error = failure.as_ref().map(ErrorDetail::of);
     Ok((
         Pushed {
             response: PushResponse {
