@@ -272,6 +272,12 @@ pub enum Rule {
     AlreadySupported,
     /// Withdrawing support that was not given.
     NotSupported,
+    /// Taking back or setting aside a suggestion of support that is not
+    /// pending (nobody suggested it, or it was settled).
+    NoSuggestion,
+    /// A support said to be decided at a local meeting that has not taken
+    /// place yet.
+    DecisionAtAMeetingHeld,
 
     // Subjects and joint meetings.
     /// A proposal linked again to the subject it is in.
@@ -391,6 +397,8 @@ impl Rule {
             Rule::NoLongerShared => "no_longer_shared",
             Rule::AlreadySupported => "already_supported",
             Rule::NotSupported => "not_supported",
+            Rule::NoSuggestion => "no_suggestion",
+            Rule::DecisionAtAMeetingHeld => "decision_at_a_meeting_held",
             Rule::AlreadyInThisSubject => "already_in_this_subject",
             Rule::InAnotherSubject => "in_another_subject",
             Rule::NotInThisSubject => "not_in_this_subject",
@@ -434,7 +442,7 @@ impl Rule {
 
     /// Every rule, for tests that go through them all (a core test checks
     /// the list against the enum's declaration).
-    pub const ALL: [Rule; 62] = [
+    pub const ALL: [Rule; 64] = [
         Rule::NotJoined,
         Rule::NoFederation,
         Rule::KindNotForSender,
@@ -459,6 +467,8 @@ impl Rule {
         Rule::NoLongerShared,
         Rule::AlreadySupported,
         Rule::NotSupported,
+        Rule::NoSuggestion,
+        Rule::DecisionAtAMeetingHeld,
         Rule::AlreadyInThisSubject,
         Rule::InAnotherSubject,
         Rule::NotInThisSubject,

@@ -1,8 +1,9 @@
 //! A service's corner of the inter-service committee: the joint meetings
 //! as received and what they decided about its proposals, the other
-//! services' shared proposals. The whole committee, members too, supports
-//! a proposal and proposes agenda items; each is announced to the others,
-//! so it is refused before the service joined a federation.
+//! services' shared proposals. The whole committee, members too, proposes
+//! agenda items; a member *suggests* a support ([`supports`]), which the
+//! administrators give as the committee's. Each announcement is refused
+//! before the service joined a federation.
 
 use passerelle_protocol::body::ProposalRef;
 use uuid::Uuid;
@@ -12,6 +13,9 @@ use crate::domain::joint::{self, MeetingView, MyOutcome, OtherProposal};
 use crate::domain::not_joined;
 use crate::error::NodeError;
 use crate::node::Node;
+
+mod supports;
+pub use supports::*;
 
 /// The joint meetings announced and not over yet, soonest first.
 pub async fn meetings(node: &Node, actor: &Actor) -> Result<Vec<MeetingView>, NodeError> {
@@ -40,17 +44,27 @@ pub async fn outcomes(node: &Node, actor: &Actor) -> Result<Vec<MyOutcome>, Node
     joint::outcomes_for_my_proposals(&mut conn, node.id().as_str()).await
 }
 
-/// The committee supports a shared proposal, with a word if it wishes.
+/// The committee supports a shared proposal, with a word if it wishes
+/// (administrators: a member suggests, [`suggest_support`]). The pending
+/// suggestions about it are settled as confirmed; `decided_at`, one of the
+/// committee's meetings that took place, records where it was decided.
 pub async fn support(
     node: &Node,
     actor: &Actor,
     proposal: ProposalRef,
     comment: Option<String>,
+    decided_at: Option<Uuid>,
 ) -> Result<(), NodeError> {
-    Who::Committee.check(node, actor)?;
+    Who::Admins.check(node, actor)?;
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
-    joint::support(conn, stream.as_ref(), proposal, comment).await?;
+    joint::support(conn, stream.as_ref(), proposal.clone(), comment).await?;
+    let me = node.id().as_str();
+    if let Some(meeting) = decided_at {
+        joint::suggestions::record_decision(conn, me, &proposal, meeting).await?;
+    }
+    let confirmed = joint::suggestions::CONFIRMED;
+    joint::suggestions::settle(conn, &proposal, confirmed, actor.name()).await?;
     change.commit().await
 }
 
@@ -60,7 +74,7 @@ pub async fn withdraw_support(
     actor: &Actor,
     proposal: ProposalRef,
 ) -> Result<(), NodeError> {
-    Who::Committee.check(node, actor)?;
+    Who::Admins.check(node, actor)?;
     let mut change = node.change().await?;
     let (conn, stream) = change.parts();
     let stream = stream.ok_or_else(not_joined)?;
@@ -97,7 +111,7 @@ mod tests {
     use passerelle_protocol::body::{Origin, Theme};
 
     #[tokio::test]
-    async fn members_support_and_propose_once_joined() {
+    async fn admins_support_and_members_propose_once_joined() {
         let (_dir, node) = service().await;
         let idea = NewProposal {
             title: "Un jardin".into(),
@@ -111,16 +125,18 @@ mod tests {
             service: node.id().clone(),
             proposal: own,
         };
-        let m = a_member();
+        let (a, m) = (an_admin(), a_member());
 
         // Not joined: the comment is checked first, then refused.
         let long = "x".repeat(1001);
-        let e = support(&node, &m, r.clone(), Some(long)).await.unwrap_err();
+        let e = support(&node, &a, r.clone(), Some(long), None)
+            .await
+            .unwrap_err();
         assert_eq!(e.code(), "invalid_field");
         let expected = crate::domain::not_joined().to_string();
         for e in [
-            support(&node, &m, r.clone(), None).await.unwrap_err(),
-            withdraw_support(&node, &m, r.clone()).await.unwrap_err(),
+            support(&node, &a, r.clone(), None, None).await.unwrap_err(),
+            withdraw_support(&node, &a, r.clone()).await.unwrap_err(),
             propose_item(&node, &m, " ", None, None, None)
                 .await
                 .unwrap_err(),
@@ -130,10 +146,17 @@ mod tests {
 
         join(&node).await;
         proposals::share(&node, &an_admin(), own).await.unwrap();
-        support(&node, &m, r.clone(), Some(" Oui ".into()))
+        // A member suggests; only administrators give the committee's support.
+        for e in [
+            support(&node, &m, r.clone(), None, None).await.unwrap_err(),
+            withdraw_support(&node, &m, r.clone()).await.unwrap_err(),
+        ] {
+            assert_eq!(e.code(), "forbidden");
+        }
+        support(&node, &a, r.clone(), Some(" Oui ".into()), None)
             .await
             .unwrap();
-        withdraw_support(&node, &m, r.clone()).await.unwrap();
+        withdraw_support(&node, &a, r.clone()).await.unwrap();
         let item = propose_item(&node, &m, "Le jardin", None, Some(r), None)
             .await
             .unwrap();

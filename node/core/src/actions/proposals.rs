@@ -20,6 +20,8 @@ use crate::node::Node;
 pub struct Detail {
     pub proposal: Proposal,
     pub history: Vec<HistoryEntry>,
+    /// The other services that support it, with their words (once shared).
+    pub supporters: Vec<crate::domain::joint::Supporter>,
 }
 
 /// Every proposal of the service, most recently changed first.
@@ -38,9 +40,11 @@ pub async fn get(node: &Node, actor: &Actor, id: Uuid) -> Result<Proposal, NodeE
 pub async fn detail(node: &Node, actor: &Actor, id: Uuid) -> Result<Detail, NodeError> {
     Who::Committee.check(node, actor)?;
     let mut conn = node.db.pool().acquire().await?;
+    let me = node.id().as_str();
     Ok(Detail {
         proposal: proposals::get(&mut conn, id).await?,
         history: proposals::history(&mut conn, id).await?,
+        supporters: crate::domain::joint::supporters(&mut conn, me, id).await?,
     })
 }
 

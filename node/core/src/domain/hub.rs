@@ -100,6 +100,8 @@ pub struct AggregatedProposal {
     pub support: i64,
     /// The subject it is linked to, if any.
     pub subject: Option<Uuid>,
+    /// The services backing it (its origin left out), with their words.
+    pub supporters: Vec<joint::Supporter>,
 }
 
 /// `%text%` for `LIKE … ESCAPE '\'`, lower-cased, with `%`, `_` and `\` taken literally.
@@ -225,8 +227,9 @@ async fn aggregated_in(
     for v in values {
         query = query.bind(v);
     }
-    let rows = query.fetch_all(conn).await?;
-    rows.iter()
+    let rows = query.fetch_all(&mut *conn).await?;
+    let mut list = rows
+        .iter()
         .map(|r| {
             Ok(AggregatedProposal {
                 service_id: r.try_get("service_id")?,
@@ -247,9 +250,21 @@ async fn aggregated_in(
                     .as_deref()
                     .map(parse_uuid)
                     .transpose()?,
+                supporters: Vec::new(),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, NodeError>>()?;
+    let keys: Vec<(String, Uuid)> = list
+        .iter()
+        .map(|p| (p.service_id.clone(), p.proposal_id))
+        .collect();
+    let mut supporters = joint::supporters_of(conn, &keys).await?;
+    for p in &mut list {
+        p.supporters = supporters
+            .remove(&(p.service_id.clone(), p.proposal_id))
+            .unwrap_or_default();
+    }
+    Ok(list)
 }
 
 /// How many proposals share one value (a theme, a status, a service).

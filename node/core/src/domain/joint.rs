@@ -33,6 +33,9 @@ use crate::validate::{not_found, optional_text, text};
 
 mod apply;
 pub use apply::*;
+pub mod suggestions;
+mod supporters;
+pub use supporters::*;
 
 /// Meeting status: prepared at the hub, not announced yet.
 pub const DRAFT: &str = "draft";

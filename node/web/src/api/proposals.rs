@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 
 use super::{path_uuid, Admins, ApiJson, Authorized, People};
 use passerelle_core::actions::proposals as act;
+use passerelle_core::domain::joint::Supporter;
 use passerelle_core::domain::proposals::{Correction, HistoryEntry, NewProposal, Proposal};
 use passerelle_core::error::ErrorBody;
 use passerelle_core::node::Node;
@@ -32,6 +33,8 @@ pub fn routes() -> OpenApiRouter<Node> {
 pub struct ProposalDetail {
     pub proposal: Proposal,
     pub history: Vec<HistoryEntry>,
+    /// The other services that support it, with the word of each.
+    pub supporters: Vec<Supporter>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -86,8 +89,16 @@ async fn detail(
     Path(id): Path<String>,
 ) -> Result<Json<ProposalDetail>, ApiError> {
     let id = path_uuid(&id)?;
-    let act::Detail { proposal, history } = act::detail(&node, &auth.actor(), id).await?;
-    Ok(Json(ProposalDetail { proposal, history }))
+    let act::Detail {
+        proposal,
+        history,
+        supporters,
+    } = act::detail(&node, &auth.actor(), id).await?;
+    Ok(Json(ProposalDetail {
+        proposal,
+        history,
+        supporters,
+    }))
 }
 
 /// Move a proposal along its life cycle (administrators). A shared

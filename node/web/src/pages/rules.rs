@@ -35,6 +35,8 @@ pub fn rule_words(rule: Rule, title: Option<&str>, reader: Reader, loc: Locale) 
         Rule::AnswerNeedsText => loc.t("Écrivez la réponse de la direction."),
         Rule::AlreadySupported => loc.t("Votre comité soutient déjà cette proposition."),
         Rule::NotSupported => loc.t("Votre comité ne soutient pas cette proposition."),
+        Rule::NoSuggestion => loc.t("Personne ne propose (ou plus) de soutenir cette proposition."),
+        Rule::DecisionAtAMeetingHeld => loc.t("Cette réunion n'a pas encore eu lieu : choisissez une réunion passée."),
         Rule::AlreadyInThisSubject => loc.t("Cette proposition est déjà dans ce sujet."),
         // Received from the hub, the other subject is known by its id only.
         Rule::InAnotherSubject if title.is_empty() => loc.t("Cette proposition fait déjà partie d'un autre sujet."),
