@@ -2,7 +2,8 @@
 -- committee support a shared proposal, with a word if they wish; the
 -- suggestion stays on this node (it is never sent). An administrator
 -- confirms it (the committee's `support.given`, with the comment) or sets
--- it aside: the suggestion is then settled, and kept for the record.
+-- it aside: the suggestion is then settled, and kept for the record
+-- without its word (the committee's comment is what counts).
 -- Suggesting again replaces the word of one's pending suggestion.
 CREATE TABLE support_suggestions (
     service_id TEXT NOT NULL,

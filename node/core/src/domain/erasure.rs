@@ -124,8 +124,6 @@ pub const COPIES: &[(&str, &str, Scope, Blank)] = &[
     ("proposal_history", "comment", Scope::Own, Blank::Null),
     ("proposal_history", "old_title", Scope::Own, Blank::Null),
     ("proposal_history", "new_title", Scope::Own, Blank::Null),
-    // A member's word may become the committee's support comment.
-    ("support_suggestions", "word", Scope::Own, Blank::Null),
 ];
 
 /// Whether an envelope's text may be a `content.erased` (so that the

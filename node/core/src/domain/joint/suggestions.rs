@@ -3,7 +3,10 @@
 //! suggestion stays on this node and is never sent. The support becomes the
 //! committee's when the committee decides it: an administrator confirms
 //! (the committee's `support.given`, [`super::support`]) or sets the
-//! suggestions aside. Either way they are *settled* and kept for the record.
+//! suggestions aside. Either way they are *settled* and kept for the record
+//! (who, when, what became of it) without their word: the word that counts
+//! is the committee's comment, which its erasure takes back (a settled
+//! word would be a copy `domain::erasure` does not know).
 //!
 //! An administrator may also say at which of the committee's local meetings
 //! the support was decided ([`record_decision`]): stored beside the
@@ -114,7 +117,7 @@ pub async fn settle(
     by: &str,
 ) -> Result<u64, NodeError> {
     let done = sqlx::query(
-        "UPDATE support_suggestions SET outcome = $1, settled_at = $2, settled_by = $3 \
+        "UPDATE support_suggestions SET outcome = $1, settled_at = $2, settled_by = $3, word = NULL \
          WHERE service_id = $4 AND proposal_id = $5 AND outcome IS NULL",
     )
     .bind(outcome)
