@@ -1,7 +1,8 @@
 //! The joint-committee corner of a service: the joint meetings and their
 //! agendas as received, the other services' proposals (to support them),
 //! agenda items proposed for the next joint meeting, and the outcomes that
-//! concern this service's proposals. Members may support and propose.
+//! concern this service's proposals. Members propose items and suggest
+//! supports (`supports`); administrators give the committee's support.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{path_uuid, ApiJson, Authorized, People};
+use super::{path_uuid, Admins, ApiJson, Authorized, People};
 use crate::error::ApiError;
 use passerelle_core::actions::joint as act;
 use passerelle_core::domain::joint::{MeetingView, MyOutcome, OtherProposal};
@@ -38,6 +39,9 @@ struct SupportInput {
     service: String,
     proposal: Uuid,
     comment: Option<String>,
+    /// The committee's local meeting (one that took place) that decided
+    /// the support, if said; it stays on this node.
+    decided_at: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,7 +59,7 @@ struct Created {
     id: Uuid,
 }
 
-fn proposal_ref(service: &str, proposal: Uuid) -> Result<ProposalRef, NodeError> {
+pub(super) fn proposal_ref(service: &str, proposal: Uuid) -> Result<ProposalRef, NodeError> {
     Ok(ProposalRef {
         service: passerelle_protocol::NodeId::parse(service)
             .map_err(|_| validate::invalid("service", "a node id such as ssm-courcelles"))?,
@@ -98,27 +102,29 @@ async fn proposals(
     Ok(Json(act::other_proposals(&node, &auth.actor()).await?))
 }
 
-/// Support another service's proposal (the committee backs it).
+/// Give the committee's support to a shared proposal (administrators; a
+/// member suggests it: `POST /api/v1/joint/suggestions`). The members'
+/// pending suggestions about it are settled.
 #[utoipa::path(operation_id = "joint_support", post, path = "/api/v1/joint/supports", tag = "joint", request_body = SupportInput,
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn support(
     State(node): State<Node>,
-    auth: Authorized<People>,
+    auth: Authorized<Admins>,
     ApiJson(s): ApiJson<SupportInput>,
 ) -> Result<StatusCode, ApiError> {
     let target = proposal_ref(&s.service, s.proposal)?;
-    act::support(&node, &auth.actor(), target, s.comment).await?;
+    act::support(&node, &auth.actor(), target, s.comment, s.decided_at).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Withdraw the committee's support.
+/// Withdraw the committee's support (administrators).
 #[utoipa::path(operation_id = "joint_withdraw_support", post, path = "/api/v1/joint/supports/withdraw", tag = "joint", request_body = SupportInput,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
 async fn withdraw_support(
     State(node): State<Node>,
-    auth: Authorized<People>,
+    auth: Authorized<Admins>,
     ApiJson(s): ApiJson<SupportInput>,
 ) -> Result<StatusCode, ApiError> {
     let target = proposal_ref(&s.service, s.proposal)?;

@@ -12,6 +12,7 @@ mod erasure;
 mod hub;
 mod joint;
 mod proposals;
+mod supports;
 
 use crate::error::ApiError;
 use axum::body::Bytes;
@@ -81,6 +82,7 @@ pub fn router() -> (Router<Node>, utoipa::openapi::OpenApi) {
         .merge(committee::routes())
         .merge(erasure::routes())
         .merge(joint::routes())
+        .merge(supports::routes())
         .merge(hub::routes())
         .split_for_parts()
 }

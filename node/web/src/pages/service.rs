@@ -14,6 +14,7 @@ mod member;
 mod people;
 mod proposals;
 mod sharing;
+mod supports;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -130,7 +131,13 @@ pub fn routes() -> Router<Node> {
             get(people::cancel_form).post(people::cancel),
         )
         .route("/inter-services", get(joint::corner))
-        .route("/inter-services/soutien", post(joint::support))
+        .route("/inter-services/soutien", post(supports::support))
+        .route("/inter-services/suggerer", post(supports::suggest))
+        .route(
+            "/inter-services/retirer-suggestion",
+            post(supports::take_back),
+        )
+        .route("/inter-services/mettre-de-cote", post(supports::set_aside))
         .route(
             "/inter-services/retirer-soutien",
             post(joint::withdraw_support),

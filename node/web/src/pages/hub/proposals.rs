@@ -113,6 +113,8 @@ struct Item {
     subject: Option<(String, String)>,
     withdrawn: bool,
     updated: String,
+    /// The services backing it (its origin left out): (name, their word).
+    supporters: Vec<(String, String)>,
 }
 
 /// One line of a small count table.
@@ -331,6 +333,16 @@ pub async fn proposals(
             }),
             withdrawn: p.withdrawn,
             updated: loc.datetime(p.updated_at),
+            supporters: p
+                .supporters
+                .iter()
+                .map(|s| {
+                    (
+                        service_label(&s.service_id, s.service_name.as_deref()),
+                        s.comment.clone().unwrap_or_default(),
+                    )
+                })
+                .collect(),
         })
         .collect();
     let query = form.query();
@@ -437,6 +449,7 @@ pub async fn csv_download(
         loc.t("Thème"),
         loc.t("État"),
         loc.t("Soutenue par (nombre de services)"),
+        loc.t("Services qui la soutiennent, avec leur mot"),
         loc.t("Sujet commun"),
         loc.t("Origine"),
         loc.t("Réponse de la direction"),
@@ -458,6 +471,7 @@ pub async fn csv_download(
             theme_label(p.theme, loc).to_owned(),
             status_label(p.status, loc).to_owned(),
             p.support.to_string(),
+            supporters_cell(p),
             p.subject
                 .and_then(|s| subjects.get(&s).cloned())
                 .unwrap_or_default(),
@@ -499,6 +513,21 @@ pub async fn csv_download(
         body,
     )
         .into_response())
+}
+
+/// The supporters in one cell, one line each: « Service : mot ».
+fn supporters_cell(p: &AggregatedProposal) -> String {
+    p.supporters
+        .iter()
+        .map(|s| {
+            let name = service_label(&s.service_id, s.service_name.as_deref());
+            match s.comment.as_deref() {
+                Some(word) => format!("{name} : {word}"),
+                None => name,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// "2030-12-10 09:30" in Belgian time: a form spreadsheets read as a date.

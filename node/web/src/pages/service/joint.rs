@@ -178,6 +178,8 @@ struct CornerPage {
     item_proposals: Vec<Choice>,
     item_meetings: Vec<Choice>,
     outcomes: Vec<OutcomeView>,
+    /// Members' suggestions of support (see `supports`).
+    pending: Vec<super::supports::PendingView>,
 }
 
 impl FormErrors for CornerPage {
@@ -200,6 +202,8 @@ struct Other {
     supported: bool,
     comment_id: String,
     comment: String,
+    /// Suggesting or giving the committee's support.
+    s: super::supports::Card,
 }
 
 struct OutcomeView {
@@ -220,6 +224,7 @@ struct Posted {
     item_meeting: String,
     support_for: String,
     comment: String,
+    meeting: String,
 }
 
 fn support_text(n: i64, loc: Locale) -> String {
@@ -256,6 +261,7 @@ async fn corner_page(
             item_proposals: Vec::new(),
             item_meetings: Vec::new(),
             outcomes: Vec::new(),
+            pending: Vec::new(),
         });
     }
     let actor = viewer.actor();
@@ -265,6 +271,16 @@ async fn corner_page(
     let own = actions::proposals::list(node, &actor).await?;
     let names = names(loc, node, &own, &others).await?;
     let own_shared: Vec<Proposal> = own.into_iter().filter(|p| p.shared == SHARED).collect();
+    let title_of = |r: &ProposalRef| {
+        let n = names.proposal(r);
+        (n.title, n.service)
+    };
+    let posted_support = (
+        posted.support_for.clone(),
+        posted.comment.clone(),
+        posted.meeting.clone(),
+    );
+    let supports = super::supports::corner(node, viewer, title_of, posted_support).await?;
     let outcomes = actions::joint::outcomes(node, &actor)
         .await?
         .into_iter()
@@ -348,6 +364,7 @@ async fn corner_page(
                     .unwrap_or_default(),
                 support: support_text(p.support, loc),
                 supported: p.supported_by_me,
+                s: supports.card(&p.service_id, p.proposal_id, loc),
             }
         })
         .collect();
@@ -363,7 +380,25 @@ async fn corner_page(
         item_proposals,
         item_meetings,
         outcomes,
+        pending: supports.pending,
     })
+}
+
+/// The corner again after a refused support form, with its errors and
+/// what it sent: (the proposal's anchor, the word, the meeting).
+pub(super) async fn corner_again(
+    node: &Node,
+    viewer: &Viewer,
+    errors: Vec<FieldError>,
+    (anchor, comment, meeting): (String, String, String),
+) -> Result<Response, PageError> {
+    let posted = Posted {
+        support_for: anchor,
+        comment,
+        meeting,
+        ..Posted::default()
+    };
+    invalid(&corner_page(node, viewer, errors, posted, None).await?)
 }
 
 /// `GET /inter-services`
@@ -382,8 +417,6 @@ pub(super) struct SupportForm {
     service: String,
     #[serde(default)]
     proposal: String,
-    #[serde(default)]
-    comment: String,
 }
 
 fn target(f: &SupportForm) -> Result<ProposalRef, PageError> {
@@ -396,51 +429,13 @@ fn target(f: &SupportForm) -> Result<ProposalRef, PageError> {
     })
 }
 
-/// `POST /inter-services/soutien` — members may support, too.
-pub(super) async fn support(
-    State(node): State<Node>,
-    viewer: Viewer,
-    CsrfForm(f): CsrfForm<SupportForm>,
-) -> Result<Response, PageError> {
-    viewer.require(Who::Committee)?;
-    let loc = viewer.locale;
-    let proposal = target(&f)?;
-    let anchor = format!("p-{}", proposal.proposal);
-    let comment_id = format!("comment-{}", proposal.proposal);
-    let comment = Some(f.comment.clone());
-    match actions::joint::support(&node, &viewer.actor(), proposal, comment).await {
-        Ok(()) => Ok(done(
-            "/inter-services",
-            loc.t("Votre comité soutient cette proposition. Le comité inter-services est prévenu."),
-        )),
-        Err(e) => {
-            let errors = refusal(
-                e,
-                &[(
-                    "comment",
-                    &comment_id,
-                    loc.t("Le mot d'accompagnement a au plus 1000 caractères."),
-                )],
-                &anchor,
-                loc,
-            )?;
-            let posted = Posted {
-                support_for: anchor,
-                comment: f.comment,
-                ..Posted::default()
-            };
-            invalid(&corner_page(&node, &viewer, errors, posted, None).await?)
-        }
-    }
-}
-
-/// `POST /inter-services/retirer-soutien`
+/// `POST /inter-services/retirer-soutien` — administrators.
 pub(super) async fn withdraw_support(
     State(node): State<Node>,
     viewer: Viewer,
     CsrfForm(f): CsrfForm<SupportForm>,
 ) -> Result<Response, PageError> {
-    viewer.require(Who::Committee)?;
+    viewer.require(Who::Admins)?;
     let loc = viewer.locale;
     let proposal = target(&f)?;
     let anchor = format!("p-{}", proposal.proposal);

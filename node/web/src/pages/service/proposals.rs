@@ -296,6 +296,8 @@ struct DetailPage {
     answer_value: String,
     outcomes: Vec<Outcome>,
     reason: String,
+    /// The other services that support it: (name, their word).
+    supporters: Vec<(String, String)>,
 }
 
 impl FormErrors for DetailPage {
@@ -416,7 +418,15 @@ async fn detail_page(
     let actions::proposals::Detail {
         proposal: p,
         history,
+        supporters,
     } = actions::proposals::detail(node, &viewer.actor(), id).await?;
+    let supporters = supporters
+        .into_iter()
+        .map(|s| {
+            let name = s.service_name.unwrap_or(s.service_id);
+            (name, s.comment.unwrap_or_default())
+        })
+        .collect();
     let history = history
         .into_iter()
         .map(|h| {
@@ -521,6 +531,7 @@ async fn detail_page(
         answer_value: posted.answer,
         outcomes,
         reason: posted.reason,
+        supporters,
         title: p.title,
     })
 }
