@@ -473,8 +473,14 @@ async fn the_whole_story_through_the_pages() {
         text.contains(ANSWER),
         "management's answer travels with it: {text}"
     );
-    s.b.click_button(&format!("Soutenir cette proposition : {A_TITLE}"))
+    s.b.click_button(&format!("Soutenir au nom du comité : {A_TITLE}"))
         .await;
+    // Asked first, on the confirmation page.
+    assert_eq!(
+        s.b.h1().await,
+        format!("Donner le soutien de votre comité à « {A_TITLE} » ?")
+    );
+    s.b.click_button("Oui, soutenir au nom du comité").await;
     assert_eq!(
         s.flash().await,
         "Votre comité soutient cette proposition. Le comité inter-services est prévenu."

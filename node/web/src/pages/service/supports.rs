@@ -447,7 +447,7 @@ async fn confirm_support(
     if let Some(m) = meeting {
         let m = actions::meetings::get(node, &actor, m).await?;
         c = c.consequence(l.t2(
-            "Votre comité l'a décidé à la réunion « {titre} » ({date}). Cela reste dans votre service.",
+            "Votre comité l'a décidé à sa réunion « {titre} », {date}. Cela reste dans votre service.",
             "titre",
             &m.meeting.title,
             "date",

@@ -1053,25 +1053,74 @@ async fn the_joint_committee_corner() {
     assert!(page
         .body
         .contains("Soutenue par 1 service : celui qui l'a proposée."));
-    // A member may support.
+    // A member suggests; the committee's support is the administrators'.
     let proposal_id = other.proposal.to_string();
     let fields = [
         ("service", "ssm-courcelles"),
         ("proposal", proposal_id.as_str()),
         ("comment", "Bonne idée !"),
     ];
-    site.post_ok(&marie, "/inter-services/soutien", &fields)
+    assert!(page.body.contains("Proposer au comité de la soutenir"));
+    assert!(!page.body.contains("Soutenir au nom du comité"));
+    let a = site.post(&marie, "/inter-services/soutien", &fields).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    site.post_ok(&marie, "/inter-services/suggerer", &fields)
+        .await;
+    let page = site.get(&marie, "/inter-services").await.body;
+    assert!(page.contains("Vous avez proposé au comité de la soutenir."));
+    assert!(page.contains("Soutenue par 1 service"), "not supported yet");
+    assert!(page.contains("value=\"Bonne idée !\""));
+    // The administrator sees it, and is asked before giving the support.
+    let page = site.get(&admin, "/inter-services").await.body;
+    assert!(page.contains("Des membres proposent de soutenir"));
+    assert!(page.contains("marie"));
+    assert!(page.contains("« Bonne idée ! »"));
+    let confirm = [
+        ("service", "ssm-courcelles"),
+        ("proposal", proposal_id.as_str()),
+        ("comment", "Oui, chez nous aussi."),
+        ("from", "pending"),
+    ];
+    let a = site.post(&admin, "/inter-services/soutien", &confirm).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a
+        .body
+        .contains("Donner le soutien de votre comité à « Un jardin partagé » ?"));
+    assert!(a.body.contains("Avec ce mot : « Oui, chez nous aussi. »"));
+    assert!(a.body.contains("name=\"confirmed\" value=\"1\""));
+    let page = site.get(&admin, "/inter-services").await.body;
+    assert!(page.contains("Soutenue par 1 service"), "asking changes nothing");
+    let mut confirmed = confirm.to_vec();
+    confirmed.push(("confirmed", "1"));
+    site.post_ok(&admin, "/inter-services/soutien", &confirmed)
         .await;
     let page = site.get(&marie, "/inter-services").await.body;
     assert!(page.contains("Soutenue par 2 services"));
-    assert!(page.contains("Retirer notre soutien"));
-    let a = site.post(&marie, "/inter-services/soutien", &fields).await;
+    assert!(page.contains("Votre comité la soutient."));
+    assert!(!page.contains("Retirer notre soutien"), "the administrators'");
+    let a = site.post(&admin, "/inter-services/soutien", &confirmed).await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(a
         .body
         .contains("Votre comité soutient déjà cette proposition."));
-    site.post_ok(&marie, "/inter-services/retirer-soutien", &fields)
+    let a = site
+        .post(&marie, "/inter-services/retirer-soutien", &fields)
         .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    site.post_ok(&admin, "/inter-services/retirer-soutien", &fields)
+        .await;
+    // A suggestion taken back; nothing to set aside then.
+    site.post_ok(&marie, "/inter-services/suggerer", &fields)
+        .await;
+    site.post_ok(&marie, "/inter-services/retirer-suggestion", &fields)
+        .await;
+    let a = site
+        .post(&admin, "/inter-services/mettre-de-cote", &fields)
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a
+        .body
+        .contains("Personne ne propose (ou plus) de soutenir cette proposition."));
 
     // An item for the next joint meeting, about a shared proposal.
     let own = format!("ssm-test/{}", p.rsplit('/').next().unwrap());
