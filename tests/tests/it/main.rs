@@ -47,4 +47,5 @@ mod story;
 mod story_pages;
 mod stuck_stream;
 mod support_column;
+mod supports;
 mod web_security;
