@@ -398,6 +398,20 @@ mod tests {
             .text
             .contains("un soir par mois"));
         assert!(evenings.subject.is_some());
+        // Every support carries its committee's word, shown at the hub.
+        let supporters: Vec<_> = aggregated.iter().flat_map(|p| &p.supporters).collect();
+        assert_eq!(supporters.len(), summary.supports);
+        assert!(supporters.iter().all(|s| s.comment.is_some()), "{supporters:?}");
+        // One support a member suggested waits for Charleroi's administrators.
+        let charleroi = fed.service("ssm-charleroi").unwrap();
+        let mut c = charleroi.node.db.pool().acquire().await.unwrap();
+        let pending = passerelle_core::domain::joint::suggestions::pending(&mut c, None)
+            .await
+            .unwrap();
+        assert_eq!(pending.len(), 1, "{pending:?}");
+        assert_eq!(pending[0].by, "Ahmed");
+        assert_eq!(pending[0].proposal.service.as_str(), "ssm-courcelles");
+        drop(c);
         assert!(aggregated
             .iter()
             .any(|p| p.status == Refused && p.answer.is_some()));

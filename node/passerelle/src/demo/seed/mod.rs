@@ -57,6 +57,8 @@ pub struct Summary {
     pub proposals: usize,
     pub shared: usize,
     pub supports: usize,
+    /// Supports members suggested, waiting for their administrators.
+    pub suggestions: usize,
     pub items: usize,
     pub subjects: usize,
     /// The next joint meeting: its id and when it starts (Unix seconds).
@@ -85,9 +87,14 @@ impl Summary {
                 self.proposals, self.shared
             ),
             format!(
-                "  • {} soutiens entre services, {} points proposés pour l'ordre du jour commun, \
-                 {} sujets communs reliés par la coordination ;",
+                "  • {} soutiens entre services, chacun avec son mot, {} points proposés pour \
+                 l'ordre du jour commun, {} sujets communs reliés par la coordination ;",
                 self.supports, self.items, self.subjects
+            ),
+            format!(
+                "  • {} soutien proposé par un membre, qui attend la décision de son comité \
+                 (SSM de Charleroi, page « Le comité inter-services ») ;",
+                self.suggestions
             ),
         ];
         if let Some((_, starts_at)) = self.next_meeting {
@@ -255,8 +262,10 @@ pub(super) async fn seed(hub: &Running, services: &[Running]) -> Result<Summary,
 
     // 1. Each committee's own life; what it shares leaves as it happens.
     let mut ids: Vec<Vec<Uuid>> = Vec::with_capacity(services.len());
+    let mut people: Vec<Vec<Uuid>> = Vec::with_capacity(services.len());
     for (n, (service, content)) in services.iter().zip(CONTENT.iter()).enumerate() {
         let members = seed_members(&service.node, content).await?;
+        people.push(members.clone());
         let mut proposals = Vec::with_capacity(content.proposals.len());
         for p in content.proposals {
             proposals.push(seed_proposal(&service.node, p).await?);
@@ -303,8 +312,37 @@ pub(super) async fn seed(hub: &Running, services: &[Running]) -> Result<Summary,
         )
         .await?;
         let comment = s.comment.map(str::to_owned);
-        actions::joint::support(node, &admin(node).await?, r, comment).await?;
+        actions::joint::support(node, &admin(node).await?, r, comment, None).await?;
         summary.supports += 1;
+    }
+
+    // 3b. A member suggests a support, which waits for the administrators
+    //     (support is the committee's: nothing is sent before they decide).
+    for s in &SUGGESTIONS {
+        let r = proposal_ref(&ids, s.of)?;
+        let node = &services[s.by].node;
+        eventually(
+            &format!("la proposition {} de {} chez {}", r.proposal, r.service, SERVICES[s.by].0),
+            || has_received(node, &r),
+        )
+        .await?;
+        let member = people[s.by].get(s.member).copied().ok_or_else(|| {
+            NodeError::config(format!("demo: no member {} in service {}", s.member, s.by))
+        })?;
+        let created = actions::accounts::create(
+            node,
+            &admin(node).await?,
+            actions::accounts::NewAccountRequest {
+                username: s.username,
+                role: accounts::Role::Member,
+                member_id: Some(member),
+                password: None,
+            },
+        )
+        .await?;
+        let member = Actor::new(created.account);
+        actions::joint::suggest_support(node, &member, r, Some(s.word.to_owned())).await?;
+        summary.suggestions += 1;
     }
 
     // 4. Management answers a shared proposal: the update travels too.

@@ -202,7 +202,7 @@ pub(super) static SUPPORTS: [SupportSeed; 11] = [
     SupportSeed {
         by: GOSSELIES,
         of: (CPAS, 2),
-        comment: None,
+        comment: Some("À Gosselies, le bus coûte cher pour venir au comité."),
     },
     SupportSeed {
         by: MONTIGNIES,
@@ -222,7 +222,7 @@ pub(super) static SUPPORTS: [SupportSeed; 11] = [
     SupportSeed {
         by: GOSSELIES,
         of: (CHARLEROI, 3),
-        comment: None,
+        comment: Some("Des mots simples, c'est ce que nos membres demandent aussi."),
     },
     SupportSeed {
         by: CHARLEROI,
@@ -240,6 +240,27 @@ pub(super) static SUPPORTS: [SupportSeed; 11] = [
         comment: Some("Les rappels par SMS : on voudrait la même chose !"),
     },
 ];
+
+/// A member suggests that their committee support another service's
+/// proposal; it waits for the administrators (the demo leaves it pending).
+pub(super) struct SuggestionSeed {
+    pub(super) by: usize,
+    /// The member who suggests (index in the service's members).
+    pub(super) member: usize,
+    pub(super) username: &'static str,
+    /// (service, proposal index).
+    pub(super) of: (usize, usize),
+    pub(super) word: &'static str,
+}
+
+/// Ahmed, at Charleroi, suggests supporting Courcelles' evening meetings.
+pub(super) static SUGGESTIONS: [SuggestionSeed; 1] = [SuggestionSeed {
+    by: CHARLEROI,
+    member: 4,
+    username: "ahmed",
+    of: (COURCELLES, 0),
+    word: "Chez nous aussi, le soir ce serait plus facile pour venir.",
+}];
 
 /// An item a committee proposes for the next joint meeting.
 pub(super) struct ItemSeed {
