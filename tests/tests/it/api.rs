@@ -453,11 +453,12 @@ async fn wrong_methods_and_oversized_bodies_get_json_errors() {
     hub.stop().await;
 }
 
-/// Writes a member may make on a service; every other write is an administrator's.
+/// Writes a member may make on a service; every other write is an
+/// administrator's (the committee's support too: a member suggests it).
 const MEMBER_WRITES: &[&str] = &[
     "POST /api/v1/proposals",
-    "POST /api/v1/joint/supports",
-    "POST /api/v1/joint/supports/withdraw",
+    "POST /api/v1/joint/suggestions",
+    "POST /api/v1/joint/suggestions/take-back",
     "POST /api/v1/joint/agenda-items",
     "POST /api/v1/password",
     "DELETE /api/v1/session",

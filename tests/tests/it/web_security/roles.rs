@@ -1,5 +1,6 @@
 //! Role checks on every page write: a committee member, signed in with a
-//! valid form token, may propose, support and comment, not run the node.
+//! valid form token, may propose, suggest a support and comment, not run
+//! the node (nor give the committee's support).
 
 use std::collections::BTreeSet;
 
@@ -14,8 +15,8 @@ use super::{client, cookie_header, session};
 /// service's node; every other page write is for its administrators.
 const MEMBER_WRITES: &[&str] = &[
     "/propositions/nouvelle",
-    "/inter-services/soutien",
-    "/inter-services/retirer-soutien",
+    "/inter-services/suggerer",
+    "/inter-services/retirer-suggestion",
     "/inter-services/point",
     "/mot-de-passe",
 ];
