@@ -530,6 +530,8 @@ pub struct OtherProposal {
     pub supported_by_me: bool,
     /// The subject it was linked to, if any.
     pub subject: Option<Uuid>,
+    /// The services backing it (its origin left out), with their words.
+    pub supporters: Vec<Supporter>,
 }
 
 /// Other services' proposals still shared, most supported first.
@@ -551,9 +553,10 @@ pub async fn other_services_proposals(
     )
     .bind(me)
     .bind(me)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
+    let mut list = rows
+        .iter()
         .map(|r| {
             Ok(OtherProposal {
                 service_id: r.try_get("service_id")?,
@@ -573,9 +576,21 @@ pub async fn other_services_proposals(
                     .as_deref()
                     .map(parse_uuid)
                     .transpose()?,
+                supporters: Vec::new(),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, NodeError>>()?;
+    let keys: Vec<(String, Uuid)> = list
+        .iter()
+        .map(|p| (p.service_id.clone(), p.proposal_id))
+        .collect();
+    let mut supporters = supporters_of(conn, &keys).await?;
+    for p in &mut list {
+        p.supporters = supporters
+            .remove(&(p.service_id.clone(), p.proposal_id))
+            .unwrap_or_default();
+    }
+    Ok(list)
 }
 
 /// Management's answer from `answer_text` / `answer_date` columns.

@@ -204,6 +204,8 @@ struct Other {
     comment: String,
     /// Suggesting or giving the committee's support.
     s: super::supports::Card,
+    /// The other services backing it: (name, their word).
+    supporters: Vec<(String, String)>,
 }
 
 struct OutcomeView {
@@ -365,6 +367,14 @@ async fn corner_page(
                 support: support_text(p.support, loc),
                 supported: p.supported_by_me,
                 s: supports.card(&p.service_id, p.proposal_id, loc),
+                supporters: p
+                    .supporters
+                    .iter()
+                    .map(|x| {
+                        let name = names.service(&x.service_id);
+                        (name, x.comment.clone().unwrap_or_default())
+                    })
+                    .collect(),
             }
         })
         .collect();

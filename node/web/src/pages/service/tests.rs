@@ -1097,6 +1097,7 @@ async fn the_joint_committee_corner() {
     let page = site.get(&marie, "/inter-services").await.body;
     assert!(page.contains("Soutenue par 2 services"));
     assert!(page.contains("Votre comité la soutient."));
+    assert!(page.contains("<strong>Votre service</strong> : « Oui, chez nous aussi. »"));
     assert!(!page.contains("Retirer notre soutien"), "the administrators'");
     let a = site.post(&admin, "/inter-services/soutien", &confirmed).await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
