@@ -112,7 +112,12 @@ async fn a_member_suggests_the_committee_supports_and_its_word_is_read_everywher
         .await;
     let label = format!("Le mot du comité, avec son soutien (facultatif) : {TITLE}");
     assert_eq!(
-        b.field(&label).await.prop("value").await.unwrap().as_deref(),
+        b.field(&label)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
         Some(MEMBER_WORD),
         "the member's word is the first draft"
     );

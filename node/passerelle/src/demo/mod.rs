@@ -401,7 +401,10 @@ mod tests {
         // Every support carries its committee's word, shown at the hub.
         let supporters: Vec<_> = aggregated.iter().flat_map(|p| &p.supporters).collect();
         assert_eq!(supporters.len(), summary.supports);
-        assert!(supporters.iter().all(|s| s.comment.is_some()), "{supporters:?}");
+        assert!(
+            supporters.iter().all(|s| s.comment.is_some()),
+            "{supporters:?}"
+        );
         // One support a member suggested waits for Charleroi's administrators.
         let charleroi = fed.service("ssm-charleroi").unwrap();
         let mut c = charleroi.node.db.pool().acquire().await.unwrap();

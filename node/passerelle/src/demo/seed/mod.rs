@@ -322,7 +322,10 @@ pub(super) async fn seed(hub: &Running, services: &[Running]) -> Result<Summary,
         let r = proposal_ref(&ids, s.of)?;
         let node = &services[s.by].node;
         eventually(
-            &format!("la proposition {} de {} chez {}", r.proposal, r.service, SERVICES[s.by].0),
+            &format!(
+                "la proposition {} de {} chez {}",
+                r.proposal, r.service, SERVICES[s.by].0
+            ),
             || has_received(node, &r),
         )
         .await?;

@@ -164,10 +164,9 @@ pub(super) async fn corner(
             when: loc.datetime(s.suggested_at),
             word: s.word.clone().unwrap_or_default(),
         };
-        match by_proposal
-            .iter_mut()
-            .find(|p| p.service_id == s.proposal.service.as_str() && p.proposal_id == s.proposal.proposal)
-        {
+        match by_proposal.iter_mut().find(|p| {
+            p.service_id == s.proposal.service.as_str() && p.proposal_id == s.proposal.proposal
+        }) {
             Some(p) => p.suggestions.push(view),
             None => {
                 let (title, service) = title_of(&s.proposal);
@@ -408,7 +407,9 @@ async fn confirm_support(
 ) -> Result<Response, PageError> {
     let actor = viewer.actor();
     let title = if r.service == *node.id() {
-        actions::proposals::get(node, &actor, r.proposal).await?.title
+        actions::proposals::get(node, &actor, r.proposal)
+            .await?
+            .title
     } else {
         actions::joint::other_proposals(node, &actor)
             .await?
@@ -455,15 +456,18 @@ async fn confirm_support(
         ));
     }
     if pending > 0 {
-        c = c.consequence(l.t(
-            "Les propositions de soutien des membres sont réglées : elles quittent la liste.",
-        ));
+        c = c.consequence(
+            l.t("Les propositions de soutien des membres sont réglées : elles quittent la liste."),
+        );
     }
     c.consequence(l.t("Vous pourrez retirer ce soutien plus tard."))
         .hidden("service", r.service.as_str())
         .hidden("proposal", r.proposal.to_string())
         .hidden("comment", comment)
-        .hidden("meeting", meeting.map(|m| m.to_string()).unwrap_or_default())
+        .hidden(
+            "meeting",
+            meeting.map(|m| m.to_string()).unwrap_or_default(),
+        )
         .hidden("from", f.from)
         .hidden("confirmed", "1")
         .render(l)

@@ -1089,7 +1089,10 @@ async fn the_joint_committee_corner() {
     assert!(a.body.contains("Avec ce mot : « Oui, chez nous aussi. »"));
     assert!(a.body.contains("name=\"confirmed\" value=\"1\""));
     let page = site.get(&admin, "/inter-services").await.body;
-    assert!(page.contains("Soutenue par 1 service"), "asking changes nothing");
+    assert!(
+        page.contains("Soutenue par 1 service"),
+        "asking changes nothing"
+    );
     let mut confirmed = confirm.to_vec();
     confirmed.push(("confirmed", "1"));
     site.post_ok(&admin, "/inter-services/soutien", &confirmed)
@@ -1098,8 +1101,13 @@ async fn the_joint_committee_corner() {
     assert!(page.contains("Soutenue par 2 services"));
     assert!(page.contains("Votre comité la soutient."));
     assert!(page.contains("<strong>Votre service</strong> : « Oui, chez nous aussi. »"));
-    assert!(!page.contains("Retirer notre soutien"), "the administrators'");
-    let a = site.post(&admin, "/inter-services/soutien", &confirmed).await;
+    assert!(
+        !page.contains("Retirer notre soutien"),
+        "the administrators'"
+    );
+    let a = site
+        .post(&admin, "/inter-services/soutien", &confirmed)
+        .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(a
         .body

@@ -95,7 +95,9 @@ async fn a_suggestion_is_not_the_committees_support_until_confirmed() {
     suggest_support(&node, &marie, r.clone(), Some(" Chez nous aussi ".into()))
         .await
         .unwrap();
-    suggest_support(&node, &paul, r.clone(), None).await.unwrap();
+    suggest_support(&node, &paul, r.clone(), None)
+        .await
+        .unwrap();
     assert!(messages(&node).await.is_empty());
     assert!(supports_rows(&node).await.is_empty());
     let e = suggest_support(&node, &paul, r.clone(), Some("x".repeat(1001)))
@@ -123,9 +125,15 @@ async fn a_suggestion_is_not_the_committees_support_until_confirmed() {
 
     // The administrator confirms, with the comment edited: the committee's
     // support, sent with its word; the suggestion is settled.
-    support(&node, &admin, r.clone(), Some("Oui, chez nous aussi.".into()), None)
-        .await
-        .unwrap();
+    support(
+        &node,
+        &admin,
+        r.clone(),
+        Some("Oui, chez nous aussi.".into()),
+        None,
+    )
+    .await
+    .unwrap();
     let kinds: Vec<String> = messages(&node).await.into_iter().map(|(k, _)| k).collect();
     assert_eq!(kinds, ["support.given"]);
     let mut conn = node.db.pool().acquire().await.unwrap();
@@ -206,7 +214,10 @@ async fn set_aside_and_decided_at_a_meeting() {
     let e = support(&node, &admin, r.clone(), None, Some(coming))
         .await
         .unwrap_err();
-    assert_eq!(rule_of(&e), Some(crate::error::Rule::DecisionAtAMeetingHeld));
+    assert_eq!(
+        rule_of(&e),
+        Some(crate::error::Rule::DecisionAtAMeetingHeld)
+    );
     let e = support(&node, &admin, r.clone(), None, Some(Uuid::now_v7()))
         .await
         .unwrap_err();
