@@ -153,7 +153,7 @@ mod tests {
             )
             .await;
             word(c, "ssm-b", &r, &format!("Oui pour {i}")).await;
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 give(c, "ssm-c", &r).await;
             }
             give(c, "ssm-a", &r).await; // its own: not listed
@@ -185,7 +185,7 @@ mod tests {
                 })
                 .collect();
             let mut expected = vec![("ssm-b", Some("SSM B"), Some(format!("Oui pour {i}")))];
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 expected.push(("ssm-c", None, None));
             }
             let expected: Vec<(&str, Option<&str>, Option<&str>)> = expected
