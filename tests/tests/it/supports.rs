@@ -92,6 +92,7 @@ async fn a_member_suggests_the_committee_supports_and_its_word_is_read_everywher
         .contains("Vous avez proposé au comité de la soutenir."));
     b.assert_accessible("coin inter-services : une proposition de soutien")
         .await;
+    b.screenshot("supports-member-corner").await;
     b.click_button("Se déconnecter").await;
 
     // Not the committee's support: nothing was sent, the hub counts one.
@@ -110,6 +111,7 @@ async fn a_member_suggests_the_committee_supports_and_its_word_is_read_everywher
     assert!(text.contains(&format!("« {MEMBER_WORD} »")), "{text}");
     b.assert_accessible("coin inter-services : les propositions de soutien")
         .await;
+    b.screenshot("supports-admin-corner").await;
     let label = format!("Le mot du comité, avec son soutien (facultatif) : {TITLE}");
     assert_eq!(
         b.field(&label)
@@ -144,6 +146,7 @@ async fn a_member_suggests_the_committee_supports_and_its_word_is_read_everywher
     assert!(ask.contains(&format!("Avec ce mot : « {WORD} »")), "{ask}");
     assert!(ask.contains("Votre comité l'a décidé à sa réunion « Comité de novembre »"));
     b.assert_accessible("soutenir ? (confirmation)").await;
+    b.screenshot("supports-confirm").await;
     let (_, listed) = coordinator.get("/api/v1/hub/proposals").await;
     assert_eq!(listed[0]["support"], 1, "asking sent nothing");
     b.click_button("Oui, soutenir au nom du comité").await;
@@ -169,6 +172,7 @@ async fn a_member_suggests_the_committee_supports_and_its_word_is_read_everywher
     assert_eq!(supporters, [format!("Nœud ssm-2 : « {WORD} »")]);
     b.assert_accessible("hub : propositions avec leurs soutiens")
         .await;
+    b.screenshot("supports-hub-proposals").await;
     let csv = b
         .download(&format!("{}/propositions.csv", fed.hub.url))
         .await;
@@ -199,6 +203,7 @@ async fn a_member_suggests_the_committee_supports_and_its_word_is_read_everywher
         [format!("Nœud ssm-2 : « {WORD} »")]
     );
     b.assert_accessible("la proposition et ses soutiens").await;
+    b.screenshot("supports-origin-proposal").await;
     b.close().await;
     fed.stop().await;
 }
