@@ -470,6 +470,7 @@ fn proposal() -> SharedProposal {
 
 fn meeting_body() -> Body {
     Body::MeetingPublished(JointMeeting {
+        directions: None,
         meeting: uuid("01936b2a-7c00-7000-8000-0000000000c1"),
         title: "Rencontre inter-conseils de printemps".into(),
         starts_at: ts("2027-03-18T09:30:00Z"),
@@ -478,6 +479,7 @@ fn meeting_body() -> Body {
         format: "petit-déjeuner".into(),
         agenda: vec![
             AgendaEntry {
+                point: None,
                 title: "Accès au jardin pour les résidents en fauteuil".into(),
                 description: Some("Proposition partagée par Courcelles.".into()),
                 subject: None,
@@ -488,6 +490,7 @@ fn meeting_body() -> Body {
                 proposed_by: Some(node(SERVICE)),
             },
             AgendaEntry {
+                point: None,
                 title: "Tour de table".into(),
                 description: None,
                 subject: None,

@@ -40,7 +40,7 @@ pub async fn decisions(
     let mut conn = node.db.pool().acquire().await?;
     let mut out = Vec::new();
     for s in hub::member_services(&mut conn, node.clock().today()).await? {
-        for o in joint::outcomes_for_my_proposals(&mut conn, &s.id).await? {
+        for o in joint::outcomes_concerning(&mut conn, &s.id).await? {
             if o.meeting == meeting {
                 out.push(o);
             }

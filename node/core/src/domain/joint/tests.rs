@@ -347,6 +347,7 @@ async fn delegates_and_figures_are_replaced_whole() {
 
 fn announced(meeting: Uuid, starts: i64, agenda: Vec<AgendaEntry>) -> JointMeeting {
     JointMeeting {
+        directions: None,
         meeting,
         title: "Comité inter-SSM".into(),
         starts_at: ts(starts),
@@ -360,6 +361,7 @@ fn announced(meeting: Uuid, starts: i64, agenda: Vec<AgendaEntry>) -> JointMeeti
 
 fn entry(title: &str) -> AgendaEntry {
     AgendaEntry {
+        point: None,
         title: title.into(),
         description: None,
         subject: None,
@@ -538,10 +540,10 @@ async fn outcomes_reach_the_services_whose_proposals_they_name() {
     .unwrap();
     let decisions = |list: Vec<MyOutcome>| list.into_iter().map(|o| o.decision).collect::<Vec<_>>();
     assert_eq!(
-        decisions(outcomes_for_my_proposals(c, "ssm-a").await.unwrap()),
+        decisions(outcomes_concerning(c, "ssm-a").await.unwrap()),
         vec!["Courrier commun au pouvoir organisateur."]
     );
-    let of_b = outcomes_for_my_proposals(c, "ssm-b").await.unwrap();
+    let of_b = outcomes_concerning(c, "ssm-b").await.unwrap();
     assert_eq!(of_b.len(), 2);
     assert_eq!(
         of_b[0].subject_title.as_deref(),
@@ -549,10 +551,10 @@ async fn outcomes_reach_the_services_whose_proposals_they_name() {
     );
     assert_eq!(of_b[1].proposals, vec![pb.clone()]);
     assert_eq!(
-        decisions(outcomes_for_my_proposals(c, "ssm-d").await.unwrap()),
+        decisions(outcomes_concerning(c, "ssm-d").await.unwrap()),
         vec!["Le café sera servi."]
     );
-    assert!(outcomes_for_my_proposals(c, "ssm-e")
+    assert!(outcomes_concerning(c, "ssm-e")
         .await
         .unwrap()
         .is_empty());

@@ -570,6 +570,7 @@ async fn seed_hub(
         hub,
         coordinator,
         MeetingDetails {
+            directions: None,
             title: PAST_MEETING.to_owned(),
             starts_at: Timestamp::from_unix(on_weekday(-36, THURSDAY, (9, 0)))?,
             ends_at: Some(Timestamp::from_unix(on_weekday(-36, THURSDAY, (11, 30)))?),
@@ -630,6 +631,7 @@ async fn seed_hub(
         hub,
         coordinator,
         MeetingDetails {
+            directions: None,
             title: NEXT_MEETING.0.to_owned(),
             starts_at: Timestamp::from_unix(starts_at)?,
             ends_at: Some(Timestamp::from_unix(on_weekday(22, THURSDAY, (12, 0)))?),

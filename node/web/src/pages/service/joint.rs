@@ -149,6 +149,7 @@ fn joint_meeting(names: &Names, m: &MeetingView) -> JointMeeting {
         None => loc.datetime(starts),
     };
     JointMeeting {
+        directions: None,
         href: format!("/inter-services/reunions/{}", m.id),
         ics_href: format!("/inter-services/reunions/{}.ics", m.id),
         title: m.title.clone(),

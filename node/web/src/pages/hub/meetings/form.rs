@@ -161,6 +161,7 @@ impl DetailsForm {
         }
         match (errors.is_empty(), starts_at) {
             (true, Some(starts_at)) => Ok(MeetingDetails {
+                directions: None,
                 title: self.titre.trim().to_owned(),
                 starts_at,
                 ends_at: ends.and_then(to_ts),
