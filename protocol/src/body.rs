@@ -570,7 +570,7 @@ pub struct JointMeeting {
     pub notice: Option<Text>,
     /// How to get there (added in version 2's second edition: absent in
     /// older messages, ignored by older receivers).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directions: Option<String>,
 }
 
@@ -587,7 +587,11 @@ pub struct AgendaEntry {
     pub proposed_by: Option<NodeId>,
     /// The entry's own id, kept while the entry stays on the agenda, so
     /// that services can take a position on it (absent in older messages).
-    #[serde(default, with = "crate::ids::strict_uuid::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::ids::strict_uuid::option"
+    )]
     pub point: Option<Uuid>,
 }
 
