@@ -11,6 +11,7 @@ mod committee;
 mod erasure;
 mod hub;
 mod joint;
+mod positions;
 mod proposals;
 
 use crate::error::ApiError;
@@ -81,6 +82,7 @@ pub fn router() -> (Router<Node>, utoipa::openapi::OpenApi) {
         .merge(committee::routes())
         .merge(erasure::routes())
         .merge(joint::routes())
+        .merge(positions::routes())
         .merge(hub::routes())
         .split_for_parts()
 }

@@ -7,7 +7,9 @@ use super::super::{Actor, Who};
 use crate::domain::hub::{
     self, AgendaEntryInput, MeetingChanges, MeetingDetails, OutcomeInput, ProposedItem,
 };
+use crate::domain::joint::positions::SharedPosition;
 use crate::domain::joint::{self, MeetingView, MyOutcome};
+use passerelle_protocol::body::ProposalRef;
 use crate::error::NodeError;
 use crate::node::Node;
 
@@ -47,6 +49,20 @@ pub async fn decisions(
         }
     }
     Ok(out)
+}
+
+/// The positions the services shared for `meeting`: on its points, on it
+/// as a whole, and on the proposals its agenda lists.
+pub async fn positions(
+    node: &Node,
+    actor: &Actor,
+    meeting: Uuid,
+) -> Result<Vec<SharedPosition>, NodeError> {
+    Who::Coordinators.check(node, actor)?;
+    let mut conn = node.db.pool().acquire().await?;
+    let m = joint::meeting(&mut conn, &meeting).await?;
+    let listed: Vec<ProposalRef> = m.agenda.iter().flat_map(|l| l.proposals.clone()).collect();
+    joint::positions::for_meeting(&mut conn, &meeting, &listed).await
 }
 
 /// Prepares a joint meeting (nothing is announced yet); returns its id.
