@@ -408,6 +408,7 @@ fn agenda_item(item: &Item, proposals: &[Uuid]) -> NewAgendaItem {
         title: (*title).to_owned(),
         description: description.map(str::to_owned),
         proposal: proposal.and_then(|n| proposals.get(n).copied()),
+        ..NewAgendaItem::default()
     }
 }
 
@@ -474,6 +475,7 @@ async fn seed_meetings(
             title,
             description: None,
             proposal: None,
+            ..NewAgendaItem::default()
         };
         actions::meetings::add_agenda_item(node, a, second, &item).await?;
     }
@@ -521,6 +523,7 @@ async fn seed_meetings(
         title: format!("Adoption du procès-verbal du {}", date_fr(times[1])),
         description: None,
         proposal: None,
+        ..NewAgendaItem::default()
     };
     actions::meetings::add_agenda_item(node, a, third, &adopt).await?;
     for item in m.next {
@@ -534,6 +537,7 @@ async fn seed_meetings(
                 .to_owned(),
         ),
         proposal: None,
+        ..NewAgendaItem::default()
     };
     actions::meetings::add_agenda_item(node, a, third, &joint).await?;
     Ok(())
