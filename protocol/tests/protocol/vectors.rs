@@ -858,7 +858,8 @@ fn position_vectors(meeting: &SignedEnvelope, correction: &SignedEnvelope) -> Ve
     };
     body.agenda[0].point = Some(point);
     body.agenda[1].point = Some(uuid("01936b2a-7c00-7000-8000-0000000000d2"));
-    body.directions = Some("Bus 1, arrêt Ville-Basse ; entrée par la cour, rez-de-chaussée.".into());
+    body.directions =
+        Some("Bus 1, arrêt Ville-Basse ; entrée par la cour, rez-de-chaussée.".into());
     body.notice = Some("L'entrée se fait par la cour.".into());
     let updated = typed(
         "01936b2a-7c00-7000-8000-000000000006",

@@ -162,8 +162,14 @@ async fn delegates_prepare_carry_and_bring_back() {
 
     // Charleroi receives it, each point with its id, and the way there.
     let joint_path = format!("/api/v1/joint/meetings/{joint}");
-    let received = eventually(&ch, &joint_path, |v| v["agenda"].as_array().is_some_and(|a| a.len() == 2)).await;
-    assert_eq!(received["directions"], "Bus 1, arrêt Ville-Basse ; entrée par la cour.");
+    let received = eventually(&ch, &joint_path, |v| {
+        v["agenda"].as_array().is_some_and(|a| a.len() == 2)
+    })
+    .await;
+    assert_eq!(
+        received["directions"],
+        "Bus 1, arrêt Ville-Basse ; entrée par la cour."
+    );
     let garden_point = received["agenda"][0]["point"].as_str().unwrap().to_owned();
     let june_point = received["agenda"][1]["point"].as_str().unwrap().to_owned();
     assert_ne!(garden_point, june_point);
@@ -204,7 +210,11 @@ async fn delegates_prepare_carry_and_bring_back() {
     let before = kinds_sent(&charleroi.node).await;
     let mut positions = Vec::new();
     for (item, stance, comment) in [
-        (&items[0], "for", "Nous aussi, nous voulons le jardin le week-end."),
+        (
+            &items[0],
+            "for",
+            "Nous aussi, nous voulons le jardin le week-end.",
+        ),
         (&items[1], "for", "Avec un banc à l'ombre."),
         (&items[2], "question", "Qui apporte le café ?"),
     ] {
@@ -219,7 +229,14 @@ async fn delegates_prepare_carry_and_bring_back() {
     }
     assert_eq!(kinds_sent(&charleroi.node).await, before);
     let (_, listed) = ch.get("/api/v1/positions").await;
-    assert!(listed.as_array().unwrap().iter().all(|p| p["sharing"] == "not_shared"), "{listed}");
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["sharing"] == "not_shared"),
+        "{listed}"
+    );
     // A stance that does not exist: refused.
     let (status, body) = ch
         .post(
@@ -251,9 +268,11 @@ async fn delegates_prepare_carry_and_bring_back() {
     );
 
     // The coordinator reads the positions per point.
-    let at_hub = eventually(&hub, &format!("/api/v1/hub/meetings/{joint}/positions"), |v| {
-        v.as_array().is_some_and(|a| a.len() == 2)
-    })
+    let at_hub = eventually(
+        &hub,
+        &format!("/api/v1/hub/meetings/{joint}/positions"),
+        |v| v.as_array().is_some_and(|a| a.len() == 2),
+    )
     .await;
     let on_garden = at_hub
         .as_array()
@@ -276,12 +295,17 @@ async fn delegates_prepare_carry_and_bring_back() {
     }
     // Taken back: gone from the hub, kept at home.
     let (status, _) = ch
-        .post(&format!("/api/v1/positions/{}/withdraw", positions[2]), json!({}))
+        .post(
+            &format!("/api/v1/positions/{}/withdraw", positions[2]),
+            json!({}),
+        )
         .await;
     assert_eq!(status, 204);
-    eventually(&hub, &format!("/api/v1/hub/meetings/{joint}/positions"), |v| {
-        v.as_array().is_some_and(|a| a.len() == 1)
-    })
+    eventually(
+        &hub,
+        &format!("/api/v1/hub/meetings/{joint}/positions"),
+        |v| v.as_array().is_some_and(|a| a.len() == 1),
+    )
     .await;
     let (_, listed) = ch.get("/api/v1/positions").await;
     assert_eq!(listed.as_array().unwrap().len(), 3);
@@ -334,7 +358,11 @@ async fn delegates_prepare_carry_and_bring_back() {
 
     // A second joint meeting: its pack recalls the first one's decision
     // and what came of it since (Courcelles' management accepted).
-    for (to, answer) in [("discussed", None), ("sent_to_management", None), ("accepted", Some("Oui, dès le printemps."))] {
+    for (to, answer) in [
+        ("discussed", None),
+        ("sent_to_management", None),
+        ("accepted", Some("Oui, dès le printemps.")),
+    ] {
         let (status, body) = co
             .post(
                 &format!("/api/v1/proposals/{proposal}/status"),
@@ -372,12 +400,26 @@ async fn delegates_prepare_carry_and_bring_back() {
 
     // The first meeting's pack: the committee's positions, and who
     // supports the proposal.
-    let (_, pack) = ch.get(&format!("/api/v1/joint/meetings/{joint}/pack")).await;
-    assert_eq!(pack["meeting"]["directions"], "Bus 1, arrêt Ville-Basse ; entrée par la cour.");
+    let (_, pack) = ch
+        .get(&format!("/api/v1/joint/meetings/{joint}/pack"))
+        .await;
+    assert_eq!(
+        pack["meeting"]["directions"],
+        "Bus 1, arrêt Ville-Basse ; entrée par la cour."
+    );
     assert_eq!(pack["our_position"]["stance"], "question");
-    assert_eq!(pack["points"][0]["our_position"]["comment"], "Avec un banc à l'ombre.");
-    assert_eq!(pack["points"][0]["proposals"][0]["supporters"], json!(["ssm-1"]));
-    assert_eq!(pack["points"][0]["proposals"][0]["our_position"]["stance"], "for");
+    assert_eq!(
+        pack["points"][0]["our_position"]["comment"],
+        "Avec un banc à l'ombre."
+    );
+    assert_eq!(
+        pack["points"][0]["proposals"][0]["supporters"],
+        json!(["ssm-1"])
+    );
+    assert_eq!(
+        pack["points"][0]["proposals"][0]["our_position"]["stance"],
+        "for"
+    );
     assert!(pack["points"][1]["our_position"].is_null());
 
     // Both print on one A4 page.

@@ -62,7 +62,11 @@ pub async fn withdraw(node: &Node, actor: &Actor, id: Uuid) -> Result<(), NodeEr
 }
 
 /// The delegate's pack for one joint meeting.
-pub async fn pack(node: &Node, actor: &Actor, joint_meeting: Uuid) -> Result<DelegatePack, NodeError> {
+pub async fn pack(
+    node: &Node,
+    actor: &Actor,
+    joint_meeting: Uuid,
+) -> Result<DelegatePack, NodeError> {
     Who::Committee.check(node, actor)?;
     let mut conn = node.db.pool().acquire().await?;
     briefing::delegate_pack(&mut conn, node.id().as_str(), &joint_meeting).await

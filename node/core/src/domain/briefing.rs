@@ -179,8 +179,8 @@ async fn previous_meeting(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let previous = joint::meeting(conn, &joint::parse_uuid(&row.try_get::<String, _>("id")?)?)
-        .await?;
+    let previous =
+        joint::meeting(conn, &joint::parse_uuid(&row.try_get::<String, _>("id")?)?).await?;
     let mut decisions = Vec::new();
     for (decision, subject_title, refs) in joint::outcomes_of(conn, &previous.id).await? {
         decisions.push(PastDecision {

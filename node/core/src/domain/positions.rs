@@ -200,7 +200,12 @@ pub async fn decide(
     .bind(id_text(&id))
     .bind(topic.meeting.as_ref().map(id_text))
     .bind(topic.point.as_ref().map(id_text))
-    .bind(topic.proposal.as_ref().map(|r| r.service.as_str().to_owned()))
+    .bind(
+        topic
+            .proposal
+            .as_ref()
+            .map(|r| r.service.as_str().to_owned()),
+    )
     .bind(topic.proposal.as_ref().map(|r| id_text(&r.proposal)))
     .bind(enum_text(&stance))
     .bind(comment)

@@ -120,7 +120,9 @@ async fn pack(
     auth: Authorized<People>,
     Path(id): Path<String>,
 ) -> Result<Json<DelegatePack>, ApiError> {
-    Ok(Json(act::pack(&node, &auth.actor(), path_uuid(&id)?).await?))
+    Ok(Json(
+        act::pack(&node, &auth.actor(), path_uuid(&id)?).await?,
+    ))
 }
 
 /// What is new since the committee's last meeting: management's answers,

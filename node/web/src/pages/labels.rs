@@ -7,8 +7,8 @@ use passerelle_protocol::body::{DelegateRole, Origin, ProposalStatus, Stance, Th
 use super::Locale;
 use passerelle_core::domain::joint::Concern;
 use passerelle_core::domain::meetings::{AttendanceStatus, MinutesStatus};
-use passerelle_core::domain::positions::Sharing;
 use passerelle_core::domain::members::MemberRole;
+use passerelle_core::domain::positions::Sharing;
 use passerelle_core::fed::stuck::StuckReason;
 
 /// Every theme, in the order of the lists.
@@ -162,9 +162,9 @@ pub fn sharing_label(sharing: Sharing, loc: Locale) -> &'static str {
     match sharing {
         Sharing::NotShared => loc.t("Gardée par le comité (pas envoyée)."),
         Sharing::Shared => loc.t("Envoyée au comité inter-services."),
-        Sharing::ChangedSinceShared => loc.t(
-            "Changée depuis l'envoi : le comité inter-services a encore l'ancienne version.",
-        ),
+        Sharing::ChangedSinceShared => {
+            loc.t("Changée depuis l'envoi : le comité inter-services a encore l'ancienne version.")
+        }
     }
 }
 

@@ -9,9 +9,9 @@ use crate::domain::hub::{
 };
 use crate::domain::joint::positions::SharedPosition;
 use crate::domain::joint::{self, MeetingView, MyOutcome};
-use passerelle_protocol::body::ProposalRef;
 use crate::error::NodeError;
 use crate::node::Node;
+use passerelle_protocol::body::ProposalRef;
 
 /// Every joint meeting, soonest first, drafts included.
 pub async fn meetings(node: &Node, actor: &Actor) -> Result<Vec<MeetingView>, NodeError> {

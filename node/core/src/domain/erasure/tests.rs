@@ -582,7 +582,9 @@ async fn every_copy_of_a_sealed_text_is_listed_and_erased() {
     )
     .await
     .unwrap();
-    crate::domain::positions::share(sc, &ms, position).await.unwrap();
+    crate::domain::positions::share(sc, &ms, position)
+        .await
+        .unwrap();
     pushed = push(sc, pushed, hc).await;
 
     // Every erasable field of every kind carried a marker.

@@ -134,8 +134,7 @@ pub async fn outcomes_concerning(
         })
         .collect::<Result<Vec<_>, NodeError>>()?;
         let meeting = parse_uuid(&meeting_id)?;
-        let Some(concern) =
-            concern(conn, &ties, &meeting, subject.as_deref(), &proposals).await?
+        let Some(concern) = concern(conn, &ties, &meeting, subject.as_deref(), &proposals).await?
         else {
             continue;
         };
@@ -167,10 +166,12 @@ async fn concern(
     // The decision's proposals, with those of its subject.
     let mut proposals: Vec<ProposalRef> = named.to_vec();
     if let Some(s) = subject {
-        for x in sqlx::query("SELECT service_id, proposal_id FROM subject_proposals WHERE subject_id = $1")
-            .bind(s)
-            .fetch_all(&mut *conn)
-            .await?
+        for x in sqlx::query(
+            "SELECT service_id, proposal_id FROM subject_proposals WHERE subject_id = $1",
+        )
+        .bind(s)
+        .fetch_all(&mut *conn)
+        .await?
         {
             proposals.push(proposal_ref(
                 &x.try_get::<String, _>("service_id")?,
@@ -184,7 +185,10 @@ async fn concern(
     if proposals.iter().any(|r| ties.supported.contains(r)) {
         return Ok(Some(Concern::WeSupport));
     }
-    if proposals.iter().any(|r| ties.position_proposals.contains(r)) {
+    if proposals
+        .iter()
+        .any(|r| ties.position_proposals.contains(r))
+    {
         return Ok(Some(Concern::OurPosition));
     }
     let m = id_text(meeting);
@@ -195,7 +199,8 @@ async fn concern(
     // (the same subject, or a proposal in common).
     let on_point = agenda(conn, meeting).await?.iter().any(|line| {
         let point = line.point.as_ref().map(id_text);
-        point.is_some() && ties.position_points.contains(&(m.clone(), point))
+        point.is_some()
+            && ties.position_points.contains(&(m.clone(), point))
             && (subject.is_some() && line.subject.map(|s| id_text(&s)).as_deref() == subject
                 || line.proposals.iter().any(|r| named.contains(r)))
     });
@@ -234,11 +239,7 @@ pub async fn outcomes_of(
             )
         })
         .collect::<Result<Vec<_>, NodeError>>()?;
-        out.push((
-            r.try_get("decision")?,
-            r.try_get("subject_title")?,
-            refs,
-        ));
+        out.push((r.try_get("decision")?, r.try_get("subject_title")?, refs));
     }
     Ok(out)
 }

@@ -554,10 +554,7 @@ async fn outcomes_reach_the_services_whose_proposals_they_name() {
         decisions(outcomes_concerning(c, "ssm-d").await.unwrap()),
         vec!["Le café sera servi."]
     );
-    assert!(outcomes_concerning(c, "ssm-e")
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(outcomes_concerning(c, "ssm-e").await.unwrap().is_empty());
 
     // The answer comes back to everyone who carried the point: a supporter
     // of the café, a committee that took a position on the ascenseur, one

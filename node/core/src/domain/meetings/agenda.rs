@@ -92,7 +92,10 @@ pub async fn add_agenda_item(
 
 /// A meeting's agenda, in order, with the titles of what the items are
 /// about.
-pub async fn items(conn: &mut AnyConnection, meeting_id: Uuid) -> Result<Vec<AgendaItem>, NodeError> {
+pub async fn items(
+    conn: &mut AnyConnection,
+    meeting_id: Uuid,
+) -> Result<Vec<AgendaItem>, NodeError> {
     sqlx::query(
         "SELECT a.id, a.position, a.title, a.description, a.proposal_id, p.title AS proposal_title, \
          a.other_service_id, a.other_proposal_id, f.title AS other_title, \
@@ -195,4 +198,3 @@ pub async fn remove_agenda_item(
     }
     Ok(())
 }
-

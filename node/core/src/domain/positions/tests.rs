@@ -4,14 +4,14 @@
 use super::*;
 use crate::clock::now;
 use crate::db::Db;
-use crate::domain::joint::fixtures::{messages, ts, Me};
 use crate::domain::joint::fixtures::share as share_proposal;
+use crate::domain::joint::fixtures::{messages, ts, Me};
 use crate::domain::joint::{
     apply_cancellation, apply_meeting, apply_position, apply_position_withdrawal,
     positions as received,
 };
-use crate::error::Refusal;
 use crate::domain::meetings::{add_agenda_item, create, NewAgendaItem, NewMeeting};
+use crate::error::Refusal;
 use passerelle_protocol::body::{
     AgendaEntry, JointMeeting, MeetingCancellation, ProposalStatus, Theme,
 };
@@ -83,7 +83,10 @@ async fn a_position_is_decided_at_a_meeting_then_shared_changed_and_taken_back()
     .await
     .unwrap();
     let e = decide(c, local, free, Stance::For, None).await.unwrap_err();
-    assert_eq!(e.refusal(), Some(Refusal::DomainRule(Rule::NoPositionOnThisItem)));
+    assert_eq!(
+        e.refusal(),
+        Some(Refusal::DomainRule(Rule::NoPositionOnThisItem))
+    );
 
     // A point of the joint meeting: a position, kept at home.
     let item = add_agenda_item(
@@ -105,7 +108,10 @@ async fn a_position_is_decided_at_a_meeting_then_shared_changed_and_taken_back()
     assert_eq!(p.sharing, Sharing::NotShared);
     assert_eq!(p.comment.as_deref(), Some("À voir"));
     assert_eq!(p.decided_at_meeting, Some(local));
-    assert!(messages(c).await.is_empty(), "nothing leaves before sharing");
+    assert!(
+        messages(c).await.is_empty(),
+        "nothing leaves before sharing"
+    );
 
     // Deciding again replaces it: one position per subject.
     let again = decide(c, local, item, Stance::Question, Some("Quand ?"))
@@ -124,10 +130,16 @@ async fn a_position_is_decided_at_a_meeting_then_shared_changed_and_taken_back()
     assert_eq!(body.meeting, Some(m));
     assert_eq!(body.point, Some(point));
     assert_eq!(body.stance, Stance::Question);
-    assert_eq!(body.comment.as_ref().and_then(|t| t.given()), Some("Quand ?"));
+    assert_eq!(
+        body.comment.as_ref().and_then(|t| t.given()),
+        Some("Quand ?")
+    );
     assert_eq!(get(c, id).await.unwrap().sharing, Sharing::Shared);
     let e = share(c, &stream, id).await.unwrap_err();
-    assert_eq!(e.refusal(), Some(Refusal::DomainRule(Rule::PositionAlreadyShared)));
+    assert_eq!(
+        e.refusal(),
+        Some(Refusal::DomainRule(Rule::PositionAlreadyShared))
+    );
     // The service's own projection holds it, as the hub's will.
     let held = received::for_meeting(c, &m, &[]).await.unwrap();
     assert_eq!(held.len(), 1);
@@ -135,7 +147,10 @@ async fn a_position_is_decided_at_a_meeting_then_shared_changed_and_taken_back()
 
     // Changed after sharing: it says so until shared again.
     decide(c, local, item, Stance::For, None).await.unwrap();
-    assert_eq!(get(c, id).await.unwrap().sharing, Sharing::ChangedSinceShared);
+    assert_eq!(
+        get(c, id).await.unwrap().sharing,
+        Sharing::ChangedSinceShared
+    );
     share(c, &stream, id).await.unwrap();
     assert_eq!(get(c, id).await.unwrap().sharing, Sharing::Shared);
     let held = received::for_meeting(c, &m, &[]).await.unwrap();
@@ -147,14 +162,13 @@ async fn a_position_is_decided_at_a_meeting_then_shared_changed_and_taken_back()
     assert_eq!(get(c, id).await.unwrap().sharing, Sharing::NotShared);
     assert!(received::for_meeting(c, &m, &[]).await.unwrap().is_empty());
     let e = withdraw(c, &stream, id).await.unwrap_err();
-    assert_eq!(e.refusal(), Some(Refusal::DomainRule(Rule::PositionNotShared)));
+    assert_eq!(
+        e.refusal(),
+        Some(Refusal::DomainRule(Rule::PositionNotShared))
+    );
     assert_eq!(
         kinds(&messages(c).await),
-        [
-            "position.shared",
-            "position.shared",
-            "position.withdrawn"
-        ]
+        ["position.shared", "position.shared", "position.withdrawn"]
     );
 
     // Once the joint meeting is cancelled, sharing is refused before
@@ -169,7 +183,10 @@ async fn a_position_is_decided_at_a_meeting_then_shared_changed_and_taken_back()
     .await
     .unwrap();
     let e = share(c, &stream, id).await.unwrap_err();
-    assert_eq!(e.refusal(), Some(Refusal::DomainRule(Rule::JointMeetingCancelled)));
+    assert_eq!(
+        e.refusal(),
+        Some(Refusal::DomainRule(Rule::JointMeetingCancelled))
+    );
     assert_eq!(messages(c).await.len(), 3);
 }
 
@@ -181,7 +198,15 @@ async fn receivers_check_the_meeting_the_point_and_the_proposal() {
     let c = w.conn();
     let (m, point) = (Uuid::now_v7(), Uuid::now_v7());
     apply_meeting(c, &joint(m, &[point]), true).await.unwrap();
-    let r = share_proposal(c, "ssm-a", "Rampe", "Une rampe", Theme::Care, ProposalStatus::Idea).await;
+    let r = share_proposal(
+        c,
+        "ssm-a",
+        "Rampe",
+        "Une rampe",
+        Theme::Care,
+        ProposalStatus::Idea,
+    )
+    .await;
     let position = |meeting, point, proposal| Position {
         position: Uuid::now_v7(),
         meeting,
@@ -195,8 +220,14 @@ async fn receivers_check_the_meeting_the_point_and_the_proposal() {
         proposal: Uuid::now_v7(),
     };
     for (p, expected) in [
-        (position(Some(Uuid::now_v7()), None, None), Rule::UnknownJointMeeting),
-        (position(Some(m), Some(Uuid::now_v7()), None), Rule::NotOnAgenda),
+        (
+            position(Some(Uuid::now_v7()), None, None),
+            Rule::UnknownJointMeeting,
+        ),
+        (
+            position(Some(m), Some(Uuid::now_v7()), None),
+            Rule::NotOnAgenda,
+        ),
         (position(None, None, Some(unknown_ref)), Rule::NeverShared),
     ] {
         let e = apply_position(c, "ssm-b", &p).await.unwrap_err();

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::subjects::Proposals;
 use super::{field_error, guard, path_id, refusal_on, render_with, service_label, Choice, Field};
+use crate::pages::labels::stance_label;
 use crate::pages::{
     brussels, done, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
 };
@@ -24,7 +25,6 @@ use passerelle_core::clock::now;
 use passerelle_core::domain::hub::{
     AgendaEntryInput, MeetingChanges, MeetingDetails, OutcomeInput,
 };
-use crate::pages::labels::stance_label;
 use passerelle_core::domain::joint::positions::SharedPosition;
 use passerelle_core::domain::joint::{AgendaLine, MeetingView, CANCELLED, DRAFT, PUBLISHED};
 use passerelle_core::error::NodeError;

@@ -52,9 +52,9 @@ impl Names {
     async fn of(node: &Node, loc: Locale) -> Result<Names, PageError> {
         let services = peers::list(&mut *read(node).await?)
             .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
         Ok(Names {
             me: node.id().as_str().to_owned(),
             services,

@@ -469,7 +469,10 @@ async fn detail_page(
         .and_then(|x| x.secretary)
         .map(|s| s.to_string())
         .unwrap_or_default();
-    let secretary = posted.minutes_secretary.clone().unwrap_or(current_secretary);
+    let secretary = posted
+        .minutes_secretary
+        .clone()
+        .unwrap_or(current_secretary);
     let mut secretaries = vec![Choice::new(
         "",
         loc.t("Personne en particulier"),

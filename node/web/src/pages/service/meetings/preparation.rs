@@ -44,7 +44,10 @@ pub(super) async fn subject_choices(
     }
     let names = service_names(node).await?;
     for p in joint::other_services_proposals(&mut conn, &me).await? {
-        let service = names.get(&p.service_id).cloned().unwrap_or(p.service_id.clone());
+        let service = names
+            .get(&p.service_id)
+            .cloned()
+            .unwrap_or(p.service_id.clone());
         push(
             format!("autre:{}/{}", p.service_id, p.proposal_id),
             loc.t2(
@@ -60,11 +63,7 @@ pub(super) async fn subject_choices(
         let day = loc.datetime(m.starts_at.unix());
         push(
             format!("commune:{}", m.id),
-            loc.t1(
-                "Préparer toute la réunion commune du {date}",
-                "date",
-                &day,
-            ),
+            loc.t1("Préparer toute la réunion commune du {date}", "date", &day),
         );
         for line in m.agenda.iter().filter(|l| l.point.is_some()) {
             if let Some(point) = line.point {
@@ -175,11 +174,7 @@ pub(super) async fn preparations(
                     "point",
                     &point,
                 ),
-                None => loc.t1(
-                    "Toute la réunion commune « {reunion} »",
-                    "reunion",
-                    &title,
-                ),
+                None => loc.t1("Toute la réunion commune « {reunion} »", "reunion", &title),
             };
             (words, format!("/inter-services/reunions/{m}"))
         } else if let Some(r) = &a.shared_proposal {
@@ -228,9 +223,7 @@ pub(super) async fn preparations(
             comment: if mine {
                 posted.position_comment.clone()
             } else {
-                position
-                    .and_then(|p| p.comment.clone())
-                    .unwrap_or_default()
+                position.and_then(|p| p.comment.clone()).unwrap_or_default()
             },
         });
     }
@@ -322,7 +315,9 @@ pub(in crate::pages::service) async fn decide_position(
             loc.t("Les mots du comité ont au plus 2000 caractères."),
         )],
         &field,
-        loc.t("La position du comité est notée. Elle reste au comité tant que vous ne l'envoyez pas."),
+        loc.t(
+            "La position du comité est notée. Elle reste au comité tant que vous ne l'envoyez pas.",
+        ),
         outcome,
     )
     .await
