@@ -39,6 +39,8 @@ pub enum Kind {
     KeyRotated,
     KeyRevoked,
     ContentErased,
+    PositionShared,
+    PositionWithdrawn,
 }
 
 /// Which role may originate a kind of message (SPEC §8.2).
@@ -51,7 +53,7 @@ pub enum Senders {
 
 impl Kind {
     /// Every kind, in the order of SPEC §8.2.
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 19] = [
         Kind::DelegatesList,
         Kind::ProposalShared,
         Kind::ProposalUpdated,
@@ -69,6 +71,8 @@ impl Kind {
         Kind::KeyRotated,
         Kind::KeyRevoked,
         Kind::ContentErased,
+        Kind::PositionShared,
+        Kind::PositionWithdrawn,
     ];
 
     /// The kind as on the wire.
@@ -91,6 +95,8 @@ impl Kind {
             Kind::KeyRotated => "key.rotated",
             Kind::KeyRevoked => "key.revoked",
             Kind::ContentErased => "content.erased",
+            Kind::PositionShared => "position.shared",
+            Kind::PositionWithdrawn => "position.withdrawn",
         }
     }
 
@@ -109,7 +115,9 @@ impl Kind {
             | Kind::AgendaItemProposed
             | Kind::SupportGiven
             | Kind::SupportWithdrawn
-            | Kind::FiguresShared => Senders::Services,
+            | Kind::FiguresShared
+            | Kind::PositionShared
+            | Kind::PositionWithdrawn => Senders::Services,
             Kind::SubjectUpdated
             | Kind::MeetingPublished
             | Kind::MeetingUpdated
@@ -194,6 +202,13 @@ pub enum Body {
     /// Any node: texts of its earlier messages are erased (SPEC §5.6).
     #[serde(rename = "content.erased")]
     ContentErased(Erasure),
+    /// Service → hub: the committee's position on a joint meeting, one of
+    /// its points, or a proposal (its delegates' mandate).
+    #[serde(rename = "position.shared")]
+    PositionShared(Position),
+    /// Service → hub: the committee takes a position back.
+    #[serde(rename = "position.withdrawn")]
+    PositionWithdrawn(PositionWithdrawal),
 }
 
 impl Body {
@@ -248,6 +263,8 @@ impl Body {
             Body::KeyRotated(_) => Kind::KeyRotated,
             Body::KeyRevoked(_) => Kind::KeyRevoked,
             Body::ContentErased(_) => Kind::ContentErased,
+            Body::PositionShared(_) => Kind::PositionShared,
+            Body::PositionWithdrawn(_) => Kind::PositionWithdrawn,
         }
     }
 
@@ -283,6 +300,11 @@ impl Body {
         let listed_twice = |refs: &[ProposalRef]| {
             let distinct: std::collections::BTreeSet<&ProposalRef> = refs.iter().collect();
             distinct.len() != refs.len()
+        };
+        let points_twice = |agenda: &[AgendaEntry]| {
+            let points: Vec<&Uuid> = agenda.iter().filter_map(|e| e.point.as_ref()).collect();
+            let distinct: std::collections::BTreeSet<&&Uuid> = points.iter().collect();
+            distinct.len() != points.len()
         };
         match self {
             Body::ProposalShared(p) if !title_ok(&p.title) => {
@@ -341,6 +363,15 @@ impl Body {
                 fail("the new key must differ from the revoked key")
             }
             Body::ContentErased(e) => e.validate().or_else(fail),
+            Body::PositionShared(p) if p.point.is_some() && p.meeting.is_none() => {
+                fail("a point belongs to a meeting: point needs meeting")
+            }
+            Body::PositionShared(p) if p.meeting.is_none() && p.proposal.is_none() => {
+                fail("a position is about a meeting or a proposal")
+            }
+            Body::MeetingPublished(m) | Body::MeetingUpdated(m) if points_twice(&m.agenda) => {
+                fail("each agenda entry has its own point")
+            }
             _ => Ok(()),
         }
     }
@@ -537,6 +568,10 @@ pub struct JointMeeting {
     pub agenda: Vec<AgendaEntry>,
     /// What changed, for an update.
     pub notice: Option<Text>,
+    /// How to get there (added in version 2's second edition: absent in
+    /// older messages, ignored by older receivers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directions: Option<String>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -550,6 +585,57 @@ pub struct AgendaEntry {
     pub proposals: Vec<ProposalRef>,
     /// The service that proposed the item, if any.
     pub proposed_by: Option<NodeId>,
+    /// The entry's own id, kept while the entry stays on the agenda, so
+    /// that services can take a position on it (absent in older messages).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::ids::strict_uuid::option"
+    )]
+    pub point: Option<Uuid>,
+}
+
+/// Where a committee stands on a point (SPEC §8.4).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stance {
+    /// The committee is for it.
+    For,
+    /// The committee is against it.
+    Against,
+    /// The committee wants it discussed, without a view yet.
+    ToDiscuss,
+    /// The committee has a question to ask about it.
+    Question,
+}
+
+/// A committee's position, shared with the inter-service committee.
+/// Sharing again with the same `position` replaces it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    #[serde(with = "crate::ids::strict_uuid")]
+    pub position: Uuid,
+    /// The joint meeting it prepares, if any.
+    #[serde(default, with = "crate::ids::strict_uuid::option")]
+    pub meeting: Option<Uuid>,
+    /// The agenda entry (its `point`) of that meeting; absent = the
+    /// meeting as a whole.
+    #[serde(default, with = "crate::ids::strict_uuid::option")]
+    pub point: Option<Uuid>,
+    /// The proposal it is about, if any.
+    pub proposal: Option<ProposalRef>,
+    pub stance: Stance,
+    /// The committee's words: the question, the reasons.
+    pub comment: Option<Text>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PositionWithdrawal {
+    #[serde(with = "crate::ids::strict_uuid")]
+    pub position: Uuid,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

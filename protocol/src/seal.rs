@@ -40,7 +40,7 @@ pub fn sealed_paths(kind: Kind) -> &'static [&'static str] {
         Kind::ProposalUpdated => &["title", "description", "comment", "answer.text"],
         Kind::ProposalWithdrawn => &["reason"],
         Kind::AgendaItemProposed => &["title", "description"],
-        Kind::SupportGiven | Kind::SupportWithdrawn => &["comment"],
+        Kind::SupportGiven | Kind::SupportWithdrawn | Kind::PositionShared => &["comment"],
         Kind::SubjectUpdated => &["title"],
         Kind::MeetingPublished | Kind::MeetingUpdated => {
             &["notice", "agenda[].title", "agenda[].description"]
@@ -51,7 +51,8 @@ pub fn sealed_paths(kind: Kind) -> &'static [&'static str] {
         | Kind::MembersList
         | Kind::KeyRotated
         | Kind::KeyRevoked
-        | Kind::ContentErased => &[],
+        | Kind::ContentErased
+        | Kind::PositionWithdrawn => &[],
     }
 }
 

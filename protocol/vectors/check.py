@@ -509,6 +509,7 @@ ENUMS = {
     "delegate role": {"delegate", "substitute"},
     "node role": {"service", "hub"},
     "member status": {"active", "revoked"},
+    "stance": {"for", "against", "to_discuss", "question"},
 }
 
 # Unicode White_Space (the property of the Unicode Character Database), as
@@ -607,6 +608,7 @@ def t_agenda_entry(v):
     if "proposals" in v:                  # may be absent = []
         b.get("proposals", t_list(t_ref))
     b.get("proposed_by", is_node_id, optional=True)
+    b.get("point", t_uuid, optional=True)
     return True
 
 
@@ -678,6 +680,23 @@ def s_support(b):
     b.get("comment", t_string, optional=True)
 
 
+def s_position_shared(b):
+    b.get("position", t_uuid)
+    meeting = b.get("meeting", t_uuid, optional=True)
+    point = b.get("point", t_uuid, optional=True)
+    proposal = b.get("proposal", t_ref, optional=True)
+    b.get("stance", t_enum("stance"))
+    b.get("comment", t_string, optional=True)
+    if point is not None and meeting is None:
+        b.fail("a point without its meeting")
+    if meeting is None and proposal is None:
+        b.fail("a position names a meeting or a proposal")
+
+
+def s_position_withdrawn(b):
+    b.get("position", t_uuid)
+
+
 def s_figures_shared(b):
     b.get("period", lambda v: is_str(v) and 1 <= len(v) <= 50 and not blank(v))
     b.get("figures", lambda v: isinstance(v, dict)
@@ -704,10 +723,14 @@ def s_meeting(b):
     ends_at = b.get("ends_at", is_ts, optional=True)
     b.get("place", t_string)
     b.get("format", t_string)
-    b.get("agenda", t_list(t_agenda_entry))
+    agenda = b.get("agenda", t_list(t_agenda_entry))
     b.get("notice", t_string, optional=True)
+    b.get("directions", t_string, optional=True)
     if ends_at is not None and ts_seconds(ends_at) < ts_seconds(starts_at):
         b.fail("ends before it starts")
+    points = [e["point"] for e in agenda if e.get("point") is not None]
+    if len(set(points)) != len(points):
+        b.fail("two agenda entries with the same point")
 
 
 def s_meeting_cancelled(b):
@@ -783,6 +806,8 @@ SCHEMAS = {
     "key.rotated": s_key_rotated,
     "key.revoked": s_key_revoked,
     "content.erased": s_content_erased,
+    "position.shared": s_position_shared,
+    "position.withdrawn": s_position_withdrawn,
 }
 
 
@@ -795,6 +820,7 @@ SEALED = {
     "agenda_item.proposed": ["title", "description"],
     "support.given": ["comment"],
     "support.withdrawn": ["comment"],
+    "position.shared": ["comment"],
     "subject.updated": ["title"],
     "meeting.published": ["notice", "agenda[].title", "agenda[].description"],
     "meeting.updated": ["notice", "agenda[].title", "agenda[].description"],

@@ -357,6 +357,15 @@ pub enum Rule {
     /// Taking back a designation that has started (it is ended instead).
     TermStarted,
 
+    // The committee's positions (its delegates' mandate).
+    /// A position on an agenda item about nothing the inter-service
+    /// committee discusses (a free item, the committee's own proposal).
+    NoPositionOnThisItem,
+    /// Sharing a position the inter-service committee already has.
+    PositionAlreadyShared,
+    /// Taking back a position that was not shared.
+    PositionNotShared,
+
     // Erasure (SPEC §5.6).
     /// An erasure naming a message that is not an earlier one of its origin.
     ErasureTargetUnknown,
@@ -434,6 +443,9 @@ impl Rule {
             Rule::OverlappingDesignation => "overlapping_designation",
             Rule::TermAlreadyEnded => "term_already_ended",
             Rule::TermStarted => "term_started",
+            Rule::NoPositionOnThisItem => "no_position_on_this_item",
+            Rule::PositionAlreadyShared => "position_already_shared",
+            Rule::PositionNotShared => "position_not_shared",
             Rule::ErasureTargetUnknown => "erasure_target_unknown",
             Rule::ErasureSealUnknown => "erasure_seal_unknown",
             Rule::NothingToErase => "nothing_to_erase",
@@ -442,7 +454,7 @@ impl Rule {
 
     /// Every rule, for tests that go through them all (a core test checks
     /// the list against the enum's declaration).
-    pub const ALL: [Rule; 64] = [
+    pub const ALL: [Rule; 67] = [
         Rule::NotJoined,
         Rule::NoFederation,
         Rule::KindNotForSender,
@@ -504,6 +516,9 @@ impl Rule {
         Rule::OverlappingDesignation,
         Rule::TermAlreadyEnded,
         Rule::TermStarted,
+        Rule::NoPositionOnThisItem,
+        Rule::PositionAlreadyShared,
+        Rule::PositionNotShared,
         Rule::ErasureTargetUnknown,
         Rule::ErasureSealUnknown,
         Rule::NothingToErase,

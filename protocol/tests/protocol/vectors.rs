@@ -18,7 +18,8 @@ use std::sync::OnceLock;
 
 use passerelle_protocol::body::{
     AgendaEntry, Delegate, DelegateList, DelegateRole, Erasure, ErasureTarget, JointMeeting, Kind,
-    NodeRole, Origin, ProposalRef, ProposalStatus, ProposalUpdate, SharedProposal, Theme,
+    NodeRole, Origin, Position, ProposalRef, ProposalStatus, ProposalUpdate, SharedProposal,
+    Stance, Theme,
 };
 use passerelle_protocol::canonical::{canonicalize, MAX_SAFE_INTEGER};
 use passerelle_protocol::envelope::MAX_AHEAD_SECS;
@@ -470,6 +471,7 @@ fn proposal() -> SharedProposal {
 
 fn meeting_body() -> Body {
     Body::MeetingPublished(JointMeeting {
+        directions: None,
         meeting: uuid("01936b2a-7c00-7000-8000-0000000000c1"),
         title: "Rencontre inter-conseils de printemps".into(),
         starts_at: ts("2027-03-18T09:30:00Z"),
@@ -478,6 +480,7 @@ fn meeting_body() -> Body {
         format: "petit-déjeuner".into(),
         agenda: vec![
             AgendaEntry {
+                point: None,
                 title: "Accès au jardin pour les résidents en fauteuil".into(),
                 description: Some("Proposition partagée par Courcelles.".into()),
                 subject: None,
@@ -488,6 +491,7 @@ fn meeting_body() -> Body {
                 proposed_by: Some(node(SERVICE)),
             },
             AgendaEntry {
+                point: None,
                 title: "Tour de table".into(),
                 description: None,
                 subject: None,
@@ -752,7 +756,9 @@ fn envelope_vectors() -> (Vec<EnvelopeVector>, Vec<SignedEnvelope>) {
         ),
     ];
     let mut vectors = vectors;
-    vectors.extend(erasure_vectors(&first, &second));
+    let (more, correction) = erasure_vectors(&first, &second);
+    vectors.extend(more);
+    vectors.extend(position_vectors(&meeting, &correction));
     for v in &vectors {
         assert!(pipeline(&v.signed, &v.public_key, &v.audience, None).is_ok());
     }
@@ -761,7 +767,10 @@ fn envelope_vectors() -> (Vec<EnvelopeVector>, Vec<SignedEnvelope>) {
 
 /// §5.6: the first message once Marie Dupont's name is erased (same hash),
 /// and the erasure that says so, third in the service's stream.
-fn erasure_vectors(first: &SignedEnvelope, second: &SignedEnvelope) -> Vec<EnvelopeVector> {
+fn erasure_vectors(
+    first: &SignedEnvelope,
+    second: &SignedEnvelope,
+) -> (Vec<EnvelopeVector>, SignedEnvelope) {
     let service = keys(SERVICE_SEED);
     let name_seal = first
         .openings()
@@ -810,7 +819,7 @@ fn erasure_vectors(first: &SignedEnvelope, second: &SignedEnvelope) -> Vec<Envel
     )
     .sign(&service)
     .unwrap();
-    vec![
+    let vectors = vec![
         positive(
             "service_seq4_proposal_updated",
             "The same service's fourth message: it corrects the title, text and \
@@ -833,6 +842,71 @@ fn erasure_vectors(first: &SignedEnvelope, second: &SignedEnvelope) -> Vec<Envel
              message (prev is the hash of service_seq2_proposal_shared).",
             SERVICE_SEED,
             &erasure,
+        ),
+    ];
+    (vectors, correction)
+}
+
+/// The hub's meeting again, its agenda entries with their `point` and the
+/// way there (`directions`); then the service's position on one point.
+fn position_vectors(meeting: &SignedEnvelope, correction: &SignedEnvelope) -> Vec<EnvelopeVector> {
+    let hub = keys(HUB_SEED);
+    let service = keys(SERVICE_SEED);
+    let point = uuid("01936b2a-7c00-7000-8000-0000000000d1");
+    let Body::MeetingPublished(mut body) = meeting_body() else {
+        unreachable!()
+    };
+    body.agenda[0].point = Some(point);
+    body.agenda[1].point = Some(uuid("01936b2a-7c00-7000-8000-0000000000d2"));
+    body.directions =
+        Some("Bus 1, arrêt Ville-Basse ; entrée par la cour, rez-de-chaussée.".into());
+    body.notice = Some("L'entrée se fait par la cour.".into());
+    let updated = typed(
+        "01936b2a-7c00-7000-8000-000000000006",
+        HUB,
+        2,
+        Some(meeting.hash().clone()),
+        "2026-12-09T08:00:00Z",
+        &Body::MeetingUpdated(body.clone()),
+        &hub,
+    )
+    .sign(&hub)
+    .unwrap();
+    let position = typed(
+        "01936b2a-7c00-7000-8000-000000000007",
+        SERVICE,
+        5,
+        Some(correction.hash().clone()),
+        "2026-12-10T18:00:00Z",
+        &Body::PositionShared(Position {
+            position: uuid("01936b2a-7c00-7000-8000-0000000000e1"),
+            meeting: Some(body.meeting),
+            point: Some(point),
+            proposal: None,
+            stance: Stance::Question,
+            comment: Some("Le jardin sera-t-il ouvert le week-end ?".into()),
+        }),
+        &service,
+    )
+    .sign(&service)
+    .unwrap();
+    vec![
+        positive(
+            "hub_seq2_meeting_updated",
+            "The hub's second message: its meeting again, each agenda entry with \
+             its `point` (the id positions name) and the way there \
+             (`directions`, not sealed).",
+            HUB_SEED,
+            &updated,
+        ),
+        positive(
+            "service_seq5_position_shared",
+            "The service's fifth message (prev is the hash of \
+             service_seq4_proposal_updated): its committee's position on the \
+             first point of hub_seq2_meeting_updated, a question (the comment \
+             is sealed).",
+            SERVICE_SEED,
+            &position,
         ),
     ]
 }
@@ -1016,6 +1090,33 @@ fn negative_vectors() -> Vec<NegativeVector> {
         r#"{"meeting":"01936b2a-7c00-7000-8000-0000000000c1","title":"Comité inter-SSM",
         "starts_at":"2026-12-01T09:00:00Z","ends_at":"2026-12-01T08:00:00Z",
         "place":"Charleroi","format":"réunion","agenda":[],"notice":null}"#,
+    );
+    let position_point_alone = of_kind(
+        "01936b2a-7c00-7000-8000-000000000131",
+        "position.shared",
+        r#"{"position":"01936b2a-7c00-7000-8000-0000000000e1","meeting":null,
+        "point":"01936b2a-7c00-7000-8000-0000000000d1","proposal":null,"stance":"for","comment":null}"#,
+    );
+    let position_about_nothing = of_kind(
+        "01936b2a-7c00-7000-8000-000000000132",
+        "position.shared",
+        r#"{"position":"01936b2a-7c00-7000-8000-0000000000e1","meeting":null,"point":null,
+        "proposal":null,"stance":"for","comment":null}"#,
+    );
+    let position_unknown_stance = of_kind(
+        "01936b2a-7c00-7000-8000-000000000133",
+        "position.shared",
+        r#"{"position":"01936b2a-7c00-7000-8000-0000000000e1",
+        "meeting":"01936b2a-7c00-7000-8000-0000000000c1","point":null,"proposal":null,
+        "stance":"maybe","comment":null}"#,
+    );
+    let agenda_point_twice = of_kind(
+        "01936b2a-7c00-7000-8000-000000000134",
+        "meeting.published",
+        r#"{"meeting":"01936b2a-7c00-7000-8000-0000000000c1","title":"Comité inter-SSM",
+        "starts_at":"2026-12-01T09:00:00Z","ends_at":null,"place":"Charleroi","format":"réunion",
+        "agenda":[{"title":"A","point":"01936b2a-7c00-7000-8000-0000000000d1"},
+        {"title":"B","point":"01936b2a-7c00-7000-8000-0000000000d1"}],"notice":null}"#,
     );
     let subject_listed_twice = of_kind(
         "01936b2a-7c00-7000-8000-000000000117",
@@ -1442,6 +1543,40 @@ fn negative_vectors() -> Vec<NegativeVector> {
             "Correctly signed proposal.shared with \"tags\":null: a list that \
              may be absent may not be null.",
             tags_null,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "invalid_body_position_point_without_meeting",
+            "Correctly signed position.shared naming a point without its meeting.",
+            position_point_alone,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "invalid_body_position_about_nothing",
+            "Correctly signed position.shared naming neither a meeting nor a \
+             proposal.",
+            position_about_nothing,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "invalid_body_position_unknown_stance",
+            "Correctly signed position.shared whose stance is \"maybe\".",
+            position_unknown_stance,
+            HUB,
+            "body",
+            "invalid_body",
+        ),
+        (
+            "invalid_body_agenda_point_twice",
+            "Correctly signed meeting.published whose two agenda entries have \
+             the same point.",
+            agenda_point_twice,
             HUB,
             "body",
             "invalid_body",

@@ -34,6 +34,7 @@ mod federation;
 mod group_commit;
 mod hub_pages;
 mod invitations;
+mod joint_preparation;
 mod key_order;
 mod keys;
 mod meetings_pages;

@@ -4,7 +4,8 @@
 //! similar proposal of service C as one subject, puts the subject on a
 //! joint meeting's agenda and publishes it → every service sees the agenda
 //! → the coordinator records the decision → service A sees the outcome on
-//! its own proposal.
+//! its own proposal, and so do C (the subject's other origin) and B (its
+//! supporter).
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
@@ -190,7 +191,8 @@ async fn the_whole_story_across_real_nodes() {
         .await;
     assert_eq!(status, 200, "{body}");
 
-    // 7. Service A sees the outcome on its own proposal; so does C; B has none.
+    // 7. Service A sees the outcome on its own proposal; so does C; B,
+    //    which supported A's proposal, too (issue #16).
     let outcomes = eventually(&a_api, "/api/v1/joint/outcomes", |v| {
         v.as_array().is_some_and(|l| !l.is_empty())
     })
@@ -208,7 +210,11 @@ async fn the_whole_story_across_real_nodes() {
         v.as_array().is_some_and(|l| l.len() == 1)
     })
     .await;
-    let (_, b_outcomes) = b_api.get("/api/v1/joint/outcomes").await;
-    assert_eq!(b_outcomes, json!([]));
+    let b_outcomes = eventually(&b_api, "/api/v1/joint/outcomes", |v| {
+        v.as_array().is_some_and(|l| l.len() == 1)
+    })
+    .await;
+    assert_eq!(b_outcomes[0]["concern"], "we_support");
+    assert_eq!(outcomes[0]["concern"], "our_proposal");
     fed.stop().await;
 }

@@ -390,8 +390,11 @@ async fn the_whole_story_through_the_pages() {
         .await
         .contains("Le 10 décembre 2030 à 18 h. Lieu : La salle d'attente du rez-de-chaussée."));
     s.b.fill("Sujet du point", "Les horaires du jeudi").await;
-    s.b.select("Ce point parle d'une proposition ? (facultatif)", A_TITLE)
-        .await;
+    s.b.select(
+        "De quoi parle ce point ? (facultatif)",
+        &format!("Notre proposition : {A_TITLE}"),
+    )
+    .await;
     s.b.click_button("Ajouter ce point").await;
     assert_eq!(
         s.texts(".service-agenda > li > strong").await,
@@ -768,7 +771,13 @@ async fn the_whole_story_through_the_pages() {
     );
     assert!(outcomes[0].contains(DECISION), "{outcomes:?}");
     assert!(
-        outcomes[0].contains(&format!("Propositions concernées : {A_TITLE}.")),
+        outcomes[0].contains(&format!(
+            "Propositions concernées : {A_TITLE} (Votre service),"
+        )),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes[0].ends_with("Elle parle d'une proposition de votre comité."),
         "{outcomes:?}"
     );
     s.check("service: comité inter-services (décision)").await;

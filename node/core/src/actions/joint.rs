@@ -41,7 +41,7 @@ pub async fn other_proposals(node: &Node, actor: &Actor) -> Result<Vec<OtherProp
 pub async fn outcomes(node: &Node, actor: &Actor) -> Result<Vec<MyOutcome>, NodeError> {
     Who::Committee.check(node, actor)?;
     let mut conn = node.db.pool().acquire().await?;
-    joint::outcomes_for_my_proposals(&mut conn, node.id().as_str()).await
+    joint::outcomes_concerning(&mut conn, node.id().as_str()).await
 }
 
 /// The committee supports a shared proposal, with a word if it wishes

@@ -14,6 +14,7 @@ pub mod erasure;
 pub mod hub;
 pub mod joint;
 pub mod meetings;
+pub mod positions;
 pub mod proposals;
 #[cfg(test)]
 mod testing;

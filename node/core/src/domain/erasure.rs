@@ -107,6 +107,12 @@ pub const COPIES: &[(&str, &str, Scope, Blank)] = &[
         Scope::Origin("supporter"),
         Blank::Null,
     ),
+    (
+        "joint_positions",
+        "comment",
+        Scope::Origin("origin"),
+        Blank::Null,
+    ),
     ("subjects", "title", Scope::Hub, Blank::Title),
     ("joint_meetings", "notice", Scope::Hub, Blank::Null),
     ("joint_meetings", "minutes", Scope::Hub, Blank::Empty),
@@ -124,6 +130,7 @@ pub const COPIES: &[(&str, &str, Scope, Blank)] = &[
     ("proposal_history", "comment", Scope::Own, Blank::Null),
     ("proposal_history", "old_title", Scope::Own, Blank::Null),
     ("proposal_history", "new_title", Scope::Own, Blank::Null),
+    ("committee_positions", "comment", Scope::Own, Blank::Null),
 ];
 
 /// Whether an envelope's text may be a `content.erased` (so that the

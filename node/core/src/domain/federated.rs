@@ -67,8 +67,8 @@ pub async fn apply_shared(
     let origin = env.envelope().from.as_str();
     sqlx::query(
         "INSERT INTO federated_proposals (service_id, proposal_id, title, description, theme, tags, origin, \
-         status, answer_text, answer_date, withdrawn, shared_message, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12) \
+         status, answer_text, answer_date, withdrawn, shared_message, updated_at, first_shared_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $12) \
          ON CONFLICT (service_id, proposal_id) DO UPDATE SET title = excluded.title, \
          description = excluded.description, theme = excluded.theme, tags = excluded.tags, \
          origin = excluded.origin, status = excluded.status, answer_text = excluded.answer_text, \

@@ -32,10 +32,14 @@ use crate::log::OwnStream;
 use crate::validate::{not_found, optional_text, text};
 
 mod apply;
+mod outcomes;
+pub mod positions;
 pub use apply::*;
 pub mod suggestions;
 mod supporters;
 pub use supporters::*;
+pub use outcomes::*;
+pub use positions::{apply_position, apply_position_withdrawal};
 
 /// Meeting status: prepared at the hub, not announced yet.
 pub const DRAFT: &str = "draft";
@@ -240,7 +244,8 @@ pub(crate) async fn store_agenda(
     for (position, e) in entries.iter().enumerate() {
         sqlx::query(
             "INSERT INTO joint_agenda_entries (meeting_id, position, title, description, \
-             subject_id, proposals, proposed_by, item_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             subject_id, proposals, proposed_by, item_id, point_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
         .bind(position as i64)
@@ -250,6 +255,7 @@ pub(crate) async fn store_agenda(
         .bind(refs_text(&e.entry.proposals)?)
         .bind(e.entry.proposed_by.as_ref().map(|n| n.as_str().to_owned()))
         .bind(e.item.as_ref().map(id_text))
+        .bind(e.entry.point.as_ref().map(id_text))
         .execute(&mut *conn)
         .await?;
     }
@@ -383,6 +389,9 @@ pub struct AgendaLine {
     pub proposed_by: Option<String>,
     /// Hub only: the service's agenda item this entry was made from.
     pub item: Option<Uuid>,
+    /// The entry's own id, kept while it stays on the agenda: what a
+    /// committee's position names (absent from older announcements).
+    pub point: Option<Uuid>,
 }
 
 impl AgendaLine {
@@ -394,6 +403,7 @@ impl AgendaLine {
             subject: self.subject,
             proposals: self.proposals.clone(),
             proposed_by: self.proposed_by.as_deref().map(NodeId::parse).transpose()?,
+            point: self.point,
         })
     }
 }
@@ -406,6 +416,8 @@ pub struct MeetingView {
     pub starts_at: Timestamp,
     pub ends_at: Option<Timestamp>,
     pub place: String,
+    /// How to get there, if the coordinator said.
+    pub directions: Option<String>,
     /// e.g. "petit-déjeuner", "réunion", "en ligne".
     pub format: String,
     /// `draft` (hub only), `published` or `cancelled`.
@@ -423,7 +435,7 @@ pub async fn agenda(
     meeting: &Uuid,
 ) -> Result<Vec<AgendaLine>, NodeError> {
     let rows = sqlx::query(
-        "SELECT position, title, description, subject_id, proposals, proposed_by, item_id \
+        "SELECT position, title, description, subject_id, proposals, proposed_by, item_id, point_id \
          FROM joint_agenda_entries WHERE meeting_id = $1 ORDER BY position",
     )
     .bind(id_text(meeting))
@@ -447,13 +459,18 @@ pub async fn agenda(
                     .as_deref()
                     .map(parse_uuid)
                     .transpose()?,
+                point: r
+                    .try_get::<Option<String>, _>("point_id")?
+                    .as_deref()
+                    .map(parse_uuid)
+                    .transpose()?,
             })
         })
         .collect()
 }
 
 const MEETING_COLUMNS: &str =
-    "id, title, starts_at, ends_at, place, format, status, notice, minutes";
+    "id, title, starts_at, ends_at, place, directions, format, status, notice, minutes";
 
 async fn meeting_from_row(
     conn: &mut AnyConnection,
@@ -469,6 +486,7 @@ async fn meeting_from_row(
             .map(timestamp)
             .transpose()?,
         place: r.try_get("place")?,
+        directions: r.try_get("directions")?,
         format: r.try_get("format")?,
         status: r.try_get("status")?,
         notice: r.try_get("notice")?,
@@ -532,6 +550,8 @@ pub struct OtherProposal {
     pub subject: Option<Uuid>,
     /// The services backing it (its origin left out), with their words.
     pub supporters: Vec<Supporter>,
+    /// When this node first received it (Unix seconds).
+    pub first_shared_at: i64,
 }
 
 /// Other services' proposals still shared, most supported first.
@@ -542,7 +562,7 @@ pub async fn other_services_proposals(
     let rows = sqlx::query(
         "SELECT f.service_id, p.name AS service_name, f.proposal_id, f.title, f.description, \
          f.theme, f.tags, f.origin, f.status, f.answer_text, f.answer_date, sp.subject_id, \
-         f.support, \
+         f.support, f.first_shared_at, \
          (SELECT COUNT(*) FROM supports m WHERE m.service_id = f.service_id \
           AND m.proposal_id = f.proposal_id AND m.supporter = $1) AS mine \
          FROM federated_proposals f \
@@ -577,6 +597,9 @@ pub async fn other_services_proposals(
                     .map(parse_uuid)
                     .transpose()?,
                 supporters: Vec::new(),
+                first_shared_at: r
+                    .try_get::<Option<i64>, _>("first_shared_at")?
+                    .unwrap_or_default(),
             })
         })
         .collect::<Result<Vec<_>, NodeError>>()?;
@@ -605,78 +628,6 @@ pub(crate) fn answer(r: &sqlx::any::AnyRow) -> Result<Option<ManagementAnswer>, 
         })),
         _ => Ok(None),
     }
-}
-
-/// A decision of a joint meeting about proposals of this service.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct MyOutcome {
-    pub meeting: Uuid,
-    pub meeting_title: String,
-    pub starts_at: Timestamp,
-    pub subject: Option<Uuid>,
-    pub subject_title: Option<String>,
-    /// The proposals the decision names.
-    pub proposals: Vec<ProposalRef>,
-    pub decision: String,
-}
-
-/// Decisions of joint meetings that concern a proposal of `me`: named in
-/// the decision, or linked to the decision's subject.
-pub async fn outcomes_for_my_proposals(
-    conn: &mut AnyConnection,
-    me: &str,
-) -> Result<Vec<MyOutcome>, NodeError> {
-    let rows = sqlx::query(
-        "SELECT o.meeting_id, o.position, o.subject_id, o.decision, m.title, m.starts_at, \
-         sj.title AS subject_title \
-         FROM joint_outcomes o JOIN joint_meetings m ON m.id = o.meeting_id \
-         LEFT JOIN subjects sj ON sj.id = o.subject_id \
-         WHERE m.status = $1 AND (EXISTS (SELECT 1 FROM joint_outcome_proposals op \
-           WHERE op.meeting_id = o.meeting_id AND op.position = o.position AND op.service_id = $2) \
-         OR EXISTS (SELECT 1 FROM subject_proposals sp \
-           WHERE sp.subject_id = o.subject_id AND sp.service_id = $3)) \
-         ORDER BY m.starts_at DESC, o.meeting_id, o.position",
-    )
-    .bind(PUBLISHED)
-    .bind(me)
-    .bind(me)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let meeting_id: String = r.try_get("meeting_id")?;
-        let position: i64 = r.try_get("position")?;
-        let refs = sqlx::query(
-            "SELECT service_id, proposal_id FROM joint_outcome_proposals \
-             WHERE meeting_id = $1 AND position = $2 ORDER BY service_id, proposal_id",
-        )
-        .bind(&meeting_id)
-        .bind(position)
-        .fetch_all(&mut *conn)
-        .await?;
-        out.push(MyOutcome {
-            meeting: parse_uuid(&meeting_id)?,
-            meeting_title: r.try_get("title")?,
-            starts_at: timestamp(r.try_get("starts_at")?)?,
-            subject: r
-                .try_get::<Option<String>, _>("subject_id")?
-                .as_deref()
-                .map(parse_uuid)
-                .transpose()?,
-            subject_title: r.try_get("subject_title")?,
-            proposals: refs
-                .iter()
-                .map(|x| {
-                    proposal_ref(
-                        &x.try_get::<String, _>("service_id")?,
-                        &x.try_get::<String, _>("proposal_id")?,
-                    )
-                })
-                .collect::<Result<_, NodeError>>()?,
-            decision: r.try_get("decision")?,
-        });
-    }
-    Ok(out)
 }
 
 /// A service's delegates, as its last `delegates.list` gave them.

@@ -19,7 +19,7 @@
 
 use std::collections::BTreeSet;
 
-use passerelle_protocol::body::ProposalStatus;
+use passerelle_protocol::body::{ProposalRef, ProposalStatus};
 use passerelle_protocol::{Date, Timestamp};
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
@@ -117,7 +117,9 @@ pub struct Meeting {
 }
 
 /// What a new agenda item needs.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
 pub struct NewAgendaItem {
     /// 1 to 200 characters.
     pub title: String,
@@ -127,6 +129,16 @@ pub struct NewAgendaItem {
     /// One of this service's proposals, if the item is about it.
     #[serde(default)]
     pub proposal: Option<Uuid>,
+    /// Another service's shared proposal, if the item is about it.
+    #[serde(default)]
+    pub shared_proposal: Option<ProposalRef>,
+    /// A joint meeting to prepare, if the item is about it: the whole
+    /// meeting, or one point of its agenda (`joint_point`).
+    #[serde(default)]
+    pub joint_meeting: Option<Uuid>,
+    /// A point of `joint_meeting`'s agenda (its `point` id).
+    #[serde(default)]
+    pub joint_point: Option<Uuid>,
 }
 
 /// One agenda item, in its place.
@@ -140,6 +152,16 @@ pub struct AgendaItem {
     pub proposal: Option<Uuid>,
     /// The linked proposal's title, for display.
     pub proposal_title: Option<String>,
+    /// Another service's shared proposal the item is about.
+    pub shared_proposal: Option<ProposalRef>,
+    /// Its title, as this node knows it.
+    pub shared_proposal_title: Option<String>,
+    /// The joint meeting the item prepares.
+    pub joint_meeting: Option<Uuid>,
+    /// Its title, as announced.
+    pub joint_meeting_title: Option<String>,
+    /// The point of the joint meeting's agenda; none: the whole meeting.
+    pub joint_point: Option<Uuid>,
 }
 
 /// Whether one member attended.
@@ -366,26 +388,7 @@ pub async fn list(conn: &mut AnyConnection) -> Result<Vec<Meeting>, NodeError> {
 /// One meeting with its agenda, attendance, minutes and decisions.
 pub async fn get(conn: &mut AnyConnection, id: Uuid) -> Result<MeetingDetail, NodeError> {
     let r = row(conn, id).await?;
-    let agenda = sqlx::query(
-        "SELECT a.id, a.position, a.title, a.description, a.proposal_id, p.title AS proposal_title \
-         FROM meeting_agenda_items a LEFT JOIN proposals p ON p.id = a.proposal_id \
-         WHERE a.meeting_id = $1 ORDER BY a.position, a.id",
-    )
-    .bind(id_text(id))
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(AgendaItem {
-            id: stored_uuid(&r.try_get::<String, _>("id")?)?,
-            position: r.try_get("position")?,
-            title: r.try_get("title")?,
-            description: r.try_get("description")?,
-            proposal: optional_uuid(r.try_get("proposal_id")?)?,
-            proposal_title: r.try_get("proposal_title")?,
-        })
-    })
-    .collect::<Result<_, NodeError>>()?;
+    let agenda = agenda::items(conn, id).await?;
     let attendance = sqlx::query(
         "SELECT a.member_id, m.display_name, a.status FROM meeting_attendance a \
          JOIN members m ON m.id = a.member_id WHERE a.meeting_id = $1 ORDER BY m.display_name, m.id",
@@ -426,91 +429,6 @@ pub async fn get(conn: &mut AnyConnection, id: Uuid) -> Result<MeetingDetail, No
         minutes: minutes(&r)?,
         decisions,
     })
-}
-
-/// Adds an item at the end of the agenda.
-pub async fn add_agenda_item(
-    conn: &mut AnyConnection,
-    meeting_id: Uuid,
-    item: &NewAgendaItem,
-) -> Result<Uuid, NodeError> {
-    let title = text("title", &item.title, 200)?;
-    let description = optional_text("description", item.description.as_deref(), 2000)?;
-    not_cancelled(&meeting(&row(conn, meeting_id).await?)?)?;
-    require_proposal(conn, item.proposal).await?;
-    let position: i64 = sqlx::query(
-        "SELECT COALESCE(MAX(position), 0) AS p FROM meeting_agenda_items WHERE meeting_id = $1",
-    )
-    .bind(id_text(meeting_id))
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get("p")?;
-    let id = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO meeting_agenda_items (id, meeting_id, position, title, description, proposal_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(id_text(id))
-    .bind(id_text(meeting_id))
-    .bind(position + 1)
-    .bind(title)
-    .bind(description)
-    .bind(item.proposal.map(id_text))
-    .bind(now())
-    .execute(conn)
-    .await?;
-    Ok(id)
-}
-
-/// Puts the agenda in the order of `items`, which must name every item of
-/// the meeting's agenda exactly once.
-pub async fn reorder_agenda(
-    conn: &mut AnyConnection,
-    meeting_id: Uuid,
-    items: &[Uuid],
-) -> Result<(), NodeError> {
-    row(conn, meeting_id).await?;
-    let current = sqlx::query("SELECT id FROM meeting_agenda_items WHERE meeting_id = $1")
-        .bind(id_text(meeting_id))
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| stored_uuid(&r.try_get::<String, _>("id")?))
-        .collect::<Result<BTreeSet<Uuid>, NodeError>>()?;
-    let wanted: BTreeSet<Uuid> = items.iter().copied().collect();
-    if wanted.len() != items.len() || wanted != current {
-        return Err(invalid(
-            "items",
-            "every item of this meeting's agenda, each exactly once",
-        ));
-    }
-    for (i, id) in items.iter().enumerate() {
-        sqlx::query("UPDATE meeting_agenda_items SET position = $1 WHERE id = $2")
-            .bind(i as i64 + 1)
-            .bind(id_text(*id))
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Removes an item from the meeting's agenda.
-pub async fn remove_agenda_item(
-    conn: &mut AnyConnection,
-    meeting_id: Uuid,
-    item: Uuid,
-) -> Result<(), NodeError> {
-    let done = sqlx::query("DELETE FROM meeting_agenda_items WHERE id = $1 AND meeting_id = $2")
-        .bind(id_text(item))
-        .bind(id_text(meeting_id))
-        .execute(conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(not_found(format!(
-            "agenda item {item} of meeting {meeting_id}"
-        )));
-    }
-    Ok(())
 }
 
 /// Records (or corrects) whether a member attended. Refused for a member
@@ -707,6 +625,13 @@ pub async fn answers_since_previous_meeting(
     conn: &mut AnyConnection,
     meeting_id: Uuid,
 ) -> Result<Vec<Answer>, NodeError> {
+    let (after, until) = window(conn, meeting_id).await?;
+    answers_between(conn, after, until).await
+}
+
+/// What a meeting reviews: from the start of the meeting before it
+/// (`i64::MIN` for the first) to its own start (Unix seconds).
+pub async fn window(conn: &mut AnyConnection, meeting_id: Uuid) -> Result<(i64, i64), NodeError> {
     let m = meeting(&row(conn, meeting_id).await?)?;
     let previous: Option<i64> =
         sqlx::query("SELECT MAX(starts_at) AS prev FROM meetings WHERE starts_at < $1")
@@ -714,14 +639,24 @@ pub async fn answers_since_previous_meeting(
             .fetch_one(&mut *conn)
             .await?
             .try_get("prev")?;
+    Ok((previous.unwrap_or(i64::MIN), m.starts_at))
+}
+
+/// What management answered (accepted, adapted, refused) after `after` and
+/// up to `until` (Unix seconds), oldest first.
+pub async fn answers_between(
+    conn: &mut AnyConnection,
+    after: i64,
+    until: i64,
+) -> Result<Vec<Answer>, NodeError> {
     let rows = sqlx::query(
         "SELECT h.proposal_id, h.to_status, h.at, p.title, p.answer_text \
          FROM proposal_history h JOIN proposals p ON p.id = h.proposal_id \
          WHERE h.at > $1 AND h.at <= $2 AND h.to_status IN ('accepted', 'adapted', 'refused') \
          ORDER BY h.at, h.id",
     )
-    .bind(previous.unwrap_or(i64::MIN))
-    .bind(m.starts_at)
+    .bind(after)
+    .bind(until)
     .fetch_all(conn)
     .await?;
     rows.iter()
@@ -737,7 +672,9 @@ pub async fn answers_since_previous_meeting(
         .collect()
 }
 
+mod agenda;
 mod corrections;
+pub use agenda::*;
 pub use corrections::*;
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! announcing it commit together, and applying a received message is one
 //! step of the ingest transaction.
 
+pub mod briefing;
 pub mod delegates;
 pub mod erasure;
 pub mod federated;
@@ -13,6 +14,7 @@ pub mod hub;
 pub mod joint;
 pub mod meetings;
 pub mod members;
+pub mod positions;
 pub mod proposals;
 
 use passerelle_protocol::body::NodeRole;
@@ -82,6 +84,8 @@ pub async fn apply_as(
         Body::MeetingUpdated(m) => joint::apply_meeting(conn, m, false).await,
         Body::MeetingCancelled(c) => joint::apply_cancellation(conn, c).await,
         Body::MeetingOutcomes(o) => joint::apply_outcomes(conn, o).await,
+        Body::PositionShared(p) => joint::apply_position(conn, origin, p).await,
+        Body::PositionWithdrawn(w) => joint::apply_position_withdrawal(conn, origin, w).await,
         Body::KeyRotated(r) => {
             let e = env.envelope();
             crate::keys::apply_rotation(conn, me, origin, &e.key, e.seq, r).await

@@ -47,7 +47,9 @@ pub fn batchable(kind: &str) -> bool {
         | Kind::AgendaItemProposed
         | Kind::SupportGiven
         | Kind::SupportWithdrawn
-        | Kind::FiguresShared => true,
+        | Kind::FiguresShared
+        | Kind::PositionShared
+        | Kind::PositionWithdrawn => true,
         Kind::SubjectUpdated
         | Kind::MeetingPublished
         | Kind::MeetingUpdated

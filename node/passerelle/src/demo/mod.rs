@@ -461,7 +461,7 @@ mod tests {
         ] {
             let s = fed.service(id).unwrap();
             let mut c = s.node.db.pool().acquire().await.unwrap();
-            let outcomes = joint::outcomes_for_my_proposals(&mut c, id).await.unwrap();
+            let outcomes = joint::outcomes_concerning(&mut c, id).await.unwrap();
             assert_eq!(outcomes.len(), expected, "{id}: {outcomes:?}");
             if expected > 0 {
                 assert!(outcomes[0].decision.contains("salle d'attente"));

@@ -11,6 +11,7 @@ mod committee;
 mod erasure;
 mod hub;
 mod joint;
+mod positions;
 mod proposals;
 mod supports;
 
@@ -53,6 +54,7 @@ pub use crate::cookies::SESSION_COOKIE;
         (name = "proposals", description = "A service's own proposals and their life cycle"),
         (name = "committee", description = "A service's members, delegates and local meetings"),
         (name = "joint", description = "A service's joint-committee corner: joint meetings, other services' proposals, supports, outcomes"),
+        (name = "positions", description = "A service's positions on what the inter-service committee discusses (its delegates' mandate), the delegates' pack, what is new since the last meeting"),
         (name = "hub", description = "The coordinator: member services, aggregated proposals, subjects, joint meetings"),
     )
 )]
@@ -83,6 +85,7 @@ pub fn router() -> (Router<Node>, utoipa::openapi::OpenApi) {
         .merge(erasure::routes())
         .merge(joint::routes())
         .merge(supports::routes())
+        .merge(positions::routes())
         .merge(hub::routes())
         .split_for_parts()
 }

@@ -2,11 +2,13 @@
 //! place, so that the service's pages, the hub's pages and the exports
 //! always say the same thing, in the page's language.
 
-use passerelle_protocol::body::{DelegateRole, Origin, ProposalStatus, Theme};
+use passerelle_protocol::body::{DelegateRole, Origin, ProposalStatus, Stance, Theme};
 
 use super::Locale;
+use passerelle_core::domain::joint::Concern;
 use passerelle_core::domain::meetings::{AttendanceStatus, MinutesStatus};
 use passerelle_core::domain::members::MemberRole;
+use passerelle_core::domain::positions::Sharing;
 use passerelle_core::fed::stuck::StuckReason;
 
 /// Every theme, in the order of the lists.
@@ -134,6 +136,44 @@ pub fn delegate_label(label: &str, loc: Locale) -> String {
         loc.t1("Suppléant·e {n}", "n", n)
     } else {
         label.to_owned()
+    }
+}
+
+/// Every stance a committee can take, in the order of the forms.
+pub const STANCES: [Stance; 4] = [
+    Stance::For,
+    Stance::Against,
+    Stance::ToDiscuss,
+    Stance::Question,
+];
+
+/// A committee's stance, as its delegates say it.
+pub fn stance_label(stance: Stance, loc: Locale) -> &'static str {
+    match stance {
+        Stance::For => loc.t("Pour"),
+        Stance::Against => loc.t("Contre"),
+        Stance::ToDiscuss => loc.t("À discuter"),
+        Stance::Question => loc.t("Une question à poser"),
+    }
+}
+
+/// Whether the inter-service committee has the committee's position.
+pub fn sharing_label(sharing: Sharing, loc: Locale) -> &'static str {
+    match sharing {
+        Sharing::NotShared => loc.t("Gardée par le comité (pas envoyée)."),
+        Sharing::Shared => loc.t("Envoyée au comité inter-services."),
+        Sharing::ChangedSinceShared => {
+            loc.t("Changée depuis l'envoi : le comité inter-services a encore l'ancienne version.")
+        }
+    }
+}
+
+/// Why a joint decision concerns the committee.
+pub fn concern_label(concern: Concern, loc: Locale) -> &'static str {
+    match concern {
+        Concern::OurProposal => loc.t("Elle parle d'une proposition de votre comité."),
+        Concern::WeSupport => loc.t("Elle parle d'une proposition que votre comité soutient."),
+        Concern::OurPosition => loc.t("Votre comité avait donné sa position sur ce point."),
     }
 }
 

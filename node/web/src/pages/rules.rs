@@ -78,6 +78,9 @@ pub fn rule_words(rule: Rule, title: Option<&str>, reader: Reader, loc: Locale) 
         Rule::TermAlreadyEnded => loc.t("Ce mandat est déjà terminé."),
         Rule::TermStarted => loc.t("Ce mandat a commencé : terminez-le plutôt que de l'annuler."),
         Rule::NothingToErase => loc.t("Ce message n'a plus de texte à effacer."),
+        Rule::NoPositionOnThisItem => loc.t("Le comité donne sa position sur une réunion commune, un de ses points ou la proposition d'un autre service. Ce point ne parle d'aucun des trois."),
+        Rule::PositionAlreadyShared => loc.t("Le comité inter-services a déjà cette position."),
+        Rule::PositionNotShared => loc.t("Cette position n'a pas été envoyée au comité inter-services."),
         Rule::LastManager => match reader {
             Reader::Committee => loc.t("C'est le dernier compte administrateur actif : il ne peut pas être désactivé ni devenir simple membre. Donnez d'abord ce rôle à quelqu'un d'autre."),
             Reader::Coordinator => loc.t("C'est le dernier compte de coordination actif : il ne peut pas être désactivé. Créez d'abord un autre compte de coordination."),

@@ -7,6 +7,7 @@
 //! are registered here only, and hand over to [`crate::pages::hub`] on a hub.
 //! Pages call the same domain functions as the API, in the same way.
 
+mod briefing;
 mod corrections;
 mod joint;
 mod meetings;
@@ -106,6 +107,18 @@ pub fn routes() -> Router<Node> {
             post(meetings::send_minutes),
         )
         .route("/reunions/{id}/decisions", post(meetings::decision))
+        .route(
+            "/reunions/{id}/ordre-du-jour/{item}/position",
+            post(meetings::decide_position),
+        )
+        .route(
+            "/reunions/{id}/positions/{position}/partager",
+            post(meetings::share_position),
+        )
+        .route(
+            "/reunions/{id}/positions/{position}/retirer",
+            post(meetings::withdraw_position),
+        )
         .route("/membres", get(people::members))
         .route(
             "/membres/nouveau",
@@ -144,6 +157,8 @@ pub fn routes() -> Router<Node> {
         )
         .route("/inter-services/point", post(joint::propose_item))
         .route("/inter-services/reunions/{id}", get(joint::meeting))
+        .route("/inter-services/reunions/{id}/dossier", get(briefing::pack))
+        .route("/nouveautes", get(briefing::news))
         .route("/donnees", get(sharing::page))
         .route(
             "/donnees/{id}/effacer",

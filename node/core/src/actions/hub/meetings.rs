@@ -7,9 +7,11 @@ use super::super::{Actor, Who};
 use crate::domain::hub::{
     self, AgendaEntryInput, MeetingChanges, MeetingDetails, OutcomeInput, ProposedItem,
 };
+use crate::domain::joint::positions::SharedPosition;
 use crate::domain::joint::{self, MeetingView, MyOutcome};
 use crate::error::NodeError;
 use crate::node::Node;
+use passerelle_protocol::body::ProposalRef;
 
 /// Every joint meeting, soonest first, drafts included.
 pub async fn meetings(node: &Node, actor: &Actor) -> Result<Vec<MeetingView>, NodeError> {
@@ -40,13 +42,27 @@ pub async fn decisions(
     let mut conn = node.db.pool().acquire().await?;
     let mut out = Vec::new();
     for s in hub::member_services(&mut conn, node.clock().today()).await? {
-        for o in joint::outcomes_for_my_proposals(&mut conn, &s.id).await? {
+        for o in joint::outcomes_concerning(&mut conn, &s.id).await? {
             if o.meeting == meeting {
                 out.push(o);
             }
         }
     }
     Ok(out)
+}
+
+/// The positions the services shared for `meeting`: on its points, on it
+/// as a whole, and on the proposals its agenda lists.
+pub async fn positions(
+    node: &Node,
+    actor: &Actor,
+    meeting: Uuid,
+) -> Result<Vec<SharedPosition>, NodeError> {
+    Who::Coordinators.check(node, actor)?;
+    let mut conn = node.db.pool().acquire().await?;
+    let m = joint::meeting(&mut conn, &meeting).await?;
+    let listed: Vec<ProposalRef> = m.agenda.iter().flat_map(|l| l.proposals.clone()).collect();
+    joint::positions::for_meeting(&mut conn, &meeting, &listed).await
 }
 
 /// Prepares a joint meeting (nothing is announced yet); returns its id.

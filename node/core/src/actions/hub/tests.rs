@@ -18,6 +18,7 @@ const HUB: &str = "hub-test";
 
 fn details(title: &str) -> MeetingDetails {
     MeetingDetails {
+        directions: None,
         title: title.into(),
         starts_at: Timestamp::from_unix(1_923_121_800).unwrap(),
         ends_at: None,

@@ -291,6 +291,7 @@ async fn fields_filled(conn: &mut AnyConnection) -> BTreeSet<(String, String)> {
 
 fn details(title: &str, day: i64) -> MeetingDetails {
     MeetingDetails {
+        directions: None,
         title: title.into(),
         starts_at: ts(1_900_000_000 + day * 86_400),
         ends_at: None,
@@ -529,6 +530,7 @@ async fn every_copy_of_a_sealed_text_is_listed_and_erased() {
         .await
         .unwrap();
     let with_notice = Body::MeetingPublished(JointMeeting {
+        directions: None,
         meeting: Uuid::now_v7(),
         title: "Réunion 3".into(),
         starts_at: ts(1_900_000_000 + 4 * 86_400),
@@ -545,6 +547,45 @@ async fn every_copy_of_a_sealed_text_is_listed_and_erased() {
 
     // The service pulls the feed.
     let mut pulled = pull(hc, 0, sc, SERVICE).await;
+
+    // Its committee prepares the joint meeting at a meeting of its own,
+    // takes a position on it and shares it.
+    let local = crate::domain::meetings::create(
+        sc,
+        &crate::domain::meetings::NewMeeting {
+            title: "Préparation".into(),
+            starts_at: 1_900_000_000,
+            place: "Salle 1".into(),
+            format: "réunion".into(),
+            in_the_past: false,
+        },
+    )
+    .await
+    .unwrap();
+    let prepare = crate::domain::meetings::add_agenda_item(
+        sc,
+        local,
+        &crate::domain::meetings::NewAgendaItem {
+            title: "Préparer la réunion commune".into(),
+            joint_meeting: Some(m1),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let position = crate::domain::positions::decide(
+        sc,
+        local,
+        prepare,
+        passerelle_protocol::body::Stance::Question,
+        Some(&marks.mark(K::PositionShared, "comment")),
+    )
+    .await
+    .unwrap();
+    crate::domain::positions::share(sc, &ms, position)
+        .await
+        .unwrap();
+    pushed = push(sc, pushed, hc).await;
 
     // Every erasable field of every kind carried a marker.
     let filled = fields_filled(hc).await;

@@ -13,6 +13,9 @@ pub struct MeetingDetails {
     pub place: String,
     /// e.g. "petit-déjeuner", "réunion", "en ligne".
     pub format: String,
+    /// How to get there: a bus, an entrance, a floor (optional).
+    #[serde(default)]
+    pub directions: Option<String>,
 }
 
 /// What an update of a published meeting changes: the details, and the
@@ -54,6 +57,7 @@ fn check_details(d: &MeetingDetails) -> Result<MeetingDetails, NodeError> {
         ends_at: d.ends_at,
         place: text("place", &d.place, 300)?,
         format: text("format", &d.format, 100)?,
+        directions: optional_text("directions", d.directions.as_deref(), 1000)?,
     })
 }
 
@@ -90,7 +94,7 @@ async fn store_details(
 ) -> Result<(), NodeError> {
     sqlx::query(
         "UPDATE joint_meetings SET title = $1, starts_at = $2, ends_at = $3, place = $4, \
-         format = $5, updated_at = $6 WHERE id = $7",
+         format = $5, updated_at = $6, directions = $7 WHERE id = $8",
     )
     .bind(&d.title)
     .bind(d.starts_at.unix())
@@ -98,6 +102,7 @@ async fn store_details(
     .bind(&d.place)
     .bind(&d.format)
     .bind(now())
+    .bind(d.directions.as_deref())
     .bind(id_text(meeting))
     .execute(conn)
     .await?;
@@ -114,7 +119,7 @@ pub async fn create_meeting_draft(
     let t = now();
     sqlx::query(
         "INSERT INTO joint_meetings (id, title, starts_at, ends_at, place, format, status, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         created_at, updated_at, directions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(id_text(&id))
     .bind(&d.title)
@@ -125,6 +130,7 @@ pub async fn create_meeting_draft(
     .bind(DRAFT)
     .bind(t)
     .bind(t)
+    .bind(d.directions.as_deref())
     .execute(conn)
     .await?;
     Ok(id)
@@ -158,11 +164,17 @@ pub async fn delete_draft(conn: &mut AnyConnection, meeting: Uuid) -> Result<(),
 
 /// Turns the coordinator's choices into agenda entries (each service item
 /// at most once, and not on another meeting's agenda unless cancelled).
+///
+/// Each entry gets its `point`, the id services' positions name, stable
+/// while the entry stays: a service's item is its item's id, a subject the
+/// subject's id, a free entry keeps the point of the entry of the same
+/// title it replaces (a new one otherwise).
 async fn build_agenda(
     conn: &mut AnyConnection,
     meeting: &Uuid,
     inputs: &[AgendaEntryInput],
 ) -> Result<Vec<(AgendaEntry, Option<Uuid>)>, NodeError> {
+    let before = joint::agenda(conn, meeting).await?;
     let mut out: Vec<(AgendaEntry, Option<Uuid>)> = Vec::with_capacity(inputs.len());
     for input in inputs {
         match input {
@@ -216,6 +228,7 @@ async fn build_agenda(
                         subject: None,
                         proposals,
                         proposed_by: Some(NodeId::parse(&row.try_get::<String, _>("service_id")?)?),
+                        point: Some(*item),
                     },
                     Some(*item),
                 ));
@@ -239,21 +252,33 @@ async fn build_agenda(
                         subject: Some(*subject),
                         proposals: s.proposals,
                         proposed_by: None,
+                        point: Some(*subject),
                     },
                     None,
                 ));
             }
-            AgendaEntryInput::Free { title, description } => out.push((
-                AgendaEntry {
-                    title: text("title", title, 200)?.into(),
-                    description: optional_text("description", description.as_deref(), 4000)?
-                        .map(Text::from),
-                    subject: None,
-                    proposals: Vec::new(),
-                    proposed_by: None,
-                },
-                None,
-            )),
+            AgendaEntryInput::Free { title, description } => {
+                let title = text("title", title, 200)?;
+                let taken = |p: &Uuid| out.iter().any(|(e, _)| e.point.as_ref() == Some(p));
+                let point = before
+                    .iter()
+                    .filter(|l| l.item.is_none() && l.subject.is_none() && l.title == title)
+                    .filter_map(|l| l.point)
+                    .find(|p| !taken(p))
+                    .unwrap_or_else(Uuid::now_v7);
+                out.push((
+                    AgendaEntry {
+                        title: title.into(),
+                        description: optional_text("description", description.as_deref(), 4000)?
+                            .map(Text::from),
+                        subject: None,
+                        proposals: Vec::new(),
+                        proposed_by: None,
+                        point: Some(point),
+                    },
+                    None,
+                ))
+            }
         }
     }
     Ok(out)
@@ -296,6 +321,7 @@ async fn announced(
         ends_at: m.ends_at,
         place: m.place,
         format: m.format,
+        directions: m.directions,
         agenda: m
             .agenda
             .iter()

@@ -478,6 +478,7 @@ async fn subjects_link_log_and_count_each_service_once() {
 
 fn details(title: &str, starts: i64) -> MeetingDetails {
     MeetingDetails {
+        directions: None,
         title: title.into(),
         starts_at: ts(starts),
         ends_at: Some(ts(starts + 7200)),
@@ -648,6 +649,7 @@ async fn meeting_life_cycle() {
     );
     let changes = MeetingChanges {
         details: MeetingDetails {
+            directions: None,
             place: "CPAS de Gosselies".into(),
             ..details("Comité inter-SSM", t + 86_400)
         },
@@ -746,7 +748,7 @@ async fn meeting_life_cycle() {
         }
         other => panic!("unexpected {other:?}"),
     }
-    let of_a = joint::outcomes_for_my_proposals(c, "ssm-a").await.unwrap();
+    let of_a = joint::outcomes_concerning(c, "ssm-a").await.unwrap();
     assert_eq!(of_a.len(), 1);
     assert_eq!(of_a[0].decision, "Courrier commun.");
     assert_eq!(
@@ -908,8 +910,8 @@ async fn services_see_what_the_hub_sees() {
     }
     assert_eq!(at_hub, at_service);
     assert_eq!(
-        joint::outcomes_for_my_proposals(h, "ssm-b").await.unwrap(),
-        joint::outcomes_for_my_proposals(v, "ssm-b").await.unwrap()
+        joint::outcomes_concerning(h, "ssm-b").await.unwrap(),
+        joint::outcomes_concerning(v, "ssm-b").await.unwrap()
     );
     // Same subjects (their local change times may differ by a second).
     let timeless = |mut list: Vec<SubjectView>| {

@@ -262,9 +262,10 @@ pub async fn apply_meeting(
     let t = now();
     sqlx::query(
         "INSERT INTO joint_meetings (id, title, starts_at, ends_at, place, format, status, notice, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         created_at, updated_at, directions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, starts_at = excluded.starts_at, \
          ends_at = excluded.ends_at, place = excluded.place, format = excluded.format, \
+         directions = excluded.directions, \
          status = excluded.status, notice = excluded.notice, updated_at = excluded.updated_at",
     )
     .bind(id_text(m))
@@ -277,6 +278,7 @@ pub async fn apply_meeting(
     .bind(meeting.notice.as_ref().map(Text::or_empty))
     .bind(t)
     .bind(t)
+    .bind(meeting.directions.as_deref())
     .execute(&mut *conn)
     .await?;
     let entries: Vec<StoredEntry<'_>> = meeting

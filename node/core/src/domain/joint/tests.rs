@@ -347,6 +347,7 @@ async fn delegates_and_figures_are_replaced_whole() {
 
 fn announced(meeting: Uuid, starts: i64, agenda: Vec<AgendaEntry>) -> JointMeeting {
     JointMeeting {
+        directions: None,
         meeting,
         title: "Comité inter-SSM".into(),
         starts_at: ts(starts),
@@ -360,6 +361,7 @@ fn announced(meeting: Uuid, starts: i64, agenda: Vec<AgendaEntry>) -> JointMeeti
 
 fn entry(title: &str) -> AgendaEntry {
     AgendaEntry {
+        point: None,
         title: title.into(),
         description: None,
         subject: None,
@@ -538,10 +540,10 @@ async fn outcomes_reach_the_services_whose_proposals_they_name() {
     .unwrap();
     let decisions = |list: Vec<MyOutcome>| list.into_iter().map(|o| o.decision).collect::<Vec<_>>();
     assert_eq!(
-        decisions(outcomes_for_my_proposals(c, "ssm-a").await.unwrap()),
+        decisions(outcomes_concerning(c, "ssm-a").await.unwrap()),
         vec!["Courrier commun au pouvoir organisateur."]
     );
-    let of_b = outcomes_for_my_proposals(c, "ssm-b").await.unwrap();
+    let of_b = outcomes_concerning(c, "ssm-b").await.unwrap();
     assert_eq!(of_b.len(), 2);
     assert_eq!(
         of_b[0].subject_title.as_deref(),
@@ -549,13 +551,70 @@ async fn outcomes_reach_the_services_whose_proposals_they_name() {
     );
     assert_eq!(of_b[1].proposals, vec![pb.clone()]);
     assert_eq!(
-        decisions(outcomes_for_my_proposals(c, "ssm-d").await.unwrap()),
+        decisions(outcomes_concerning(c, "ssm-d").await.unwrap()),
         vec!["Le café sera servi."]
     );
-    assert!(outcomes_for_my_proposals(c, "ssm-e")
+    assert!(outcomes_concerning(c, "ssm-e").await.unwrap().is_empty());
+
+    // The answer comes back to everyone who carried the point: a supporter
+    // of the café, a committee that took a position on the ascenseur, one
+    // that took a position on the meeting as a whole.
+    give(c, "ssm-e", &pd).await;
+    let of_e = outcomes_concerning(c, "ssm-e").await.unwrap();
+    assert_eq!(decisions(of_e.clone()), vec!["Le café sera servi."]);
+    assert_eq!(of_e[0].concern, Concern::WeSupport);
+    assert_eq!(of_a_concern(c, "ssm-a").await, vec![Concern::OurProposal]);
+    let position = |meeting, proposal| passerelle_protocol::body::Position {
+        position: Uuid::now_v7(),
+        meeting,
+        point: None,
+        proposal,
+        stance: passerelle_protocol::body::Stance::Question,
+        comment: None,
+    };
+    apply_position(c, "ssm-f", &position(None, Some(pb.clone())))
+        .await
+        .unwrap();
+    assert_eq!(
+        decisions(outcomes_concerning(c, "ssm-f").await.unwrap()),
+        vec![
+            "Courrier commun au pouvoir organisateur.",
+            "L'ascenseur d'abord."
+        ],
+        "the subject holds the ascenseur too"
+    );
+    apply_position(c, "ssm-g", &position(Some(m), None))
+        .await
+        .unwrap();
+    let of_g = outcomes_concerning(c, "ssm-g").await.unwrap();
+    assert_eq!(of_g.len(), 3);
+    assert!(of_g.iter().all(|o| o.concern == Concern::OurPosition));
+    assert!(of_g.iter().all(|o| o.recorded_at > 0));
+
+    // A position on one point: the decisions about that point's proposals.
+    let point = Uuid::now_v7();
+    let mut cafe = entry("Le café");
+    cafe.point = Some(point);
+    cafe.proposals = vec![pd.clone()];
+    apply_meeting(c, &announced(m, now() - 3600, vec![cafe]), false)
+        .await
+        .unwrap();
+    let mut on_point = position(Some(m), None);
+    on_point.point = Some(point);
+    apply_position(c, "ssm-h", &on_point).await.unwrap();
+    assert_eq!(
+        decisions(outcomes_concerning(c, "ssm-h").await.unwrap()),
+        vec!["Le café sera servi."]
+    );
+}
+
+async fn of_a_concern(c: &mut AnyConnection, me: &str) -> Vec<Concern> {
+    outcomes_concerning(c, me)
         .await
         .unwrap()
-        .is_empty());
+        .into_iter()
+        .map(|o| o.concern)
+        .collect()
 }
 
 #[tokio::test]

@@ -32,6 +32,7 @@ fn item(title: &str, proposal: Option<Uuid>) -> NewAgendaItem {
         title: title.into(),
         description: None,
         proposal,
+        ..NewAgendaItem::default()
     }
 }
 

@@ -23,7 +23,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use passerelle_protocol::body::ProposalRef;
+use passerelle_protocol::body::{ProposalRef, Stance};
 use passerelle_protocol::{Date, NodeId, Timestamp};
 use uuid::Uuid;
 
@@ -61,6 +61,8 @@ pub struct Summary {
     pub suggestions: usize,
     pub items: usize,
     pub subjects: usize,
+    /// Positions a committee sent for the next joint meeting.
+    pub positions: usize,
     /// The next joint meeting: its id and when it starts (Unix seconds).
     pub next_meeting: Option<(Uuid, i64)>,
     /// Titles of the next joint meeting's agenda, in order.
@@ -104,6 +106,14 @@ impl Summary {
                 NEXT_MEETING.0,
                 when_fr(starts_at),
                 NEXT_MEETING.1
+            ));
+        }
+        if self.positions > 0 {
+            out.push(format!(
+                "  • le SSM de Charleroi a préparé ce petit-déjeuner à sa prochaine réunion : \
+                 {} positions envoyées, que la coordination lit sous les points de l'ordre du \
+                 jour ; son dossier des délégué·es s'imprime depuis la réunion commune.",
+                self.positions
             ));
         }
         out
@@ -361,7 +371,19 @@ pub(super) async fn seed(hub: &Running, services: &[Running]) -> Result<Summary,
     //    decisions, the next one with its agenda.
     seed_hub(&hub.node, &ids, &items, &mut summary).await?;
 
-    // 6. Everyone has sent and received everything.
+    // 6. The SSM of Charleroi prepares the next joint breakfast at its
+    //    next meeting: its positions, sent to the inter-service committee.
+    if let Some((next, _)) = summary.next_meeting {
+        let subject = actions::hub::subjects(&hub.node, &coordinator(&hub.node).await?)
+            .await?
+            .into_iter()
+            .find(|s| s.title == NEXT_SUBJECT.title)
+            .map(|s| s.id);
+        prepare_joint_meeting(&services[1].node, next, subject).await?;
+        summary.positions = 2;
+    }
+
+    // 7. Everyone has sent and received everything.
     for service in services {
         eventually(
             &format!("la synchronisation de {}", service.node.id()),
@@ -370,6 +392,65 @@ pub(super) async fn seed(hub: &Running, services: &[Running]) -> Result<Summary,
         .await?;
     }
     Ok(summary)
+}
+
+/// A committee prepares the joint meeting `joint` at its next meeting: the
+/// meeting as a whole (a question to ask) and the point of `subject` (for),
+/// each on its agenda, decided and sent.
+async fn prepare_joint_meeting(
+    node: &Node,
+    joint: Uuid,
+    subject: Option<Uuid>,
+) -> Result<(), NodeError> {
+    let a = &admin(node).await?;
+    eventually(
+        &format!("la réunion commune chez {}", node.id()),
+        || async { Ok(actions::joint::meeting(node, a, joint).await.is_ok()) },
+    )
+    .await?;
+    let now = passerelle_core::clock::now();
+    let Some(local) = actions::meetings::list(node, a)
+        .await?
+        .into_iter()
+        .filter(|m| m.starts_at > now && m.cancelled_at.is_none())
+        .min_by_key(|m| m.starts_at)
+    else {
+        return Ok(());
+    };
+    let mut topics = vec![(
+        NewAgendaItem {
+            title: "Le petit-déjeuner inter-SSM : ce que nos délégué·es y demanderont".to_owned(),
+            joint_meeting: Some(joint),
+            ..NewAgendaItem::default()
+        },
+        Stance::Question,
+        "Peut-on prévoir un covoiturage depuis la gare pour celles et ceux qui viennent de loin ?",
+    )];
+    if let Some(point) = subject {
+        topics.push((
+            NewAgendaItem {
+                title: "Les consultations en soirée".to_owned(),
+                joint_meeting: Some(joint),
+                joint_point: Some(point),
+                ..NewAgendaItem::default()
+            },
+            Stance::For,
+            "Nous aussi : plusieurs membres travaillent en journée. Nous pouvons essayer un soir par mois.",
+        ));
+    }
+    for (item, stance, words) in topics {
+        actions::meetings::add_agenda_item(node, a, local.id, &item).await?;
+        let added = actions::meetings::get(node, a, local.id)
+            .await?
+            .agenda
+            .last()
+            .map(|i| i.id)
+            .ok_or_else(|| NodeError::config("demo: the agenda item vanished"))?;
+        let position =
+            actions::positions::decide(node, a, local.id, added, stance, Some(words)).await?;
+        actions::positions::share(node, a, position).await?;
+    }
+    Ok(())
 }
 
 /// The demo's administrator of `node`: the one who acts in the story.
@@ -449,6 +530,7 @@ fn agenda_item(item: &Item, proposals: &[Uuid]) -> NewAgendaItem {
         title: (*title).to_owned(),
         description: description.map(str::to_owned),
         proposal: proposal.and_then(|n| proposals.get(n).copied()),
+        ..NewAgendaItem::default()
     }
 }
 
@@ -515,6 +597,7 @@ async fn seed_meetings(
             title,
             description: None,
             proposal: None,
+            ..NewAgendaItem::default()
         };
         actions::meetings::add_agenda_item(node, a, second, &item).await?;
     }
@@ -562,6 +645,7 @@ async fn seed_meetings(
         title: format!("Adoption du procès-verbal du {}", date_fr(times[1])),
         description: None,
         proposal: None,
+        ..NewAgendaItem::default()
     };
     actions::meetings::add_agenda_item(node, a, third, &adopt).await?;
     for item in m.next {
@@ -575,6 +659,7 @@ async fn seed_meetings(
                 .to_owned(),
         ),
         proposal: None,
+        ..NewAgendaItem::default()
     };
     actions::meetings::add_agenda_item(node, a, third, &joint).await?;
     Ok(())
@@ -611,6 +696,7 @@ async fn seed_hub(
         hub,
         coordinator,
         MeetingDetails {
+            directions: None,
             title: PAST_MEETING.to_owned(),
             starts_at: Timestamp::from_unix(on_weekday(-36, THURSDAY, (9, 0)))?,
             ends_at: Some(Timestamp::from_unix(on_weekday(-36, THURSDAY, (11, 30)))?),
@@ -671,6 +757,11 @@ async fn seed_hub(
         hub,
         coordinator,
         MeetingDetails {
+            directions: Some(
+                "En bus : ligne 1, arrêt à 200 mètres. Entrée par la cour, rez-de-chaussée, \
+                 sans marche."
+                    .to_owned(),
+            ),
             title: NEXT_MEETING.0.to_owned(),
             starts_at: Timestamp::from_unix(starts_at)?,
             ends_at: Some(Timestamp::from_unix(on_weekday(22, THURSDAY, (12, 0)))?),

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::subjects::Proposals;
 use super::{field_error, guard, path_id, refusal_on, render_with, service_label, Choice, Field};
+use crate::pages::labels::stance_label;
 use crate::pages::{
     brussels, done, CsrfForm, FieldError, Flash, Layout, Locale, PageError, Viewer,
 };
@@ -24,6 +25,7 @@ use passerelle_core::clock::now;
 use passerelle_core::domain::hub::{
     AgendaEntryInput, MeetingChanges, MeetingDetails, OutcomeInput,
 };
+use passerelle_core::domain::joint::positions::SharedPosition;
 use passerelle_core::domain::joint::{AgendaLine, MeetingView, CANCELLED, DRAFT, PUBLISHED};
 use passerelle_core::error::NodeError;
 use passerelle_core::node::Node;
@@ -154,6 +156,18 @@ struct Line {
     last: bool,
     /// Its decision, once recorded.
     decision: Option<String>,
+    /// What the services' committees think of it.
+    positions: Vec<PositionLine>,
+}
+
+/// One service's position, as the coordinator reads it.
+struct PositionLine {
+    service: String,
+    stance: &'static str,
+    /// The proposal it is about, when it is about one of the point's
+    /// proposals rather than the point itself; else "".
+    about: String,
+    comment: String,
 }
 
 /// A service's proposed item, as a radio button.
@@ -213,6 +227,9 @@ struct MeetingPage {
     minutes_field: Field,
     decision_fields: Vec<Field>,
     ics_href: String,
+    directions: String,
+    /// Positions on the meeting as a whole.
+    whole_positions: Vec<PositionLine>,
 }
 
 /// The entries of an agenda as the coordinator chose them, to give
@@ -283,6 +300,18 @@ async fn meeting_page(
         .map(|s| (s.id, s.name))
         .collect();
     let decisions = recorded_decisions(node, viewer, &m).await?;
+    let shared = hub::positions(node, &actor, m.id).await?;
+    let position_line = |p: &SharedPosition, about: String| PositionLine {
+        service: service_label(&p.service, names.get(&p.service).map(String::as_str)),
+        stance: stance_label(p.stance, loc),
+        about,
+        comment: p.comment.clone().unwrap_or_default(),
+    };
+    let whole_positions = shared
+        .iter()
+        .filter(|p| p.meeting == Some(m.id) && p.point.is_none() && p.proposal.is_none())
+        .map(|p| position_line(p, String::new()))
+        .collect();
     let count = m.agenda.len();
     let agenda: Vec<Line> = m
         .agenda
@@ -313,6 +342,16 @@ async fn meeting_page(
             first: i == 0,
             last: i + 1 == count,
             decision: decisions.get(&line.position).cloned(),
+            positions: shared
+                .iter()
+                .filter_map(|p| {
+                    if p.point.is_some() && p.point == line.point {
+                        return Some(position_line(p, String::new()));
+                    }
+                    let r = p.proposal.as_ref().filter(|r| line.proposals.contains(r))?;
+                    (p.point.is_none()).then(|| position_line(p, proposals.label(r)))
+                })
+                .collect(),
         })
         .collect();
 
@@ -409,6 +448,8 @@ async fn meeting_page(
         l: viewer.layout("/reunions-communes", flash),
         href: format!("/reunions-communes/{}", m.id),
         ics_href: format!("/reunions-communes/{}.ics", m.id),
+        directions: m.directions.clone().unwrap_or_default(),
+        whole_positions,
         title: m.title.clone(),
         when: when_words(&m, loc),
         place: m.place.clone(),

@@ -108,6 +108,8 @@ struct JointMeeting {
     title: String,
     when: String,
     place: String,
+    /// How to get there, or "".
+    directions: String,
     format: String,
     cancelled: bool,
     notice: String,
@@ -149,6 +151,7 @@ fn joint_meeting(names: &Names, m: &MeetingView) -> JointMeeting {
         None => loc.datetime(starts),
     };
     JointMeeting {
+        directions: m.directions.clone().unwrap_or_default(),
         href: format!("/inter-services/reunions/{}", m.id),
         ics_href: format!("/inter-services/reunions/{}.ics", m.id),
         title: m.title.clone(),
@@ -215,6 +218,8 @@ struct OutcomeView {
     subject: String,
     decision: Vec<String>,
     proposals: Vec<ProposalName>,
+    /// Why it concerns the committee.
+    why: &'static str,
 }
 
 /// What was posted, kept when the page comes back with an error.
@@ -292,12 +297,8 @@ async fn corner_page(
             when: loc.datetime(o.starts_at.unix()),
             subject: o.subject_title.unwrap_or_default(),
             decision: paragraphs(&o.decision),
-            proposals: o
-                .proposals
-                .iter()
-                .filter(|r| r.service.as_str() == me)
-                .map(|r| names.proposal(r))
-                .collect(),
+            proposals: o.proposals.iter().map(|r| names.proposal(r)).collect(),
+            why: crate::pages::labels::concern_label(o.concern, loc),
         })
         .collect();
 

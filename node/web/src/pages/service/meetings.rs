@@ -25,8 +25,10 @@ use passerelle_core::node::Node;
 
 mod changes;
 mod corrections;
+mod preparation;
 pub(super) use changes::*;
 pub(super) use corrections::*;
+pub(super) use preparation::*;
 
 // ---------------------------------------------------------------------------
 // The list.
@@ -283,6 +285,8 @@ struct DetailPage {
     item_description: String,
     item_proposals: Vec<Choice>,
     answers: Vec<AnswerView>,
+    /// What was said at the joint meetings, that concerns the committee.
+    joint_decisions: Vec<JointDecisionView>,
     attendance: Vec<AttendanceView>,
     /// Every member of the committee at the meeting, with the three choices.
     attendance_form: Vec<AttendanceRow>,
@@ -315,6 +319,9 @@ struct ItemView {
     description: Vec<String>,
     proposal_href: String,
     proposal_title: String,
+    /// Another service's proposal or a joint meeting, with the committee's
+    /// position on it.
+    prep: Preparation,
 }
 
 struct AnswerView {
@@ -370,6 +377,10 @@ struct Posted {
     adopt_meeting: String,
     decision_text: String,
     decision_proposal: String,
+    /// The position form, for the item `position_item`.
+    position_item: String,
+    position_stance: String,
+    position_comment: String,
 }
 
 const ATTENDANCE: [AttendanceStatus; 3] = [
@@ -458,7 +469,10 @@ async fn detail_page(
         .and_then(|x| x.secretary)
         .map(|s| s.to_string())
         .unwrap_or_default();
-    let secretary = posted.minutes_secretary.unwrap_or(current_secretary);
+    let secretary = posted
+        .minutes_secretary
+        .clone()
+        .unwrap_or(current_secretary);
     let mut secretaries = vec![Choice::new(
         "",
         loc.t("Personne en particulier"),
@@ -530,6 +544,9 @@ async fn detail_page(
         .collect();
     let can_record =
         m.cancelled_at.is_none() && matches!(m.minutes_status, None | Some(MinutesStatus::Draft));
+    drop(conn);
+    let preps = preparations(node, loc, &d.agenda, &posted).await?;
+    let joint_decisions = actions::positions::joint_decisions(node, &viewer.actor(), id).await?;
 
     Ok(DetailPage {
         l: viewer.layout("/reunions", flash),
@@ -543,7 +560,9 @@ async fn detail_page(
         agenda: d
             .agenda
             .iter()
-            .map(|a| ItemView {
+            .zip(preps)
+            .map(|(a, prep)| ItemView {
+                prep,
                 id: a.id,
                 title: a.title.clone(),
                 description: paragraphs(a.description.as_deref().unwrap_or_default()),
@@ -559,7 +578,8 @@ async fn detail_page(
             .collect(),
         item_title: posted.item_title,
         item_description: posted.item_description,
-        item_proposals: proposal_choices(&posted.item_proposal),
+        item_proposals: subject_choices(node, loc, &posted.item_proposal).await?,
+        joint_decisions: joint_decision_views(joint_decisions, loc),
         answers: answers
             .into_iter()
             .map(|a| AnswerView {

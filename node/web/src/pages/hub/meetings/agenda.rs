@@ -201,6 +201,7 @@ async fn reorder_published(
     );
     let changes = MeetingChanges {
         details: MeetingDetails {
+            directions: m.directions.clone(),
             title: m.title.clone(),
             starts_at: m.starts_at,
             ends_at: m.ends_at,

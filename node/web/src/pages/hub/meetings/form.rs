@@ -68,6 +68,8 @@ pub struct DetailsForm {
     pub(super) fin: String,
     pub(super) lieu: String,
     pub(super) format: String,
+    /// How to get there (optional).
+    pub(super) acces: String,
     /// For a published meeting: what changes, for the services.
     pub(super) annonce: String,
 }
@@ -83,6 +85,7 @@ impl DetailsForm {
                 .unwrap_or_default(),
             lieu: m.place.clone(),
             format: m.format.clone(),
+            acces: m.directions.clone().unwrap_or_default(),
             annonce: String::new(),
         }
     }
@@ -119,6 +122,12 @@ impl DetailsForm {
             100,
             loc.t("Écrivez la forme de la réunion, par exemple : petit-déjeuner."),
         );
+        if self.acces.trim().chars().count() > 1000 {
+            errors.push(field_error(
+                "acces",
+                &loc.t1("C'est trop long : {max} caractères au plus.", "max", 1000),
+            ));
+        }
         let starts = local_input_to_unix(&self.debut);
         if starts.is_none() {
             errors.push(field_error(
@@ -161,6 +170,7 @@ impl DetailsForm {
         }
         match (errors.is_empty(), starts_at) {
             (true, Some(starts_at)) => Ok(MeetingDetails {
+                directions: Some(self.acces.trim().to_owned()).filter(|a| !a.is_empty()),
                 title: self.titre.trim().to_owned(),
                 starts_at,
                 ends_at: ends.and_then(to_ts),
@@ -195,6 +205,12 @@ impl DetailsForm {
             Field::new("format", "format", loc.t("Forme de la réunion"))
                 .hint(loc.t("Par exemple : petit-déjeuner, réunion, en ligne."))
                 .value(&self.format)
+                .errors(errors),
+            Field::new("acces", "acces", loc.t("Comment y aller"))
+                .kind("textarea")
+                .hint(loc.t("Par exemple : bus 1, arrêt Ville-Basse ; entrée par la cour ; rez-de-chaussée, sans marche."))
+                .optional()
+                .value(&self.acces)
                 .errors(errors),
         ]
     }

@@ -24,10 +24,12 @@ fn details_are_checked_field_by_field() {
         fin: "11:00".into(),
         lieu: "Charleroi".into(),
         format: "petit-déjeuner".into(),
+        acces: " Bus 1, arrêt Ville-Basse ".into(),
         annonce: String::new(),
     };
     let d = form.details(Locale::Fr).unwrap();
     assert_eq!(d.title, "Comité");
+    assert_eq!(d.directions.as_deref(), Some("Bus 1, arrêt Ville-Basse"));
     assert_eq!(d.ends_at.map(|e| e.unix()), Some(1_923_121_800 + 5400));
     let bad = DetailsForm {
         fin: "08:00".into(),

@@ -75,7 +75,24 @@ pub(in crate::pages::service) async fn add_item(
             loc.t("Écrivez le sujet du point."),
         ));
     }
-    let proposal = optional_id(&f.proposal).map_err(|_| PageError::BadForm)?;
+    let mut item = NewAgendaItem {
+        title: f.title.trim().to_owned(),
+        description: Some(f.description.trim().to_owned()).filter(|d| !d.is_empty()),
+        ..NewAgendaItem::default()
+    };
+    parse_subject(&f.proposal, &mut item).ok_or(PageError::BadForm)?;
+    // An item about something, without a title of its own: it takes the
+    // words of what it is about.
+    if item.title.is_empty() && !f.proposal.trim().is_empty() {
+        if let Some(c) = subject_choices(&node, loc, f.proposal.trim())
+            .await?
+            .into_iter()
+            .find(|c| c.selected)
+        {
+            item.title = c.label.chars().take(200).collect();
+            errors.clear();
+        }
+    }
     let posted = Posted {
         item_title: f.title.clone(),
         item_description: f.description.clone(),
@@ -85,11 +102,6 @@ pub(in crate::pages::service) async fn add_item(
     if !errors.is_empty() {
         return refuse(&node, &viewer, id, errors, posted).await;
     }
-    let item = NewAgendaItem {
-        title: f.title.trim().to_owned(),
-        description: Some(f.description.trim().to_owned()).filter(|d| !d.is_empty()),
-        proposal,
-    };
     change(
         &node,
         &viewer,
