@@ -37,9 +37,9 @@ pub mod positions;
 pub use apply::*;
 pub mod suggestions;
 mod supporters;
-pub use supporters::*;
 pub use outcomes::*;
 pub use positions::{apply_position, apply_position_withdrawal};
+pub use supporters::*;
 
 /// Meeting status: prepared at the hub, not announced yet.
 pub const DRAFT: &str = "draft";

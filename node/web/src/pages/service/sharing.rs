@@ -14,6 +14,7 @@ use crate::pages::{done, render, CsrfForm, FieldError, Flash, Layout, Locale, Pa
 use passerelle_core::actions::erasure::{self, SharedMessage};
 use passerelle_core::actions::Who;
 use passerelle_core::node::Node;
+use passerelle_protocol::body::Kind;
 
 #[derive(askama::Template)]
 #[template(path = "service_sharing.html")]
@@ -41,17 +42,33 @@ struct RecordRow {
     texts: i64,
 }
 
-/// What a kind of message is, in words.
+/// What a kind of message is, in words (every kind a service sends has
+/// its own; the compiler asks for the next one).
 fn kind_words(kind: &str, loc: Locale) -> &'static str {
+    let Some(kind) = Kind::parse(kind) else {
+        return loc.t("Autre message");
+    };
     match kind {
-        "delegates.list" => loc.t("Liste des délégué·es"),
-        "proposal.shared" => loc.t("Proposition partagée"),
-        "proposal.updated" => loc.t("Suite d'une proposition partagée"),
-        "proposal.withdrawn" => loc.t("Proposition qui n'est plus partagée"),
-        "agenda_item.proposed" => loc.t("Point proposé pour une réunion inter-services"),
-        "support.given" => loc.t("Soutien à une proposition"),
-        "support.withdrawn" => loc.t("Soutien retiré"),
-        _ => loc.t("Autre message"),
+        Kind::DelegatesList => loc.t("Liste des délégué·es"),
+        Kind::ProposalShared => loc.t("Proposition partagée"),
+        Kind::ProposalUpdated => loc.t("Suite d'une proposition partagée"),
+        Kind::ProposalWithdrawn => loc.t("Proposition qui n'est plus partagée"),
+        Kind::AgendaItemProposed => loc.t("Point proposé pour une réunion inter-services"),
+        Kind::SupportGiven => loc.t("Soutien à une proposition"),
+        Kind::SupportWithdrawn => loc.t("Soutien retiré"),
+        Kind::PositionShared => loc.t("Position du comité, pour une réunion commune"),
+        Kind::PositionWithdrawn => loc.t("Position du comité retirée"),
+        Kind::FiguresShared => loc.t("Chiffres partagés (des totaux, jamais une personne)"),
+        Kind::KeyRotated => loc.t("Changement de la clé de signature"),
+        Kind::ContentErased => loc.t("Effacement de textes envoyés"),
+        // Sent by the hub only, never by a service.
+        Kind::SubjectUpdated
+        | Kind::MeetingPublished
+        | Kind::MeetingUpdated
+        | Kind::MeetingCancelled
+        | Kind::MeetingOutcomes
+        | Kind::MembersList
+        | Kind::KeyRevoked => loc.t("Autre message"),
     }
 }
 
