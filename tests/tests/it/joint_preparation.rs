@@ -458,6 +458,7 @@ async fn delegates_prepare_carry_and_bring_back() {
                 assert!(text.contains(w), "{name} lacks {w:?}:\n{text}");
             }
             b.assert_accessible(name).await;
+            b.screenshot(name).await;
             let pdf = b.print_to_pdf().await;
             std::fs::create_dir_all(passerelle_tests::browser::artifacts_dir()).unwrap();
             std::fs::write(

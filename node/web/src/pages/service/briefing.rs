@@ -259,7 +259,7 @@ pub(super) async fn news(State(node): State<Node>, viewer: Viewer) -> Result<Res
         l: viewer.layout("/nouveautes", None),
         since: match &n.last_meeting {
             Some(m) => loc.t1(
-                "Depuis notre réunion du {date}.",
+                "Depuis notre dernière réunion, {date}.",
                 "date",
                 loc.datetime(m.starts_at),
             ),

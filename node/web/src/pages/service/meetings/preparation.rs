@@ -60,7 +60,10 @@ pub(super) async fn subject_choices(
         );
     }
     for m in joint::upcoming_meetings(&mut conn, passerelle_core::clock::now()).await? {
-        let day = loc.datetime(m.starts_at.unix());
+        // « du 11 décembre 2026 »: the day, without its « le ».
+        let day = crate::pages::brussels(m.starts_at.unix())
+            .map(|l| loc.day(l.date()))
+            .unwrap_or_default();
         push(
             format!("commune:{}", m.id),
             loc.t1("Préparer toute la réunion commune du {date}", "date", &day),
