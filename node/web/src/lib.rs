@@ -13,6 +13,7 @@
 //! engine.
 
 pub mod api;
+pub mod budget;
 pub mod cookies;
 pub mod error;
 mod federation;
@@ -55,6 +56,10 @@ pub fn app_with(node: Node, limits: Limits) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            budget::BodyBudget::new(limits.body_budget),
+            budget::bodies,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             limits.request_timeout,
             deadline,

@@ -16,7 +16,9 @@ async fn slow_clients_are_cut_off() {
         Limits::default(),
         Limits {
             header_timeout: Duration::from_secs(30),
-            request_timeout: Duration::from_secs(60)
+            request_timeout: Duration::from_secs(60),
+            body_budget: 24 * 1024 * 1024,
+            max_connections: 4096,
         }
     );
     let root = tempfile::tempdir().unwrap();
@@ -36,6 +38,7 @@ async fn slow_clients_are_cut_off() {
     let limits = Limits {
         header_timeout: Duration::from_secs(2),
         request_timeout: Duration::from_secs(3),
+        ..Limits::default()
     };
     let stopper = node.clone();
     let server = tokio::spawn(passerelle_web::serve_with(
@@ -91,7 +94,7 @@ async fn slow_clients_are_cut_off() {
     // A body that never ends: 408 in the API's error format.
     let (answer, took) = dribble(
         addr,
-        "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n",
+        "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n",
         b" ",
     )
     .await;

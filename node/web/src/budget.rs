@@ -1,0 +1,194 @@
+//! Request bodies in memory: a budget for the whole node, and small limits
+//! where no one is known yet.
+//!
+//! Every handler reads its body whole into memory (a push, a form, a JSON
+//! object), so without a bound, slow uploads held open together fill the
+//! memory: 40 of 8 MiB took a hub from 13 to 336 MiB. Here every request's
+//! body passes through [`Budgeted`], which takes each chunk's size from one
+//! semaphore of bytes ([`Limits::body_budget`]) as the handler reads it,
+//! and gives it back when the answer is made. A chunk that does not fit
+//! ends the read and the answer is **503 `busy`** (with `Retry-After`),
+//! whatever the handler made of the failed read; a body longer than its
+//! route's limit is **413 `too_large`** (before reading when
+//! `Content-Length` says so). Routes that take a body from people not yet
+//! known (logging in, joining) have small limits ([`limit_of`]); the others
+//! read their body only once the caller is authenticated (the API's `Auth`
+//! and the pages' `Viewer` come before the body; the hub's inbox checks the
+//! request signature's sender from the headers first, see `federation`).
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http_body::Frame;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::error::ApiError;
+use passerelle_core::error::{NodeError, Refusal};
+use passerelle_core::wire::MAX_BODY_BYTES;
+
+/// The largest body of a login (API or page): a name and a password of at
+/// most 200 characters, with room to spare.
+pub const LOGIN_BODY_BYTES: usize = 16 * 1024;
+/// The largest body of `POST /fed/v1/join`: a code and a signed descriptor.
+pub const JOIN_BODY_BYTES: usize = 64 * 1024;
+
+/// The largest body a route takes.
+pub fn limit_of(path: &str) -> usize {
+    match path {
+        "/api/v1/session" | "/api/v1/tokens" | "/connexion" => LOGIN_BODY_BYTES,
+        "/fed/v1/join" => JOIN_BODY_BYTES,
+        _ => MAX_BODY_BYTES,
+    }
+}
+
+/// The node's budget of request bytes held in memory at once.
+#[derive(Clone)]
+pub struct BodyBudget(Arc<Semaphore>);
+
+impl BodyBudget {
+    pub fn new(bytes: usize) -> BodyBudget {
+        BodyBudget(Arc::new(Semaphore::new(bytes.min(Semaphore::MAX_PERMITS))))
+    }
+}
+
+/// Why a body's read was cut short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Over {
+    Budget,
+    Limit(usize),
+}
+
+/// What a request's body took from the budget, kept until its answer.
+#[derive(Default)]
+struct Held {
+    permit: Option<OwnedSemaphorePermit>,
+    over: Option<Over>,
+}
+
+/// The sentence of a read cut short (what `to_bytes` reports).
+const CUT_SHORT: &str = "request body refused: the node's limits";
+
+/// A request body that takes its bytes from the budget as they are read.
+struct Budgeted {
+    inner: Body,
+    budget: Arc<Semaphore>,
+    held: Arc<Mutex<Held>>,
+    limit: usize,
+    seen: usize,
+}
+
+impl Budgeted {
+    fn cut(&mut self, why: Over) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        if let Ok(mut held) = self.held.lock() {
+            held.over = Some(why);
+        }
+        Poll::Ready(Some(Err(axum::Error::new(CUT_SHORT))))
+    }
+}
+
+impl http_body::Body for Budgeted {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let this = self.get_mut();
+        let frame = match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => frame,
+            other => return other,
+        };
+        if let Some(data) = frame.data_ref() {
+            this.seen = this.seen.saturating_add(data.len());
+            if this.seen > this.limit {
+                return this.cut(Over::Limit(this.limit));
+            }
+            let n = u32::try_from(data.len()).unwrap_or(u32::MAX);
+            match this.budget.clone().try_acquire_many_owned(n) {
+                Ok(permit) => {
+                    if let Ok(mut held) = this.held.lock() {
+                        match held.permit.as_mut() {
+                            Some(all) => all.merge(permit),
+                            None => held.permit = Some(permit),
+                        }
+                    }
+                }
+                Err(_) => return this.cut(Over::Budget),
+            }
+        }
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// How many seconds a client told `busy` waits before trying again.
+pub const BUSY_RETRY_AFTER_SECS: u32 = 2;
+
+/// The middleware: every request's body under the budget and its route's
+/// limit (see the module's comment).
+pub async fn bodies(State(budget): State<BodyBudget>, req: Request, next: Next) -> Response {
+    let limit = limit_of(req.uri().path());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large(limit);
+    }
+    let held = Arc::new(Mutex::new(Held::default()));
+    let (parts, body) = req.into_parts();
+    let body = Body::new(Budgeted {
+        inner: body,
+        budget: budget.0,
+        held: held.clone(),
+        limit,
+        seen: 0,
+    });
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let over = held.lock().ok().and_then(|mut h| {
+        h.permit = None;
+        h.over
+    });
+    match over {
+        None => response,
+        Some(Over::Limit(limit)) => too_large(limit),
+        Some(Over::Budget) => busy(),
+    }
+}
+
+fn too_large(limit: usize) -> Response {
+    ApiError(NodeError::refused(
+        Refusal::TooLarge,
+        format!("the request body is larger than this route takes ({limit} bytes)"),
+    ))
+    .into_response()
+}
+
+/// 503 `busy`, with `Retry-After`.
+pub fn busy() -> Response {
+    let mut response = ApiError(NodeError::refused(
+        Refusal::Busy,
+        "the node holds as many request bodies as it can for now; try again in a moment",
+    ))
+    .into_response();
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(BUSY_RETRY_AFTER_SECS),
+    );
+    response
+}
