@@ -15,6 +15,14 @@
 //! read their body only once the caller is authenticated (the API's `Auth`
 //! and the pages' `Viewer` come before the body; the hub's inbox checks the
 //! request signature's sender from the headers first, see `federation`).
+//!
+//! A body its handler did not read to the end (a refusal before the body,
+//! or a read cut short) is **drained**: read and thrown away, chunk by
+//! chunk, up to its route's limit and for a few seconds at most, so that
+//! the client, still sending, gets to read the answer (a connection closed
+//! with unread data is reset, and the client sees no `401`, no `revoked`,
+//! only a broken connection it would retry). Draining holds no memory
+//! beyond the connection's read buffer (`serve` keeps it small).
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -76,11 +84,14 @@ const CUT_SHORT: &str = "request body refused: the node's limits";
 
 /// A request body that takes its bytes from the budget as they are read.
 struct Budgeted {
-    inner: Body,
+    /// `None` once handed over to be drained.
+    inner: Option<Body>,
     budget: Arc<Semaphore>,
     held: Arc<Mutex<Held>>,
     limit: usize,
     seen: usize,
+    /// Read to its end (nothing left to drain).
+    ended: bool,
 }
 
 impl Budgeted {
@@ -92,6 +103,39 @@ impl Budgeted {
     }
 }
 
+impl Drop for Budgeted {
+    fn drop(&mut self) {
+        if let (false, Some(body)) = (self.ended, self.inner.take()) {
+            drain(body, self.limit);
+        }
+    }
+}
+
+/// How long a body nobody reads is drained, at most.
+const DRAIN_SECS: u64 = 10;
+
+/// Reads `body` and throws it away, up to `max` bytes and [`DRAIN_SECS`]
+/// (see the module's comment), in a task of its own.
+fn drain(body: Body, max: usize) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    runtime.spawn(async move {
+        use http_body_util::BodyExt;
+        let mut body = body;
+        let mut seen = 0usize;
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(DRAIN_SECS), async {
+            while let Some(Ok(frame)) = body.frame().await {
+                seen = seen.saturating_add(frame.data_ref().map_or(0, Bytes::len));
+                if seen > max {
+                    break;
+                }
+            }
+        })
+        .await;
+    });
+}
+
 impl http_body::Body for Budgeted {
     type Data = Bytes;
     type Error = axum::Error;
@@ -101,8 +145,15 @@ impl http_body::Body for Budgeted {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let this = self.get_mut();
-        let frame = match Pin::new(&mut this.inner).poll_frame(cx) {
+        let Some(inner) = this.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let frame = match Pin::new(inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => frame,
+            Poll::Ready(None) => {
+                this.ended = true;
+                return Poll::Ready(None);
+            }
             other => return other,
         };
         if let Some(data) = frame.data_ref() {
@@ -127,11 +178,15 @@ impl http_body::Body for Budgeted {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.inner
+            .as_ref()
+            .is_none_or(http_body::Body::is_end_stream)
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
+        self.inner
+            .as_ref()
+            .map_or_else(http_body::SizeHint::default, http_body::Body::size_hint)
     }
 }
 
@@ -148,16 +203,18 @@ pub async fn bodies(State(budget): State<BodyBudget>, req: Request, next: Next) 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
+        drain(req.into_body(), MAX_BODY_BYTES);
         return too_large(limit);
     }
     let held = Arc::new(Mutex::new(Held::default()));
     let (parts, body) = req.into_parts();
     let body = Body::new(Budgeted {
-        inner: body,
+        inner: Some(body),
         budget: budget.0,
         held: held.clone(),
         limit,
         seen: 0,
+        ended: false,
     });
     let response = next.run(Request::from_parts(parts, body)).await;
     let over = held.lock().ok().and_then(|mut h| {

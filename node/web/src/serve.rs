@@ -62,6 +62,9 @@ impl Default for Limits {
     }
 }
 
+/// The most a connection's read buffer holds (headers included).
+const READ_BUFFER_BYTES: usize = 64 * 1024;
+
 /// File descriptors kept for the database, the key, logs and the
 /// connections the node itself opens (a service to its hub).
 const RESERVED_FILES: usize = 64;
@@ -207,9 +210,12 @@ pub async fn run(
                 }
             });
             let mut builder = hyper::server::conn::http1::Builder::new();
+            // A small read buffer (hyper's grows to 400 KB otherwise): a
+            // thousand connections sending bodies hold little memory.
             builder
                 .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_timeout);
+                .header_read_timeout(limits.header_timeout)
+                .max_buf_size(READ_BUFFER_BYTES);
             let connection = builder.serve_connection(TokioIo::new(stream), service);
             let mut connection = std::pin::pin!(connection);
             tokio::select! {
