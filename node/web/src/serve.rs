@@ -254,3 +254,37 @@ fn refuse(stream: tokio::net::TcpStream, connections: &mut JoinSet<()>) {
         .await;
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The systemd unit lets the node hold its whole cap of connections,
+    /// with the files it keeps for itself.
+    #[test]
+    fn the_unit_allows_the_cap() {
+        let unit = include_str!("../../../deploy/passerelle.service");
+        let files: usize = unit
+            .lines()
+            .find_map(|l| l.strip_prefix("LimitNOFILE="))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0);
+        assert!(
+            files >= Limits::default().max_connections + RESERVED_FILES,
+            "LimitNOFILE={files}"
+        );
+    }
+
+    #[test]
+    fn the_busy_answer_is_well_formed() {
+        let (head, body) = BUSY_ANSWER.split_once("\r\n\r\n").unwrap_or_default();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert_eq!(length, body.len());
+        let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        assert_eq!(json["error"]["code"], "busy");
+    }
+}
