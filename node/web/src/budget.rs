@@ -57,11 +57,19 @@ pub fn limit_of(path: &str) -> usize {
 
 /// The node's budget of request bytes held in memory at once.
 #[derive(Clone)]
-pub struct BodyBudget(Arc<Semaphore>);
+pub struct BodyBudget {
+    bytes: Arc<Semaphore>,
+    /// A service answers its federation routes `not_a_hub` before looking
+    /// at the body's size (SPEC §10.1, step 3 before step 4).
+    hub: bool,
+}
 
 impl BodyBudget {
-    pub fn new(bytes: usize) -> BodyBudget {
-        BodyBudget(Arc::new(Semaphore::new(bytes.min(Semaphore::MAX_PERMITS))))
+    pub fn new(bytes: usize, hub: bool) -> BodyBudget {
+        BodyBudget {
+            bytes: Arc::new(Semaphore::new(bytes.min(Semaphore::MAX_PERMITS))),
+            hub,
+        }
     }
 }
 
@@ -196,13 +204,15 @@ pub const BUSY_RETRY_AFTER_SECS: u32 = 2;
 /// The middleware: every request's body under the budget and its route's
 /// limit (see the module's comment).
 pub async fn bodies(State(budget): State<BodyBudget>, req: Request, next: Next) -> Response {
-    let limit = limit_of(req.uri().path());
+    let path = req.uri().path();
+    let limit = limit_of(path);
+    let not_served = !budget.hub && path.starts_with("/fed/v1/") && path != "/fed/v1/join";
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+    if declared.is_some_and(|n| n > limit as u64) && !not_served {
         drain(req.into_body(), MAX_BODY_BYTES);
         return too_large(limit);
     }
@@ -210,7 +220,7 @@ pub async fn bodies(State(budget): State<BodyBudget>, req: Request, next: Next) 
     let (parts, body) = req.into_parts();
     let body = Body::new(Budgeted {
         inner: Some(body),
-        budget: budget.0,
+        budget: budget.bytes,
         held: held.clone(),
         limit,
         seen: 0,

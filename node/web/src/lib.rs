@@ -57,7 +57,7 @@ pub fn app_with(node: Node, limits: Limits) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
-            budget::BodyBudget::new(limits.body_budget),
+            budget::BodyBudget::new(limits.body_budget, node.is_hub()),
             budget::bodies,
         ))
         .layer(axum::middleware::from_fn_with_state(

@@ -353,6 +353,99 @@ async fn a_flood_costs_the_hub_little() {
     assert_eq!(sockets, "healthz true, me true");
 }
 
+/// Twenty members' worth of concurrent feed reads (`limit=500`) over 500
+/// large messages (about 62 KiB each): the hub's memory growth in MiB, and
+/// how many messages the first answer held.
+async fn feed_reads(bin: &Path, label: &str) -> (f64, usize) {
+    use sqlx::Connection;
+    let root = tempfile::tempdir().unwrap();
+    let mut hub = Hub::create(bin, root.path());
+    hub.stop();
+    // Messages of another member, written straight into the hub's
+    // database: the feed serves stored envelopes as they are.
+    let mut db = sqlx::SqliteConnection::connect(&format!(
+        "sqlite://{}",
+        hub.dir.join("passerelle.db").display()
+    ))
+    .await
+    .unwrap();
+    let text = "x".repeat(62 * 1024);
+    for i in 0..500 {
+        sqlx::query(
+            "INSERT INTO messages (id, origin, seq, hash, kind, envelope, received_at) \
+             VALUES ($1, 'ssm-autre', $2, $3, 'proposal.shared', $4, 0)",
+        )
+        .bind(format!("00000000-0000-4000-8000-{i:012}"))
+        .bind(i as i64 + 1)
+        .bind(format!("h{i}"))
+        .bind(format!("{{\"n\":{i},\"text\":\"{text}\"}}"))
+        .execute(&mut db)
+        .await
+        .unwrap();
+    }
+    db.close().await.unwrap();
+    hub.start(1024);
+    let pid = hub.pid();
+    let before = proc_status_kib(pid, "VmRSS").unwrap();
+    let target = "/fed/v1/feed?after=0&limit=500&wait=0";
+    let mut reads = Vec::new();
+    for _ in 0..20 {
+        let keys = passerelle_core::config::load_key(&hub.service_dir).unwrap();
+        let hub_id = NodeId::parse(HUB).unwrap();
+        let parts = RequestParts {
+            method: "GET",
+            target,
+            destination: &hub_id,
+            body: b"",
+        };
+        let header = RequestSignature::sign(
+            &parts,
+            &NodeId::parse(SERVICE).unwrap(),
+            &keys,
+            Timestamp::now(),
+            new_nonce().unwrap(),
+        )
+        .to_header();
+        let url = format!("http://127.0.0.1:{}{target}", hub.port);
+        reads.push(tokio::spawn(async move {
+            let resp = reqwest::Client::new()
+                .get(url)
+                .header("authorization", header)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            let body: serde_json::Value = resp.json().await.unwrap();
+            body["messages"].as_array().map_or(0, Vec::len)
+        }));
+    }
+    let mut first = 0;
+    for r in reads {
+        first = r.await.unwrap();
+    }
+    let growth = proc_status_kib(pid, "VmHWM")
+        .unwrap()
+        .saturating_sub(before) as f64
+        / 1024.0;
+    println!(
+        "FIGURE {label} 20 concurrent feed reads (limit=500) of 62 KiB messages: hub memory \
+         +{growth:.1} MiB, {first} messages a page"
+    );
+    (growth, first)
+}
+
+/// Rule: a feed page stops at about 1 MiB of envelopes (at least one
+/// message), so concurrent reads of large messages hold little memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feed_pages_of_large_messages_are_bounded() {
+    if let Ok(before) = std::env::var("PASSERELLE_BEFORE_BIN") {
+        feed_reads(Path::new(&before), "before").await;
+    }
+    let (growth, page) = feed_reads(&passerelle_bin(), "after").await;
+    assert!((1..=17).contains(&page), "{page} messages in a page");
+    assert!(growth < 64.0, "the hub grew by {growth:.1} MiB");
+}
+
 /// Rule: one event, one line: a value a request puts in the log (here a
 /// JSON key of a join request, which the refusal names) cannot start a
 /// line of its own, nor carry a terminal's escape sequence.
