@@ -469,3 +469,46 @@ async fn chunked_upload(port: u16, path: &str, chunks: usize, size: usize) -> u1
     s.read_exact(&mut answer).await.unwrap();
     String::from_utf8_lossy(&answer[9..12]).parse().unwrap()
 }
+
+/// Rule: the hub's list of every service's proposals comes a page at a
+/// time (100 by default, at most 500, from `offset`), never all at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hubs_proposals_come_a_page_at_a_time() {
+    let root = tempfile::tempdir().unwrap();
+    let mut hub = TestNode::create(&root.path().join("h"), NodeRole::Hub, "hub-pages", None).await;
+    // 650 proposals as the hub holds them (written straight into its table).
+    for i in 0..650 {
+        sqlx::query(
+            "INSERT INTO federated_proposals (service_id, proposal_id, title, description, theme, \
+             tags, origin, status, shared_message, updated_at) \
+             VALUES ('ssm-x', $1, $2, 'd', 'care', '[]', 'committee', 'idea', 'm', $3)",
+        )
+        .bind(format!("00000000-0000-4000-8000-{i:012}"))
+        .bind(format!("Proposition {i:03}"))
+        .bind(i as i64)
+        .execute(hub.node.db.pool())
+        .await
+        .unwrap();
+    }
+    let api = Api::login(&hub.url, "admin", TEST_PASSWORD).await;
+    let page = |query: &'static str| {
+        let api = api.clone();
+        async move {
+            let (status, body) = api.get(&format!("/api/v1/hub/proposals{query}")).await;
+            assert_eq!(status, 200, "{query}: {body}");
+            body.as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<String>>()
+        }
+    };
+    assert_eq!(page("").await.len(), 100, "unfiltered: the first 100");
+    assert_eq!(page("?limit=10000").await.len(), 500, "at most 500");
+    let titles = page("?sort=title&offset=600&limit=100").await;
+    assert_eq!(titles.len(), 50, "the last page is shorter");
+    assert_eq!(titles[0], "Proposition 600");
+    let (status, body) = api.get("/api/v1/hub/proposals?offset=-1").await;
+    assert_eq!(status, 422, "{body}");
+    hub.stop().await;
+}
