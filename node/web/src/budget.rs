@@ -114,7 +114,9 @@ impl Budgeted {
 impl Drop for Budgeted {
     fn drop(&mut self) {
         if let (false, Some(body)) = (self.ended, self.inner.take()) {
-            drain(body, self.limit);
+            if !http_body::Body::is_end_stream(&body) {
+                drain(body, self.limit);
+            }
         }
     }
 }
@@ -215,6 +217,10 @@ pub async fn bodies(State(budget): State<BodyBudget>, req: Request, next: Next) 
     if declared.is_some_and(|n| n > limit as u64) && !not_served {
         drain(req.into_body(), MAX_BODY_BYTES);
         return too_large(limit);
+    }
+    if http_body::Body::is_end_stream(req.body()) {
+        // No body (a GET): nothing to count.
+        return next.run(req).await;
     }
     let held = Arc::new(Mutex::new(Held::default()));
     let (parts, body) = req.into_parts();
