@@ -47,6 +47,7 @@ pub fn app(node: Node) -> Router {
 /// The whole application; `limits.request_timeout` bounds each request
 /// (body and answer), after which it gets 408 `request_timeout`.
 pub fn app_with(node: Node, limits: Limits) -> Router {
+    pages::seal_notices_with(&node);
     Router::new()
         .route("/healthz", get(health))
         .route("/.well-known/passerelle", get(descriptor))

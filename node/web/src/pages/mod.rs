@@ -574,9 +574,10 @@ async fn error_pages_in_the_language(req: Request, next: Next) -> Response {
 /// fragment (`#ordre-du-jour`) stays last, after the message.
 ///
 /// The message travels in the address (`ok=`) with its seal (`sceau=`, an
-/// HMAC under a key drawn when the process starts): a page shows a notice
-/// only if this node wrote it, so a link cannot make a page show someone
-/// else's words as an official green notice ([`Flash`]).
+/// HMAC under a key derived from the node's secret key, so that every
+/// process of one hub shares it; see [`seal_notices_with`]): a page shows a
+/// notice only if this node wrote it, so a link cannot make a page show
+/// someone else's words as an official green notice ([`Flash`]).
 pub fn done(to: &str, message: &str) -> Response {
     Redirect::to(&done_location(to, message)).into_response()
 }
@@ -595,21 +596,41 @@ fn done_location(to: &str, message: &str) -> String {
     format!("{path}{sep}{query}{fragment}")
 }
 
-/// The seal of a notice: HMAC-SHA-256 under this process's notice key, in
-/// hexadecimal (the first 16 bytes).
+/// The key notices are sealed with, once chosen for the process.
+static NOTICE_KEY: std::sync::OnceLock<[u8; 64]> = std::sync::OnceLock::new();
+
+/// Seals notices with a key derived from `node`'s secret key (the first
+/// node served in the process chooses it): every process serving the same
+/// node shows the notices the others wrote. Called by `app()`.
+pub fn seal_notices_with(node: &Node) {
+    use sha2::{Digest, Sha256};
+    NOTICE_KEY.get_or_init(|| {
+        let secret = node.keys.to_pkcs8_pem().unwrap_or_default();
+        notice_key_from(&Sha256::digest(
+            format!("passerelle-notices:{secret}").as_bytes(),
+        ))
+    });
+}
+
+fn notice_key_from(material: &[u8]) -> [u8; 64] {
+    use sha2::{Digest, Sha256};
+    let mut key = [0u8; 64];
+    key[..32].copy_from_slice(&Sha256::digest(material));
+    key
+}
+
+/// The seal of a notice: HMAC-SHA-256 under the notice key, in hexadecimal
+/// (the first 16 bytes). Without a node (unit tests), a key drawn at random.
 fn notice_seal(message: &str) -> String {
     use sha2::{Digest, Sha256};
-    static KEY: std::sync::OnceLock<[u8; 64]> = std::sync::OnceLock::new();
-    let key = KEY.get_or_init(|| {
-        let mut key = [0u8; 64];
-        // Two nonces of 16 random bytes each, hashed into the key.
+    let key = NOTICE_KEY.get_or_init(|| {
+        // Two nonces of 16 random bytes each.
         let drawn = format!(
             "{}{}",
             passerelle_protocol::request::new_nonce().unwrap_or_default(),
             passerelle_protocol::request::new_nonce().unwrap_or_default()
         );
-        key[..32].copy_from_slice(&Sha256::digest(drawn.as_bytes()));
-        key
+        notice_key_from(drawn.as_bytes())
     });
     let pad = |byte: u8| key.iter().map(|k| k ^ byte).collect::<Vec<u8>>();
     let inner = Sha256::new()
