@@ -172,6 +172,22 @@ impl TestNode {
         }
     }
 
+    /// Names the loopback address as a trusted proxy (no proxy is trusted
+    /// by default): the test then plays a proxy on the same machine,
+    /// whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed. The
+    /// node is restarted.
+    pub async fn trust_local_proxy(&mut self) {
+        self.stop().await;
+        let config = self.dir.join("passerelle.toml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(
+            &config,
+            format!("{text}trusted_proxies = [\"127.0.0.1\", \"::1\"]\n"),
+        )
+        .unwrap();
+        self.restart().await;
+    }
+
     /// Opens the node's data directory again and serves it on the same port.
     pub async fn restart(&mut self) {
         assert!(self.task.is_none(), "stop the node first");

@@ -155,17 +155,87 @@ pub struct NewAccount<'a> {
     pub known: &'a [&'a str],
 }
 
+/// Characters a name may not hold, besides the control characters: those
+/// that change the direction of the text around them (bidi embeddings,
+/// overrides, isolates and marks: U+202E would show `nimda` as `admin`),
+/// and those that show nothing (zero-width spaces and joiners, the word
+/// joiner and invisible operators, the byte-order mark, the soft hyphen,
+/// fillers, variation selectors, tags).
+fn is_hidden_or_bidi(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// An account name as it is kept and shown: trimmed, in NFKC form (`ﬁ`
+/// is `fi`, a full-width `Ａ` is `A`), 1 to 60 characters, without control,
+/// direction or invisible characters (refused as `invalid_field` with rule
+/// `username_characters`).
+pub fn clean_name(name: &str) -> Result<String, NodeError> {
+    use unicode_normalization::UnicodeNormalization;
+    let name: String = name.trim().nfkc().collect();
+    if name.chars().any(|c| c.is_control() || is_hidden_or_bidi(c)) {
+        return Err(crate::validate::invalid_by(
+            Rule::UsernameCharacters,
+            "username",
+            "letters, digits, spaces and punctuation only: no control, \
+             direction or invisible characters",
+        ));
+    }
+    crate::validate::text("username", &name, 60)
+}
+
+/// The form of a name that is compared: NFKC, case-folded (lower case,
+/// then NFKC again), so `Admin`, `ADMIN` and `ａｄｍｉｎ` are one name.
+/// Names are unique in this form, and a login finds its account by it.
+pub fn name_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = name.trim().nfkc().collect::<String>().to_lowercase();
+    folded.nfkc().collect()
+}
+
+/// Gives every account that has none its [`name_key`] (accounts made
+/// before names were compared so), unless another account already holds
+/// that key: that older account keeps logging in by its exact name.
+pub async fn fill_name_keys(db: &Db) -> Result<(), NodeError> {
+    let rows = sqlx::query("SELECT id, username FROM accounts WHERE name_key IS NULL ORDER BY id")
+        .fetch_all(db.pool())
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut w = db.begin_write().await?;
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let name: String = row.try_get("username")?;
+        sqlx::query(
+            "UPDATE accounts SET name_key = $1 WHERE id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM accounts WHERE name_key = $3)",
+        )
+        .bind(name_key(&name))
+        .bind(id)
+        .bind(name_key(&name))
+        .execute(w.conn())
+        .await?;
+    }
+    w.commit().await
+}
+
 /// Creates an account; returns its id.
 pub async fn create(db: &Db, new: NewAccount<'_>) -> Result<i64, NodeError> {
-    let username = crate::validate::text("username", new.username, 60)?;
+    let username = clean_name(new.username)?;
     let username = username.as_str();
+    let key = name_key(username);
     let mut known = vec![username];
     known.extend_from_slice(new.known);
     check_strength("password", new.password, &known)?;
     let hash = hash_password(new.password.to_owned()).await?;
     let mut w = db.begin_write().await?;
-    let exists = sqlx::query("SELECT 1 AS one FROM accounts WHERE username = $1")
+    let exists = sqlx::query("SELECT 1 AS one FROM accounts WHERE username = $1 OR name_key = $2")
         .bind(username)
+        .bind(&key)
         .fetch_optional(w.conn())
         .await?;
     if exists.is_some() {
@@ -187,8 +257,8 @@ pub async fn create(db: &Db, new: NewAccount<'_>) -> Result<i64, NodeError> {
         }
     }
     let row = sqlx::query(
-        "INSERT INTO accounts (username, password_hash, role, must_change_password, created_at, member_id) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO accounts (username, password_hash, role, must_change_password, created_at, member_id, name_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(username)
     .bind(hash)
@@ -196,6 +266,7 @@ pub async fn create(db: &Db, new: NewAccount<'_>) -> Result<i64, NodeError> {
     .bind(i64::from(new.must_change))
     .bind(now())
     .bind(new.member_id.map(|m| m.to_string()))
+    .bind(&key)
     .fetch_one(w.conn())
     .await?;
     let id: i64 = row.try_get("id")?;
@@ -261,8 +332,10 @@ async fn dummy_hash() -> Result<&'static str, NodeError> {
 /// not: the caller says so only to someone who knew the password).
 pub async fn check(db: &Db, username: &str, password: &str) -> Result<Option<Account>, NodeError> {
     let row = sqlx::query(&format!(
-        "SELECT {COLUMNS}, password_hash FROM accounts WHERE username = $1"
+        "SELECT {COLUMNS}, password_hash FROM accounts {BY_NAME}"
     ))
+    .bind(username)
+    .bind(name_key(username))
     .bind(username)
     .fetch_optional(db.pool())
     .await?;
@@ -285,13 +358,18 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Account>, NodeError> {
     row.as_ref().map(account).transpose()
 }
 
+/// An account by its name as typed: its exact name first, else its
+/// [`name_key`] (binds: the name, its key, the name).
+const BY_NAME: &str = "WHERE username = $1 OR name_key = $2 \
+     ORDER BY CASE WHEN username = $3 THEN 0 ELSE 1 END LIMIT 1";
+
 pub async fn by_name(db: &Db, username: &str) -> Result<Option<Account>, NodeError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM accounts WHERE username = $1"
-    ))
-    .bind(username)
-    .fetch_optional(db.pool())
-    .await?;
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM accounts {BY_NAME}"))
+        .bind(username)
+        .bind(name_key(username))
+        .bind(username)
+        .fetch_optional(db.pool())
+        .await?;
     row.as_ref().map(account).transpose()
 }
 

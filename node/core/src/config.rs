@@ -10,8 +10,9 @@
 //! `public_url` (or `PASSERELLE_PUBLIC_URL`), whose `https://` makes session
 //! cookies `Secure` and turns on HSTS, and `trusted_proxies` (or
 //! `PASSERELLE_TRUSTED_PROXIES`, comma-separated), the addresses whose
-//! `X-Forwarded-For`/`X-Forwarded-Proto` headers are believed. A proxy on
-//! the same machine (loopback) is always trusted.
+//! `X-Forwarded-For`/`X-Forwarded-Proto` headers are believed: none by
+//! default, not even loopback (a proxy on the same machine is named
+//! `127.0.0.1`).
 
 use std::path::{Path, PathBuf};
 
@@ -46,7 +47,8 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub public_url: String,
     /// Reverse proxies whose forwarding headers are believed, as addresses
-    /// or ranges (`10.0.0.5`, `172.16.0.0/12`); loopback is always trusted.
+    /// or ranges (`10.0.0.5`, `172.16.0.0/12`); none by default, loopback
+    /// included (name `127.0.0.1` for a proxy on the same machine).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trusted_proxies: Vec<String>,
 }
@@ -188,6 +190,43 @@ pub fn write_secret_key(path: &Path, keys: &KeyPair) -> Result<(), NodeError> {
     file.write_all(pem.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| NodeError::io(format!("writing {}", path.display()), e))
+}
+
+/// Keeps a data directory to its owner, whatever the umask: the folder
+/// 0700, and its files (configuration, database with its journal files,
+/// lock) 0600. Run when a node is created and each time it is opened, so
+/// a directory made by an older version is closed too. The key file is
+/// created 0600 ([`write_secret_key`]).
+pub fn protect_dir(dir: &Path) -> Result<(), NodeError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let set = |path: &Path, mode: u32| match std::fs::set_permissions(
+            path,
+            std::fs::Permissions::from_mode(mode),
+        ) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(NodeError::io(
+                format!("keeping {} to its owner", path.display()),
+                e,
+            )),
+        };
+        set(dir, 0o700)?;
+        for name in [
+            CONFIG_FILE,
+            KEY_FILE,
+            DB_FILE,
+            "passerelle.db-wal",
+            "passerelle.db-shm",
+            LOCK_FILE,
+        ] {
+            set(&dir.join(name), 0o600)?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// The data directory given on the command line, or `./passerelle-data`.

@@ -69,6 +69,33 @@ impl WriteTx {
     }
 }
 
+/// The file of an SQLite URL that may create it (`mode=rwc`), to create
+/// first with mode 0600 ([`create_private_file`]).
+fn sqlite_file_to_create(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let (file, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let creates = query.split('&').any(|p| p == "mode=rwc");
+    (creates && !file.is_empty() && !file.contains(":memory:")).then_some(file)
+}
+
+/// Creates an SQLite database file 0600 before SQLite does (SQLite would
+/// create it with the umask's mode, 0644 usually); its journal files take
+/// the same mode. An existing file is left as it is.
+pub fn create_private_file(path: &Path) -> Result<(), NodeError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(NodeError::io(format!("creating {}", path.display()), e)),
+    }
+}
+
 /// The SQLite URL of a database file.
 pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
@@ -88,6 +115,9 @@ impl Db {
                 redact_url(url)
             )));
         };
+        if let Some(file) = sqlite_file_to_create(url) {
+            create_private_file(Path::new(file))?;
+        }
         let options = AnyConnectOptions::from_str(url)
             .map_err(|e| NodeError::config(format!("bad database URL: {e}")))?;
         let pool = AnyPoolOptions::new()

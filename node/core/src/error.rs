@@ -171,6 +171,13 @@ pub enum Refusal {
     /// member with a valid key: only an invitation made to replace it
     /// enrols a new key (SPEC §10.3).
     AlreadyMember,
+    /// A write of the API authenticated by the session cookie alone,
+    /// without the header a page of another site cannot send
+    /// (`Content-Type: application/json`): refused as cross-site.
+    CrossSite,
+    /// The node is at one of its limits for now (request bodies held in
+    /// memory, open connections): try again shortly.
+    Busy,
 }
 
 impl Refusal {
@@ -207,6 +214,8 @@ impl Refusal {
             Refusal::InvitationUsed => "invitation_used",
             Refusal::InvitationExpired => "invitation_expired",
             Refusal::AlreadyMember => "already_member",
+            Refusal::CrossSite => "cross_site",
+            Refusal::Busy => "busy",
         }
     }
 }
@@ -233,6 +242,8 @@ pub enum Rule {
     NotAMemberService,
     /// An account name already in use.
     UsernameTaken,
+    /// An account name with control, direction or invisible characters.
+    UsernameCharacters,
 
     // Accounts.
     /// Disabling or demoting the last active administrator (coordinator on
@@ -389,6 +400,7 @@ impl Rule {
             Rule::RotationRefused => "rotation_refused",
             Rule::NotAMemberService => "not_a_member_service",
             Rule::UsernameTaken => "username_taken",
+            Rule::UsernameCharacters => "username_characters",
             Rule::LastManager => "last_manager",
             Rule::MemberHasAccount => "member_has_account",
             Rule::PasswordTooEasy => "password_too_easy",
@@ -454,7 +466,7 @@ impl Rule {
 
     /// Every rule, for tests that go through them all (a core test checks
     /// the list against the enum's declaration).
-    pub const ALL: [Rule; 67] = [
+    pub const ALL: [Rule; 68] = [
         Rule::NotJoined,
         Rule::NoFederation,
         Rule::KindNotForSender,
@@ -462,6 +474,7 @@ impl Rule {
         Rule::RotationRefused,
         Rule::NotAMemberService,
         Rule::UsernameTaken,
+        Rule::UsernameCharacters,
         Rule::LastManager,
         Rule::MemberHasAccount,
         Rule::PasswordTooEasy,

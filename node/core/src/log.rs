@@ -340,19 +340,47 @@ pub async fn stream_after(
 }
 
 /// The feed: messages after position `after`, not originated by `exclude`.
+///
+/// The page also stops once its envelopes reach `max_bytes` (counted in
+/// characters, which is close enough: envelopes are mostly ASCII), always
+/// holding at least one: the sizes are read first, without the envelopes,
+/// so a page of large messages is never held whole to be cut afterwards.
 pub async fn feed_after(
     conn: &mut AnyConnection,
     after: i64,
     exclude: &str,
     limit: i64,
+    max_bytes: i64,
 ) -> Result<Vec<StoredMessage>, NodeError> {
-    let rows = sqlx::query(
-        "SELECT pos, id, origin, seq, kind, envelope FROM messages \
+    let sizes = sqlx::query(
+        "SELECT pos, LENGTH(envelope) AS size FROM messages \
          WHERE pos > $1 AND origin <> $2 ORDER BY pos LIMIT $3",
     )
     .bind(after)
     .bind(exclude)
     .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut last = None;
+    let mut total = 0i64;
+    for row in &sizes {
+        let size: i64 = row.try_get("size")?;
+        if last.is_some() && total + size > max_bytes {
+            break;
+        }
+        total += size;
+        last = Some(row.try_get::<i64, _>("pos")?);
+    }
+    let Some(last) = last else {
+        return Ok(Vec::new());
+    };
+    let rows = sqlx::query(
+        "SELECT pos, id, origin, seq, kind, envelope FROM messages \
+         WHERE pos > $1 AND pos <= $2 AND origin <> $3 ORDER BY pos",
+    )
+    .bind(after)
+    .bind(last)
+    .bind(exclude)
     .fetch_all(conn)
     .await?;
     rows.iter().map(stored).collect()

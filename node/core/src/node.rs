@@ -109,7 +109,9 @@ impl Node {
     /// Opens an initialised data directory.
     pub async fn open(data_dir: &Path, overrides: &Overrides) -> Result<Node, NodeError> {
         let config = Config::load(data_dir, overrides)?;
+        config::protect_dir(data_dir)?;
         let db = Db::connect(&config.database_url(data_dir)).await?;
+        accounts::fill_name_keys(&db).await?;
         let keys = crate::keys::load(data_dir, &db).await?;
         Ok(Self::assemble(config, data_dir.to_path_buf(), keys, db))
     }
@@ -149,6 +151,7 @@ impl Node {
                 dir.display()
             )));
         }
+        config::protect_dir(dir)?;
         let config = Config {
             id: options.id.clone(),
             name: options.name.clone(),
@@ -188,6 +191,7 @@ impl Node {
         .await?;
         // The config file is written last: its presence means "initialised".
         config.write_new(dir)?;
+        config::protect_dir(dir)?;
         let key_id = keys.key_id().to_string();
         let keys = crate::keys::OwnKeys {
             current: keys,

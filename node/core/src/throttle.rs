@@ -147,7 +147,7 @@ pub async fn log_in(
 }
 
 fn account_key(username: &str) -> String {
-    Hash::of(format!("account:{}", username.trim().to_lowercase()).as_bytes()).to_string()
+    Hash::of(format!("account:{}", accounts::name_key(username)).as_bytes()).to_string()
 }
 
 fn device_key(token: &str) -> String {
@@ -385,10 +385,11 @@ async fn is_known_device(
 ) -> Result<bool, NodeError> {
     let row = sqlx::query(
         "SELECT 1 AS one FROM known_devices d JOIN accounts a ON a.id = d.account_id \
-         WHERE d.token_hash = $1 AND a.username = $2 AND d.created_at >= $3",
+         WHERE d.token_hash = $1 AND (a.username = $2 OR a.name_key = $3) AND d.created_at >= $4",
     )
     .bind(device_key(token))
     .bind(username.trim())
+    .bind(accounts::name_key(username))
     .bind(t - DEVICE_SECS)
     .fetch_optional(conn)
     .await?;

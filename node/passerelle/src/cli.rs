@@ -272,9 +272,12 @@ pub fn main() -> ExitCode {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PASSERELLE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    // No colours (journald and files want none), and every event on one
+    // line whatever its values hold (`log_line`).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(|| crate::log_line::Escaping(std::io::stderr()))
         .try_init();
 }
 

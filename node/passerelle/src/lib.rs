@@ -7,6 +7,7 @@
 pub mod backup;
 pub mod cli;
 pub mod demo;
+pub mod log_line;
 pub mod protocol_tools;
 pub mod status;
 

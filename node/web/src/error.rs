@@ -55,6 +55,7 @@ pub fn refusal_status(refusal: Refusal) -> StatusCode {
         | Refusal::InvitationUsed
         | Refusal::InvitationExpired
         | Refusal::AlreadyMember
+        | Refusal::CrossSite
         | Refusal::PasswordChangeRequired => StatusCode::FORBIDDEN,
         Refusal::Unauthenticated
         | Refusal::BadCredentials
@@ -67,6 +68,7 @@ pub fn refusal_status(refusal: Refusal) -> StatusCode {
         Refusal::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         Refusal::TooLarge | Refusal::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Refusal::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        Refusal::Busy => StatusCode::SERVICE_UNAVAILABLE,
         Refusal::DirectoryBusy
         | Refusal::NodeRunning
         | Refusal::NewerKey
@@ -181,7 +183,7 @@ mod tests {
     }
 
     /// The refusals a node answers on the federation routes (SPEC §10).
-    const FEDERATION_REFUSALS: [Refusal; 19] = [
+    const FEDERATION_REFUSALS: [Refusal; 20] = [
         Refusal::NotFound,
         Refusal::MethodNotAllowed,
         Refusal::NotAHub,
@@ -201,6 +203,7 @@ mod tests {
         Refusal::InvalidInvitation,
         Refusal::InvitationUsed,
         Refusal::InvitationExpired,
+        Refusal::Busy,
     ];
 
     /// SPEC §11's table, code → HTTP column.
@@ -247,7 +250,7 @@ mod tests {
             );
             checked += 1;
         }
-        assert_eq!(checked, 19 + ProtocolError::ALL_CODES.len());
+        assert_eq!(checked, 20 + ProtocolError::ALL_CODES.len());
     }
 
     #[test]

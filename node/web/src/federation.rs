@@ -78,7 +78,11 @@ struct Unrecorded {
 
 /// Reads and checks a signed request, writing nothing. A service serves
 /// none of these routes: it says so first (`not_a_hub`), before reading
-/// the body or the signature (SPEC §10.1).
+/// the body or the signature (SPEC §10.1). Then the headers alone say who
+/// asks (SPEC §9.3 steps 1–4: an active member, its current key, a time
+/// within the window); only then is the body read — streamed, within its
+/// limit and the node's budget (`budget`) — and the signature checked over
+/// it (step 5). Someone who is not a member costs no body in memory.
 async fn read_signed(
     req: Request,
     node: &Node,
@@ -89,6 +93,7 @@ async fn read_signed(
         .extensions
         .get::<OriginalUri>()
         .map_or_else(|| target(&OriginalUri(parts.uri.clone())), target);
+    let sender = auth::sender(node, authorization(&parts.headers)).await?;
     let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|e| crate::body_refusal(StatusCode::BAD_REQUEST, e.to_string()))?;
@@ -98,7 +103,7 @@ async fn read_signed(
         destination: node.id(),
         body: &body,
     };
-    let verified = auth::verify(node, authorization(&parts.headers), &signed).await?;
+    let verified = sender.verify(&signed)?;
     Ok((
         verified,
         body,

@@ -13,6 +13,7 @@
 //! engine.
 
 pub mod api;
+pub mod budget;
 pub mod cookies;
 pub mod error;
 mod federation;
@@ -46,6 +47,7 @@ pub fn app(node: Node) -> Router {
 /// The whole application; `limits.request_timeout` bounds each request
 /// (body and answer), after which it gets 408 `request_timeout`.
 pub fn app_with(node: Node, limits: Limits) -> Router {
+    pages::seal_notices_with(&node);
     Router::new()
         .route("/healthz", get(health))
         .route("/.well-known/passerelle", get(descriptor))
@@ -55,6 +57,10 @@ pub fn app_with(node: Node, limits: Limits) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            budget::BodyBudget::new(limits.body_budget, node.is_hub()),
+            budget::bodies,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             limits.request_timeout,
             deadline,

@@ -8,9 +8,11 @@
 //! a browser ignores it anyway, and a wrong one would lock people out.
 //!
 //! **Forwarding headers** (`X-Forwarded-For`, `X-Forwarded-Proto`) are
-//! believed only from a trusted proxy: the loopback interface (a proxy on
-//! the same machine) or a range in `trusted_proxies`. Anyone else could
-//! write them to dodge the login throttle. The client's address is the
+//! believed only from a trusted proxy: an address or range named in
+//! `trusted_proxies` (none by default, loopback included: a proxy on the
+//! same machine is named `127.0.0.1`). Anyone else could write them to
+//! dodge the login throttle — and on a shared machine, any local program
+//! connects from loopback. The client's address is the
 //! right-most address of `X-Forwarded-For` that is not itself a trusted
 //! proxy, so a client cannot push a fake address in front of the real one.
 
@@ -156,7 +158,7 @@ fn is_trusted(ranges: &[IpNet], ip: IpAddr) -> bool {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
     };
-    ip.is_loopback() || ranges.iter().any(|r| r.contains(&ip))
+    ranges.iter().any(|r| r.contains(&ip))
 }
 
 #[cfg(test)]
@@ -174,8 +176,15 @@ mod tests {
             &ranges,
             "172.20.1.2".parse().unwrap_or(IpAddr::from([0; 4]))
         ));
-        assert!(is_trusted(
+        // Loopback is not trusted unless named.
+        assert!(!is_trusted(
             &ranges,
+            "::ffff:127.0.0.1".parse().unwrap_or(IpAddr::from([0; 4]))
+        ));
+        assert!(!is_trusted(&ranges, IpAddr::from([127, 0, 0, 1])));
+        let local = trusted_ranges(&["127.0.0.1".into()]);
+        assert!(is_trusted(
+            &local,
             "::ffff:127.0.0.1".parse().unwrap_or(IpAddr::from([0; 4]))
         ));
         assert!(!is_trusted(

@@ -137,6 +137,7 @@ async fn sessions_tokens_and_passwords() {
     let out = http
         .delete(format!("{}/api/v1/session", service.url))
         .header("cookie", &session)
+        .header("content-type", "application/json")
         .send()
         .await
         .unwrap();

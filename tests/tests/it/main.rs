@@ -31,6 +31,7 @@ mod erasure;
 mod erasure_pages;
 mod fault_proxy;
 mod federation;
+mod flood;
 mod group_commit;
 mod hub_pages;
 mod invitations;

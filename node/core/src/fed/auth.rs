@@ -185,6 +185,24 @@ pub async fn verify(
     header: AuthorizationHeader<'_>,
     parts: &RequestParts<'_>,
 ) -> Result<Verified, NodeError> {
+    sender(node, header).await?.verify(parts)
+}
+
+/// What the headers alone say of a signed request (SPEC §9.3 steps 1–4):
+/// the header is well formed, its origin an active member, its key that
+/// member's current key, its time within the window. Known before the
+/// body is read (the hub's inbox reads a body only from such a request);
+/// [`Sender::verify`] then checks the signature over the body (step 5).
+#[derive(Debug)]
+pub struct Sender {
+    sig: RequestSignature,
+    peer: Peer,
+    timeline: KeyTimeline,
+    key: PublicKey,
+}
+
+/// SPEC §9.3 steps 1–4, from the `Authorization` header alone.
+pub async fn sender(node: &Node, header: AuthorizationHeader<'_>) -> Result<Sender, NodeError> {
     let sig = signature_header(header)?;
     let mut conn = node.db.pool().acquire().await?;
     let found = peers::with_timeline(&mut conn, sig.origin.as_str()).await?;
@@ -194,12 +212,25 @@ pub async fn verify(
     // Only the peer's current key signs requests (not a retired or revoked one).
     let key = peers::request_key_in(&timeline, &peer.id, &sig.key)?;
     sig.check_time(Timestamp::now(), WINDOW_SECS)?;
-    sig.verify(parts, &key)?;
-    Ok(Verified {
+    Ok(Sender {
+        sig,
         peer,
-        sig: sig.sig.to_string(),
         timeline,
+        key,
     })
+}
+
+impl Sender {
+    /// SPEC §9.3 step 5: the signature over the request as received, body
+    /// included.
+    pub fn verify(self, parts: &RequestParts<'_>) -> Result<Verified, NodeError> {
+        self.sig.verify(parts, &self.key)?;
+        Ok(Verified {
+            peer: self.peer,
+            sig: self.sig.sig.to_string(),
+            timeline: self.timeline,
+        })
+    }
 }
 
 /// Authenticates a request from an enrolled, active peer and records it

@@ -484,6 +484,11 @@ fn precheck(peer: &Peer, timeline: &KeyTimeline, req: &PushRequest) -> Vec<Optio
 
 /// `GET /fed/v1/feed`: the messages after `after` that the requester did not
 /// originate, waiting up to `wait` seconds for news when there is none.
+/// A feed page stops at about this many bytes of envelopes (at least one
+/// message): twenty members reading pages of 500 large messages at once
+/// would otherwise hold 20 × 31 MB (SPEC §10.5).
+pub const FEED_PAGE_BYTES: i64 = 1024 * 1024;
+
 pub async fn feed(
     node: &Node,
     peer: &Peer,
@@ -501,7 +506,7 @@ pub async fn feed(
         tokio::pin!(notified);
         notified.as_mut().enable();
         let mut conn = node.db.pool().acquire().await?;
-        let rows = log::feed_after(&mut conn, after, &peer.id, limit).await?;
+        let rows = log::feed_after(&mut conn, after, &peer.id, limit, FEED_PAGE_BYTES).await?;
         drop(conn);
         if !rows.is_empty() || tokio::time::Instant::now() >= deadline {
             let next = rows.last().map_or(after, |m| m.pos);

@@ -58,7 +58,20 @@ struct ProposalQuery {
     include_withdrawn: bool,
     /// `support` (default), `recent` or `title`.
     sort: Option<ProposalSort>,
+    /// The first proposal of the page, counted from 0 in the sort order
+    /// (`GET /api/v1/hub/proposals` only).
+    #[serde(default)]
+    offset: u32,
+    /// Proposals in the page: 100 by default, at most 500
+    /// (`GET /api/v1/hub/proposals` only). A page shorter than `limit` is
+    /// the last.
+    limit: Option<u32>,
 }
+
+/// Proposals in a page of `GET /api/v1/hub/proposals` when `limit` is not
+/// given, and at most.
+pub const PROPOSALS_PAGE: u32 = 100;
+pub const PROPOSALS_PAGE_MAX: u32 = 500;
 
 impl From<ProposalQuery> for ProposalFilter {
     fn from(q: ProposalQuery) -> Self {
@@ -74,11 +87,15 @@ impl From<ProposalQuery> for ProposalFilter {
 }
 
 fn query_filter(raw: Option<&str>) -> Result<ProposalFilter, NodeError> {
+    read_query(raw).map(ProposalFilter::from)
+}
+
+fn read_query(raw: Option<&str>) -> Result<ProposalQuery, NodeError> {
     let uri: axum::http::Uri = format!("/?{}", raw.unwrap_or_default())
         .parse()
         .map_err(|_| passerelle_core::validate::invalid("query", "unreadable query string"))?;
     Query::<ProposalQuery>::try_from_uri(&uri)
-        .map(|Query(q)| q.into())
+        .map(|Query(q)| q)
         .map_err(|e| passerelle_core::validate::invalid("query", e.body_text()))
 }
 
@@ -123,7 +140,10 @@ async fn services(
     Ok(Json(hub::services(&node, &auth.actor()).await?))
 }
 
-/// Every shared proposal of every service, filtered and sorted (by support by default).
+/// The shared proposals of every service, filtered and sorted (by support by
+/// default), a page at a time: `limit` of them (100 by default, at most 500)
+/// from the `offset`-th on. Ask the next page with `offset` + `limit` until a
+/// page is shorter than `limit`.
 #[utoipa::path(operation_id = "hub_proposals", get, path = "/api/v1/hub/proposals", tag = "hub", params(ProposalQuery),
     responses((status = 200, body = Vec<AggregatedProposal>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("cookie" = []), ("bearer" = [])))]
@@ -132,8 +152,16 @@ async fn proposals(
     auth: Authorized<Coordinators>,
     uri: axum::http::Uri,
 ) -> Result<Json<Vec<AggregatedProposal>>, ApiError> {
-    let filter = query_filter(uri.query())?;
-    Ok(Json(hub::proposals(&node, &auth.actor(), &filter).await?))
+    let q = read_query(uri.query())?;
+    let (offset, limit) = (q.offset, q.limit);
+    let limit = match limit {
+        Some(0) | None => PROPOSALS_PAGE,
+        Some(n) => n.min(PROPOSALS_PAGE_MAX),
+    };
+    let filter = ProposalFilter::from(q);
+    Ok(Json(
+        hub::proposals_page(&node, &auth.actor(), &filter, offset, limit).await?,
+    ))
 }
 
 /// Counts per theme, status and service, with the same filters.

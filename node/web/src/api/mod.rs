@@ -228,6 +228,7 @@ impl FromRequestParts<Node> for Auth {
         let unauthenticated = |why: &str| NodeError::refused(Refusal::Unauthenticated, why);
         let token = request_token(parts)
             .ok_or_else(|| unauthenticated("please log in (session cookie or bearer token)"))?;
+        refuse_cross_site(parts)?;
         let account = sessions::resolve(&node.db, &token).await?.ok_or_else(|| {
             unauthenticated("this session has ended or this token is unknown; please log in again")
         })?;
@@ -243,6 +244,41 @@ impl FromRequestParts<Node> for Auth {
             .into());
         }
         Ok(Auth { account, token })
+    }
+}
+
+/// CSRF for the API: a write (any method but GET, HEAD and OPTIONS)
+/// authenticated by the session cookie alone must say
+/// `Content-Type: application/json`, even without a body. A page of another
+/// site can make a browser send the cookie with a form (`text/plain`,
+/// `application/x-www-form-urlencoded`, `multipart/form-data`) but not with
+/// this type: a script would need the node's CORS consent, which it never
+/// gives. `SameSite=Strict` already keeps the cookie off such requests in
+/// current browsers; this holds without it. Bearer tokens are not sent by
+/// browsers on their own, so requests carrying one are not concerned.
+fn refuse_cross_site(parts: &Parts) -> Result<(), NodeError> {
+    let bearer = parts.headers.contains_key(header::AUTHORIZATION);
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if bearer || safe || is_json(&parts.headers) {
+        return Ok(());
+    }
+    Err(NodeError::refused(
+        Refusal::CrossSite,
+        "a write with the session cookie must say Content-Type: application/json \
+         (even without a body), which no page of another site can send",
+    ))
+}
+
+/// The request says `Content-Type: application/json` (parameters allowed).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let mut types = headers.get_all(header::CONTENT_TYPE).iter();
+    match (types.next(), types.next()) {
+        (Some(value), None) => value.to_str().is_ok_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        }),
+        _ => false,
     }
 }
 

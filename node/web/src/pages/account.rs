@@ -58,7 +58,7 @@ async fn login_page(
 ) -> Result<Response, PageError> {
     render(&LoginPage {
         l: anonymous_layout(&node, &guest),
-        next: safe_next(&q.suite),
+        next: safe_next(&q.suite)?,
         username: String::new(),
         errors: Vec::new(),
         blocked: false,
@@ -104,7 +104,7 @@ fn login_again(
 ) -> Response {
     let page = LoginPage {
         l: anonymous_layout(node, guest),
-        next: safe_next(&f.suite),
+        next: safe_next(&f.suite).unwrap_or_else(|_| "/".to_owned()),
         username: f.username,
         errors: vec![FieldError {
             field: "username".into(),
@@ -133,6 +133,8 @@ async fn login(
     if !same_origin(&headers) {
         return Err(PageError::Csrf);
     }
+    // A return address with control characters: refused before anything.
+    safe_next(&f.suite)?;
     let username = f.username.trim();
     let device = cookies::read(&headers, cookies::DEVICE_COOKIE);
     let opened = accounts::log_in(
@@ -184,7 +186,7 @@ async fn login(
     let to = if account.must_change_password {
         "/mot-de-passe".to_owned()
     } else {
-        safe_next(&f.suite)
+        safe_next(&f.suite)?
     };
     let mut response = Redirect::to(&to).into_response();
     let mut set = vec![cookies::session(&token, client.tls)];

@@ -367,14 +367,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Locale {
 }
 
 /// Where the switch link leads: `/langue?choix=en&retour=/propositions`.
-/// The one-time message (`ok=`) is left out: it was written in the other
-/// language.
+/// The one-time message (`ok=`, with its `sceau=`) is left out: it was
+/// written in the other language.
 pub fn switch_href(to: Locale, here: &str) -> String {
     let (path, query) = here.split_once('?').unwrap_or((here, ""));
     let kept: Vec<(String, String)> = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
         .unwrap_or_default()
         .into_iter()
-        .filter(|(k, _)| k != "ok")
+        .filter(|(k, _)| k != "ok" && k != "sceau")
         .collect();
     let back = if kept.is_empty() {
         path.to_owned()
@@ -409,7 +409,7 @@ async fn switch(Query(q): Query<SwitchQuery>) -> Result<Response, super::PageErr
         "{COOKIE}={}; Path=/; Max-Age={COOKIE_MAX_AGE}; SameSite=Lax; HttpOnly",
         locale.code()
     );
-    let back = super::safe_next(&q.retour);
+    let back = super::safe_next(&q.retour)?;
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response())
 }
 

@@ -344,13 +344,36 @@ pub fn anonymous_layout(node: &Node, guest: &Guest) -> Layout {
     }
 }
 
-/// Only local paths are followed after login or a change of language (no
-/// open redirect).
-pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_owned()
-    } else {
-        "/".to_owned()
+/// Where to go back to after login or a change of language: a path of
+/// this node only (no open redirect). The text is read as a URL against
+/// this node's own address, as a browser would read it (`/\\evil`, `//evil`
+/// and `/%2F/evil` lead elsewhere, so home instead); the path, query and
+/// fragment of the result are kept. Control characters (a tab, CR, LF,
+/// which browsers drop or which would split the `Location` header) are
+/// refused outright: [`PageError::BadAddress`], a 400.
+pub fn safe_next(next: &str) -> Result<String, PageError> {
+    if next.chars().any(char::is_control) {
+        return Err(PageError::BadAddress);
+    }
+    const HERE: &str = "http://passerelle.invalid/";
+    let home = || "/".to_owned();
+    if !next.starts_with('/') {
+        return Ok(home());
+    }
+    let Ok(base) = url::Url::parse(HERE) else {
+        return Ok(home());
+    };
+    match base.join(next) {
+        Ok(url) if url.origin() == base.origin() && url.path().starts_with('/') => {
+            let kept = &url[url::Position::BeforePath..];
+            // A path that a browser would read as another host's.
+            if kept.starts_with("//") || kept.contains('\\') {
+                Ok(home())
+            } else {
+                Ok(kept.to_owned())
+            }
+        }
+        _ => Ok(home()),
     }
 }
 
@@ -449,6 +472,8 @@ pub enum PageError {
     Forbidden,
     Csrf,
     BadForm,
+    /// A return address (`retour`, `suite`) with control characters.
+    BadAddress,
     Refused(String),
     Internal(String),
     /// The node cannot store anything right now (full disk, read-only database).
@@ -484,6 +509,7 @@ fn error_words(e: &PageError, loc: Locale) -> (StatusCode, &'static str, String)
         PageError::Forbidden => (StatusCode::FORBIDDEN, loc.t("Accès refusé"), loc.t("Votre compte ne permet pas de faire cela. Demandez à la personne qui s'occupe de Passerelle.").to_owned()),
         PageError::Csrf => (StatusCode::FORBIDDEN, loc.t("Formulaire expiré"), loc.t("Ce formulaire a expiré. Revenez en arrière, rechargez la page et recommencez.").to_owned()),
         PageError::BadForm => (StatusCode::BAD_REQUEST, loc.t("Formulaire illisible"), loc.t("Le formulaire envoyé est incomplet. Revenez en arrière et recommencez.").to_owned()),
+        PageError::BadAddress => (StatusCode::BAD_REQUEST, loc.t("Adresse refusée"), loc.t("L'adresse de retour de ce lien contient des caractères de contrôle. Passerelle ne mène qu'à ses propres pages : revenez à l'accueil.").to_owned()),
         PageError::Refused(why) => (StatusCode::UNPROCESSABLE_ENTITY, loc.t("Ce n'est pas possible"), why.clone()),
         PageError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, loc.t("Un problème est survenu"), loc.t("Réessayez dans un moment. Si le problème continue, prévenez la personne qui s'occupe de Passerelle.").to_owned()),
         PageError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, loc.t("Enregistrement impossible pour le moment"), loc.t("Passerelle ne peut rien enregistrer en ce moment : le disque de cet ordinateur est plein, ou sa base de données n'accepte plus de changements. Rien n'a été modifié. Prévenez la personne qui s'occupe de Passerelle, puis réessayez.").to_owned()),
@@ -546,6 +572,12 @@ async fn error_pages_in_the_language(req: Request, next: Next) -> Response {
 
 /// Redirects after a successful form, with a message shown once. A
 /// fragment (`#ordre-du-jour`) stays last, after the message.
+///
+/// The message travels in the address (`ok=`) with its seal (`sceau=`, an
+/// HMAC under a key derived from the node's secret key, so that every
+/// process of one hub shares it; see [`seal_notices_with`]): a page shows a
+/// notice only if this node wrote it, so a link cannot make a page show
+/// someone else's words as an official green notice ([`Flash`]).
 pub fn done(to: &str, message: &str) -> Response {
     Redirect::to(&done_location(to, message)).into_response()
 }
@@ -553,7 +585,9 @@ pub fn done(to: &str, message: &str) -> Response {
 fn done_location(to: &str, message: &str) -> String {
     let (path, fragment) = to.split_once('#').unwrap_or((to, ""));
     let sep = if path.contains('?') { '&' } else { '?' };
-    let query = serde_urlencoded::to_string([("ok", message)]).unwrap_or_default();
+    let seal = notice_seal(message);
+    let query = serde_urlencoded::to_string([("ok", message), ("sceau", seal.as_str())])
+        .unwrap_or_default();
     let fragment = if fragment.is_empty() {
         String::new()
     } else {
@@ -562,10 +596,76 @@ fn done_location(to: &str, message: &str) -> String {
     format!("{path}{sep}{query}{fragment}")
 }
 
-/// The one-time message carried by [`done`].
+/// The key notices are sealed with, once chosen for the process.
+static NOTICE_KEY: std::sync::OnceLock<[u8; 64]> = std::sync::OnceLock::new();
+
+/// Seals notices with a key derived from `node`'s secret key (the first
+/// node served in the process chooses it): every process serving the same
+/// node shows the notices the others wrote. Called by `app()`.
+pub fn seal_notices_with(node: &Node) {
+    use sha2::{Digest, Sha256};
+    NOTICE_KEY.get_or_init(|| {
+        let secret = node.keys.to_pkcs8_pem().unwrap_or_default();
+        notice_key_from(&Sha256::digest(
+            format!("passerelle-notices:{secret}").as_bytes(),
+        ))
+    });
+}
+
+fn notice_key_from(material: &[u8]) -> [u8; 64] {
+    use sha2::{Digest, Sha256};
+    let mut key = [0u8; 64];
+    key[..32].copy_from_slice(&Sha256::digest(material));
+    key
+}
+
+/// The seal of a notice: HMAC-SHA-256 under the notice key, in hexadecimal
+/// (the first 16 bytes). Without a node (unit tests), a key drawn at random.
+fn notice_seal(message: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let key = NOTICE_KEY.get_or_init(|| {
+        // Two nonces of 16 random bytes each.
+        let drawn = format!(
+            "{}{}",
+            passerelle_protocol::request::new_nonce().unwrap_or_default(),
+            passerelle_protocol::request::new_nonce().unwrap_or_default()
+        );
+        notice_key_from(drawn.as_bytes())
+    });
+    let pad = |byte: u8| key.iter().map(|k| k ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message.as_bytes())
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    outer[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The one-time message carried by [`done`]: shown only when its seal is
+/// this node's (else no notice at all, whatever the address says).
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(from = "SealedFlash")]
 pub struct Flash {
     pub ok: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct SealedFlash {
+    ok: Option<String>,
+    sceau: Option<String>,
+}
+
+impl From<SealedFlash> for Flash {
+    fn from(f: SealedFlash) -> Flash {
+        let ok = match (f.ok, f.sceau) {
+            (Some(ok), Some(seal)) if notice_seal(&ok) == seal => Some(ok),
+            _ => None,
+        };
+        Flash { ok }
+    }
 }
 
 pub use passerelle_core::clock::{brussels, brussels_offset};
@@ -605,8 +705,33 @@ mod tests {
 
     #[test]
     fn the_message_goes_before_the_fragment() {
-        assert_eq!(done_location("/x#y", "c'est fait"), "/x?ok=c%27est+fait#y");
-        assert_eq!(done_location("/x?a=1", "ok"), "/x?a=1&ok=ok");
+        let seal = notice_seal("c'est fait");
+        assert_eq!(
+            done_location("/x#y", "c'est fait"),
+            format!("/x?ok=c%27est+fait&sceau={seal}#y")
+        );
+        assert!(done_location("/x?a=1", "ok").starts_with("/x?a=1&ok=ok&sceau="));
+    }
+
+    /// A notice is shown only if this node wrote it: text put in the
+    /// address by anyone else (no seal, another message's seal, a seal of
+    /// another process) shows nothing.
+    #[test]
+    fn notices_are_shown_only_with_their_seal() {
+        let flash = |query: &str| -> Option<String> {
+            serde_urlencoded::from_str::<Flash>(query).unwrap().ok
+        };
+        let written = done_location("/", "Le membre est ajouté.");
+        let query = written.split_once('?').unwrap().1;
+        assert_eq!(flash(query).as_deref(), Some("Le membre est ajouté."));
+        assert_eq!(flash("ok=Votre+compte+est+bloqu%C3%A9"), None);
+        let other_seal = notice_seal("Le membre est ajouté.");
+        assert_eq!(
+            flash(&format!("ok=Appelez+le+0800&sceau={other_seal}")),
+            None
+        );
+        assert_eq!(flash("ok=x&sceau=00000000000000000000000000000000"), None);
+        assert_eq!(flash(""), None);
     }
 
     #[test]

@@ -87,6 +87,7 @@ pub fn rule_words(rule: Rule, title: Option<&str>, reader: Reader, loc: Locale) 
         },
         Rule::MemberHasAccount => loc.t("Ce membre a déjà un accès à Passerelle. Vous pouvez lui donner un nouveau mot de passe depuis la page des comptes."),
         Rule::UsernameTaken => loc.t("Ce nom d'utilisateur est déjà pris. Choisissez-en un autre."),
+        Rule::UsernameCharacters => loc.t("Un nom d'utilisateur s'écrit avec des lettres, des chiffres, des espaces et de la ponctuation, sans caractère invisible ni caractère qui change le sens de l'écriture."),
         Rule::PasswordTooEasy => loc.t("Ce mot de passe se devine trop vite. Une phrase de quatre ou cinq mots que vous retenez facilement convient bien."),
         Rule::PasswordRepeats => loc.t("Ce mot de passe se devine trop vite : il répète les mêmes caractères. Une phrase de quatre ou cinq mots que vous retenez facilement convient bien."),
         Rule::PasswordSequence => loc.t("Ce mot de passe se devine trop vite : ce sont des lettres ou des chiffres qui se suivent. Une phrase de quatre ou cinq mots que vous retenez facilement convient bien."),

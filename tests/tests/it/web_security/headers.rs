@@ -71,7 +71,18 @@ async fn security_headers_on_every_answer() {
         .unwrap();
     assert!(header(css.headers(), "cache-control").contains("max-age"));
 
-    // Behind a TLS proxy on this machine: HSTS.
+    // Behind a TLS proxy on this machine, once named: HSTS.
+    let plain = http
+        .get(format!("{}/connexion", hub.url))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        plain.headers().get("strict-transport-security").is_none(),
+        "no proxy is believed until named, loopback included"
+    );
+    hub.trust_local_proxy().await;
     let tls = http
         .get(format!("{}/connexion", hub.url))
         .header("x-forwarded-proto", "https")
@@ -115,9 +126,10 @@ async fn session_cookies_are_httponly_samesite_and_secure_behind_tls() {
     let root = tempfile::tempdir().unwrap();
     let mut hub = TestNode::create(&root.path().join("h"), NodeRole::Hub, "hub-ck", None).await;
     let http = client();
+    let base = hub.url.clone();
     let api_cookie = |proto: Option<&'static str>| {
         let http = http.clone();
-        let url = hub.url.clone();
+        let url = base.clone();
         async move {
             let mut req = http
                 .post(format!("{url}/api/v1/session"))
@@ -132,7 +144,7 @@ async fn session_cookies_are_httponly_samesite_and_secure_behind_tls() {
     };
     let page_cookie = |proto: Option<&'static str>| {
         let http = http.clone();
-        let url = hub.url.clone();
+        let url = base.clone();
         async move {
             let mut req = http
                 .post(format!("{url}/connexion"))
@@ -151,6 +163,8 @@ async fn session_cookies_are_httponly_samesite_and_secure_behind_tls() {
         assert!(cookie.contains("; SameSite=Strict"), "{cookie}");
         assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
     }
+    // A proxy on this machine is believed once named.
+    hub.trust_local_proxy().await;
     for cookie in [
         api_cookie(Some("https")).await,
         page_cookie(Some("https")).await,
@@ -207,8 +221,15 @@ async fn forwarding_headers_are_believed_from_trusted_proxies_only() {
     // A stranger writing the headers itself.
     let c = client_of(&hub.node, &parts("203.0.113.5:4000", "198.51.100.1"));
     assert_eq!((c.address, c.tls), (ip("203.0.113.5"), false));
-    // The proxy on this machine: the right-most address not ours, even if
-    // the client slipped a fake one in front.
+    // Nothing is believed by default, not even from loopback: any program
+    // on the machine connects from there.
+    let c = client_of(&hub.node, &parts("127.0.0.1:4000", "198.51.100.1"));
+    assert_eq!((c.address, c.tls), (ip("127.0.0.1"), false));
+    let c = client_of(&hub.node, &parts("[::1]:4000", "198.51.100.1"));
+    assert_eq!((c.address, c.tls), (ip("::1"), false));
+    // The proxy on this machine, once named: the right-most address not
+    // ours, even if the client slipped a fake one in front.
+    hub.trust_local_proxy().await;
     let c = client_of(
         &hub.node,
         &parts("127.0.0.1:4000", "198.51.100.1, 203.0.113.9"),
@@ -217,7 +238,12 @@ async fn forwarding_headers_are_believed_from_trusted_proxies_only() {
     // A proxy on another machine, once named in the configuration.
     hub.stop().await;
     let config = hub.dir.join("passerelle.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
+    let text: String = std::fs::read_to_string(&config)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("trusted_proxies"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     std::fs::write(
         &config,
         format!("{text}trusted_proxies = [\"10.1.0.0/16\"]\n"),

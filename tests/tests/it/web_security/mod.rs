@@ -9,6 +9,7 @@
 //! folder, which walks the OpenAPI document.)
 #![allow(clippy::unwrap_used)]
 
+mod hardening;
 mod headers;
 mod pages;
 mod roles;

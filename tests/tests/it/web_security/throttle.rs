@@ -19,6 +19,8 @@ async fn throttle_story(database: Option<String>) {
         database.clone(),
     )
     .await;
+    // The test plays a proxy on this machine, telling the client's address.
+    hub.trust_local_proxy().await;
     // A second process of the same hub (same database), as behind a load balancer.
     let overrides = passerelle_core::config::Overrides {
         listen: None,

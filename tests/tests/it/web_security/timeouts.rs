@@ -16,7 +16,9 @@ async fn slow_clients_are_cut_off() {
         Limits::default(),
         Limits {
             header_timeout: Duration::from_secs(30),
-            request_timeout: Duration::from_secs(60)
+            request_timeout: Duration::from_secs(60),
+            body_budget: 24 * 1024 * 1024,
+            max_connections: 4096,
         }
     );
     let root = tempfile::tempdir().unwrap();
@@ -36,6 +38,7 @@ async fn slow_clients_are_cut_off() {
     let limits = Limits {
         header_timeout: Duration::from_secs(2),
         request_timeout: Duration::from_secs(3),
+        ..Limits::default()
     };
     let stopper = node.clone();
     let server = tokio::spawn(passerelle_web::serve_with(
@@ -91,7 +94,7 @@ async fn slow_clients_are_cut_off() {
     // A body that never ends: 408 in the API's error format.
     let (answer, took) = dribble(
         addr,
-        "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n",
+        "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n",
         b" ",
     )
     .await;
@@ -112,4 +115,84 @@ async fn slow_clients_are_cut_off() {
     assert_eq!(ok.status(), 200);
     node.stop();
     server.await.unwrap().unwrap();
+}
+
+/// Rule: connections are capped. At the cap, the oldest idle connection
+/// (here: sockets that sent half a request line) is closed to make room,
+/// so `/healthz` still answers; when every connection is busy with a
+/// request, a new one is answered 503 `busy` with `Retry-After`, at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_are_capped_idle_ones_first() {
+    use passerelle_web::Limits;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let root = tempfile::tempdir().unwrap();
+    let (node, _) = passerelle_core::Node::init(passerelle_core::InitOptions {
+        data_dir: root.path().join("h"),
+        role: NodeRole::Hub,
+        id: passerelle_protocol::NodeId::parse("hub-cap").unwrap(),
+        name: "Plein".into(),
+        listen: "127.0.0.1:0".into(),
+        database_url: None,
+        admin_password: Some(TEST_PASSWORD.into()),
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = Limits {
+        max_connections: 4,
+        ..Limits::default()
+    };
+    let stopper = node.clone();
+    let server = tokio::spawn(passerelle_web::serve_with(
+        node.clone(),
+        listener,
+        passerelle_core::node::stopped(stopper.shutdown_signal()),
+        limits,
+    ));
+    let connect = || async move { tokio::net::TcpStream::connect(addr).await.unwrap() };
+    // Idle sockets fill the cap; /healthz still answers, several times.
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        let mut s = connect().await;
+        s.write_all(b"GET /healthz HT").await.unwrap();
+        idle.push(s);
+    }
+    for _ in 0..3 {
+        let ok = tokio::time::timeout(
+            Duration::from_secs(5),
+            reqwest::get(format!("http://{addr}/healthz")),
+        )
+        .await
+        .expect("answered")
+        .unwrap();
+        assert_eq!(ok.status(), 200);
+    }
+    // Every connection busy with a request (a body that comes slowly).
+    let mut busy = Vec::new();
+    for _ in 0..4 {
+        let mut s = connect().await;
+        s.write_all(
+            b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 1000\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+        busy.push(s);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut s = connect().await;
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut answer))
+        .await
+        .expect("answered at once")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("retry-after: 2"), "{answer}");
+    assert!(answer.contains(r#""code":"busy""#), "{answer}");
+    drop(busy);
+    drop(idle);
+    node.stop();
+    let _ = server.await;
 }

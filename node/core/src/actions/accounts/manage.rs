@@ -184,11 +184,11 @@ pub async fn suggest_username(node: &Node, name: &str) -> Result<String, NodeErr
     let taken: Vec<String> = accounts::list(&node.db)
         .await?
         .into_iter()
-        .map(|a| a.username)
+        .map(|a| accounts::name_key(&a.username))
         .collect();
     let mut candidate = base.clone();
     let mut n = 2;
-    while taken.contains(&candidate) {
+    while taken.contains(&accounts::name_key(&candidate)) {
         candidate = format!("{base}{n}");
         n += 1;
     }

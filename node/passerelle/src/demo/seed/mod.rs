@@ -245,9 +245,11 @@ async fn settled(hub: &Node, service: &Node) -> Result<bool, NodeError> {
         return Ok(false);
     }
     let mut conn = hub.db.pool().acquire().await?;
-    Ok(log::feed_after(&mut conn, state.feed_cursor, me, 1)
-        .await?
-        .is_empty())
+    Ok(
+        log::feed_after(&mut conn, state.feed_cursor, me, 1, i64::MAX)
+            .await?
+            .is_empty(),
+    )
 }
 
 // ---------------------------------------------------------------------------
