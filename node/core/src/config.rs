@@ -51,6 +51,10 @@ pub struct Config {
     /// included (name `127.0.0.1` for a proxy on the same machine).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trusted_proxies: Vec<String>,
+    /// At a hub: what one member may push (see `quota`); the defaults
+    /// unless the table is written.
+    #[serde(default, skip_serializing_if = "crate::quota::QuotaLimits::is_default")]
+    pub member_quota: crate::quota::QuotaLimits,
 }
 
 impl std::fmt::Debug for Config {
@@ -63,6 +67,7 @@ impl std::fmt::Debug for Config {
             .field("database_url", &crate::db::redact_url(&self.database_url))
             .field("public_url", &self.public_url)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("member_quota", &self.member_quota)
             .finish()
     }
 }

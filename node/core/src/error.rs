@@ -178,6 +178,9 @@ pub enum Refusal {
     /// The node is at one of its limits for now (request bodies held in
     /// memory, open connections): try again shortly.
     Busy,
+    /// A member pushed more than its quota at the hub (messages or bytes
+    /// lately, or bytes stored in all): it pushes again later (`quota`).
+    QuotaExceeded,
 }
 
 impl Refusal {
@@ -216,6 +219,7 @@ impl Refusal {
             Refusal::AlreadyMember => "already_member",
             Refusal::CrossSite => "cross_site",
             Refusal::Busy => "busy",
+            Refusal::QuotaExceeded => "quota_exceeded",
         }
     }
 }

@@ -423,3 +423,16 @@ impl OwnStream<'_> {
         append_own(conn, self.me, self.audience, self.keys, body).await
     }
 }
+
+/// The bytes of `origin`'s envelopes held in the log (their characters:
+/// what both engines count alike), for its quota at the hub.
+pub async fn stored_bytes(conn: &mut AnyConnection, origin: &str) -> Result<u64, NodeError> {
+    let n: i64 = sqlx::query(
+        "SELECT COALESCE(SUM(LENGTH(envelope)), 0) AS n FROM messages WHERE origin = $1",
+    )
+    .bind(origin)
+    .fetch_one(conn)
+    .await?
+    .try_get("n")?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

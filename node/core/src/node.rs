@@ -40,6 +40,8 @@ pub struct NodeInner {
     pub outbox_changed: Notify,
     /// Pushes waiting for the hub's group commit (`fed::inbox`).
     pub inbox: crate::pushes::Queue,
+    /// What each member pushed lately (the hub's quotas, `quota`).
+    pub quotas: crate::quota::Quotas,
     /// Turns `true` when the node must stop.
     pub shutdown: watch::Sender<bool>,
     /// The date that decides what is current here (see [`crate::clock::Clock`]).
@@ -128,6 +130,7 @@ impl Node {
             log_changed: Notify::new(),
             outbox_changed: Notify::new(),
             inbox: Default::default(),
+            quotas: Default::default(),
             shutdown,
             clock: Default::default(),
         }))
@@ -160,6 +163,7 @@ impl Node {
             database_url: options.database_url.clone().unwrap_or_default(),
             public_url: String::new(),
             trusted_proxies: Vec::new(),
+            member_quota: Default::default(),
         };
         let keys = KeyPair::generate()?;
         config::write_secret_key(&dir.join(config::KEY_FILE), &keys)?;

@@ -67,7 +67,7 @@ pub fn refusal_status(refusal: Refusal) -> StatusCode {
         Refusal::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Refusal::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         Refusal::TooLarge | Refusal::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        Refusal::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        Refusal::TooManyAttempts | Refusal::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
         Refusal::Busy => StatusCode::SERVICE_UNAVAILABLE,
         Refusal::DirectoryBusy
         | Refusal::NodeRunning
@@ -134,6 +134,12 @@ impl IntoResponse for ApiError {
                 HeaderValue::from(STORAGE_RETRY_AFTER_SECS),
             );
         }
+        if e.refusal() == Some(Refusal::QuotaExceeded) {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(passerelle_core::quota::QUOTA_RETRY_AFTER_SECS),
+            );
+        }
         response
     }
 }
@@ -183,7 +189,7 @@ mod tests {
     }
 
     /// The refusals a node answers on the federation routes (SPEC §10).
-    const FEDERATION_REFUSALS: [Refusal; 20] = [
+    const FEDERATION_REFUSALS: [Refusal; 21] = [
         Refusal::NotFound,
         Refusal::MethodNotAllowed,
         Refusal::NotAHub,
@@ -204,6 +210,7 @@ mod tests {
         Refusal::InvitationUsed,
         Refusal::InvitationExpired,
         Refusal::Busy,
+        Refusal::QuotaExceeded,
     ];
 
     /// SPEC §11's table, code → HTTP column.
@@ -250,7 +257,10 @@ mod tests {
             );
             checked += 1;
         }
-        assert_eq!(checked, 20 + ProtocolError::ALL_CODES.len());
+        assert_eq!(
+            checked,
+            FEDERATION_REFUSALS.len() + ProtocolError::ALL_CODES.len()
+        );
     }
 
     #[test]

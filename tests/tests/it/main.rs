@@ -44,6 +44,7 @@ mod members_scale;
 mod multi_hub;
 mod outage_memory;
 mod pages_in_english;
+mod quotas;
 mod storage;
 mod story;
 mod story_pages;

@@ -457,8 +457,48 @@ pub async fn push(
             format!("at most {MAX_BATCH} messages per push"),
         ));
     }
+    within_quota(node, &verified.peer.id, &req).await?;
     let pre = precheck(&verified.peer, &verified.timeline, &req);
     inbox::submit(node, verified.peer, verified.sig, req, pre).await
+}
+
+/// Takes the push from the member's quota, or refuses it whole
+/// (`quota_exceeded`, not permanent: the member pushes it again later).
+async fn within_quota(node: &Node, member: &str, req: &PushRequest) -> Result<(), NodeError> {
+    let stored = if node.quotas.needs_stored(member) {
+        let mut conn = node.db.pool().acquire().await?;
+        Some(crate::log::stored_bytes(&mut conn, member).await?)
+    } else {
+        None
+    };
+    let bytes: u64 = req.messages.iter().map(|m| m.get().len() as u64).sum();
+    let limits = &node.config.member_quota;
+    let taken = node.quotas.take(
+        limits,
+        member,
+        req.messages.len() as u64,
+        bytes,
+        stored,
+        std::time::Instant::now(),
+    );
+    match taken {
+        Ok(()) => Ok(()),
+        Err(crate::quota::OverQuota::Rate) => Err(NodeError::refused(
+            Refusal::QuotaExceeded,
+            format!(
+                "this member pushed more than {} messages or {} bytes a minute lately: \
+                 push again in a while",
+                limits.messages_per_minute, limits.bytes_per_minute
+            ),
+        )),
+        Err(crate::quota::OverQuota::Stored) => Err(NodeError::refused(
+            Refusal::QuotaExceeded,
+            format!(
+                "the hub keeps at most {} bytes of this member's messages",
+                limits.stored_bytes
+            ),
+        )),
+    }
 }
 
 /// Parses the pushed envelopes and verifies their signatures with the
