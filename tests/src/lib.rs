@@ -462,6 +462,56 @@ impl Api {
     pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
+
+    /// Polls a GET until `check` holds (20 s at most); returns the last
+    /// body. For what travels between nodes.
+    pub async fn eventually(
+        &self,
+        path: &str,
+        check: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let (status, body) = self.get(path).await;
+            if status == 200 && check(&body) {
+                return body;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "GET {path} never satisfied the check; last answer ({status}): {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// A page of `base` as its administrator (`admin`, [`TEST_PASSWORD`]) sees
+/// it, the apostrophes as a reader reads them (askama writes `&#39;`).
+pub async fn admin_page(base: &str, path: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = http
+        .post(format!("{base}/connexion"))
+        .form(&[
+            ("username", "admin"),
+            ("password", TEST_PASSWORD),
+            ("suite", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()[reqwest::header::SET_COOKIE].to_str().unwrap();
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let res = http
+        .get(format!("{base}{path}"))
+        .header(reqwest::header::COOKIE, session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "GET {path}");
+    res.text().await.unwrap().replace("&#39;", "'")
 }
 
 /// The password a person chooses in the browser tests when a first

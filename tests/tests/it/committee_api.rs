@@ -2,25 +2,8 @@
 //! not walked by the story, over real HTTP between real nodes.
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use passerelle_tests::*;
 use serde_json::{json, Value};
-
-async fn eventually(api: &Api, path: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let (status, body) = api.get(path).await;
-        if status == 200 && check(&body) {
-            return body;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "GET {path}: last answer ({status}) {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 fn today() -> String {
     passerelle_core::domain::delegates::today().to_string()
@@ -90,10 +73,11 @@ async fn members_consent_and_delegates() {
         ok(admin.get("/api/v1/delegates/public").await, 200)["delegates"][0]["label"],
         "Rosa"
     );
-    eventually(&coordinator, "/api/v1/hub/services", |v| {
-        v[0]["delegates"][0]["label"] == "Rosa"
-    })
-    .await;
+    coordinator
+        .eventually("/api/v1/hub/services", |v| {
+            v[0]["delegates"][0]["label"] == "Rosa"
+        })
+        .await;
     // Consent withdrawn: a neutral label everywhere, at once.
     let m = ok(
         admin
@@ -109,10 +93,11 @@ async fn members_consent_and_delegates() {
         ok(admin.get("/api/v1/delegates/public").await, 200)["delegates"][0]["label"],
         "Délégué·e 1"
     );
-    eventually(&coordinator, "/api/v1/hub/services", |v| {
-        v[0]["delegates"][0]["label"] == "Délégué·e 1"
-    })
-    .await;
+    coordinator
+        .eventually("/api/v1/hub/services", |v| {
+            v[0]["delegates"][0]["label"] == "Délégué·e 1"
+        })
+        .await;
     // Contact details never left the service.
     let hub_log: Vec<String> = sqlx::query_scalar("SELECT envelope FROM messages")
         .fetch_all(fed.hub.node.db.pool())
@@ -160,10 +145,11 @@ async fn members_consent_and_delegates() {
             .await,
         201,
     );
-    eventually(&coordinator, "/api/v1/hub/services", |v| {
-        v[0]["delegates"].to_string().contains("2031-01-01")
-    })
-    .await;
+    coordinator
+        .eventually("/api/v1/hub/services", |v| {
+            v[0]["delegates"].to_string().contains("2031-01-01")
+        })
+        .await;
     let taken_back = admin
         .call(
             reqwest::Method::DELETE,
@@ -172,10 +158,11 @@ async fn members_consent_and_delegates() {
         )
         .await;
     assert_eq!(taken_back.0, 204, "{}", taken_back.1);
-    eventually(&coordinator, "/api/v1/hub/services", |v| {
-        !v[0]["delegates"].to_string().contains("2031-01-01")
-    })
-    .await;
+    coordinator
+        .eventually("/api/v1/hub/services", |v| {
+            !v[0]["delegates"].to_string().contains("2031-01-01")
+        })
+        .await;
 
     let left = ok(
         admin
@@ -612,7 +599,7 @@ async fn coordinator_tools_and_the_joint_corner() {
         );
         ids.push(id);
     }
-    eventually(&a, "/api/v1/joint/proposals", |v| {
+    a.eventually("/api/v1/joint/proposals", |v| {
         v.as_array().is_some_and(|l| l.len() == 2)
     })
     .await;
@@ -625,11 +612,9 @@ async fn coordinator_tools_and_the_joint_corner() {
         .await,
         204,
     );
-    eventually(
-        &hub,
-        "/api/v1/hub/proposals?service=ssm-2&sort=support",
-        |v| v[0]["support"] == 2,
-    )
+    hub.eventually("/api/v1/hub/proposals?service=ssm-2&sort=support", |v| {
+        v[0]["support"] == 2
+    })
     .await;
     ok(
         a.post(
@@ -639,11 +624,9 @@ async fn coordinator_tools_and_the_joint_corner() {
         .await,
         204,
     );
-    eventually(
-        &hub,
-        "/api/v1/hub/proposals?service=ssm-2&sort=support",
-        |v| v[0]["support"] == 1,
-    )
+    hub.eventually("/api/v1/hub/proposals?service=ssm-2&sort=support", |v| {
+        v[0]["support"] == 1
+    })
     .await;
     let counts = ok(
         hub.get("/api/v1/hub/proposals/counts?theme=activities")
@@ -694,10 +677,11 @@ async fn coordinator_tools_and_the_joint_corner() {
 
     // A service proposes an agenda item; the coordinator uses it.
     let item = ok(a.post("/api/v1/joint/agenda-items", json!({"title": "Le transport vers les réunions", "description": "Qui peut covoiturer ?"})).await, 201);
-    let items = eventually(&hub, "/api/v1/hub/agenda-items", |v| {
-        v.as_array().is_some_and(|l| l.len() == 1)
-    })
-    .await;
+    let items = hub
+        .eventually("/api/v1/hub/agenda-items", |v| {
+            v.as_array().is_some_and(|l| l.len() == 1)
+        })
+        .await;
     assert_eq!(items[0]["id"], item["id"]);
 
     // Draft: edit, delete; another: agenda, publish, update with notice, cancel with notice.
@@ -747,13 +731,14 @@ async fn coordinator_tools_and_the_joint_corner() {
             .await,
         200,
     );
-    let seen = eventually(&b, &format!("/api/v1/joint/meetings/{mid}"), |v| {
-        v["status"] == "published"
-    })
-    .await;
+    let seen = b
+        .eventually(&format!("/api/v1/joint/meetings/{mid}"), |v| {
+            v["status"] == "published"
+        })
+        .await;
     assert_eq!(seen["agenda"][0]["title"], "Le transport vers les réunions");
     ok(hub.post(&format!("/api/v1/hub/meetings/{mid}/update"), json!({"title": "Comité de janvier", "starts_at": "2031-01-27T09:30:00Z", "ends_at": null, "place": "Courcelles", "format": "petit-déjeuner", "notice": "Reporté d'une semaine."})).await, 200);
-    eventually(&b, &format!("/api/v1/joint/meetings/{mid}"), |v| {
+    b.eventually(&format!("/api/v1/joint/meetings/{mid}"), |v| {
         v["notice"] == "Reporté d'une semaine." && v["starts_at"] == "2031-01-27T09:30:00Z"
     })
     .await;
@@ -765,7 +750,7 @@ async fn coordinator_tools_and_the_joint_corner() {
         .await,
         200,
     );
-    eventually(&a, &format!("/api/v1/joint/meetings/{mid}"), |v| {
+    a.eventually(&format!("/api/v1/joint/meetings/{mid}"), |v| {
         v["status"] == "cancelled"
     })
     .await;

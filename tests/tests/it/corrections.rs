@@ -10,55 +10,8 @@ use std::time::Duration;
 use passerelle_core::domain::delegates::is_current_on;
 use passerelle_protocol::Date;
 use passerelle_tests::*;
-use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::{json, Value};
 use sqlx::Row;
-
-const PATIENCE: Duration = Duration::from_secs(20);
-
-/// Polls a GET until `check` holds; returns the last body.
-async fn eventually(api: &Api, path: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + PATIENCE;
-    loop {
-        let (status, body) = api.get(path).await;
-        if status == 200 && check(&body) {
-            return body;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "GET {path} never satisfied the check; last answer ({status}): {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// A page as the administrator sees it (pages use the session cookie).
-async fn page(base: &str, path: &str) -> String {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let res = http
-        .post(format!("{base}/connexion"))
-        .form(&[
-            ("username", "admin"),
-            ("password", TEST_PASSWORD),
-            ("suite", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let cookie = res.headers()[SET_COOKIE].to_str().unwrap();
-    let session = cookie.split(';').next().unwrap().to_owned();
-    let res = http
-        .get(format!("{base}{path}"))
-        .header(COOKIE, session)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "GET {path}");
-    res.text().await.unwrap()
-}
 
 async fn messages(node: &passerelle_core::Node) -> i64 {
     let mut conn = node.db.pool().acquire().await.unwrap();
@@ -104,14 +57,16 @@ async fn corrections_follow_and_designations_become_current_on_their_day() {
             .map(|p| p["title"].as_str().unwrap_or_default().to_owned())
             .collect()
     };
-    eventually(&coordinator, "/api/v1/hub/proposals", |v| {
-        titles(v).contains(&"Des horaires en soirée".to_owned())
-    })
-    .await;
-    eventually(&b_api, "/api/v1/joint/proposals", |v| {
-        titles(v).contains(&"Des horaires en soirée".to_owned())
-    })
-    .await;
+    coordinator
+        .eventually("/api/v1/hub/proposals", |v| {
+            titles(v).contains(&"Des horaires en soirée".to_owned())
+        })
+        .await;
+    b_api
+        .eventually("/api/v1/joint/proposals", |v| {
+            titles(v).contains(&"Des horaires en soirée".to_owned())
+        })
+        .await;
 
     // A corrects its title, text and theme: the correction follows.
     let (status, body) = a_api
@@ -122,15 +77,17 @@ async fn corrections_follow_and_designations_become_current_on_their_day() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["title"], "Des horaires le jeudi soir");
-    let at_hub = eventually(&coordinator, "/api/v1/hub/proposals", |v| {
-        titles(v) == ["Des horaires le jeudi soir"]
-    })
-    .await;
+    let at_hub = coordinator
+        .eventually("/api/v1/hub/proposals", |v| {
+            titles(v) == ["Des horaires le jeudi soir"]
+        })
+        .await;
     assert_eq!(at_hub[0]["theme"], "reception", "{at_hub}");
-    let at_b = eventually(&b_api, "/api/v1/joint/proposals", |v| {
-        titles(v) == ["Des horaires le jeudi soir"]
-    })
-    .await;
+    let at_b = b_api
+        .eventually("/api/v1/joint/proposals", |v| {
+            titles(v) == ["Des horaires le jeudi soir"]
+        })
+        .await;
     assert_eq!(at_b[0]["theme"], "reception", "{at_b}");
     // A refused correction: its field named, nothing changed or sent.
     let before = messages(&a.node).await;
@@ -177,10 +134,11 @@ async fn corrections_follow_and_designations_become_current_on_their_day() {
             })
             .collect()
     };
-    eventually(&coordinator, "/api/v1/hub/services", |v| {
-        listed(v) == [("Marie".to_owned(), tomorrow.to_string())]
-    })
-    .await;
+    coordinator
+        .eventually("/api/v1/hub/services", |v| {
+            listed(v) == [("Marie".to_owned(), tomorrow.to_string())]
+        })
+        .await;
     let (_, at_a) = a_api.get("/api/v1/delegates").await;
     assert_eq!(at_a[0]["term_start"], tomorrow.to_string());
     for node in [&a.node, &fed.hub.node] {
@@ -190,10 +148,10 @@ async fn corrections_follow_and_designations_become_current_on_their_day() {
         "à partir du {}",
         passerelle_web::pages::Locale::Fr.day(tomorrow.inner())
     );
-    let a_page = page(&a.url, "/delegues").await;
+    let a_page = admin_page(&a.url, "/delegues").await;
     assert!(a_page.contains("Les mandats à venir"), "{a_page}");
     assert!(a_page.contains(&words), "{a_page}");
-    let hub_page = page(&fed.hub.url, "/services").await;
+    let hub_page = admin_page(&fed.hub.url, "/services").await;
     assert!(
         hub_page.contains(&format!("Marie (délégué·e, {words})")),
         "{hub_page}"
@@ -207,11 +165,11 @@ async fn corrections_follow_and_designations_become_current_on_their_day() {
     for node in [&a.node, &fed.hub.node] {
         assert!(is_current_on(tomorrow, None, node.clock().today()));
     }
-    let a_page = page(&a.url, "/delegues").await;
+    let a_page = admin_page(&a.url, "/delegues").await;
     assert!(!a_page.contains("Les mandats à venir"), "{a_page}");
     assert!(!a_page.contains(&words), "{a_page}");
     assert!(a_page.contains("<th scope=\"row\">Marie</th>"));
-    let hub_page = page(&fed.hub.url, "/services").await;
+    let hub_page = admin_page(&fed.hub.url, "/services").await;
     assert!(
         hub_page.contains(&format!(
             "Marie (délégué·e, depuis {})",

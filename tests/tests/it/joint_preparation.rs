@@ -9,60 +9,10 @@
 //! page each, with what they should say.
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use passerelle_tests::browser::{pdf_page_count, Browser};
 use passerelle_tests::*;
-use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::{json, Value};
 use sqlx::Row;
-
-const PATIENCE: Duration = Duration::from_secs(20);
-
-/// Polls a GET until `check` holds; returns the last body.
-async fn eventually(api: &Api, path: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + PATIENCE;
-    loop {
-        let (status, body) = api.get(path).await;
-        if status == 200 && check(&body) {
-            return body;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "GET {path} never satisfied the check; last answer ({status}): {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// A page as the administrator sees it.
-async fn page(base: &str, path: &str) -> String {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let res = http
-        .post(format!("{base}/connexion"))
-        .form(&[
-            ("username", "admin"),
-            ("password", TEST_PASSWORD),
-            ("suite", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let cookie = res.headers()[SET_COOKIE].to_str().unwrap();
-    let session = cookie.split(';').next().unwrap().to_owned();
-    let res = http
-        .get(format!("{base}{path}"))
-        .header(COOKIE, session)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "GET {path}");
-    // Texts as a reader sees them (askama escapes the apostrophe).
-    res.text().await.unwrap().replace("&#39;", "'")
-}
 
 async fn kinds_sent(node: &passerelle_core::Node) -> Vec<String> {
     let mut conn = node.db.pool().acquire().await.unwrap();
@@ -132,10 +82,11 @@ async fn delegates_prepare_carry_and_bring_back() {
 
     // The coordinator prepares the joint meeting: Courcelles' item and a
     // point of its own, with the way there; then publishes it.
-    let item = eventually(&hub, "/api/v1/hub/agenda-items", |v| {
-        v.as_array().is_some_and(|a| !a.is_empty())
-    })
-    .await[0]["id"]
+    let item = hub
+        .eventually("/api/v1/hub/agenda-items", |v| {
+            v.as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await[0]["id"]
         .clone();
     let (status, m) = hub
         .post(
@@ -162,10 +113,11 @@ async fn delegates_prepare_carry_and_bring_back() {
 
     // Charleroi receives it, each point with its id, and the way there.
     let joint_path = format!("/api/v1/joint/meetings/{joint}");
-    let received = eventually(&ch, &joint_path, |v| {
-        v["agenda"].as_array().is_some_and(|a| a.len() == 2)
-    })
-    .await;
+    let received = ch
+        .eventually(&joint_path, |v| {
+            v["agenda"].as_array().is_some_and(|a| a.len() == 2)
+        })
+        .await;
     assert_eq!(
         received["directions"],
         "Bus 1, arrêt Ville-Basse ; entrée par la cour."
@@ -268,12 +220,11 @@ async fn delegates_prepare_carry_and_bring_back() {
     );
 
     // The coordinator reads the positions per point.
-    let at_hub = eventually(
-        &hub,
-        &format!("/api/v1/hub/meetings/{joint}/positions"),
-        |v| v.as_array().is_some_and(|a| a.len() == 2),
-    )
-    .await;
+    let at_hub = hub
+        .eventually(&format!("/api/v1/hub/meetings/{joint}/positions"), |v| {
+            v.as_array().is_some_and(|a| a.len() == 2)
+        })
+        .await;
     let on_garden = at_hub
         .as_array()
         .unwrap()
@@ -283,7 +234,7 @@ async fn delegates_prepare_carry_and_bring_back() {
     assert_eq!(on_garden["service"], "ssm-1");
     assert_eq!(on_garden["stance"], "for");
     assert_eq!(on_garden["comment"], "Avec un banc à l'ombre.");
-    let hub_page = page(&fed.hub.url, &format!("/reunions-communes/{joint}")).await;
+    let hub_page = admin_page(&fed.hub.url, &format!("/reunions-communes/{joint}")).await;
     for expected in [
         "Positions des comités :",
         "Avec un banc à l'ombre.",
@@ -301,11 +252,9 @@ async fn delegates_prepare_carry_and_bring_back() {
         )
         .await;
     assert_eq!(status, 204);
-    eventually(
-        &hub,
-        &format!("/api/v1/hub/meetings/{joint}/positions"),
-        |v| v.as_array().is_some_and(|a| a.len() == 1),
-    )
+    hub.eventually(&format!("/api/v1/hub/meetings/{joint}/positions"), |v| {
+        v.as_array().is_some_and(|a| a.len() == 1)
+    })
     .await;
     let (_, listed) = ch.get("/api/v1/positions").await;
     assert_eq!(listed.as_array().unwrap().len(), 3);
@@ -324,11 +273,16 @@ async fn delegates_prepare_carry_and_bring_back() {
     // Courcelles (origin) and Charleroi (supporter) receive it; Gosselies
     // (no proposal, no support, no position) is not concerned.
     let expected = vec!["Courrier commun aux directions pour le jardin le week-end.".to_owned()];
-    let at_co = eventually(&co, "/api/v1/joint/outcomes", |v| decisions(v) == expected).await;
+    let at_co = co
+        .eventually("/api/v1/joint/outcomes", |v| decisions(v) == expected)
+        .await;
     assert_eq!(at_co[0]["concern"], "our_proposal");
-    let at_ch = eventually(&ch, "/api/v1/joint/outcomes", |v| decisions(v) == expected).await;
+    let at_ch = ch
+        .eventually("/api/v1/joint/outcomes", |v| decisions(v) == expected)
+        .await;
     assert_eq!(at_ch[0]["concern"], "we_support");
-    eventually(&go, &joint_path, |v| v["minutes"].is_string()).await;
+    go.eventually(&joint_path, |v| v["minutes"].is_string())
+        .await;
     let (_, at_go) = go.get("/api/v1/joint/outcomes").await;
     assert!(decisions(&at_go).is_empty(), "{at_go}");
 
@@ -351,7 +305,7 @@ async fn delegates_prepare_carry_and_bring_back() {
         ))
         .await;
     assert_eq!(decisions(&said), expected);
-    let local_page = page(&charleroi.url, &format!("/reunions/{local}")).await;
+    let local_page = admin_page(&charleroi.url, &format!("/reunions/{local}")).await;
     assert!(local_page.contains("Ce qui s'est dit au comité inter-services"));
     assert!(local_page.contains("Courrier commun aux directions pour le jardin le week-end."));
     assert!(local_page.contains("Position du comité :"));
@@ -384,14 +338,13 @@ async fn delegates_prepare_carry_and_bring_back() {
         .post(&format!("/api/v1/hub/meetings/{joint2}/publish"), json!({}))
         .await;
     assert!(status < 300, "{status} {body}");
-    eventually(&ch, "/api/v1/joint/proposals", |v| {
-        v[0]["status"] == "accepted"
-    })
-    .await;
-    let pack2 = eventually(&ch, &format!("/api/v1/joint/meetings/{joint2}/pack"), |v| {
-        v["previous"].is_object()
-    })
-    .await;
+    ch.eventually("/api/v1/joint/proposals", |v| v[0]["status"] == "accepted")
+        .await;
+    let pack2 = ch
+        .eventually(&format!("/api/v1/joint/meetings/{joint2}/pack"), |v| {
+            v["previous"].is_object()
+        })
+        .await;
     assert_eq!(pack2["previous"]["meeting"]["id"], joint.as_str());
     let past = &pack2["previous"]["decisions"][0];
     assert_eq!(past["decision"], expected[0].as_str());

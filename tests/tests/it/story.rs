@@ -8,28 +8,8 @@
 //! supporter).
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use passerelle_tests::*;
-use serde_json::{json, Value};
-
-const PATIENCE: Duration = Duration::from_secs(20);
-
-/// Polls a GET until `check` holds; returns the last body.
-async fn eventually(api: &Api, path: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = std::time::Instant::now() + PATIENCE;
-    loop {
-        let (status, body) = api.get(path).await;
-        if status == 200 && check(&body) {
-            return body;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "GET {path} never satisfied the check; last answer ({status}): {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use serde_json::json;
 
 async fn share(api: &Api, title: &str, theme: &str) -> String {
     let (status, p) = api
@@ -71,12 +51,11 @@ async fn the_whole_story_across_real_nodes() {
     let c_id = share(&c_api, "Ouvrir le jeudi soir", "accessibility").await;
 
     // 2. It appears in the hub's aggregated view.
-    let list = eventually(
-        &coordinator,
-        "/api/v1/hub/proposals?theme=accessibility",
-        |v| v.as_array().is_some_and(|l| l.len() == 2),
-    )
-    .await;
+    let list = coordinator
+        .eventually("/api/v1/hub/proposals?theme=accessibility", |v| {
+            v.as_array().is_some_and(|l| l.len() == 2)
+        })
+        .await;
     assert!(
         list.as_array().unwrap().iter().all(|p| p["support"] == 1),
         "each backed by its origin only: {list}"
@@ -90,11 +69,12 @@ async fn the_whole_story_across_real_nodes() {
     );
 
     // 3. Service B sees it and supports it.
-    eventually(&b_api, "/api/v1/joint/proposals", |v| {
-        v.as_array()
-            .is_some_and(|l| l.iter().any(|p| p["proposal_id"] == a_id))
-    })
-    .await;
+    b_api
+        .eventually("/api/v1/joint/proposals", |v| {
+            v.as_array()
+                .is_some_and(|l| l.iter().any(|p| p["proposal_id"] == a_id))
+        })
+        .await;
     let (status, body) = b_api
         .post(
             "/api/v1/joint/supports",
@@ -109,10 +89,9 @@ async fn the_whole_story_across_real_nodes() {
         )
         .await;
     assert_eq!(status, 422, "supporting twice is refused");
-    let sorted = eventually(&coordinator, "/api/v1/hub/proposals", |v| {
-        v[0]["support"] == 2
-    })
-    .await;
+    let sorted = coordinator
+        .eventually("/api/v1/hub/proposals", |v| v[0]["support"] == 2)
+        .await;
     assert_eq!(sorted[0]["proposal_id"], a_id, "sorted by support");
 
     // 4. The coordinator links A's and C's proposals as one subject…
@@ -165,10 +144,11 @@ async fn the_whole_story_across_real_nodes() {
 
     // 5. Every service sees the agenda.
     for api in [&a_api, &b_api, &c_api] {
-        let meetings = eventually(api, "/api/v1/joint/meetings", |v| {
-            v.as_array().is_some_and(|l| l.len() == 1)
-        })
-        .await;
+        let meetings = api
+            .eventually("/api/v1/joint/meetings", |v| {
+                v.as_array().is_some_and(|l| l.len() == 1)
+            })
+            .await;
         let agenda = meetings[0]["agenda"].as_array().unwrap();
         let titles: Vec<&str> = agenda
             .iter()
@@ -193,10 +173,11 @@ async fn the_whole_story_across_real_nodes() {
 
     // 7. Service A sees the outcome on its own proposal; so does C; B,
     //    which supported A's proposal, too (issue #16).
-    let outcomes = eventually(&a_api, "/api/v1/joint/outcomes", |v| {
-        v.as_array().is_some_and(|l| !l.is_empty())
-    })
-    .await;
+    let outcomes = a_api
+        .eventually("/api/v1/joint/outcomes", |v| {
+            v.as_array().is_some_and(|l| !l.is_empty())
+        })
+        .await;
     assert_eq!(
         outcomes[0]["decision"],
         "Les deux services testent une ouverture le jeudi soir dès janvier."
@@ -206,14 +187,16 @@ async fn the_whole_story_across_real_nodes() {
         .unwrap()
         .iter()
         .any(|p| p["proposal"] == a_id));
-    eventually(&c_api, "/api/v1/joint/outcomes", |v| {
-        v.as_array().is_some_and(|l| l.len() == 1)
-    })
-    .await;
-    let b_outcomes = eventually(&b_api, "/api/v1/joint/outcomes", |v| {
-        v.as_array().is_some_and(|l| l.len() == 1)
-    })
-    .await;
+    c_api
+        .eventually("/api/v1/joint/outcomes", |v| {
+            v.as_array().is_some_and(|l| l.len() == 1)
+        })
+        .await;
+    let b_outcomes = b_api
+        .eventually("/api/v1/joint/outcomes", |v| {
+            v.as_array().is_some_and(|l| l.len() == 1)
+        })
+        .await;
     assert_eq!(b_outcomes[0]["concern"], "we_support");
     assert_eq!(outcomes[0]["concern"], "our_proposal");
     fed.stop().await;

@@ -11,31 +11,13 @@
 //! skipped without them, a failure under `PASSERELLE_REQUIRE_ALL=1`.
 #![allow(clippy::unwrap_used)]
 
-use std::time::{Duration, Instant};
-
 use passerelle_tests::browser::Browser;
 use passerelle_tests::{share_proposal, Api, Federation, OWN_PASSWORD, TEST_PASSWORD};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const TITLE: &str = "Des réunions le soir";
 const MEMBER_WORD: &str = "Beaucoup de membres travaillent en journée.";
 const WORD: &str = "=Chez nous aussi ; le soir, c'est mieux.";
-const PATIENCE: Duration = Duration::from_secs(20);
-
-async fn eventually(api: &Api, path: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let (status, body) = api.get(path).await;
-        if status == 200 && check(&body) {
-            return body;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "GET {path}: last answer ({status}) {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_suggests_the_committee_supports_and_its_word_is_read_everywhere() {
@@ -63,11 +45,12 @@ async fn a_member_suggests_the_committee_supports_and_its_word_is_read_everywher
         )
         .await;
     assert_eq!(status, 201, "{meeting}");
-    eventually(&admin, "/api/v1/joint/proposals", |v| {
-        v.as_array()
-            .is_some_and(|l| l.iter().any(|p| p["title"] == TITLE))
-    })
-    .await;
+    admin
+        .eventually("/api/v1/joint/proposals", |v| {
+            v.as_array()
+                .is_some_and(|l| l.iter().any(|p| p["title"] == TITLE))
+        })
+        .await;
 
     // 1. Marie, a member, suggests supporting it, with a word.
     let base = other.url.clone();
@@ -159,10 +142,9 @@ async fn a_member_suggests_the_committee_supports_and_its_word_is_read_everywher
     assert_eq!(pending, json!([]), "settled");
 
     // 3. At the hub: the API, the list, the spreadsheet.
-    let listed = eventually(&coordinator, "/api/v1/hub/proposals", |v| {
-        v[0]["support"] == 2
-    })
-    .await;
+    let listed = coordinator
+        .eventually("/api/v1/hub/proposals", |v| v[0]["support"] == 2)
+        .await;
     assert_eq!(listed[0]["supporters"][0]["service_id"], "ssm-2");
     assert_eq!(listed[0]["supporters"][0]["comment"], WORD);
     b.sign_in(&fed.hub.url, "admin", TEST_PASSWORD, OWN_PASSWORD)
@@ -186,10 +168,11 @@ async fn a_member_suggests_the_committee_supports_and_its_word_is_read_everywher
 
     // 4. At the origin, on the proposal's own page.
     let origin_admin = Api::login(&origin.url, "admin", TEST_PASSWORD).await;
-    let detail = eventually(&origin_admin, &format!("/api/v1/proposals/{id}"), |v| {
-        v["supporters"].as_array().is_some_and(|l| !l.is_empty())
-    })
-    .await;
+    let detail = origin_admin
+        .eventually(&format!("/api/v1/proposals/{id}"), |v| {
+            v["supporters"].as_array().is_some_and(|l| !l.is_empty())
+        })
+        .await;
     assert_eq!(detail["supporters"][0]["comment"], WORD);
     b.sign_in(&origin.url, "admin", TEST_PASSWORD, OWN_PASSWORD)
         .await;

@@ -107,6 +107,29 @@ pub(crate) fn refs_text(refs: &[ProposalRef]) -> Result<String, NodeError> {
     Ok(CanonicalValue::from_serialize(refs)?.to_canonical_string())
 }
 
+/// An optional stored id, read back from column `name`.
+pub(crate) fn stored_id(r: &sqlx::any::AnyRow, name: &str) -> Result<Option<Uuid>, NodeError> {
+    r.try_get::<Option<String>, _>(name)?
+        .as_deref()
+        .map(parse_uuid)
+        .transpose()
+}
+
+/// An optional proposal reference stored in two columns (service, id).
+pub(crate) fn stored_ref(
+    r: &sqlx::any::AnyRow,
+    service: &str,
+    proposal: &str,
+) -> Result<Option<ProposalRef>, NodeError> {
+    match (
+        r.try_get::<Option<String>, _>(service)?,
+        r.try_get::<Option<String>, _>(proposal)?,
+    ) {
+        (Some(s), Some(p)) => Ok(Some(proposal_ref(&s, &p)?)),
+        _ => Ok(None),
+    }
+}
+
 pub(crate) fn refs_from_text(text: &str) -> Result<Vec<ProposalRef>, NodeError> {
     serde_json::from_str(text)
         .map_err(|_| NodeError::config(format!("unexpected stored proposal list {text:?}")))

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::clock::now;
 use crate::domain::federated::{enum_text, parse_enum};
-use crate::domain::joint::{self, append_checked, id_text, parse_uuid, proposal_ref};
+use crate::domain::joint::{self, append_checked, id_text, parse_uuid, stored_id, stored_ref};
 use crate::domain::meetings;
 use crate::domain::{rule, Rule};
 use crate::error::NodeError;
@@ -67,19 +67,6 @@ const COLUMNS: &str = "id, joint_meeting_id, point_id, proposal_service, proposa
                        comment, decided_at_meeting, changed_at, version, shared_version";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<CommitteePosition, NodeError> {
-    let uuid = |name: &str| -> Result<Option<Uuid>, NodeError> {
-        r.try_get::<Option<String>, _>(name)?
-            .as_deref()
-            .map(parse_uuid)
-            .transpose()
-    };
-    let proposal = match (
-        r.try_get::<Option<String>, _>("proposal_service")?,
-        r.try_get::<Option<String>, _>("proposal_id")?,
-    ) {
-        (Some(s), Some(p)) => Some(proposal_ref(&s, &p)?),
-        _ => None,
-    };
     let changed_at: i64 = r.try_get("changed_at")?;
     let version: i64 = r.try_get("version")?;
     let sharing = match r.try_get::<Option<i64>, _>("shared_version")? {
@@ -90,13 +77,13 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<CommitteePosition, NodeError> {
     Ok(CommitteePosition {
         id: parse_uuid(&r.try_get::<String, _>("id")?)?,
         topic: Topic {
-            meeting: uuid("joint_meeting_id")?,
-            point: uuid("point_id")?,
-            proposal,
+            meeting: stored_id(r, "joint_meeting_id")?,
+            point: stored_id(r, "point_id")?,
+            proposal: stored_ref(r, "proposal_service", "proposal_id")?,
         },
         stance: parse_enum(&r.try_get::<String, _>("stance")?)?,
         comment: r.try_get("comment")?,
-        decided_at_meeting: uuid("decided_at_meeting")?,
+        decided_at_meeting: stored_id(r, "decided_at_meeting")?,
         changed_at,
         sharing,
     })

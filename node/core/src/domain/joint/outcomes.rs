@@ -117,22 +117,7 @@ pub async fn outcomes_concerning(
         let meeting_id: String = r.try_get("meeting_id")?;
         let position: i64 = r.try_get("position")?;
         let subject: Option<String> = r.try_get("subject_id")?;
-        let proposals = sqlx::query(
-            "SELECT service_id, proposal_id FROM joint_outcome_proposals \
-             WHERE meeting_id = $1 AND position = $2 ORDER BY service_id, proposal_id",
-        )
-        .bind(&meeting_id)
-        .bind(position)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|x| {
-            proposal_ref(
-                &x.try_get::<String, _>("service_id")?,
-                &x.try_get::<String, _>("proposal_id")?,
-            )
-        })
-        .collect::<Result<Vec<_>, NodeError>>()?;
+        let proposals = outcome_refs(conn, &meeting_id, position).await?;
         let meeting = parse_uuid(&meeting_id)?;
         let Some(concern) = concern(conn, &ties, &meeting, subject.as_deref(), &proposals).await?
         else {
@@ -223,23 +208,32 @@ pub async fn outcomes_of(
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        let refs = sqlx::query(
-            "SELECT service_id, proposal_id FROM joint_outcome_proposals \
-             WHERE meeting_id = $1 AND position = $2 ORDER BY service_id, proposal_id",
-        )
-        .bind(&id)
-        .bind(r.try_get::<i64, _>("position")?)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|x| {
-            proposal_ref(
-                &x.try_get::<String, _>("service_id")?,
-                &x.try_get::<String, _>("proposal_id")?,
-            )
-        })
-        .collect::<Result<Vec<_>, NodeError>>()?;
+        let refs = outcome_refs(conn, &id, r.try_get::<i64, _>("position")?).await?;
         out.push((r.try_get("decision")?, r.try_get("subject_title")?, refs));
     }
     Ok(out)
+}
+
+/// The proposals one decision names, in a stable order.
+async fn outcome_refs(
+    conn: &mut AnyConnection,
+    meeting: &str,
+    position: i64,
+) -> Result<Vec<ProposalRef>, NodeError> {
+    sqlx::query(
+        "SELECT service_id, proposal_id FROM joint_outcome_proposals \
+         WHERE meeting_id = $1 AND position = $2 ORDER BY service_id, proposal_id",
+    )
+    .bind(meeting)
+    .bind(position)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|x| {
+        proposal_ref(
+            &x.try_get::<String, _>("service_id")?,
+            &x.try_get::<String, _>("proposal_id")?,
+        )
+    })
+    .collect()
 }

@@ -12,7 +12,9 @@ use passerelle_protocol::body::{Position, PositionWithdrawal, ProposalRef, Stanc
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
-use super::{id_text, meeting_status, parse_uuid, proposal_ref, proposal_state, ProposalState};
+use super::{
+    id_text, meeting_status, parse_uuid, proposal_state, stored_id, stored_ref, ProposalState,
+};
 use super::{CANCELLED, PUBLISHED};
 use crate::clock::now;
 use crate::domain::federated::{enum_text, parse_enum};
@@ -125,25 +127,12 @@ const COLUMNS: &str = "origin, position_id, meeting_id, point_id, proposal_servi
                        stance, comment, updated_at";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<SharedPosition, NodeError> {
-    let uuid = |name: &str| -> Result<Option<Uuid>, NodeError> {
-        r.try_get::<Option<String>, _>(name)?
-            .as_deref()
-            .map(parse_uuid)
-            .transpose()
-    };
-    let proposal = match (
-        r.try_get::<Option<String>, _>("proposal_service")?,
-        r.try_get::<Option<String>, _>("proposal_id")?,
-    ) {
-        (Some(s), Some(p)) => Some(proposal_ref(&s, &p)?),
-        _ => None,
-    };
     Ok(SharedPosition {
         service: r.try_get("origin")?,
         position: parse_uuid(&r.try_get::<String, _>("position_id")?)?,
-        meeting: uuid("meeting_id")?,
-        point: uuid("point_id")?,
-        proposal,
+        meeting: stored_id(r, "meeting_id")?,
+        point: stored_id(r, "point_id")?,
+        proposal: stored_ref(r, "proposal_service", "proposal_id")?,
         stance: parse_enum(&r.try_get::<String, _>("stance")?)?,
         comment: r.try_get("comment")?,
         updated_at: r.try_get("updated_at")?,

@@ -326,17 +326,28 @@ pub(in crate::pages::service) async fn decide_position(
     .await
 }
 
-/// `POST /reunions/{id}/positions/{position}/partager`
-pub(in crate::pages::service) async fn share_position(
-    State(node): State<Node>,
+/// Sends a position to the inter-service committee, or takes it back: the
+/// meeting's page again, with what happened.
+async fn sharing_step(
+    node: Node,
     viewer: Viewer,
-    Path((id, position)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<Empty>,
+    (id, position): (String, String),
+    send: bool,
 ) -> Result<Response, PageError> {
     let id = meeting_for_change(&node, &viewer, &id).await?;
     let position = path_id(&position)?;
-    let loc = viewer.locale;
-    let outcome = actions::positions::share(&node, &viewer.actor(), position).await;
+    let (loc, actor) = (viewer.locale, viewer.actor());
+    let (outcome, said) = if send {
+        (
+            actions::positions::share(&node, &actor, position).await,
+            loc.t("La position est envoyée au comité inter-services. La coordination la verra avec l'ordre du jour."),
+        )
+    } else {
+        (
+            actions::positions::withdraw(&node, &actor, position).await,
+            loc.t("La position est retirée du comité inter-services. Votre comité la garde."),
+        )
+    };
     change(
         &node,
         &viewer,
@@ -344,32 +355,28 @@ pub(in crate::pages::service) async fn share_position(
         Posted::default(),
         &[],
         "ordre-du-jour",
-        loc.t("La position est envoyée au comité inter-services. La coordination la verra avec l'ordre du jour."),
+        said,
         outcome,
     )
     .await
+}
+
+/// `POST /reunions/{id}/positions/{position}/partager`
+pub(in crate::pages::service) async fn share_position(
+    State(node): State<Node>,
+    viewer: Viewer,
+    Path(ids): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, PageError> {
+    sharing_step(node, viewer, ids, true).await
 }
 
 /// `POST /reunions/{id}/positions/{position}/retirer`
 pub(in crate::pages::service) async fn withdraw_position(
     State(node): State<Node>,
     viewer: Viewer,
-    Path((id, position)): Path<(String, String)>,
+    Path(ids): Path<(String, String)>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
-    let id = meeting_for_change(&node, &viewer, &id).await?;
-    let position = path_id(&position)?;
-    let loc = viewer.locale;
-    let outcome = actions::positions::withdraw(&node, &viewer.actor(), position).await;
-    change(
-        &node,
-        &viewer,
-        id,
-        Posted::default(),
-        &[],
-        "ordre-du-jour",
-        loc.t("La position est retirée du comité inter-services. Votre comité la garde."),
-        outcome,
-    )
-    .await
+    sharing_step(node, viewer, ids, false).await
 }
