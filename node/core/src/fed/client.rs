@@ -346,3 +346,55 @@ fn proxy_without_hub(status: StatusCode) -> bool {
 pub fn excerpt(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).chars().take(300).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str, retry_after: Option<&str>) -> Answer {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(value) = retry_after {
+            headers.insert(
+                reqwest::header::RETRY_AFTER,
+                reqwest::header::HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        Answer {
+            status: StatusCode::from_u16(status).unwrap(),
+            body: body.as_bytes().to_vec(),
+            retry_after: super::retry_after(&headers),
+        }
+    }
+
+    #[test]
+    fn the_hubs_retry_after_goes_with_its_refusal() {
+        let quota = r#"{"error":{"code":"quota_exceeded","message":"trop"}}"#;
+        let e = refusal(&answer(429, quota, Some("30")));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(30)));
+        assert!(!e.hub_away(), "the hub answered");
+        assert!(matches!(
+            e,
+            NodeError::Remote { failure: RemoteFailure::Refused(ref code), .. } if code == "quota_exceeded"
+        ));
+        // Seconds only; anything else is as if absent.
+        let e = refusal(&answer(503, quota, Some("Wed, 21 Oct 2026 07:28:00 GMT")));
+        assert_eq!(e.retry_after(), None);
+        assert_eq!(
+            refusal(&answer(503, quota, Some(" 2 "))).retry_after(),
+            Some(Duration::from_secs(2))
+        );
+    }
+
+    #[test]
+    fn a_proxy_without_its_hub_is_a_hub_away() {
+        for status in [502, 503, 504] {
+            let e = refusal(&answer(status, "<html>Bad Gateway</html>", None));
+            assert!(e.hub_away(), "{status}");
+        }
+        // Not the hub's error body, but not a proxy's "away" either.
+        let e = refusal(&answer(500, "<html>oops</html>", None));
+        assert!(!e.hub_away());
+        let e = refusal(&answer(404, "", None));
+        assert!(!e.hub_away());
+    }
+}
