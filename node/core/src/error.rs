@@ -57,6 +57,9 @@ pub enum NodeError {
     Remote {
         failure: RemoteFailure,
         detail: String,
+        /// How long the other node asked us to wait before trying again
+        /// (its `Retry-After`), when it said.
+        retry_after: Option<std::time::Duration>,
     },
 }
 
@@ -664,7 +667,44 @@ impl NodeError {
         NodeError::Remote {
             failure,
             detail: detail.into(),
+            retry_after: None,
         }
+    }
+
+    /// The same failure, with the wait the other node asked for.
+    pub fn with_retry_after(self, wait: Option<std::time::Duration>) -> Self {
+        match self {
+            NodeError::Remote {
+                failure,
+                detail,
+                retry_after,
+            } => NodeError::Remote {
+                failure,
+                detail,
+                retry_after: wait.or(retry_after),
+            },
+            other => other,
+        }
+    }
+
+    /// How long the other node asked us to wait (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            NodeError::Remote { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether this failure says the hub is away (no answer from it), not
+    /// that it refused: then trying again soon costs nothing.
+    pub fn hub_away(&self) -> bool {
+        matches!(
+            self,
+            NodeError::Remote {
+                failure: RemoteFailure::Unreachable,
+                ..
+            }
+        )
     }
 
     pub fn config(message: impl Into<String>) -> Self {

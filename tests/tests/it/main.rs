@@ -22,6 +22,7 @@ mod accounts_pages;
 mod api;
 mod backup;
 mod browser;
+mod catch_up;
 mod committee_api;
 mod corrections;
 mod corrections_pages;

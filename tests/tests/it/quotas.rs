@@ -2,7 +2,8 @@
 //! member's pushes while its quota lasts, refuses the next with 429
 //! `quota_exceeded` and `Retry-After`, storing nothing of it; the member
 //! keeps its messages (nothing set aside) and delivers them once the
-//! quota allows, here after the operator raised it.
+//! quota allows, here after the operator raised it; it tries again when
+//! `Retry-After` says, not sooner.
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
@@ -95,16 +96,24 @@ async fn a_member_pushes_within_its_quota() {
     // The next one is refused whole, not set aside.
     share(&api, "Proposition 5").await;
     let service = fed.services[0].node.clone();
+    let mut refused = None;
     until("the quota's refusal, at the service", async || {
         let mut conn = service.db.pool().acquire().await.unwrap();
-        passerelle_core::sync_state::get(&mut conn, "hub-test")
+        let state = passerelle_core::sync_state::get(&mut conn, "hub-test")
             .await
-            .unwrap()
-            .last_error
-            .as_deref()
-            == Some("hub:quota_exceeded")
+            .unwrap();
+        let seen = state.last_error.as_deref() == Some("hub:quota_exceeded");
+        if seen {
+            refused = Some(state);
+        }
+        seen
     })
     .await;
+    // The service waits what the hub said (`Retry-After: 30`), not its
+    // own back-off (SPEC §10.7).
+    let refused = refused.unwrap();
+    let wait = refused.next_retry_at.unwrap() - refused.last_attempt_at.unwrap();
+    assert!((30..=34).contains(&wait), "next try in {wait} s");
     assert_eq!(held_at_hub(&hub).await, before + 4);
     assert_eq!(
         count(

@@ -7,9 +7,22 @@
 //! resets it. Progress (acknowledged sequence, feed cursor) is stored in the
 //! same transaction as the data it covers, so a crash at any moment repeats
 //! at most an idempotent step: nothing is lost and nothing is applied twice.
+//!
+//! Catching up after an outage (SPEC §10.7, §10.8): while the hub does not
+//! answer at all, each side tries again within seconds (`backoff::AWAY_CAP`);
+//! a hub that answers with `Retry-After` is tried again then, not sooner and
+//! not after a longer back-off; and any successful exchange of one side (a
+//! push, a feed page, even an empty long-poll answer) tells the other side
+//! the hub is back: if it was waiting because the hub did not answer, its
+//! failures are reset and it tries again at once ([`Link`]). Held by
+//! `tests/tests/it/catch_up.rs`.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use passerelle_protocol::body::NodeRole;
 use passerelle_protocol::{NodeId, SignedEnvelope};
@@ -146,10 +159,60 @@ pub async fn run(node: Node) {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     };
+    let link = Arc::new(Link::default());
     tokio::join!(
-        push_loop(node.clone(), client.0.clone(), client.1.clone()),
-        pull_loop(node, client.0, client.1)
+        push_loop(
+            node.clone(),
+            client.0.clone(),
+            client.1.clone(),
+            link.clone()
+        ),
+        pull_loop(node, client.0, client.1, link)
     );
+}
+
+/// The two sides of the exchange with the hub, each of which tells the
+/// other when the hub answered.
+#[derive(Default)]
+struct Link {
+    push: Side,
+    pull: Side,
+}
+
+/// One side (pushing or pulling): its consecutive failures, whether it is
+/// waiting because the hub did not answer, and how to wake it.
+#[derive(Default)]
+struct Side {
+    failures: AtomicU32,
+    away: AtomicBool,
+    wake: Notify,
+}
+
+impl Side {
+    /// This side exchanged with the hub: its failures start again from zero;
+    /// `other`, if it was waiting for a hub that did not answer, tries again
+    /// at once with its failures reset.
+    fn succeeded(&self, other: &Side) {
+        self.failures.store(0, Ordering::SeqCst);
+        self.away.store(false, Ordering::SeqCst);
+        if other.away.swap(false, Ordering::SeqCst) {
+            other.failures.store(0, Ordering::SeqCst);
+            other.wake.notify_one();
+        }
+    }
+
+    /// Waits `delay`; or less, if `away` (the hub did not answer) and the
+    /// other side succeeds meanwhile — or succeeded since the failure.
+    async fn wait(&self, delay: Duration, away: bool) {
+        if away {
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = self.wake.notified() => {}
+            }
+        } else {
+            tokio::time::sleep(delay).await;
+        }
+    }
 }
 
 async fn connect(node: &Node) -> Result<Option<(HubClient, String)>, NodeError> {
@@ -164,22 +227,35 @@ async fn connect(node: &Node) -> Result<Option<(HubClient, String)>, NodeError> 
     )))
 }
 
-/// Sleeps for the backoff delay, or until the node stops. Returns false when stopping.
-async fn pause(node: &Node, delay: Duration) -> bool {
+/// Sleeps for the backoff delay, or until the node stops; a side waiting
+/// for a hub that did not answer is also woken by the other side's success.
+/// Returns false when stopping.
+async fn pause(node: &Node, side: &Side, (delay, away): (Duration, bool)) -> bool {
     tokio::select! {
         _ = stopped(node.shutdown_signal()) => false,
-        _ = tokio::time::sleep(delay) => true,
+        _ = side.wait(delay, away) => true,
     }
 }
 
+/// Records a failure of `side` and returns the wait before its next try:
+/// what the hub asked for (`Retry-After`), a few seconds if the hub did not
+/// answer, else the exponential back-off; and whether the hub did not
+/// answer (then the other side's success ends the wait).
 async fn note_failure(
     node: &Node,
     hub_id: &str,
     error: &NodeError,
-    failures: &mut u32,
-) -> Duration {
-    let delay = backoff::delay(*failures);
-    *failures = failures.saturating_add(1);
+    side: &Side,
+) -> (Duration, bool) {
+    let last = match error.retry_after() {
+        Some(asked) => backoff::Failure::RetryAfter(asked),
+        None if error.hub_away() => backoff::Failure::Away,
+        None => backoff::Failure::Other,
+    };
+    let failures = side.failures.fetch_add(1, Ordering::SeqCst);
+    let away = last == backoff::Failure::Away;
+    side.away.store(away, Ordering::SeqCst);
+    let delay = backoff::next_try(failures, last);
     tracing::warn!(hub = hub_id, error = %error, retry_in = ?delay, "exchange with the hub failed");
     let problem = sync_state::SyncProblem::of(error);
     if let Err(e) =
@@ -187,11 +263,10 @@ async fn note_failure(
     {
         tracing::error!(error = %e, "cannot record the failure");
     }
-    delay
+    (delay, away)
 }
 
-async fn push_loop(node: Node, client: HubClient, hub_id: String) {
-    let mut failures = 0u32;
+async fn push_loop(node: Node, client: HubClient, hub_id: String, link: Arc<Link>) {
     loop {
         if *node.shutdown_signal().borrow() {
             return;
@@ -209,12 +284,12 @@ async fn push_loop(node: Node, client: HubClient, hub_id: String) {
                 }
             }
             Ok(PushOutcome::Progress) => {
-                failures = 0;
+                link.push.succeeded(&link.pull);
                 let _ = sync_state::record_success(&node.db, &hub_id).await;
             }
             Err(e) => {
-                let delay = note_failure(&node, &hub_id, &e, &mut failures).await;
-                if !pause(&node, delay).await {
+                let wait = note_failure(&node, &hub_id, &e, &link.push).await;
+                if !pause(&node, &link.push, wait).await {
                     return;
                 }
             }
@@ -303,8 +378,7 @@ async fn handle_push_response(
     }
 }
 
-async fn pull_loop(node: Node, client: HubClient, hub_id: String) {
-    let mut failures = 0u32;
+async fn pull_loop(node: Node, client: HubClient, hub_id: String, link: Arc<Link>) {
     let mut stuck = stuck::Retries::default();
     loop {
         // Streams stuck behind a relayed message we refused: ask the hub
@@ -342,15 +416,15 @@ async fn pull_loop(node: Node, client: HubClient, hub_id: String) {
         };
         match outcome {
             Ok(refused) => {
-                failures = 0;
+                link.pull.succeeded(&link.push);
                 for origin in &refused {
                     stuck.soon(origin);
                 }
                 let _ = sync_state::record_success(&node.db, &hub_id).await;
             }
             Err(e) => {
-                let delay = note_failure(&node, &hub_id, &e, &mut failures).await;
-                if !pause(&node, delay).await {
+                let wait = note_failure(&node, &hub_id, &e, &link.pull).await;
+                if !pause(&node, &link.pull, wait).await {
                     return;
                 }
             }
@@ -416,4 +490,64 @@ pub async fn apply_feed(
         node.scrub_after_erasure().await;
     }
     Ok(refused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// Marks `side` as having failed the way `away` says, as `note_failure` does.
+    fn failed(side: &Side, away: bool) {
+        side.failures.fetch_add(3, Ordering::SeqCst);
+        side.away.store(away, Ordering::SeqCst);
+    }
+
+    #[tokio::test]
+    async fn a_success_wakes_the_other_side_waiting_for_an_absent_hub() {
+        let link = Arc::new(Link::default());
+        failed(&link.push, true);
+        let waiting = {
+            let link = link.clone();
+            tokio::spawn(async move {
+                let start = Instant::now();
+                link.push.wait(Duration::from_secs(60), true).await;
+                start.elapsed()
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        link.pull.succeeded(&link.push);
+        let waited = tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("the pusher was not woken")
+            .unwrap();
+        assert!(waited < Duration::from_secs(5), "{waited:?}");
+        assert_eq!(link.push.failures.load(Ordering::SeqCst), 0);
+        assert!(!link.push.away.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_success_just_before_the_wait_still_ends_it() {
+        let link = Link::default();
+        failed(&link.pull, true);
+        link.push.succeeded(&link.pull);
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            link.pull.wait(Duration::from_secs(60), true),
+        )
+        .await
+        .expect("the wake-up was lost");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_or_a_retry_after_is_waited_out() {
+        let link = Link::default();
+        failed(&link.push, false);
+        link.pull.succeeded(&link.push);
+        // The failures of a side the hub refused are not reset.
+        assert_eq!(link.push.failures.load(Ordering::SeqCst), 3);
+        let start = Instant::now();
+        link.push.wait(Duration::from_millis(300), false).await;
+        assert!(start.elapsed() >= Duration::from_millis(300));
+    }
 }
