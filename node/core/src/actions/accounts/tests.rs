@@ -298,7 +298,13 @@ async fn logging_in_opens_what_was_asked_under_the_throttle() {
     let Ok(LogIn::Blocked(b)) = blocked else {
         panic!("not slowed down")
     };
-    assert_eq!(b.retry_after_secs, throttle::FIRST_DELAY_SECS);
+    // The wait is counted in whole seconds from the last failure: a second
+    // boundary may pass between that failure and this attempt (a loaded
+    // machine), leaving one second less to wait, never more.
+    assert!(
+        (throttle::FIRST_DELAY_SECS - 1..=throttle::FIRST_DELAY_SECS).contains(&b.retry_after_secs),
+        "{b:?}"
+    );
     // …but not from elsewhere, nor with the owner's device cookie.
     let elsewhere = Some("198.51.100.4".parse().unwrap());
     let ok = log_in(
