@@ -21,14 +21,19 @@ async fn set_metrics_listen(node: &mut TestNode, port: Option<u16>) {
     node.stop().await;
     let config = node.dir.join("passerelle.toml");
     let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.split("[member_quota]").next().unwrap_or_default();
     let mut text: String = text
         .lines()
         .filter(|l| !l.starts_with("metrics_listen"))
         .map(|l| format!("{l}\n"))
         .collect();
     if let Some(port) = port {
-        // Top-level keys come before any table.
-        text = format!("metrics_listen = \"127.0.0.1:{port}\"\n{text}");
+        // Top-level keys come before any table; a small quota, so that a
+        // refusal can be counted.
+        text = format!(
+            "metrics_listen = \"127.0.0.1:{port}\"\n{text}\
+             [member_quota]\nburst_messages = 5\nmessages_per_minute = 1\n"
+        );
     }
     std::fs::write(&config, text).unwrap();
     node.restart().await;
@@ -131,16 +136,49 @@ async fn a_hub_shows_its_figures_on_its_metrics_address_only() {
         accepted_after >= accepted_before + 3,
         "accepted went from {accepted_before} to {accepted_after}:\n{text}"
     );
+    // Past the member's quota (a push larger than what is left passes
+    // once, then the member is in debt), pushes are refused whole,
+    // counted by code.
+    let refused = "passerelle_hub_pushes_refused_total{code=\"quota_exceeded\"}";
+    let mut extra: Vec<String> = Vec::new();
+    for i in 0..10 {
+        let title = format!("Proposition en trop {i}");
+        share_proposal(&fed.services[0].node, &title).await;
+        extra.push(title);
+        let metrics_url = metrics.clone();
+        let seen = wait_until(Duration::from_secs(3), || {
+            let url = metrics_url.clone();
+            async move {
+                let (_, text) = get(&url).await.unwrap();
+                sample(&text, refused).unwrap_or(0) > 0
+            }
+        })
+        .await;
+        if seen.is_some() {
+            break;
+        }
+    }
+    let (_, text) = get(&metrics).await.unwrap();
+    assert!(
+        sample(&text, refused).unwrap_or(0) > 0,
+        "the refusals over quota were never counted:\n{text}"
+    );
+
     // Nothing personal: no name, no text, no address.
     let service_name = fed.services[0].node.config.name.clone();
-    for secret in titles.iter().copied().chain([
-        "Description",
-        person,
-        "Brunehilde",
-        &service_name,
-        "127.0.0.1",
-        "::1",
-    ]) {
+    for secret in titles
+        .iter()
+        .copied()
+        .chain(extra.iter().map(String::as_str))
+        .chain([
+            "Description",
+            person,
+            "Brunehilde",
+            &service_name,
+            "127.0.0.1",
+            "::1",
+        ])
+    {
         assert!(!text.contains(secret), "{secret:?} in:\n{text}");
     }
     // Every label value is a node id, a code or a number.
