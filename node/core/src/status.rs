@@ -47,7 +47,9 @@ pub struct PeerStatus {
     pub acked_seq: i64,
     /// When we last tried an exchange with the peer.
     pub last_attempt_at: Option<i64>,
-    /// At a hub: the bytes of this member's messages it keeps.
+    /// At a hub: the bytes of this member's messages it keeps, once
+    /// [`add_sizes`] read them (they take a pass over the member's
+    /// messages: `passerelle status` asks, the pages and `/metrics` do not).
     pub stored_bytes: Option<u64>,
 }
 
@@ -76,11 +78,7 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
         let seq = crate::log::head(&mut conn, &p.id)
             .await?
             .map_or(0, |h| h.seq as i64);
-        let stored_bytes = if node.is_hub() {
-            Some(crate::log::stored_bytes(&mut conn, &p.id).await?)
-        } else {
-            None
-        };
+
         out.push(PeerStatus {
             id: p.id,
             name: p.name,
@@ -94,7 +92,7 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
             stream_seq: seq,
             acked_seq: state.acked_seq,
             last_attempt_at: state.last_attempt_at,
-            stored_bytes,
+            stored_bytes: None,
         });
     }
     let set_aside =
@@ -127,6 +125,18 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
         stuck,
         storage,
     })
+}
+
+/// At a hub: reads how many bytes of each member's messages it keeps.
+pub async fn add_sizes(node: &Node, report: &mut StatusReport) -> Result<(), NodeError> {
+    if !node.is_hub() {
+        return Ok(());
+    }
+    let mut conn = node.db.pool().acquire().await?;
+    for p in &mut report.peers {
+        p.stored_bytes = Some(crate::log::stored_bytes(&mut conn, &p.id).await?);
+    }
+    Ok(())
 }
 
 /// The node's figures in the Prometheus text format, for its operator

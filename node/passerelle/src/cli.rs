@@ -396,6 +396,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, NodeError> {
                     )));
                 }
             }
+            status::add_sizes(&node, &mut report).await?;
             let live = status::live(&node).await;
             if json {
                 let text = serde_json::to_string_pretty(&report)

@@ -4,7 +4,7 @@
 //! ([`Live`], read from its own `/metrics`).
 
 use passerelle_core::fed::stuck::{Stuck, StuckReason};
-pub use passerelle_core::status::{report, StatusReport};
+pub use passerelle_core::status::{add_sizes, report, StatusReport};
 use passerelle_core::sync_state::SyncProblem;
 
 /// A failed exchange in plain French, for `status`; the machine code stays
