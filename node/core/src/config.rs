@@ -55,6 +55,11 @@ pub struct Config {
     /// unless the table is written.
     #[serde(default, skip_serializing_if = "crate::quota::QuotaLimits::is_default")]
     pub member_quota: crate::quota::QuotaLimits,
+    /// Where to serve the Prometheus figures (`GET /metrics`), e.g.
+    /// `127.0.0.1:9464`: off when absent, and never on `listen`. Keep it
+    /// on a private address: it answers without authentication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -68,6 +73,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("member_quota", &self.member_quota)
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }
@@ -133,6 +139,18 @@ impl Config {
             return Err(NodeError::config(format!(
                 "public_url must start with https:// or http:// (got {url:?})"
             )));
+        }
+        if let Some(metrics) = &self.metrics_listen {
+            if metrics.parse::<std::net::SocketAddr>().is_err() {
+                return Err(NodeError::config(format!(
+                    "metrics_listen must be an address and a port, e.g. 127.0.0.1:9464 (got {metrics:?})"
+                )));
+            }
+            if *metrics == self.listen {
+                return Err(NodeError::config(format!(
+                    "metrics_listen must differ from listen ({metrics}): the figures are served apart, on a private address"
+                )));
+            }
         }
         for entry in &self.trusted_proxies {
             if parse_range(entry).is_none() {

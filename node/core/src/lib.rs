@@ -8,7 +8,8 @@
 //! Modules are layered, each using only those listed before it (no
 //! circle: the tests of `invariants` read the `use` lines and fail on one):
 //!
-//! 1. `error`, `clock`, `validate`, `db`, `quota`, `config`, `memory`, `wire` — the ground;
+//! 1. `error`, `clock`, `validate`, `db`, `quota`, `config`, `memory`, `wire`,
+//!    `metrics` (what the node counts for its operator) — the ground;
 //! 2. `log`, `peers`, `sync_state` — the tables of the federation;
 //! 3. `keys` — this node's key files and the peers' key timelines;
 //! 4. `domain`, `accounts`, `sessions`, `throttle` — what things mean;
@@ -30,6 +31,7 @@ pub mod fed;
 pub mod keys;
 pub mod log;
 pub mod memory;
+pub mod metrics;
 pub mod node;
 pub mod peers;
 pub mod pushes;

@@ -42,6 +42,8 @@ pub struct NodeInner {
     pub inbox: crate::pushes::Queue,
     /// What each member pushed lately (the hub's quotas, `quota`).
     pub quotas: crate::quota::Quotas,
+    /// What the node counted since it started (`metrics`), for its operator.
+    pub metrics: crate::metrics::Metrics,
     /// Turns `true` when the node must stop.
     pub shutdown: watch::Sender<bool>,
     /// The date that decides what is current here (see [`crate::clock::Clock`]).
@@ -131,6 +133,7 @@ impl Node {
             outbox_changed: Notify::new(),
             inbox: Default::default(),
             quotas: Default::default(),
+            metrics: Default::default(),
             shutdown,
             clock: Default::default(),
         }))
@@ -164,6 +167,7 @@ impl Node {
             public_url: String::new(),
             trusted_proxies: Vec::new(),
             member_quota: Default::default(),
+            metrics_listen: None,
         };
         let keys = KeyPair::generate()?;
         config::write_secret_key(&dir.join(config::KEY_FILE), &keys)?;

@@ -59,6 +59,17 @@ pub struct Queue {
     pub(crate) state: Mutex<State>,
 }
 
+impl Queue {
+    /// How many pushes wait for the committer now.
+    pub fn len(&self) -> usize {
+        self.state.lock().map_or(0, |s| s.jobs.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct State {
     pub(crate) jobs: Vec<Job>,

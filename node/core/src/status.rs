@@ -42,6 +42,15 @@ pub struct PeerStatus {
     pub next_retry_at: Option<i64>,
     /// The last sequence number of the peer's stream we hold.
     pub stream_seq: i64,
+    /// At a service: how far the hub acknowledged our stream (the
+    /// messages it accepted from us).
+    pub acked_seq: i64,
+    /// When we last tried an exchange with the peer.
+    pub last_attempt_at: Option<i64>,
+    /// At a hub: the bytes of this member's messages it keeps, once
+    /// [`add_sizes`] read them (they take a pass over the member's
+    /// messages: `passerelle status` asks, the pages and `/metrics` do not).
+    pub stored_bytes: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,6 +78,7 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
         let seq = crate::log::head(&mut conn, &p.id)
             .await?
             .map_or(0, |h| h.seq as i64);
+
         out.push(PeerStatus {
             id: p.id,
             name: p.name,
@@ -80,6 +90,9 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
             last_error: state.last_error,
             next_retry_at: state.next_retry_at,
             stream_seq: seq,
+            acked_seq: state.acked_seq,
+            last_attempt_at: state.last_attempt_at,
+            stored_bytes: None,
         });
     }
     let set_aside =
@@ -112,6 +125,147 @@ pub async fn report(node: &Node) -> Result<StatusReport, NodeError> {
         stuck,
         storage,
     })
+}
+
+/// At a hub: reads how many bytes of each member's messages it keeps.
+pub async fn add_sizes(node: &Node, report: &mut StatusReport) -> Result<(), NodeError> {
+    if !node.is_hub() {
+        return Ok(());
+    }
+    let mut conn = node.db.pool().acquire().await?;
+    for p in &mut report.peers {
+        p.stored_bytes = Some(crate::log::stored_bytes(&mut conn, &p.id).await?);
+    }
+    Ok(())
+}
+
+/// The node's figures in the Prometheus text format, for its operator
+/// (served on `metrics_listen` only): the counters kept since the start
+/// (`metrics`), and what is read now — the inbox's queue, and per peer
+/// (node ids only, nothing personal) its last contact, its stream, what
+/// waits to be sent.
+pub async fn metrics(node: &Node) -> Result<String, NodeError> {
+    use crate::metrics::Exposition;
+    let report = node.metrics.counted(report(node).await)?;
+    let mut out = Exposition::default();
+    out.family(
+        "passerelle_node_info",
+        "gauge",
+        "This node: its id and role (hub or service).",
+    );
+    out.sample(
+        "passerelle_node_info",
+        &[("id", &report.id), ("role", &report.role)],
+        1,
+    );
+    node.metrics.write(&mut out);
+    out.family(
+        "passerelle_hub_inbox_queue_length",
+        "gauge",
+        "Pushes waiting for the hub's group commit now.",
+    );
+    out.sample("passerelle_hub_inbox_queue_length", &[], node.inbox.len());
+    out.family(
+        "passerelle_peer_last_contact_seconds",
+        "gauge",
+        "At a hub: when each member service last made a signed request (Unix time; absent if never).",
+    );
+    for p in &report.peers {
+        if let Some(t) = p.last_seen_at {
+            out.sample(
+                "passerelle_peer_last_contact_seconds",
+                &[("peer", &p.id)],
+                t,
+            );
+        }
+    }
+    out.family(
+        "passerelle_peer_last_success_seconds",
+        "gauge",
+        "At a service: when the last exchange with the hub succeeded (Unix time; absent if never).",
+    );
+    for p in &report.peers {
+        if let Some(t) = p.last_success_at {
+            out.sample(
+                "passerelle_peer_last_success_seconds",
+                &[("peer", &p.id)],
+                t,
+            );
+        }
+    }
+    out.family(
+        "passerelle_peer_stream_seq",
+        "gauge",
+        "The last sequence number of each peer's stream this node holds.",
+    );
+    for p in &report.peers {
+        out.sample(
+            "passerelle_peer_stream_seq",
+            &[("peer", &p.id)],
+            p.stream_seq,
+        );
+    }
+    out.family(
+        "passerelle_peer_revoked",
+        "gauge",
+        "1 for a member the hub revoked.",
+    );
+    for p in &report.peers {
+        let revoked = u8::from(p.membership == crate::peers::REVOKED);
+        out.sample("passerelle_peer_revoked", &[("peer", &p.id)], revoked);
+    }
+    out.family(
+        "passerelle_service_pending_outgoing",
+        "gauge",
+        "At a service: our messages not yet acknowledged by the hub.",
+    );
+    out.family(
+        "passerelle_service_exchange_failing",
+        "gauge",
+        "At a service: 1 while the last exchange with the hub failed, labelled by its code.",
+    );
+    for p in &report.peers {
+        if report.role == "service" {
+            out.sample(
+                "passerelle_service_pending_outgoing",
+                &[("peer", &p.id)],
+                p.pending_outgoing,
+            );
+        }
+    }
+    for p in &report.peers {
+        if let Some(code) = &p.last_error {
+            let code = crate::sync_state::SyncProblem::parse(code).code();
+            out.sample(
+                "passerelle_service_exchange_failing",
+                &[("peer", &p.id), ("code", &code)],
+                1,
+            );
+        }
+    }
+    out.family(
+        "passerelle_service_set_aside",
+        "gauge",
+        "At a service: our messages the hub refused for good.",
+    );
+    out.sample("passerelle_service_set_aside", &[], report.set_aside.len());
+    out.family(
+        "passerelle_refused_incoming",
+        "gauge",
+        "Relayed messages this node refused.",
+    );
+    out.sample("passerelle_refused_incoming", &[], report.refused_incoming);
+    out.family(
+        "passerelle_storage_problem",
+        "gauge",
+        "1 when this node cannot store anything now (full disk, read-only database).",
+    );
+    out.sample(
+        "passerelle_storage_problem",
+        &[],
+        u8::from(report.storage.is_some()),
+    );
+    Ok(out.finish())
 }
 
 /// The folder that holds a SQLite database file (the data directory,

@@ -72,6 +72,9 @@ pub enum Command {
     Status {
         #[arg(long)]
         json: bool,
+        /// (Hub) Only this member service, e.g. ssm-courcelles.
+        #[arg(long)]
+        service: Option<String>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -378,15 +381,30 @@ async fn dispatch(command: Command) -> Result<ExitCode, NodeError> {
             passerelle_web::run(node, listener).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Status { json, data } => {
+        Command::Status {
+            json,
+            service,
+            data,
+        } => {
             let node = open(&data).await?;
-            let report = status::report(&node).await?;
+            let mut report = status::report(&node).await?;
+            if let Some(id) = &service {
+                report.peers.retain(|p| &p.id == id);
+                if report.peers.is_empty() {
+                    return Err(NodeError::config(format!(
+                        "aucun service {id:?} parmi les membres de ce nœud (no such member)"
+                    )));
+                }
+            }
+            status::add_sizes(&node, &mut report).await?;
+            let live = status::live(&node).await;
             if json {
                 let text = serde_json::to_string_pretty(&report)
                     .map_err(|e| NodeError::config(e.to_string()))?;
                 println!("{text}");
             } else {
-                print!("{}", status::render(&report, passerelle_core::clock::now()));
+                let now = passerelle_core::clock::now();
+                print!("{}", status::render_with(&report, now, live.as_ref()));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -1,8 +1,10 @@
 //! `passerelle status`: how the exchanges with each peer are going, in plain
-//! French (the report itself is `passerelle_core::status`).
+//! French (the report itself is `passerelle_core::status`), with, when the
+//! node runs with `metrics_listen`, what it counted since it started
+//! ([`Live`], read from its own `/metrics`).
 
 use passerelle_core::fed::stuck::{Stuck, StuckReason};
-pub use passerelle_core::status::{report, StatusReport};
+pub use passerelle_core::status::{add_sizes, report, StatusReport};
 use passerelle_core::sync_state::SyncProblem;
 
 /// A failed exchange in plain French, for `status`; the machine code stays
@@ -77,8 +79,147 @@ pub fn ago(then: Option<i64>, now: i64) -> String {
     }
 }
 
+/// What the running node counted since it started, as its `/metrics`
+/// says it (the figures of `passerelle_core::metrics`).
+#[derive(Debug, Clone, Default)]
+pub struct Live {
+    text: String,
+}
+
+impl Live {
+    pub fn parse(text: &str) -> Live {
+        Live {
+            text: text.to_owned(),
+        }
+    }
+
+    /// The value of the sample `name{labels}` (`labels` as written, e.g.
+    /// `member="ssm-1"`; empty for none), 0 when absent.
+    fn value(&self, name: &str, labels: &str) -> u64 {
+        let key = if labels.is_empty() {
+            format!("{name} ")
+        } else {
+            format!("{name}{{{labels}}} ")
+        };
+        self.text
+            .lines()
+            .find_map(|line| line.strip_prefix(key.as_str()))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The samples of `name` whose labels start with `prefix`, as the
+    /// value of `label` and the number.
+    fn by(&self, name: &str, prefix: &str, label: &str) -> Vec<(String, u64)> {
+        let start = format!("{name}{{{prefix}");
+        let marker = format!("{label}=\"");
+        self.text
+            .lines()
+            .filter(|line| line.starts_with(&start))
+            .filter_map(|line| {
+                let (labels, value) = line.rsplit_once(' ')?;
+                let at = labels.find(&marker)? + marker.len();
+                let rest = &labels[at..];
+                let end = rest.find('"')?;
+                Some((rest[..end].to_owned(), value.parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// One member's figures since the start, in words.
+    fn member_words(&self, member: &str) -> String {
+        let m = format!("member=\"{member}\"");
+        let refused = self.by("passerelle_hub_messages_refused_total", &m, "code");
+        let refused_n: u64 = refused.iter().map(|(_, n)| n).sum();
+        let codes = if refused.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = refused.iter().map(|(c, n)| format!("{c} : {n}")).collect();
+            format!(" ({})", list.join(", "))
+        };
+        format!(
+            "  Depuis le démarrage du serveur : {} envois ; messages acceptés : {} ; déjà reçus : {} ; refusés : {refused_n}{codes} ; {} lectures du fil ({} messages transmis)\n",
+            self.value("passerelle_hub_pushes_total", &m),
+            self.value(
+                "passerelle_hub_messages_total",
+                &format!("{m},outcome=\"accepted\"")
+            ),
+            self.value(
+                "passerelle_hub_messages_total",
+                &format!("{m},outcome=\"duplicate\"")
+            ),
+            self.value("passerelle_hub_feed_pulls_total", &m),
+            self.value("passerelle_hub_feed_messages_total", &m),
+        )
+    }
+
+    /// The hub's own figures since the start, in words.
+    fn hub_words(&self) -> String {
+        let groups = self.value("passerelle_hub_group_commit_pushes_count", "");
+        let pushes = self.value("passerelle_hub_group_commit_pushes_sum", "");
+        let mean = if groups == 0 {
+            String::new()
+        } else {
+            let mean = format!("{:.1}", pushes as f64 / groups as f64).replace('.', ",");
+            format!(", {mean} envois par écriture en moyenne")
+        };
+        let refused: Vec<String> = self
+            .by("passerelle_hub_pushes_refused_total", "", "code")
+            .iter()
+            .map(|(c, n)| format!("{c} : {n}"))
+            .collect();
+        let db: u64 = self
+            .by("passerelle_database_errors_total", "", "code")
+            .iter()
+            .map(|(_, n)| n)
+            .sum();
+        format!(
+            "Depuis le démarrage du serveur : {groups} écritures groupées{mean} ; envois en attente maintenant : {} ; envois refusés en entier : {} ; erreurs de base de données : {db}\n",
+            self.value("passerelle_hub_inbox_queue_length", ""),
+            if refused.is_empty() {
+                "0".to_owned()
+            } else {
+                refused.join(", ")
+            },
+        )
+    }
+}
+
+/// Reads the running node's `/metrics`, if `metrics_listen` is set and
+/// the node answers there within two seconds.
+pub async fn live(node: &passerelle_core::Node) -> Option<Live> {
+    let address = node.config.metrics_listen.as_ref()?;
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+        .ok()?;
+    let answer = client
+        .get(format!("http://{address}/metrics"))
+        .send()
+        .await
+        .ok()?;
+    if !answer.status().is_success() {
+        return None;
+    }
+    Some(Live::parse(&answer.text().await.ok()?))
+}
+
+/// "12 Ko", "3,4 Mo".
+fn size_words(bytes: u64) -> String {
+    match bytes {
+        0..=1023 => format!("{bytes} octets"),
+        1024..=1_048_575 => format!("{} Ko", bytes / 1024),
+        _ => format!("{:.1} Mo", bytes as f64 / 1_048_576.0).replace('.', ","),
+    }
+}
+
 /// The report in plain French, for people.
 pub fn render(report: &StatusReport, now: i64) -> String {
+    render_with(report, now, None)
+}
+
+/// [`render`], with what the running node counted since it started.
+pub fn render_with(report: &StatusReport, now: i64, live: Option<&Live>) -> String {
     let mut s = format!(
         "Nœud {} ({})\n",
         report.id,
@@ -105,6 +246,9 @@ pub fn render(report: &StatusReport, now: i64) -> String {
             "Ce service n'a pas encore rejoint de comité inter-services. Utilisez : passerelle join URL CODE\n"
         });
     }
+    if let Some(live) = live.filter(|_| report.role == "hub") {
+        s.push_str(&format!("\n{}", live.hub_words()));
+    }
     for p in &report.peers {
         s.push_str(&format!("\n{} — {}\n", p.name, p.id));
         if p.membership == "revoked" {
@@ -119,14 +263,29 @@ pub fn render(report: &StatusReport, now: i64) -> String {
                 "  Messages reçus de ce service : {}\n",
                 p.stream_seq
             ));
+            if let Some(bytes) = p.stored_bytes {
+                s.push_str(&format!(
+                    "  Place prise par ses messages : {}\n",
+                    size_words(bytes)
+                ));
+            }
+            if let Some(live) = live {
+                s.push_str(&live.member_words(&p.id));
+            }
         } else {
             s.push_str(&format!(
                 "  Dernier échange réussi : {}\n",
                 ago(p.last_success_at, now)
             ));
             s.push_str(&format!(
-                "  Messages en attente d'envoi : {}\n",
+                "  Messages envoyés au comité inter-services : {} ; refusés : {} ; en attente d'envoi : {}\n",
+                p.acked_seq,
+                report.set_aside.len(),
                 p.pending_outgoing
+            ));
+            s.push_str(&format!(
+                "  Dernière tentative d'échange : {}\n",
+                ago(p.last_attempt_at, now)
             ));
             match &p.last_error {
                 None if report.stuck.is_empty() => s.push_str("  Tout va bien.\n"),
@@ -159,4 +318,93 @@ pub fn render(report: &StatusReport, now: i64) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use passerelle_core::status::PeerStatus;
+
+    fn peer(id: &str, role: &str) -> PeerStatus {
+        PeerStatus {
+            id: id.into(),
+            name: format!("Service {id}"),
+            role: role.into(),
+            membership: "active".into(),
+            last_success_at: Some(940),
+            last_seen_at: Some(880),
+            pending_outgoing: 3,
+            last_error: None,
+            next_retry_at: None,
+            stream_seq: 42,
+            acked_seq: 40,
+            last_attempt_at: Some(995),
+            stored_bytes: Some(5 * 1024),
+        }
+    }
+
+    fn report(role: &str, peers: Vec<PeerStatus>) -> StatusReport {
+        StatusReport {
+            id: "n".into(),
+            role: role.into(),
+            peers,
+            set_aside: Vec::new(),
+            refused_incoming: 0,
+            stuck: Vec::new(),
+            storage: None,
+        }
+    }
+
+    #[test]
+    fn a_service_reads_what_it_sent_and_when() {
+        let text = render(&report("service", vec![peer("hub-x", "hub")]), 1000);
+        assert!(text.contains(
+            "Messages envoyés au comité inter-services : 40 ; refusés : 0 ; en attente d'envoi : 3"
+        ));
+        assert!(text.contains("Dernier échange réussi : il y a 1 min"));
+        assert!(text.contains("Dernière tentative d'échange : il y a 5 s"));
+    }
+
+    #[test]
+    fn a_hub_says_each_members_figures_since_its_start() {
+        let live = Live::parse(
+            "# TYPE passerelle_hub_pushes_total counter\n\
+             passerelle_hub_pushes_total{member=\"ssm-1\"} 7\n\
+             passerelle_hub_messages_total{member=\"ssm-1\",outcome=\"accepted\"} 12\n\
+             passerelle_hub_messages_total{member=\"ssm-1\",outcome=\"duplicate\"} 2\n\
+             passerelle_hub_messages_refused_total{member=\"ssm-1\",code=\"bad_signature\"} 1\n\
+             passerelle_hub_messages_total{member=\"ssm-2\",outcome=\"accepted\"} 99\n\
+             passerelle_hub_feed_pulls_total{member=\"ssm-1\"} 30\n\
+             passerelle_hub_feed_messages_total{member=\"ssm-1\"} 50\n\
+             passerelle_hub_pushes_refused_total{code=\"quota_exceeded\"} 4\n\
+             passerelle_hub_group_commit_pushes_sum 9\n\
+             passerelle_hub_group_commit_pushes_count 6\n\
+             passerelle_hub_inbox_queue_length 0\n\
+             passerelle_database_errors_total{code=\"internal\"} 1\n",
+        );
+        let text = render_with(
+            &report("hub", vec![peer("ssm-1", "service")]),
+            1000,
+            Some(&live),
+        );
+        assert!(text.contains("Dernier contact : il y a 2 min"), "{text}");
+        assert!(
+            text.contains("Place prise par ses messages : 5 Ko"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "Depuis le démarrage du serveur : 7 envois ; messages acceptés : 12 ; déjà reçus : 2 ; \
+                 refusés : 1 (bad_signature : 1) ; 30 lectures du fil (50 messages transmis)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "6 écritures groupées, 1,5 envois par écriture en moyenne ; envois en attente \
+                 maintenant : 0 ; envois refusés en entier : quota_exceeded : 4 ; erreurs de base de données : 1"
+            ),
+            "{text}"
+        );
+    }
 }

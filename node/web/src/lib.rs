@@ -17,6 +17,7 @@ pub mod budget;
 pub mod cookies;
 pub mod error;
 mod federation;
+pub mod metrics;
 pub mod pages;
 pub mod security;
 pub mod serve;
@@ -183,18 +184,36 @@ async fn descriptor(State(node): State<Node>) -> Result<Json<serde_json::Value>,
     Ok(Json(node.descriptor()?.to_json_value()))
 }
 
-/// Serves HTTP on `listener` and, for a service, runs the sync engine,
-/// until [`Node::stop`] is called. Requests in flight finish first.
+/// Serves HTTP on `listener`, the figures on `metrics_listen` when it is
+/// set (`metrics`), and, for a service, runs the sync engine, until
+/// [`Node::stop`] is called. Requests in flight finish first.
 pub async fn run(node: Node, listener: TcpListener) -> Result<(), NodeError> {
     // Shared: `restore` and `key rotate` refuse to touch a directory while
     // any process serves it; several hub processes may serve it together.
     let _lock = passerelle_core::config::DirLock::share(&node.data_dir)?;
     passerelle_core::memory::start_trimmer();
+    let figures = match metrics::bind(&node).await {
+        Ok(listener) => listener.map(|listener| {
+            tokio::spawn(serve::run(
+                metrics::router(node.clone()),
+                listener,
+                passerelle_core::node::stopped(node.shutdown_signal()),
+                Limits::default(),
+            ))
+        }),
+        Err(e) => {
+            node.db.close().await;
+            return Err(e);
+        }
+    };
     let sync =
         (!node.is_hub()).then(|| tokio::spawn(passerelle_core::fed::service::run(node.clone())));
     let shutdown = passerelle_core::node::stopped(node.shutdown_signal());
     let served = serve(node.clone(), listener, shutdown).await;
     if let Some(task) = sync {
+        let _ = task.await;
+    }
+    if let Some(task) = figures {
         let _ = task.await;
     }
     node.db.close().await;

@@ -42,6 +42,7 @@ mod keys;
 mod meetings_pages;
 mod member_pages;
 mod members_scale;
+mod metrics;
 mod multi_hub;
 mod outage_memory;
 mod pages_in_english;

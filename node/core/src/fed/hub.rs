@@ -16,6 +16,7 @@ use crate::fed::auth;
 use crate::fed::inbox;
 use crate::fed::ingest::Prechecked;
 use crate::log::{self, OwnStream};
+use crate::metrics::MessageOutcome;
 use crate::node::{stopped, Node};
 use crate::peers::{self, Peer};
 use crate::wire::{
@@ -450,6 +451,30 @@ pub async fn push(
     verified: auth::Verified,
     req: PushRequest,
 ) -> Result<crate::pushes::Pushed, NodeError> {
+    let member = verified.peer.id.clone();
+    let pushed = push_counted(node, verified, req).await;
+    match &pushed {
+        Ok(p) => node.metrics.push_answered(
+            &member,
+            p.response.results.iter().map(|r| match r.status.as_str() {
+                "accepted" => MessageOutcome::Accepted,
+                "duplicate" => MessageOutcome::Duplicate,
+                _ => MessageOutcome::Refused(
+                    p.stopped_by.as_ref().map_or("unknown", NodeError::code),
+                ),
+            }),
+        ),
+        Err(e) => node.metrics.push_refused(&member, e),
+    }
+    pushed
+}
+
+/// [`push`], before it is counted (`metrics`).
+async fn push_counted(
+    node: &Node,
+    verified: auth::Verified,
+    req: PushRequest,
+) -> Result<crate::pushes::Pushed, NodeError> {
     node.require_hub()?;
     if req.messages.len() > MAX_BATCH {
         return Err(NodeError::refused(
@@ -536,6 +561,18 @@ pub async fn feed(
     limit: i64,
     wait: u64,
 ) -> Result<FeedResponse, NodeError> {
+    node.metrics
+        .counted(feed_page(node, peer, after, limit, wait).await)
+}
+
+/// [`feed`], before a database error is counted (`metrics`).
+async fn feed_page(
+    node: &Node,
+    peer: &Peer,
+    after: i64,
+    limit: i64,
+    wait: u64,
+) -> Result<FeedResponse, NodeError> {
     node.require_hub()?;
     let limit = limit.clamp(1, 500);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.min(MAX_WAIT_SECS));
@@ -550,7 +587,7 @@ pub async fn feed(
         drop(conn);
         if !rows.is_empty() || tokio::time::Instant::now() >= deadline {
             let next = rows.last().map_or(after, |m| m.pos);
-            let messages = rows
+            let messages: Vec<FeedItem> = rows
                 .into_iter()
                 .map(|m| {
                     Ok(FeedItem {
@@ -561,6 +598,7 @@ pub async fn feed(
                     })
                 })
                 .collect::<Result<_, NodeError>>()?;
+            node.metrics.pulled(&peer.id, messages.len());
             return Ok(FeedResponse { messages, next });
         }
         // Another hub process may have written: look again at least every second.
@@ -578,8 +616,11 @@ pub async fn feed(
 /// `GET /fed/v1/state`: the hub's head of the requester's stream.
 pub async fn state(node: &Node, peer: &Peer) -> Result<Option<Head>, NodeError> {
     node.require_hub()?;
-    let mut conn = node.db.pool().acquire().await?;
-    Ok(log::head(&mut conn, &peer.id).await?.map(|h| Head {
+    let head = async {
+        let mut conn = node.db.pool().acquire().await?;
+        log::head(&mut conn, &peer.id).await
+    };
+    Ok(node.metrics.counted(head.await)?.map(|h| Head {
         seq: h.seq,
         hash: h.hash.to_string(),
     }))

@@ -184,6 +184,8 @@ fn take_group(jobs: &mut Vec<Job>) -> Vec<Job> {
 }
 
 async fn commit_group(node: &Node, mut group: Vec<Job>) {
+    let messages = group.iter().map(|job| job.req.messages.len()).sum();
+    node.metrics.group(group.len(), messages);
     let mut w = match node.db.begin_write().await {
         Ok(w) => w,
         Err(e) => {
